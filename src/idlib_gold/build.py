@@ -1,0 +1,134 @@
+"""Building `dataset/`: every output file computed in memory, then swapped in at once.
+
+Two properties matter to users: determinism (two builds of the same annotations
+are byte-identical, so `check` can compare bytes and git diffs stay empty) and
+atomicity (a failed or interrupted build leaves the previous `dataset/` whole).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from .corpus import Corpus
+from .findings import Finding
+from .tables import CONFIGS, rows_by_config
+
+__all__ = ["DATASET_DIR", "render_outputs", "parquet_path", "write_outputs", "compare_outputs", "fingerprint"]
+
+DATASET_DIR = "dataset"
+
+
+def parquet_path(config: str, split: str) -> str:
+    return f"data/{config}/{split}.parquet"
+
+
+def _parquet_bytes(rows: list[dict], features) -> tuple[bytes, int]:
+    """The Parquet file and the in-memory Arrow size of its table (the card's `num_bytes`)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pylist(rows, schema=features.arrow_schema)
+    sink = io.BytesIO()
+    # Fixed writer settings: the bytes depend only on the rows (and the pyarrow version).
+    pq.write_table(table, sink, compression="zstd", compression_level=9, use_dictionary=True,
+                   write_statistics=True, row_group_size=1_000_000)
+    return sink.getvalue(), table.nbytes
+
+
+def fingerprint(files: dict[str, bytes]) -> str:
+    """SHA-256 over the data files' names and contents: changes whenever any row changes."""
+    h = hashlib.sha256()
+    for name in sorted(files):
+        h.update(name.encode() + b"\0" + hashlib.sha256(files[name]).digest())
+    return h.hexdigest()
+
+
+def render_outputs(corpus: Corpus) -> dict[str, bytes]:
+    """Every file of dataset/, as relative path → bytes."""
+    from .card import render_card
+    from .features import features_for
+
+    rows = rows_by_config(corpus)
+    files: dict[str, bytes] = {}
+    sizes: dict[str, int] = {}
+    for config in CONFIGS:
+        features = features_for(config)
+        for split, split_rows in rows[config].items():
+            name = parquet_path(config, split)
+            files[name], sizes[name] = _parquet_bytes(split_rows, features)
+    files["README.md"] = render_card(corpus, rows, files, sizes).encode("utf-8")
+    return files
+
+
+def _existing(target: Path) -> dict[str, bytes]:
+    if not target.is_dir():
+        return {}
+    return {p.relative_to(target).as_posix(): p.read_bytes()
+            for p in sorted(target.rglob("*")) if p.is_file()}
+
+
+def _same_table(a: bytes, b: bytes, name: str) -> bool:
+    """Parquet files written by another pyarrow release differ in their writer string, not in content."""
+    if not name.endswith(".parquet"):
+        return False
+    import pyarrow.parquet as pq
+
+    try:
+        ta, tb = pq.read_table(io.BytesIO(a)), pq.read_table(io.BytesIO(b))
+    except Exception:  # an unreadable file is simply stale
+        return False
+    return ta.schema.equals(tb.schema, check_metadata=True) and ta.equals(tb)
+
+
+def compare_outputs(target: Path, expected: dict[str, bytes]) -> list[Finding]:
+    """What differs between dataset/ on disk and what a build writes now."""
+    have = _existing(target)
+    out = []
+    for name in sorted(expected):
+        rel = f"{DATASET_DIR}/{name}"
+        if name not in have:
+            out.append(Finding("IG602", f"{rel} is missing", rel, hint="run `idlib-gold build`"))
+        elif have[name] != expected[name] and not _same_table(have[name], expected[name], name):
+            out.append(Finding("IG601", f"{rel} is stale: it differs from what the annotations build",
+                               rel, hint="run `idlib-gold build` and commit the result"))
+    for name in sorted(set(have) - set(expected)):
+        rel = f"{DATASET_DIR}/{name}"
+        out.append(Finding("IG603", f"{rel} is not written by the build", rel,
+                           hint="remove it, or run `idlib-gold build`, which replaces the folder"))
+    return out
+
+
+def write_outputs(target: Path, files: dict[str, bytes]) -> bool:
+    """Replace `target` with exactly `files`; returns False when it already was. Never half-written."""
+    if _existing(target) == files:
+        return False
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    staging.chmod(0o755)  # mkdtemp makes it private; the dataset folder is for everyone
+    try:
+        for name, data in files.items():
+            path = staging / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+        old = target.parent / f".{target.name}.old"
+        if old.exists():
+            shutil.rmtree(old)
+        if target.exists():
+            os.replace(target, old)
+        os.replace(staging, target)
+        shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        old = target.parent / f".{target.name}.old"
+        if old.exists() and not target.exists():
+            os.replace(old, target)
+        raise
+    return True

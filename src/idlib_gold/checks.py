@@ -1,0 +1,237 @@
+"""Cross-checks: what JSON Schema cannot say about a document (level 3).
+
+Each function takes schema-valid data and returns findings. The checks are
+independent of each other so one broken span does not hide another, with one
+exception: an edited text (checksum mismatch) is reported alone, since every
+offset after the edit would otherwise be reported as a hundred separate errors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections import defaultdict
+
+from .corpus import Corpus, Document, KB_FILE
+from .findings import Finding
+from .spans import diagnose, iter_spans, overlaps
+from .timex import is_valid_timex
+
+__all__ = ["check_corpus", "check_document", "figure_numbers"]
+
+LAYERS = ("entities", "figures", "quotes")
+
+
+def _at(doc: Document, path: tuple, code: str, message: str, annotation=None, hint=None) -> Finding:
+    line, col = doc.where(*path)
+    return Finding(code, message, doc.rel, line, col, annotation, hint)
+
+
+def check_metadata(doc: Document) -> list[Finding]:
+    d, out = doc.data, []
+    if d["id"] != doc.id:
+        out.append(_at(doc, ("id",), "IG302", f"id {d['id']!r} differs from the file name {doc.id!r}",
+                       hint=f"set id: {doc.id}"))
+    digest = hashlib.sha256(doc.raw).hexdigest()
+    if digest != d["sha256"]:
+        hint = "restore the text from the source (git checkout -- the .txt file); texts are never edited"
+        if b"\r\n" in doc.raw:
+            hint = "the text has CRLF line endings: git or an editor rewrote it; restore it with LF endings"
+        out.append(_at(doc, ("sha256",), "IG301",
+                       f"text annotations/texts/{doc.id}.txt has SHA-256 {digest[:12]}…, not {d['sha256'][:12]}…",
+                       hint=hint))
+    if (d["date"] is None) != (d["date_basis"] is None):
+        out.append(_at(doc, ("date_basis",), "IG317", "date and date_basis must both be set or both be null"))
+    if d["date"] is not None and not is_valid_timex(d["date"]):
+        out.append(_at(doc, ("date",), "IG313", f"date {d['date']!r} is not a valid calendar date"))
+    if d["title"] is not None and d["title"] not in doc.text.splitlines():
+        out.append(_at(doc, ("title",), "IG317", "title is not a line of the text",
+                       hint="copy the headline line verbatim, or null if there is none"))
+    return out
+
+
+def check_spans(doc: Document) -> list[Finding]:
+    out, n = [], len(doc.text)
+    for layer in LAYERS:
+        for i, ann in enumerate(doc.data[layer]):
+            for suffix, span in iter_spans(ann, layer):
+                path, s, e, t = (layer, i) + suffix, span["start"], span["end"], span["text"]
+                name = ".".join((ann["id"],) + suffix)
+                if not (0 <= s < e <= n):
+                    out.append(_at(doc, path + ("start",), "IG304",
+                                   f"{name}: span {s}–{e} is outside the text (0–{n}) or empty",
+                                   ann["id"], hint=diagnose(doc.text, doc.raw, s, e, t)))
+                    continue
+                if doc.text[s:e] != t:
+                    out.append(_at(doc, path + ("text",), "IG305",
+                                   f"{name}: text {t!r} ≠ text[{s}:{e}] {doc.text[s:e]!r}",
+                                   ann["id"], hint=diagnose(doc.text, doc.raw, s, e, t)))
+                elif t != t.strip():
+                    out.append(_at(doc, path + ("start",), "IG306", f"{name}: span {t!r} has white space at an edge",
+                                   ann["id"], hint="move start/end inward past the white space"))
+    return out
+
+
+def check_ids_and_order(doc: Document) -> list[Finding]:
+    out, seen = [], {}
+    for layer in LAYERS:
+        previous = -1
+        for i, ann in enumerate(doc.data[layer]):
+            if ann["id"] in seen:
+                out.append(_at(doc, (layer, i, "id"), "IG307", f"id {ann['id']} is used twice", ann["id"],
+                               hint=f"first used on line {seen[ann['id']]}; give this one a new id"))
+            else:
+                seen[ann["id"]] = doc.where(layer, i)[0]
+            start = ann["start"] if layer != "quotes" else min(s["start"] for _, s in iter_spans(ann, layer))
+            if start < previous:
+                out.append(_at(doc, (layer, i), "IG318", f"{ann['id']} starts before the annotation above it",
+                               ann["id"], hint="keep each layer sorted by start offset"))
+            previous = max(previous, start)
+    return out
+
+
+def check_overlaps(doc: Document) -> list[Finding]:
+    out = []
+    flat = [(a["start"], a["end"], a["id"]) for layer in ("entities", "figures") for a in doc.data[layer]]
+    index = {a["id"]: (layer, i) for layer in LAYERS for i, a in enumerate(doc.data[layer])}
+    for first, second in overlaps(flat):
+        out.append(_at(doc, index[second[2]], "IG310",
+                       f"{second[2]} ({second[0]}–{second[1]}) overlaps {first[2]} ({first[0]}–{first[1]})",
+                       second[2], hint="entity and figure spans never overlap: shorten one or remove it"))
+    for i, q in enumerate(doc.data["quotes"]):
+        parts = [(s["start"], s["end"], name[0]) for name, s in iter_spans(q, "quotes")]
+        for first, second in overlaps(parts):
+            out.append(_at(doc, ("quotes", i, second[2]), "IG311",
+                           f"{q['id']}: {second[2]} overlaps {first[2]}", q["id"],
+                           hint="content, speaker, cue and addressee are disjoint spans"))
+    return out
+
+
+_NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?")
+_SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+_SCALE_AFTER = re.compile(r"\s*(thousand|million|billion|trillion)\b", re.I)
+
+
+def figure_numbers(text: str) -> list[float]:
+    """The numbers written with digits in a figure's text, scale words applied: '3.6 million' → [3600000]."""
+    numbers = []
+    for m in _NUMBER.finditer(text):
+        value = float(m.group().replace(",", ""))
+        scale = _SCALE_AFTER.match(text, m.end())
+        numbers.append(value * _SCALE[scale.group(1).lower()] if scale else value)
+    return numbers
+
+
+def _close(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+
+
+def check_figures(doc: Document) -> list[Finding]:
+    out = []
+    for i, f in enumerate(doc.data["figures"]):
+        numbers = figure_numbers(f["text"])
+        if numbers and not _close(numbers[0], f["value"]):
+            out.append(_at(doc, ("figures", i, "value"), "IG312",
+                           f"{f['id']}: value {f['value']:g} but the text {f['text']!r} says {numbers[0]:g}", f["id"],
+                           hint=f"set value: {numbers[0]:g}"))
+        if len(numbers) > 1 and f["value_max"] is not None and not _close(numbers[1], f["value_max"]):
+            out.append(_at(doc, ("figures", i, "value_max"), "IG312",
+                           f"{f['id']}: value_max {f['value_max']:g} but the text says {numbers[1]:g}", f["id"]))
+        if f["value_max"] is not None and f["value_max"] < f["value"]:
+            out.append(_at(doc, ("figures", i, "value_max"), "IG312",
+                           f"{f['id']}: value_max {f['value_max']:g} is below value {f['value']:g}", f["id"]))
+    return out
+
+
+def check_dates(doc: Document) -> list[Finding]:
+    out = []
+    for i, e in enumerate(doc.data["entities"]):
+        if e["label"] in ("DATE", "TIME") and e["value"] is not None and not is_valid_timex(e["value"]):
+            out.append(_at(doc, ("entities", i, "value"), "IG313",
+                           f"{e['id']}: {e['value']!r} is not a valid ISO 8601 / TIMEX3 value", e["id"],
+                           hint="examples: 2020-02-02, 2019-12, 2020-W06, XXXX-WXX-1, P9Y, PT3H; or null"))
+    return out
+
+
+def _kb_refs(doc: Document):
+    """(json path, kb id, expected type or None) for every KB reference in a document."""
+    for i, e in enumerate(doc.data["entities"]):
+        if "entity" in e:
+            yield ("entities", i, "entity"), e["entity"], e["label"], e["id"]
+    for i, f in enumerate(doc.data["figures"]):
+        if f["source"] is not None:
+            yield ("figures", i, "source"), f["source"], None, f["id"]
+    for i, q in enumerate(doc.data["quotes"]):
+        se = q["speaker_entity"]
+        for ref in [se] if isinstance(se, str) else (se or []):
+            yield ("quotes", i, "speaker_entity"), ref, None, q["id"]
+
+
+def check_references(doc: Document, kb_types: dict[str, str]) -> list[Finding]:
+    import difflib
+
+    out = []
+    for path, ref, label, ann_id in _kb_refs(doc):
+        if ref not in kb_types:
+            close = difflib.get_close_matches(ref, list(kb_types), n=1)
+            out.append(_at(doc, path, "IG308", f"{ann_id}: {ref!r} is not in {KB_FILE}", ann_id,
+                           hint=f"did you mean {close[0]!r}?" if close else f"add an entry to {KB_FILE}"))
+        elif label is not None and kb_types[ref] != label:
+            out.append(_at(doc, path, "IG309", f"{ann_id}: label {label} but {ref!r} is a {kb_types[ref]}", ann_id,
+                           hint=f"label it {kb_types[ref]}, or link it to another entry"))
+    return out
+
+
+def check_document(doc: Document, kb_types: dict[str, str] | None) -> list[Finding]:
+    out = check_metadata(doc)
+    if any(f.code == "IG301" for f in out):
+        return out  # an edited text makes every span check noise
+    out += check_spans(doc) + check_ids_and_order(doc) + check_overlaps(doc) + check_figures(doc) + check_dates(doc)
+    if kb_types is not None:
+        out += check_references(doc, kb_types)
+    return out
+
+
+def check_kb(corpus: Corpus) -> list[Finding]:
+    out, seen = [], set()
+    for i, entry in enumerate(corpus.kb_entries):
+        if entry["id"] in seen:
+            line, col = corpus.kb.where(("entries", i, "id"))
+            out.append(Finding("IG315", f"KB id {entry['id']!r} appears twice", KB_FILE, line, col, entry["id"]))
+        seen.add(entry["id"])
+    if corpus.complete:
+        used = {ref for doc in corpus.documents for _, ref, _, _ in _kb_refs(doc)}
+        for i, entry in enumerate(corpus.kb_entries):
+            if entry["id"] not in used:
+                line, col = corpus.kb.where(("entries", i))
+                out.append(Finding("IG314", f"KB entry {entry['id']!r} is never referenced", KB_FILE, line, col,
+                                   entry["id"], hint="link a mention to it, or remove the entry"))
+    return out
+
+
+def check_stories(corpus: Corpus) -> list[Finding]:
+    """Documents of one story must sit in one split, or a model is tested on text it trained on."""
+    by_story = defaultdict(list)
+    for doc in corpus.documents:
+        by_story[doc.data["story"]].append(doc)
+    out = []
+    for story, docs in sorted(by_story.items()):
+        if len({d.data["split"] for d in docs}) > 1:
+            listing = ", ".join(f"{d.id}={d.data['split']}" for d in docs)
+            for d in docs:
+                out.append(_at(d, ("split",), "IG317", f"story {story} is split across splits ({listing})",
+                               hint="put every document of a story in the same split"))
+    return out
+
+
+def check_corpus(corpus: Corpus) -> list[Finding]:
+    kb_types = {e["id"]: e["type"] for e in corpus.kb_entries} if corpus.kb else None
+    out = []
+    for doc in corpus.documents:
+        out += check_document(doc, kb_types)
+    if corpus.kb:
+        out += check_kb(corpus)
+    if corpus.complete:
+        out += check_stories(corpus)
+    return out

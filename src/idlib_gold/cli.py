@@ -1,0 +1,223 @@
+"""The `idlib-gold` command: parses arguments, wires the stages together, picks the exit code.
+
+Exit codes: 0 valid, 1 findings, 2 usage or I/O error. No input file can make it
+print a Python traceback: every stage reports problems as findings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from pathlib import Path
+
+from . import __version__
+from .findings import Finding, has_errors
+
+__all__ = ["main"]
+
+LOAD_LINE = 'python -c "from datasets import load_dataset; print(load_dataset(\'./dataset\'))"'
+
+
+class UsageError(Exception):
+    pass
+
+
+def _root(arg: str | None) -> Path:
+    """The repository root: --root, else the nearest folder upwards that has annotations/."""
+    if arg:
+        root = Path(arg)
+        if not (root / "annotations").is_dir():
+            raise UsageError(f"{root} has no annotations/ folder")
+        return root.resolve()
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if (folder / "annotations").is_dir():
+            return folder
+    raise UsageError("no annotations/ folder here or above; run inside the repository or pass --root")
+
+
+def _emit(findings: list[Finding], checked: str, fmt: str, out) -> None:
+    from .report import render_json, render_text
+
+    out.write(render_json(findings, checked) if fmt == "json" else render_text(findings, checked))
+
+
+def _exit_code(findings: list[Finding], strict: bool) -> int:
+    if has_errors(findings) or (strict and findings):
+        return 1
+    return 0
+
+
+def validate_repository(root: Path, paths: list[str] | None = None, lints: bool = True) -> tuple[list[Finding], str]:
+    """Reading, schema and cross-checks (and lints) over the whole repository or some of its files."""
+    from .checks import check_corpus
+    from .corpus import KB_FILE, doc_id_of_path, load_corpus
+
+    only = None
+    if paths:
+        rels = [Path(p).resolve().relative_to(root).as_posix() if Path(p).is_absolute() or Path(p).exists()
+                else p for p in paths]
+        if KB_FILE not in rels and not any(r in ("annotations", "annotations/", ".") for r in rels):
+            only = sorted({i for i in (doc_id_of_path(r) for r in rels) if i})
+    corpus, findings = load_corpus(root, only)
+    findings += check_corpus(corpus)
+    if lints:
+        from .lints import lint_corpus
+
+        findings += lint_corpus(corpus)
+    checked = f"{len(corpus.documents)} document(s) checked"
+    return findings, checked
+
+
+def cmd_validate(args) -> int:
+    root = _root(args.root)
+    findings, checked = [], ""
+    if args.parquet is None or args.paths:
+        findings, checked = validate_repository(root, args.paths or None)
+    if args.parquet is not None:
+        from .table_checks import validate_folder
+
+        folder = Path(args.parquet)
+        if not folder.is_dir():
+            raise UsageError(f"{folder} is not a folder")
+        more, what = validate_folder(folder)
+        findings += more
+        checked = "; ".join(x for x in (checked, what) if x)
+    _emit(findings, checked, args.format, sys.stdout)
+    return _exit_code(findings, args.strict)
+
+
+def _load_valid(root: Path):
+    from .checks import check_corpus
+    from .corpus import load_corpus
+
+    corpus, findings = load_corpus(root)
+    findings += check_corpus(corpus)
+    return corpus, findings
+
+
+def cmd_build(args) -> int:
+    from .build import DATASET_DIR, render_outputs, write_outputs
+
+    root = _root(args.root)
+    corpus, findings = _load_valid(root)
+    if has_errors(findings):
+        _emit(findings, "build stopped; dataset/ left unchanged", args.format, sys.stdout)
+        return 1
+    files = render_outputs(corpus)
+    from .table_checks import validate_files
+
+    table_findings = validate_files(files)
+    if has_errors(table_findings):
+        _emit(table_findings, "built tables failed their checks; dataset/ left unchanged", args.format, sys.stdout)
+        return 1
+    changed = write_outputs(root / DATASET_DIR, files)
+    print(f"{'wrote' if changed else 'unchanged:'} {DATASET_DIR}/ ({len(files)} files)")
+    return 0
+
+
+def _summary(corpus) -> str:
+    from . import schema
+
+    docs = sorted(corpus.documents, key=lambda d: d.id)
+    lines = [f"{len(docs)} documents, {len(corpus.kb_entries)} knowledge-base entries"]
+    for layer, key, vocab in (("entities", "label", schema.entity_labels()),
+                              ("figures", "label", schema.figure_labels()),
+                              ("quotes", "type", schema.quote_types())):
+        counts = Counter(a[key] for d in docs for a in d.data[layer])
+        detail = ", ".join(f"{v} {counts[v]}" for v in vocab if counts[v])
+        lines.append(f"{layer}: {sum(counts.values())} ({detail})")
+    for split in schema.splits():
+        in_split = [d for d in docs if d.data["split"] == split]
+        n = {layer: sum(len(d.data[layer]) for d in in_split) for layer in ("entities", "figures", "quotes")}
+        lines.append(f"{split}: {len(in_split)} documents, {n['entities']} entities, "
+                     f"{n['figures']} figures, {n['quotes']} quotes")
+    return "\n".join(lines)
+
+
+def cmd_check(args) -> int:
+    """The main job: the annotations are valid and dataset/ is exactly what they build."""
+    from .build import DATASET_DIR, compare_outputs, render_outputs
+    from .lints import lint_corpus
+
+    root = _root(args.root)
+    corpus, findings = _load_valid(root)
+    findings += lint_corpus(corpus)
+    if not has_errors(findings):
+        findings += compare_outputs(root / DATASET_DIR, render_outputs(corpus))
+    _emit(findings, f"{len(corpus.documents)} documents and {DATASET_DIR}/ checked", args.format, sys.stdout)
+    if args.format == "text":
+        print(_summary(corpus))
+        print(f"load it: {LOAD_LINE}")
+    return _exit_code(findings, args.strict)
+
+
+def cmd_locate(args) -> int:
+    from .corpus import TEXTS
+    from .reading import read_text
+    from .spans import find_all
+
+    root = _root(args.root)
+    rel = f"{TEXTS}/{args.doc_id}.txt"
+    text, _, findings = read_text(root / rel, rel)
+    if text is None:
+        _emit(findings, "nothing located", "text", sys.stdout)
+        return 2
+    hits = find_all(text, args.string)
+    for start in hits:
+        end = start + len(args.string)
+        context = text[max(0, start - 30):end + 30].replace("\n", " ")
+        print(f"start: {start}, end: {end}, text: {args.string!r}   …{context}…")
+    if not hits:
+        print(f"{args.string!r} does not occur in {rel}")
+        return 1
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="idlib-gold", description=__doc__.splitlines()[0])
+    p.add_argument("--version", action="version", version=f"idlib-gold {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def common(sp, fmt=True):
+        sp.add_argument("--root", help="repository root (default: nearest folder with annotations/)")
+        if fmt:
+            sp.add_argument("--format", choices=("text", "json"), default="text")
+            sp.add_argument("--strict", action="store_true", help="treat warnings as errors")
+
+    v = sub.add_parser("validate", help="validate annotation files (default: the whole repository)")
+    v.add_argument("paths", nargs="*", help="annotation files to check (default: all)")
+    v.add_argument("--parquet", metavar="DIR", help="validate a dataset folder's Parquet tables")
+    common(v)
+    v.set_defaults(func=cmd_validate)
+    b = sub.add_parser("build", help="validate and write dataset/")
+    common(b)
+    b.set_defaults(func=cmd_build)
+    c = sub.add_parser("check", help="validate, verify dataset/ is up to date, print a summary")
+    common(c)
+    c.set_defaults(func=cmd_check)
+    loc = sub.add_parser("locate", help="print the offsets of every occurrence of a string in a document")
+    loc.add_argument("doc_id")
+    loc.add_argument("string")
+    common(loc, fmt=False)
+    loc.set_defaults(func=cmd_locate)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except UsageError as exc:
+        print(f"idlib-gold: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"idlib-gold: error: {exc.strerror or exc}: {exc.filename or ''}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""The annotation repository as data: texts, document files and the knowledge base.
+
+Loading runs the first two levels of validation (reading, JSON Schema) because
+later code relies on their guarantees: a document that passes them has every
+field with the right type, so the cross-checks and the build need no defensive
+code. A document that fails them is reported and left out of later stages.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import schema
+from .findings import Finding
+from .reading import Loaded, read_text, read_yaml
+
+__all__ = ["Document", "Corpus", "load_corpus", "ID_PATTERN", "TEXTS", "DOCS", "KB_FILE"]
+
+TEXTS = "annotations/texts"
+DOCS = "annotations/docs"
+KB_FILE = "annotations/kb.yaml"
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+
+@dataclass
+class Document:
+    """One schema-valid document: its text, its parsed YAML, and where each value was written."""
+
+    id: str
+    rel: str  # repository-relative path of the YAML file
+    text: str
+    raw: bytes
+    loaded: Loaded
+
+    @property
+    def data(self) -> dict:
+        return self.loaded.data
+
+    def where(self, *path) -> tuple[int | None, int | None]:
+        return self.loaded.where(tuple(path))
+
+
+@dataclass
+class Corpus:
+    root: Path
+    documents: list[Document] = field(default_factory=list)
+    kb: Loaded | None = None
+    complete: bool = True  # False when only some documents were loaded (validate PATHS…)
+
+    @property
+    def kb_entries(self) -> list[dict]:
+        return list(self.kb.data["entries"]) if self.kb else []
+
+
+def _doc_ids(root: Path) -> list[str]:
+    stems = {p.stem for p in (root / DOCS).glob("*.yaml")} | {p.stem for p in (root / TEXTS).glob("*.txt")}
+    return sorted(stems)
+
+
+def load_kb(root: Path) -> tuple[Loaded | None, list[Finding]]:
+    loaded, findings = read_yaml(root / KB_FILE, KB_FILE)
+    if loaded is None:
+        return None, findings
+    findings = schema.validate(loaded, KB_FILE, schema.KB)
+    return (loaded if not findings else None), findings
+
+
+def load_document(root: Path, doc_id: str) -> tuple[Document | None, list[Finding]]:
+    rel_yaml, rel_text = f"{DOCS}/{doc_id}.yaml", f"{TEXTS}/{doc_id}.txt"
+    findings: list[Finding] = []
+    if not ID_PATTERN.match(doc_id):
+        return None, [Finding("IG303", f"file name {doc_id!r} is not a safe document id", rel_yaml,
+                              hint="rename to lower-case letters, digits, '_' and '-' (at most 64)")]
+    yaml_exists, text_exists = (root / rel_yaml).exists(), (root / rel_text).exists()
+    if not yaml_exists or not text_exists:
+        missing, present = (rel_yaml, rel_text) if not yaml_exists else (rel_text, rel_yaml)
+        return None, [Finding("IG316", f"{present} has no {missing}", present,
+                              hint="every text needs its annotation file and the reverse")]
+    text, raw, text_findings = read_text(root / rel_text, rel_text)
+    loaded, yaml_findings = read_yaml(root / rel_yaml, rel_yaml)
+    findings = text_findings + yaml_findings
+    if loaded is None or text is None:
+        return None, findings
+    schema_findings = schema.validate(loaded, rel_yaml)
+    if schema_findings:
+        return None, findings + schema_findings
+    return Document(doc_id, rel_yaml, text, raw, loaded), findings
+
+
+def doc_id_of_path(path: str) -> str | None:
+    p = Path(path)
+    if p.suffix in (".yaml", ".txt") and p.parent.name in ("docs", "texts"):
+        return p.stem
+    return None
+
+
+def load_corpus(root: Path, only: list[str] | None = None) -> tuple[Corpus, list[Finding]]:
+    """Load the KB and the documents (all, or the ids in `only`)."""
+    kb, findings = load_kb(root)
+    ids = _doc_ids(root) if only is None else sorted(set(only))
+    corpus = Corpus(root=root, kb=kb, complete=only is None)
+    if only is None and not ids:
+        findings.append(Finding("IG108", "no documents found", DOCS))
+    for doc_id in ids:
+        doc, doc_findings = load_document(root, doc_id)
+        findings += doc_findings
+        if doc is not None:
+            corpus.documents.append(doc)
+    return corpus, findings

@@ -1,0 +1,101 @@
+"""Findings: every check returns these values; only the reporter turns them into text.
+
+Keeping problems as data (a code, where, what, how to fix) lets one run collect every
+problem in every file, lets tools read them as JSON, and keeps the exit code a pure
+function of the findings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+__all__ = ["Finding", "CODES", "Code", "has_errors", "sort_findings"]
+
+
+@dataclass(frozen=True)
+class Code:
+    """A stable finding code: its default severity and what it means."""
+
+    severity: str  # "error" or "warning"
+    title: str
+    explanation: str
+
+
+# The table of every code a check can emit. Tests assert each one has a fixture.
+CODES: dict[str, Code] = {
+    # 1xx reading files
+    "IG101": Code("error", "not UTF-8", "The file is not valid UTF-8. Save it as UTF-8 without a byte-order mark."),
+    "IG102": Code("error", "byte-order mark", "The file starts with a UTF-8 byte-order mark (BOM). Save it without one."),
+    "IG103": Code("error", "YAML syntax", "The file is not well-formed YAML."),
+    "IG104": Code("error", "YAML tag refused", "YAML tags such as !!python/object can run code and are refused; write plain values."),
+    "IG105": Code("error", "duplicate key", "A mapping has the same key twice; YAML would silently keep the last one."),
+    "IG106": Code("error", "YAML alias refused", "Anchors (&name) and aliases (*name) are refused: every annotation is written out in full."),
+    "IG107": Code("error", "file too large", "The file exceeds the size limit for annotation files."),
+    "IG108": Code("error", "missing file", "A file the corpus needs is missing."),
+    "IG109": Code("error", "unreadable file", "The file could not be read."),
+    # 2xx JSON Schema
+    "IG201": Code("error", "schema", "The file does not match its JSON Schema in schema/."),
+    # 3xx cross-checks
+    "IG301": Code("error", "text checksum", "The text file's SHA-256 differs from the one recorded: the text was edited, so offsets may all be wrong. Restore the text; texts are never edited."),
+    "IG302": Code("error", "id and file name", "The document id must equal the file name stem of both the YAML and the text file."),
+    "IG303": Code("error", "unsafe file name", "File names must be safe document ids (lower-case letters, digits, _ and -)."),
+    "IG304": Code("error", "span out of range", "A span's offsets fall outside the text or end before they start."),
+    "IG305": Code("error", "span text mismatch", "A span's text differs from the document text at its offsets."),
+    "IG306": Code("error", "white space at span edge", "Spans never start or end with white space."),
+    "IG307": Code("error", "duplicate annotation id", "Annotation ids must be unique in a document."),
+    "IG308": Code("error", "unknown KB id", "A reference names no entry of annotations/kb.yaml."),
+    "IG309": Code("error", "label differs from KB type", "A mention's label must equal the type of the KB entry it links to."),
+    "IG310": Code("error", "overlapping spans", "Entity and figure spans form one flat layer and must not overlap."),
+    "IG311": Code("error", "overlapping quote parts", "A quote's content, speaker, cue and addressee must not overlap each other."),
+    "IG312": Code("error", "figure value disagrees", "A figure's value does not agree with the digits in its text."),
+    "IG313": Code("error", "invalid date value", "A DATE/TIME value is not a valid ISO 8601 / TIMEX3 string."),
+    "IG314": Code("error", "unused KB entry", "Every KB entry must be referenced at least once; remove it or link it."),
+    "IG315": Code("error", "duplicate KB id", "KB ids must be unique."),
+    "IG316": Code("error", "text without annotations", "Every text needs an annotation file and every annotation file a text."),
+    "IG317": Code("error", "metadata inconsistent", "Document metadata disagree with each other or with the text."),
+    "IG318": Code("warning", "annotations out of order", "Annotations are kept in text order (by start offset) so diffs stay small."),
+    # 4xx Parquet tables (pandera)
+    "IG401": Code("error", "table check", "A Parquet table breaks one of the rules of its pandera model."),
+    "IG402": Code("error", "tables disagree", "The documents config and a per-layer config hold different annotations."),
+    "IG403": Code("error", "unreadable table", "A Parquet file is missing, unreadable, or lacks the expected columns."),
+    # 5xx consistency lints (warnings)
+    "IG501": Code("warning", "unannotated occurrence", "A string annotated elsewhere in the document is left unannotated here."),
+    "IG502": Code("warning", "label disagreement", "The same string carries different labels in the corpus."),
+    "IG503": Code("warning", "shared sentence differs", "A sentence that two documents share word for word is annotated differently."),
+    # 6xx dataset folder
+    "IG601": Code("error", "stale dataset file", "A file in dataset/ differs from what a build writes now. Run `idlib-gold build`."),
+    "IG602": Code("error", "missing dataset file", "A file a build writes is missing from dataset/. Run `idlib-gold build`."),
+    "IG603": Code("error", "unexpected dataset file", "dataset/ holds a file a build would not write. Remove it or run `idlib-gold build`."),
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem: what (code, message), where (path, line, column, annotation id), how to fix (hint)."""
+
+    code: str
+    message: str
+    path: str = ""
+    line: int | None = None
+    col: int | None = None
+    annotation: str | None = None
+    hint: str | None = None
+    severity: str = field(default="")
+
+    def __post_init__(self) -> None:
+        if self.code not in CODES:
+            raise ValueError(f"unknown finding code {self.code}")
+        if not self.severity:
+            object.__setattr__(self, "severity", CODES[self.code].severity)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def sort_findings(findings: list[Finding]) -> list[Finding]:
+    """Order by file, then line, then code, so output is stable and reads top to bottom."""
+    return sorted(findings, key=lambda f: (f.path, f.line or 0, f.col or 0, f.code, f.message))
+
+
+def has_errors(findings: list[Finding]) -> bool:
+    return any(f.severity == "error" for f in findings)

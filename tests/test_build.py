@@ -1,0 +1,94 @@
+"""`idlib-gold build` is deterministic and atomic, and `check` notices a stale dataset/."""
+
+from __future__ import annotations
+
+from conftest import ROOT, snapshot
+
+DOC = "annotations/docs/000_10fe6d47143cad7a.yaml"
+
+
+def test_committed_dataset_is_what_the_annotations_build(cli):
+    result = cli("check", root=ROOT)
+    assert result.code == 0, result.out
+    assert "PASSED" in result.out
+
+
+def test_two_builds_are_byte_identical(repo, cli):
+    import shutil
+
+    shutil.rmtree(repo / "dataset")
+    assert cli("build", root=repo).code == 0
+    first = snapshot(repo / "dataset")
+    shutil.rmtree(repo / "dataset")
+    assert cli("build", root=repo).code == 0
+    assert snapshot(repo / "dataset") == first
+    assert snapshot(repo / "dataset") == snapshot(ROOT / "dataset")
+
+
+def test_rebuilding_an_unchanged_dataset_writes_nothing(repo, cli):
+    mtimes = {p: p.stat().st_mtime_ns for p in (repo / "dataset").rglob("*.parquet")}
+    result = cli("build", root=repo)
+    assert result.code == 0 and "unchanged" in result.out
+    assert {p: p.stat().st_mtime_ns for p in mtimes} == mtimes
+
+
+def _retag_first_gpe(repo):
+    path = repo / DOC
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("entity: turkey}", "entity: turkey, note: \"x\"}", 1).replace(
+        "label: NORP", "label: NORP", 1), encoding="utf-8")
+    # a real change of content: the first figure's value
+    text = path.read_text(encoding="utf-8")
+    head, sep, rest = text.partition("approximate: true")
+    path.write_text(head + "approximate: false" + rest, encoding="utf-8")
+
+
+def test_editing_an_annotation_makes_check_name_the_stale_files(repo, cli):
+    _retag_first_gpe(repo)
+    result = cli("check", root=repo)
+    assert result.code == 1
+    assert "IG601 dataset/data/figures/train.parquet is stale" in result.out
+    assert "dataset/data/documents/train.parquet is stale" in result.out
+    assert "dataset/README.md is stale" in result.out
+    assert "entities/train.parquet is stale" not in result.out  # untouched layer, untouched file
+    assert cli("build", root=repo).code == 0
+    assert cli("check", root=repo).code == 0
+
+
+def test_check_reports_missing_and_unexpected_files(repo, cli):
+    (repo / "dataset/data/kb/train.parquet").unlink()
+    (repo / "dataset/notes.txt").write_text("x")
+    result = cli("check", root=repo)
+    assert result.code == 1
+    assert "IG602 dataset/data/kb/train.parquet is missing" in result.out
+    assert "IG603 dataset/notes.txt is not written by the build" in result.out
+
+
+def test_a_build_that_fails_validation_leaves_dataset_untouched(repo, cli):
+    before = snapshot(repo / "dataset")
+    path = repo / DOC
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('text: "Turkey"', 'text: "Turkei"', 1), encoding="utf-8")
+    result = cli("build", root=repo)
+    assert result.code == 1
+    assert "IG305" in result.out and "dataset/ left unchanged" in result.out
+    assert snapshot(repo / "dataset") == before
+
+
+def test_a_build_interrupted_while_writing_leaves_dataset_untouched(repo, cli, monkeypatch):
+    import idlib_gold.build as build
+
+    _retag_first_gpe(repo)
+    before = snapshot(repo / "dataset")
+    real_replace = build.os.replace
+
+    def failing_replace(src, dst):
+        if ".dataset.new-" in str(src):  # the swap of the new folder into place fails
+            raise OSError(28, "No space left on device")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(build.os, "replace", failing_replace)
+    result = cli("build", root=repo)
+    assert result.code == 2 and "No space left on device" in result.err
+    assert snapshot(repo / "dataset") == before
+    assert not [p for p in repo.iterdir() if p.name.startswith(".dataset")]
