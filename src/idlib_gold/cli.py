@@ -100,11 +100,17 @@ def _load_valid(root: Path):
 def cmd_build(args) -> int:
     from .build import DATASET_DIR, render_outputs, write_outputs
 
+    from .lints import lint_corpus
+
     root = _root(args.root)
     corpus, findings = _load_valid(root)
-    if has_errors(findings):
+    if not has_errors(findings):
+        findings += lint_corpus(corpus)
+    if _exit_code(findings, args.strict):
         _emit(findings, "build stopped; dataset/ left unchanged", args.format, sys.stdout)
         return 1
+    if findings:
+        _emit(findings, "building anyway: warnings only", args.format, sys.stdout)
     files = render_outputs(corpus)
     from .table_checks import validate_files
 

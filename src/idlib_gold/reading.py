@@ -165,14 +165,19 @@ def parse_yaml(text: str, rel: str) -> tuple[Loaded | None, list[Finding]]:
         mark = exc.mark
         return None, [Finding(exc.code, exc.message, rel, mark.line + 1, mark.column + 1, hint=exc.hint)]
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        # An unclosed flow mapping is noticed on a later line; the annotation is where it opened.
+        in_flow = bool(exc.context and "flow" in exc.context and exc.context_mark)
+        mark = exc.context_mark if in_flow else (exc.problem_mark or exc.context_mark)
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
         problem = " ".join(str(p) for p in (exc.context, exc.problem) if p)
         hint = None
+        lines = text.splitlines()
         if "found character '\\t'" in problem:
             hint = "YAML does not allow tabs for indentation; use spaces"
-        elif "#" in text.splitlines()[line - 1] if line else False:
+        elif line and line <= len(lines) and "#" in lines[line - 1]:
             hint = "a # starts a comment in YAML: put text containing '#' in double quotes"
+        elif in_flow:
+            hint = "check the quotes and braces of this annotation; put text with , : # { } [ ] in double quotes"
         return None, [Finding("IG103", problem or "YAML syntax error", rel, line, col, hint=hint)]
     except yaml.YAMLError as exc:  # pragma: no cover - PyYAML raises marked errors for text input
         return None, [Finding("IG103", str(exc), rel)]

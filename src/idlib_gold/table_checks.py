@@ -81,18 +81,25 @@ def _enrich(config: str, df, texts: dict, kb_types: dict):
 
 def _findings(config: str, split: str, error_cases, df) -> list[Finding]:
     rel = f"dataset/data/{config}/{split}.parquet"
-    out = []
+    out, seen = [], set()
     for case in error_cases.itertuples(index=False):
         row = None if case.index is None or case.index != case.index else int(case.index)
+        table_wide = case.schema_context == "DataFrameSchema"
+        key = (case.check, row) if table_wide else (case.check, row, case.column)
+        if key in seen:
+            continue  # a row-wide check lists the row once per column; say it once
+        seen.add(key)
         where = f"row {row}" if row is not None else "table"
         ann = None
         if row is not None and "id" in df and row < len(df):
             ann = str(df["id"].iloc[row])
             if "doc_id" in df:
                 ann = f"{df['doc_id'].iloc[row]}:{ann}"
-        column = case.column if isinstance(case.column, str) else "(table)"
-        out.append(Finding("IG401", f"{where}, column {column}: {case.check} (value {case.failure_case!r})",
-                           rel, None, None, ann))
+        if table_wide:
+            message = f"{where}: {case.check}"
+        else:
+            message = f"{where}, column {case.column}: {case.check} (value {case.failure_case!r})"
+        out.append(Finding("IG401", message, rel, None, None, ann))
     return out
 
 

@@ -29,8 +29,8 @@ KB_ID = r"^[a-z0-9][a-z0-9-]*$"
 def slice_matches(texts: pd.Series, starts: pd.Series, ends: pd.Series, spans: pd.Series) -> pd.Series:
     """Row-wise: spans[i] == texts[i][starts[i]:ends[i]]; missing spans count as matching."""
     out = [
-        (s is None or (isinstance(t, str) and t[int(a):int(b)] == s))
-        if not (pd.isna(a) or pd.isna(b)) else s is None
+        (isinstance(t, str) and isinstance(s, str) and t[int(a):int(b)] == s)
+        if not (pd.isna(a) or pd.isna(b)) else pd.isna(s)
         for t, a, b, s in zip(texts, starts, ends, spans)
     ]
     return pd.Series(out, index=spans.index)
@@ -46,7 +46,7 @@ def _span_ok(df: pd.DataFrame, prefix: str = "") -> pd.Series:
 class _Base(pa.DataFrameModel):
     class Config:
         strict = True
-        coerce = False
+        coerce = True  # Parquet → pandas dtypes vary with pandas versions and empty tables; the rules do not
 
 
 class Documents(_Base):
@@ -63,11 +63,11 @@ class Documents(_Base):
     quotes: Series[object]
     text_sha256: Series[str]
 
-    @pa.dataframe_check(error="sha256 differs from the SHA-256 of text")
+    @pa.dataframe_check(error="sha256, text: sha256 differs from the SHA-256 of text")
     def checksum(cls, df: pd.DataFrame) -> pd.Series:
         return df["sha256"] == df["text_sha256"]
 
-    @pa.dataframe_check(error="date and date_basis must both be set or both be null")
+    @pa.dataframe_check(error="date, date_basis: both set or both null")
     def date_basis_set(cls, df: pd.DataFrame) -> pd.Series:
         return df["date"].isna() == df["date_basis"].isna()
 
@@ -84,24 +84,24 @@ class Entities(_Base):
     doc_text: Series[str] = pa.Field(nullable=True)
     kb_type: Series[str] = pa.Field(nullable=True)
 
-    @pa.dataframe_check(error="doc_id names no document")
+    @pa.dataframe_check(error="doc_id: names no document")
     def document_exists(cls, df):
         return df["doc_text"].notna()
 
-    @pa.dataframe_check(error="text differs from the document text at start:end, or the span is out of range")
+    @pa.dataframe_check(error="start, end, text: text differs from the document text at start:end, or the span is out of range")
     def span_text(cls, df):
         return _span_ok(df)
 
-    @pa.dataframe_check(error="(doc_id, id) is not unique")
+    @pa.dataframe_check(error="doc_id, id: (doc_id, id) is not unique")
     def unique_id(cls, df):
         return ~df.duplicated(["doc_id", "id"], keep=False)
 
-    @pa.dataframe_check(error="DATE/TIME rows have no KB entity; every other label needs one")
+    @pa.dataframe_check(error="label, entity: DATE/TIME rows have no KB entity; every other label needs one")
     def entity_iff_name(cls, df):
         temporal = df["label"].isin(TEMPORAL)
         return temporal == df["entity"].isna()
 
-    @pa.dataframe_check(error="entity is not a KB id, or the label differs from the KB entry's type")
+    @pa.dataframe_check(error="entity, label: entity is not a KB id, or the label differs from the KB entry's type")
     def kb_link(cls, df):
         names = df["label"].map(lambda i: ENTITY_LABELS[i] if 0 <= i < len(ENTITY_LABELS) else None)
         return df["entity"].isna() | (df["kb_type"] == names)
@@ -127,27 +127,27 @@ class Figures(_Base):
     doc_text: Series[str] = pa.Field(nullable=True)
     source_type: Series[str] = pa.Field(nullable=True)
 
-    @pa.dataframe_check(error="doc_id names no document")
+    @pa.dataframe_check(error="doc_id: names no document")
     def document_exists(cls, df):
         return df["doc_text"].notna()
 
-    @pa.dataframe_check(error="text differs from the document text at start:end, or the span is out of range")
+    @pa.dataframe_check(error="start, end, text: text differs from the document text at start:end, or the span is out of range")
     def span_text(cls, df):
         return _span_ok(df)
 
-    @pa.dataframe_check(error="measured text differs from the document text at its offsets")
+    @pa.dataframe_check(error="measured: its text differs from the document text at its offsets, or they are out of range")
     def measured_text_matches(cls, df):
         return _span_ok(df, "measured_")
 
-    @pa.dataframe_check(error="(doc_id, id) is not unique")
+    @pa.dataframe_check(error="doc_id, id: (doc_id, id) is not unique")
     def unique_id(cls, df):
         return ~df.duplicated(["doc_id", "id"], keep=False)
 
-    @pa.dataframe_check(error="value_max is below value")
+    @pa.dataframe_check(error="value, value_max: value_max is below value")
     def range_order(cls, df):
         return df["value_max"].isna() | (df["value_max"] >= df["value"])
 
-    @pa.dataframe_check(error="source is not a KB id")
+    @pa.dataframe_check(error="source: not a KB id")
     def source_exists(cls, df):
         return df["source"].isna() | df["source_type"].notna()
 
@@ -172,31 +172,31 @@ class Quotes(_Base):
     doc_text: Series[str] = pa.Field(nullable=True)
     speakers_known: Series[bool]
 
-    @pa.dataframe_check(error="doc_id names no document")
+    @pa.dataframe_check(error="doc_id: names no document")
     def document_exists(cls, df):
         return df["doc_text"].notna()
 
-    @pa.dataframe_check(error="content text differs from the document text at its offsets")
+    @pa.dataframe_check(error="content: its text differs from the document text at its offsets, or they are out of range")
     def content_matches(cls, df):
         return _span_ok(df, "content_")
 
-    @pa.dataframe_check(error="speaker text differs from the document text at its offsets")
+    @pa.dataframe_check(error="speaker: its text differs from the document text at its offsets, or they are out of range")
     def speaker_matches(cls, df):
         return _span_ok(df, "speaker_")
 
-    @pa.dataframe_check(error="cue text differs from the document text at its offsets")
+    @pa.dataframe_check(error="cue: its text differs from the document text at its offsets, or they are out of range")
     def cue_matches(cls, df):
         return _span_ok(df, "cue_")
 
-    @pa.dataframe_check(error="addressee text differs from the document text at its offsets")
+    @pa.dataframe_check(error="addressee: its text differs from the document text at its offsets, or they are out of range")
     def addressee_matches(cls, df):
         return _span_ok(df, "addressee_")
 
-    @pa.dataframe_check(error="(doc_id, id) is not unique")
+    @pa.dataframe_check(error="doc_id, id: (doc_id, id) is not unique")
     def unique_id(cls, df):
         return ~df.duplicated(["doc_id", "id"], keep=False)
 
-    @pa.dataframe_check(error="speaker_entity names an id that is not in the KB")
+    @pa.dataframe_check(error="speaker_entity: names an id that is not in the KB")
     def speakers_exist(cls, df):
         return df["speakers_known"]
 
@@ -210,6 +210,6 @@ class KB(_Base):
     description: Series[str] = pa.Field(nullable=True)
     used: Series[bool]
 
-    @pa.dataframe_check(error="KB entry is referenced by no row of entities, figures or quotes")
+    @pa.dataframe_check(error="id: the KB entry is referenced by no row of entities, figures or quotes")
     def referenced(cls, df):
         return df["used"]

@@ -1,0 +1,116 @@
+"""Every malformed input in tests/fixtures/invalid/ is reported with its code and line, and never
+changes dataset/.
+
+Each fixture replaces one file of the small valid corpus in tests/fixtures/base/. Its first line
+says what is wrong and what to expect: `# CODE [line N] [max_bytes=N] [strict]: why`. The file's
+suffix says what it replaces:
+
+- `NAME.yaml`: annotations/docs/alpha.yaml; `NAME.kb.yaml`: annotations/kb.yaml;
+  `NAME.txt`: annotations/texts/alpha.txt
+- `NAME.rename.yaml`: a new document file, at the path on the second line
+- `NAME.remove` / `NAME.mkdir`: deletes the path on the second line / puts a folder there
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, snapshot
+from idlib_gold.findings import CODES
+
+FIXTURES = ROOT / "tests" / "fixtures"
+CASES = sorted((FIXTURES / "invalid").iterdir())
+HEADER = re.compile(rb"^(?:\xef\xbb\xbf)?# (IG\d{3})(?: line (\d+))?(?: max_bytes=(\d+))?( strict)?: (.+)$")
+
+
+def _header(path: Path) -> tuple[str, int | None, int | None, bool]:
+    raw = path.read_bytes()
+    first = raw.decode("utf-16").splitlines()[0].encode() if raw.startswith((b"\xff\xfe", b"\xfe\xff")) \
+        else raw.splitlines()[0]
+    m = HEADER.match(first)
+    assert m, f"{path.name}: first line must be '# CODE [line N]: why'"
+    code, line, max_bytes, strict, _ = m.groups()
+    return code.decode(), int(line) if line else None, int(max_bytes) if max_bytes else None, bool(strict)
+
+
+@pytest.fixture(scope="module")
+def base_repo(tmp_path_factory) -> Path:
+    """The valid mini corpus with its dataset/ built once."""
+    from conftest import run_cli
+
+    repo = tmp_path_factory.mktemp("base") / "repo"
+    shutil.copytree(FIXTURES / "base", repo)
+    assert run_cli("build", "--strict", root=repo).code == 0
+    return repo
+
+
+def _apply(case: Path, repo: Path) -> None:
+    name = case.name
+    if name.endswith((".remove", ".mkdir", ".rename.yaml")):
+        lines = case.read_text(encoding="utf-8").splitlines(keepends=True)
+        target = repo / lines[1].strip()
+        if name.endswith(".rename.yaml"):
+            target.write_text(lines[0] + "".join(lines[2:]), encoding="utf-8")
+        else:
+            target.unlink()
+            if name.endswith(".mkdir"):
+                target.mkdir()
+        return
+    if name.endswith(".kb.yaml"):
+        target = repo / "annotations/kb.yaml"
+    elif name.endswith(".txt"):
+        target = repo / "annotations/texts/alpha.txt"
+    else:
+        target = repo / "annotations/docs/alpha.yaml"
+    target.write_bytes(case.read_bytes())
+
+
+def test_the_base_corpus_is_valid(base_repo, cli):
+    result = cli("validate", "--strict", root=base_repo)
+    assert result.code == 0, result.out
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
+def test_bad_input_is_reported_with_code_and_line(case, base_repo, tmp_path, cli, monkeypatch):
+    code, line, max_bytes, strict = _header(case)
+    repo = tmp_path / "repo"
+    shutil.copytree(base_repo, repo)
+    before = snapshot(repo / "dataset")
+    _apply(case, repo)
+    if max_bytes:
+        monkeypatch.setattr("idlib_gold.reading.MAX_BYTES", max_bytes)
+    flags = ["--strict"] if strict else []
+
+    result = cli("validate", "--format", "json", *flags, root=repo)
+    assert result.code == 1, result.out
+    findings = json.loads(result.out)["findings"]
+    mine = [f for f in findings if f["code"] == code]
+    assert mine, f"expected {code}, got {[f['code'] for f in findings]}"
+    if line is not None:
+        assert line in [f["line"] for f in mine], mine
+    assert all(not Path(f["path"]).is_absolute() for f in findings)
+
+    text = cli("validate", *flags, root=repo)
+    assert text.code == 1 and "Traceback" not in text.out + text.err
+    assert re.search(rf"^.+?(:\d+(:\d+)?)?: {code}", text.out, re.M), text.out
+
+    built = cli("build", *flags, root=repo)
+    assert built.code == 1 and "dataset/ left unchanged" in built.out
+    assert snapshot(repo / "dataset") == before
+
+
+def test_every_finding_code_about_files_has_a_fixture():
+    covered = {_header(c)[0] for c in CASES}
+    table_and_dataset = {c for c in CODES if c[2] in "46"}  # Parquet and dataset/ checks: tested on tables
+    assert set(CODES) - table_and_dataset - covered == set()
+
+
+def test_every_finding_code_is_documented_in_the_readme():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [c for c in CODES if f"| `{c}` |" not in readme]
+    assert missing == []

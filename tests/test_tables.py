@@ -1,0 +1,107 @@
+"""The pandera models reject each corruption applied directly to a Parquet table, naming column and row."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import ROOT
+from idlib_gold.table_checks import validate_files
+
+
+@pytest.fixture(scope="module")
+def files() -> dict[str, bytes]:
+    folder = ROOT / "dataset"
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*.parquet"))}
+
+
+def _edit(files: dict, name: str, change) -> dict:
+    table = pq.read_table(io.BytesIO(files[name]))
+    rows = table.to_pylist()
+    change(rows)
+    sink = io.BytesIO()
+    pq.write_table(pa.Table.from_pylist(rows, schema=table.schema), sink)
+    return {**files, name: sink.getvalue()}
+
+
+def _set(row: int, column: str, value):
+    def change(rows):
+        rows[row][column] = value
+    return change
+
+
+def test_the_shipped_tables_pass(files):
+    assert validate_files(files) == []
+
+
+CASES = [
+    ("shifted span", "data/entities/train.parquet", lambda r: r[3].update(start=r[3]["start"] + 1),
+     "row 3: start, end, text: text differs"),
+    ("label out of range", "data/entities/train.parquet", _set(0, "label", 99), "row 0, column label"),
+    ("duplicated id", "data/entities/train.parquet", lambda r: r[1].update(id=r[0]["id"], doc_id=r[0]["doc_id"]),
+     "row 1: doc_id, id: (doc_id, id) is not unique"),
+    ("unknown KB id", "data/entities/train.parquet", _set(1, "entity", "atlantis"), "row 1: entity, label"),
+    ("label differs from KB type", "data/entities/train.parquet",
+     lambda r: next(x for x in r if x["entity"] and x["label"] != 0).update(label=0), ": entity, label"),
+    ("DATE linked to the KB", "data/entities/train.parquet",
+     lambda r: next(x for x in r if x["value"] is not None).update(entity="turkey"), "label, entity: DATE/TIME"),
+    ("value_max below value", "data/figures/train.parquet", _set(0, "value_max", -1.0), "value_max is below value"),
+    ("unknown figure source", "data/figures/train.parquet", _set(0, "source", "atlantis"), "row 0: source"),
+    ("bad bound", "data/figures/train.parquet", _set(0, "bound", "sideways"), "row 0, column bound"),
+    ("measured span moved", "data/figures/train.parquet",
+     lambda r: next(x for x in r if x["measured"]).update(measured={"start": 0, "end": 3, "text": "xyz"}), "measured:"),
+    ("unknown speaker", "data/quotes/train.parquet", _set(0, "speaker_entity", ["atlantis"]), "row 0: speaker_entity"),
+    ("content text changed", "data/quotes/validation.parquet",
+     lambda r: r[0].update(content={**r[0]["content"], "text": "nothing"}), "row 0: content:"),
+    ("bad wikidata id", "data/kb/train.parquet", _set(0, "wikidata", "42"), "row 0, column wikidata"),
+    ("checksum differs", "data/documents/test.parquet", _set(0, "sha256", "0" * 64), "row 0: sha256, text"),
+    ("text byte changed", "data/documents/test.parquet", lambda r: r[0].update(text="X" + r[0]["text"][1:]),
+     "row 0: sha256, text"),
+    ("duplicated document id", "data/documents/train.parquet", _set(1, "id", "000_10fe6d47143cad7a"),
+     "column id"),
+]
+
+
+@pytest.mark.parametrize("name,table,change,expected", CASES, ids=[c[0] for c in CASES])
+def test_a_corrupted_table_is_rejected_with_column_and_row(files, name, table, change, expected):
+    findings = validate_files(_edit(files, table, change))
+    messages = [f"{f.path}: {f.message}" for f in findings if f.code == "IG401"]
+    assert any(f"dataset/{table}" in m and expected in m for m in messages), messages
+
+
+def test_a_removed_kb_entry_breaks_references(files):
+    def drop_turkey(rows):
+        rows[:] = [r for r in rows if r["id"] != "turkey"]
+    findings = validate_files(_edit(files, "data/kb/train.parquet", drop_turkey))
+    assert any("entity, label" in f.message and f.path.endswith("entities/train.parquet") for f in findings)
+
+
+def test_nested_and_flat_tables_must_agree(files):
+    findings = validate_files(_edit(files, "data/entities/test.parquet", lambda r: r.pop(0)))  # a Turkey mention
+    assert [f.code for f in findings] == ["IG402"]
+    assert "documents/test nests" in findings[0].message
+
+
+def test_unreadable_and_missing_tables_are_findings(files):
+    broken = {**files, "data/quotes/test.parquet": b"not parquet"}
+    del broken["data/kb/train.parquet"]
+    codes = [(f.code, f.path) for f in validate_files(broken)]
+    assert ("IG403", "dataset/data/quotes/test.parquet") in codes
+    assert ("IG403", "dataset/data/kb") in codes
+
+
+def test_validate_parquet_on_a_folder(cli, tmp_path, files):
+    import shutil
+
+    folder = tmp_path / "received"
+    shutil.copytree(ROOT / "dataset", folder)
+    assert cli("validate", "--parquet", str(folder), root=ROOT).code == 0
+    edited = _edit(files, "data/entities/train.parquet", _set(0, "label", 99))
+    (folder / "data/entities/train.parquet").write_bytes(edited["data/entities/train.parquet"])
+    result = cli("validate", "--parquet", str(folder), root=ROOT)
+    assert result.code == 1 and "IG401" in result.out and "column label" in result.out
+    assert cli("validate", "--parquet", str(tmp_path / "nowhere"), root=ROOT).code == 2
