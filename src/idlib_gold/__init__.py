@@ -6,6 +6,6 @@ the JSON Schema that defines it, and `dataset/` the Parquet folder built from it
 
 __all__ = ["__version__", "DATASET_VERSION"]
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 #: Version of the annotations themselves; bumped when the gold changes.
-DATASET_VERSION = "0.1.0"
+DATASET_VERSION = "1.0.0"

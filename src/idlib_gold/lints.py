@@ -112,11 +112,17 @@ def sentence_signature(doc: Document, start: int, end: int) -> list[tuple]:
         if start <= f["start"] and f["end"] <= end:
             sig.append(("F", rel(f), f["label"], f["value"], f["value_max"], f["unit"], f["approximate"],
                         f["bound"], rel(f["measured"]), f["category"], f["source"]))
+    def part(span):
+        # a speaker or cue outside the sentence (a split quote) is compared by its words
+        if span is None or start <= span["start"] and span["end"] <= end:
+            return rel(span)
+        return ("outside", span["text"].translate(_FOLD))
+
     for q in doc.data["quotes"]:
-        parts = [q[k] for k in ("content", "speaker", "cue", "addressee") if q[k]]
-        if all(start <= p["start"] and p["end"] <= end for p in parts):
+        c = q["content"]
+        if start <= c["start"] and c["end"] <= end:
             se = q["speaker_entity"]
-            sig.append(("Q", q["type"], rel(q["content"]), rel(q["speaker"]), rel(q["cue"]), rel(q["addressee"]),
+            sig.append(("Q", q["type"], rel(c), part(q["speaker"]), part(q["cue"]), part(q["addressee"]),
                         tuple(se) if isinstance(se, list) else se))
     return sorted(sig, key=repr)
 
