@@ -1,0 +1,131 @@
+"""Property-based tests: random valid documents validate clean; one random corruption is always caught."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from idlib_gold import schema
+from idlib_gold.checks import check_corpus
+from idlib_gold.corpus import Corpus, Document
+from idlib_gold.reading import Loaded
+
+KB = [
+    {"id": "turkey", "name": "Turkey", "type": "GPE", "aliases": []},
+    {"id": "syria", "name": "Syria", "type": "GPE", "aliases": []},
+    {"id": "unicef", "name": "UNICEF", "type": "ORG", "aliases": []},
+    {"id": "norp-syrian", "name": "Syrian", "type": "NORP", "aliases": []},
+    {"id": "assad", "name": "Bashar al-Assad", "type": "PERSON", "aliases": []},
+]
+WORDS = ["the", "forces", "said", "border", "town", "“near”", "Idlib’s", "talks", "aid", "and", "of"]
+token = st.one_of(
+    st.tuples(st.just("word"), st.sampled_from(WORDS)),
+    st.tuples(st.just("name"), st.sampled_from(KB)),
+    st.tuples(st.just("num"), st.integers(min_value=0, max_value=10**7)),
+)
+
+
+@st.composite
+def documents(draw):
+    tokens = draw(st.lists(token, min_size=3, max_size=40))
+    quoted = draw(st.lists(st.sampled_from(WORDS), min_size=1, max_size=6))
+    text, entities, figures = "", [], []
+    for kind, value in tokens:
+        if text:
+            text += draw(st.sampled_from([" ", " ", "\n\n", " – "]))
+        start = len(text)
+        if kind == "word":
+            text += value
+        elif kind == "name":
+            text += value["name"]
+            entities.append({"id": f"e{len(entities) + 1}", "label": value["type"], "start": start,
+                             "end": len(text), "text": value["name"], "entity": value["id"]})
+        else:
+            shown = f"{value:,}"
+            text += shown
+            figures.append({"id": f"f{len(figures) + 1}", "label": "CARDINAL", "start": start, "end": len(text),
+                            "text": shown, "value": value, "value_max": None, "unit": None, "approximate": False,
+                            "bound": None, "measured": None, "category": "other", "source": None})
+    text += ". UNICEF said: “"
+    content_start = len(text)
+    text += " ".join(quoted)
+    content = {"start": content_start, "end": len(text), "text": " ".join(quoted)}
+    text += "”.\n"
+    speaker_start = text.rindex("UNICEF")
+    entities.append({"id": f"e{len(entities) + 1}", "label": "ORG", "start": speaker_start,
+                     "end": speaker_start + 6, "text": "UNICEF", "entity": "unicef"})
+    quote = {"id": "q1", "type": "direct", "content": content,
+             "speaker": {"start": speaker_start, "end": speaker_start + 6, "text": "UNICEF"},
+             "speaker_entity": "unicef", "cue": {"start": speaker_start + 7, "end": speaker_start + 11, "text": "said"},
+             "addressee": None}
+    data = {"id": "doc", "sha256": hashlib.sha256(text.encode()).hexdigest(), "title": None, "source": None,
+            "date": None, "date_basis": None, "split": "train", "story": "s", "entities": entities,
+            "figures": figures, "quotes": [quote]}
+    return text, data
+
+
+def _check(text: str, data: dict, kb: list[dict]) -> list[str]:
+    loaded = Loaded(data, {})
+    codes = [f.code for f in schema.validate(loaded, "doc.yaml")]
+    if codes:
+        return codes
+    doc = Document("doc", "annotations/docs/doc.yaml", text, text.encode(), loaded)
+    used = {e["entity"] for e in data["entities"] if "entity" in e} | {"unicef"}
+    corpus = Corpus(root=Path("."), documents=[doc], kb=Loaded({"entries": [e for e in kb if e["id"] in used]}, {}))
+    return [f.code for f in check_corpus(corpus) if f.severity == "error"]
+
+
+FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@FAST
+@given(documents())
+def test_random_valid_documents_validate_clean(doc):
+    text, data = doc
+    assert _check(text, data, KB) == []
+
+
+CORRUPTIONS = ["shift", "label", "kb", "duplicate", "overlap", "text"]
+EXPECTED = {"shift": {"IG305", "IG304"}, "label": {"IG309"}, "kb": {"IG308"}, "duplicate": {"IG307"},
+            "overlap": {"IG310"}, "text": {"IG301"}}
+
+
+@FAST
+@given(documents(), st.sampled_from(CORRUPTIONS), st.data())
+def test_a_single_corruption_is_reported_with_its_code(doc, corruption, pick):
+    text, data = doc
+    data, kb = copy.deepcopy(data), list(KB)
+    names = data["entities"]
+    target = pick.draw(st.sampled_from(names))
+    if corruption == "shift":
+        delta = pick.draw(st.sampled_from([-1, 1, 2]))
+        if target["start"] + delta < 0:
+            delta = 1
+        target["start"] += delta
+        target["end"] += delta
+    elif corruption == "label":
+        target["label"] = pick.draw(st.sampled_from([t for t in ("PERSON", "ORG", "GPE", "NORP", "LOC")
+                                                     if t != target["label"]]))
+    elif corruption == "kb":
+        kb = [e for e in kb if e["id"] != target["entity"]]
+    elif corruption == "duplicate":
+        others = [a for a in names if a is not target]
+        if others:
+            pick.draw(st.sampled_from(others))["id"] = target["id"]
+        else:  # a single mention: write it twice
+            names.append(dict(target))
+    elif corruption == "overlap":
+        data["figures"].append({"id": "f999", "label": "CARDINAL", "start": target["start"], "end": target["end"],
+                                "text": target["text"], "value": 0, "value_max": None, "unit": None,
+                                "approximate": False, "bound": None, "measured": None, "category": "other",
+                                "source": None})
+        data["figures"].sort(key=lambda f: f["start"])
+    elif corruption == "text":
+        i = pick.draw(st.integers(min_value=0, max_value=len(text) - 1))
+        text = text[:i] + ("X" if text[i] != "X" else "Y") + text[i + 1:]
+    codes = set(_check(text, data, kb))
+    assert codes & EXPECTED[corruption], (corruption, codes)
