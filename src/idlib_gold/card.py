@@ -9,13 +9,14 @@ is what makes a rebuilt dataset load fresh instead of from a stale cache.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import yaml
 
 from . import DATASET_VERSION, schema
 from .corpus import Corpus
-from .tables import CONFIGS, DOC_CONFIGS
+from .tables import CONFIGS, DOC_CONFIGS, SPLIT_CONFIGS
 
 __all__ = ["render_card"]
 
@@ -25,6 +26,7 @@ CONFIG_SUMMARY = {
     "entities": "one row per named-entity mention (OntoNotes 5 types), linked to the knowledge base",
     "figures": "one row per numeric expression, with normalized value, unit, approximation and what it counts",
     "quotes": "one row per attributed quotation: content, speaker, cue and addressee spans",
+    "ner": "one row per paragraph: tokens and BIO tags over the 18 OntoNotes types, with token offsets",
     "kb": "the knowledge base the mentions link to",
 }
 
@@ -57,8 +59,8 @@ def _header(rows: dict, files: dict[str, bytes], sizes: dict[str, int], fingerpr
         "license": "other",
         "license_name": "annotations-cc-by-4.0-texts-publishers",
         "license_details": "Annotations: CC BY 4.0. Article texts: copyright of their publishers, included for research.",
-        "task_categories": ["token-classification"],
-        "task_ids": ["named-entity-recognition"],
+        "task_categories": ["token-classification", "text-classification"],
+        "task_ids": ["named-entity-recognition", "entity-linking-classification"],
         "size_categories": ["n<1K"] if n_docs < 1000 else ["1K<n<10K"],
         "tags": ["news", "entity-linking", "quote-attribution", "numeric-information-extraction", "syria", "gold-standard"],
         "version": DATASET_VERSION,
@@ -75,15 +77,149 @@ def _table(header: list[str], body: list[list]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _type_name(feature) -> str:
+    """A short, readable type for the structure tables: string, int32, ClassLabel(13), list<...>, struct{...}."""
+    kind = type(feature).__name__
+    if kind == "Value":
+        return feature.dtype
+    if kind == "ClassLabel":
+        return f"ClassLabel({feature.num_classes})"
+    if kind == "List":
+        return f"list<{_type_name(feature.feature)}>"
+    if isinstance(feature, dict):
+        return "struct{" + ", ".join(feature) + "}"
+    return kind
+
+
+def _field_docs() -> dict[str, dict[str, str]]:
+    """Column descriptions, taken from the JSON Schema where the column is a schema field."""
+    doc = schema.load_schema("document.schema.json")
+    defs, kb = doc["$defs"], schema.load_schema("kb.schema.json")["$defs"]["entry"]["properties"]
+
+    def described(props: dict) -> dict[str, str]:
+        return {k: v.get("description", "") for k, v in props.items()}
+
+    span = "A span {start, end, text}: code-point offsets into the document text, end-exclusive."
+    doc_id = {"doc_id": "The document the row belongs to (documents.id)."}
+    entities = {**doc_id, **described(defs["entity"]["properties"])}
+    entities["label"] = "OntoNotes 5 type, as a ClassLabel."
+    entities["entity"] = "Knowledge-base id (kb.id) the mention links to; null for DATE and TIME."
+    entities["value"] = "DATE/TIME only: ISO 8601 / TIMEX3 normalization, or null."
+    figures = {**doc_id, **described(defs["figure"]["properties"])}
+    figures["label"] = "OntoNotes 5 numeric type, as a ClassLabel."
+    figures["category"] = "What the figure counts, as a ClassLabel (categories are defined in the guidelines)."
+    figures["measured"] = "Span of what is counted or measured, or null. " + span
+    quotes = {**doc_id, **described(defs["quote"]["properties"])}
+    quotes["type"] = "direct, indirect or mixed, as a ClassLabel."
+    quotes["speaker_entity"] = ("Knowledge-base ids the speaker resolves to: one id, several for a joint speaker, "
+                                "empty for an anonymous or unnamed source.")
+    for part in ("content", "speaker", "cue", "addressee"):
+        quotes[part] = quotes[part] + " " + span
+    documents = described({k: v for k, v in doc["properties"].items() if k in (
+        "id", "sha256", "title", "source", "date", "date_basis", "story")})
+    documents.update({"text": "The article text, verbatim (noise included).",
+                      "entities": "The document's entity mentions (fields as in the entities config, without doc_id).",
+                      "figures": "The document's figures (fields as in the figures config, without doc_id).",
+                      "quotes": "The document's quotes (fields as in the quotes config, without doc_id)."})
+    ner = {"id": "Paragraph id: <doc_id>-p<number>, numbered from 000 in text order.",
+           "doc_id": "The document the paragraph belongs to.",
+           "tokens": "The paragraph's tokens (the tokenizer rule is above).",
+           "ner_tags": "BIO tags over the 18 span types (13 entity types, then 5 figure types), as ClassLabel.",
+           "token_starts": "Each token's start offset in the document text.",
+           "token_ends": "Each token's end offset in the document text (exclusive)."}
+    kb_docs = described(kb)
+    kb_docs["type"] = "OntoNotes 5 type of the entity, as a ClassLabel."
+    kb_docs["wikidata"] = kb_docs["wikidata"] + " Null where not certain."
+    return {"documents": documents, "entities": entities, "figures": figures, "quotes": quotes, "ner": ner,
+            "kb": kb_docs}
+
+
+def _structure() -> str:
+    from .features import features_for
+
+    docs = _field_docs()
+    out = []
+    for config in CONFIGS:
+        features = features_for(config)
+        body = [[f"`{name}`", f"`{_type_name(f)}`", docs[config].get(name, "")] for name, f in features.items()]
+        out += [f"\n### `{config}`\n\n{CONFIG_SUMMARY[config][0].upper() + CONFIG_SUMMARY[config][1:]}.\n\n", _table(["field", "type", "meaning"], body)]
+    return "".join(out)
+
+
+_NOISE = {
+    "HTML-entity residue (`& # 39;`)": re.compile(r"& # \d+;"),
+    "entity residue `,quot;`": re.compile(r",quot;"),
+    "`%MINIFYHTML…%` placeholders": re.compile(r"%MINIFYHTML\w+%"),
+    "`advertisement` lines": re.compile(r"^advertisement$|\badvertisement$", re.M),
+    "typographic quotation marks and apostrophes": re.compile(r"[“”‘’]"),
+}
+
+
+def _source_data(corpus: Corpus) -> str:
+    docs = sorted(corpus.documents, key=lambda d: d.id)
+    body = [[d.id, d.data["source"] or "—", d.data["date"] or "—", d.data["date_basis"] or "—",
+             d.data["title"] or "—"] for d in docs]
+    noise = [[name] + [len(rx.findall(d.text)) for d in docs] for name, rx in _NOISE.items()]
+    return (_table(["document", "source (outlet)", "date", "date known from", "title"], body)
+            + "\nNoise kept in the texts (occurrences per document, counted by the build):\n\n"
+            + _table(["noise"] + [d.id[:3] for d in docs], noise))
+
+
+def _stories(corpus: Corpus) -> str:
+    from .stories import SHINGLE, THRESHOLD, overlaps, story_groups
+
+    docs = sorted(corpus.documents, key=lambda d: d.id)
+    texts = {d.id: d.text for d in docs}
+    pairs = overlaps(texts)
+
+    def value(a, b):
+        if a == b:
+            return "—"
+        return f"{pairs.get((min(a, b), max(a, b)), 0.0):.3f}"
+
+    matrix = [[d.id[:3]] + [value(d.id, e.id) for e in docs] for d in docs]
+    groups = story_groups(texts)
+    by_split = {s: [d for d in docs if d.data["split"] == s] for s in schema.splits()}
+    assignment = [[s, len(ds), ", ".join(sorted({d.data["story"] for d in ds})) or "—",
+                   ", ".join(d.id for d in ds) or "—"] for s, ds in by_split.items()]
+    test = by_split["test"]
+    tokens = sum(len(r["tokens"]) for d in test for r in _ner_rows(d))
+    mentions = sum(len(d.data["entities"]) + len(d.data["figures"]) for d in test)
+    return (f"Overlap of two documents is the containment of word {SHINGLE}-gram shingles, |A ∩ B| / min(|A|, |B|); "
+            f"documents whose overlap is at least {THRESHOLD} belong to one story (connected groups). "
+            f"Measured by the build:\n\n"
+            + _table(["overlap"] + [d.id[:3] for d in docs], matrix)
+            + f"\n{len(groups)} stories: " + "; ".join("{" + ", ".join(g) + "}" for g in groups) + ".\n\n"
+            "Split rule: stories are taken largest first (ties by first document id), and each goes to the split "
+            "whose document count is furthest below its target share (train 60%, validation 20%, test 20%). "
+            "A story is never divided between splits; the validator rejects a file that divides one.\n\n"
+            + _table(["split", "documents", "stories", "document ids"], assignment)
+            + f"\n**The test split is small**: {len(test)} document(s), {tokens} tokens, {mentions} entity and figure "
+            "spans. Scores on it have wide confidence intervals; for model selection, consider cross-validation "
+            "over stories rather than a single test score.\n")
+
+
+def _ner_rows(doc) -> list[dict]:
+    from .ner import bio_rows
+
+    return bio_rows(doc)
+
+
 def _statistics(corpus: Corpus, rows: dict) -> str:
     splits = schema.splits()
     docs = sorted(corpus.documents, key=lambda d: d.id)
-    out = ["### Documents\n",
-           _table(["document", "split", "story", "date", "characters", "entities", "figures", "quotes"],
-                  [[d.id, d.data["split"], d.data["story"], d.data["date"] or "—", len(d.text),
-                    len(d.data["entities"]), len(d.data["figures"]), len(d.data["quotes"])] for d in docs])]
-    per_split = [[c] + [len(rows[c][s]) for s in splits] + [sum(len(rows[c][s]) for s in splits)] for c in DOC_CONFIGS]
-    out += ["\n### Rows per split\n", _table(["config"] + splits + ["total"], per_split)]
+    tokens = {d.id: sum(len(r["tokens"]) for r in _ner_rows(d)) for d in docs}
+    out = ["### Documents\n\n",
+           _table(["document", "split", "story", "date", "characters", "tokens", "paragraphs", "entities",
+                   "figures", "quotes"],
+                  [[d.id, d.data["split"], d.data["story"], d.data["date"] or "—", len(d.text), tokens[d.id],
+                    len(_ner_rows(d)), len(d.data["entities"]), len(d.data["figures"]), len(d.data["quotes"])]
+                   for d in docs])]
+    per_split = [[c] + [len(rows[c][s]) for s in splits] + [sum(len(rows[c][s]) for s in splits)]
+                 for c in SPLIT_CONFIGS]
+    per_split.append(["tokens"] + [sum(tokens[d.id] for d in docs if d.data["split"] == s) for s in splits]
+                     + [sum(tokens.values())])
+    out += ["\n### Rows per split\n\n", _table(["config"] + splits + ["total"], per_split)]
     for title, layer, key, vocab in (
         ("Entity mentions per label", "entities", "label", schema.entity_labels()),
         ("Figures per label", "figures", "label", schema.figure_labels()),
@@ -91,13 +227,23 @@ def _statistics(corpus: Corpus, rows: dict) -> str:
         ("Quotes per type", "quotes", "type", schema.quote_types()),
     ):
         counts = {d.id: Counter(a[key] for a in d.data[layer]) for d in docs}
-        body = [[v] + [counts[d.id][v] for d in docs] + [sum(counts[d.id][v] for d in docs)] for v in vocab]
-        out += [f"\n### {title}\n", _table([key] + [d.id[:3] for d in docs] + ["total"], body)]
+        body = [[v] + [counts[d.id][v] for d in docs]
+                + [sum(counts[d.id][v] for d in docs if d.data["split"] == s) for s in splits]
+                + [sum(counts[d.id][v] for d in docs)] for v in vocab]
+        out += [f"\n### {title}\n\n", _table([key] + [d.id[:3] for d in docs] + splits + ["total"], body)]
     return "".join(out)
+
+
+CITATION = """@misc{idlib_gold,
+  title  = {idlib-gold: a hand-annotated gold dataset of English news on the 2020 Idlib crisis},
+  note   = {Entities, figures and quotes; dataset version %s},
+  year   = {2026}
+}"""
 
 
 def render_card(corpus: Corpus, rows: dict, files: dict[str, bytes], sizes: dict[str, int]) -> str:
     from .build import fingerprint
+    from .ner import tag_names
 
     fp = fingerprint(files)
     n = {c: sum(len(r) for r in rows[c].values()) for c in CONFIGS}
@@ -115,26 +261,61 @@ The texts are kept verbatim, noise and all (HTML-entity residue such as `& # 39;
 marks), because that is what systems meet in the wild. Every span is a pair of Python string offsets
 (Unicode code points, end-exclusive) whose `text` equals the slice of the document text.
 
-## Loading
+## Supported tasks
+
+| task | config | what to predict |
+|---|---|---|
+| named-entity recognition (OntoNotes 5 types) | `ner` (token classification, BIO) or `entities` (spans) | the entity and figure spans with their labels |
+| entity linking | `entities` + `kb` | the knowledge-base entry of each name mention |
+| temporal normalization | `entities` | the TIMEX3 value of DATE/TIME mentions |
+| numeric-fact extraction | `figures` | value, range, unit, approximation, bound, what is measured, category, source |
+| quote attribution | `quotes` | content, speaker (span and entity), cue and addressee of each quotation |
 
 ```python
 from datasets import load_dataset
 
-docs = load_dataset("./dataset")                 # config "documents" (default)
-entities = load_dataset("./dataset", "entities")  # also: "figures", "quotes", "kb"
-print(docs["train"].features)
+docs = load_dataset("./dataset")                  # "documents" (default): one row per article
+ner = load_dataset("./dataset", "ner")            # tokens + BIO ner_tags, one row per paragraph
+entities = load_dataset("./dataset", "entities")  # one row per mention
+figures = load_dataset("./dataset", "figures")    # one row per numeric expression
+quotes = load_dataset("./dataset", "quotes")      # one row per quotation
+kb = load_dataset("./dataset", "kb")              # the knowledge base (one split, "train")
+
+tags = ner["train"].features["ner_tags"].feature.names   # ['O', 'B-PERSON', 'I-PERSON', ...]
 ```
 
 No loading script is involved: the configs, splits and typed features are declared in this card's
-YAML header and the data are Parquet files under `data/<config>/<split>.parquet`.
+YAML header and the data are Parquet files under `data/<config>/<split>.parquet`. Croissant metadata
+is in `croissant.json`.
 
-## Configs
+## Languages
 
-{_table(["config", "rows", "what a row is"], [[c, n[c], CONFIG_SUMMARY[c]] for c in CONFIGS])}
-Per-document configs have the splits {", ".join(f"`{s}`" for s in schema.splits())}; a document and all
-its annotations are in the same split, and syndicated copies of one story are never split apart. The `kb`
-config has a single `train` split holding the whole knowledge base.
+English (`en`). Some texts are machine translations (document `000` reads as one: "a stop the fragile
+fire", "military boost stepped up"); their slips are kept and annotated as they stand.
 
+## Dataset structure
+
+Offsets are Python `str` indices (Unicode code points), 0-based, end-exclusive, into the document text;
+they are not UTF-8 byte offsets (three documents contain multi-byte characters). In the `ner` config
+the tokenizer is a fixed rule that never looks at the annotations: at each position, a number (digits
+with `,ddd` groups or a decimal part), else a run of letters and digits, else one other non-space
+character; hyphenated words split at the hyphen. Paragraphs are the text's non-empty lines. All
+{len(tag_names())} tags: {", ".join(f"`{t}`" for t in tag_names())}.
+{_structure()}
+## Source data
+
+Five articles from English-language outlets, early February 2020 (one, `003`, from September 2018,
+reporting an earlier stage of the same conflict), chosen for the density of names, figures and
+attributed statements. Two are syndicated copies of one wire story (`001`, an edit by TRT World of the
+Reuters story `004`).
+
+{_source_data(corpus)}
+The noise is kept on purpose: it is data a system meets in the wild, and cleaning it would move every
+offset. Annotations cover names broken by residue as they stand (`Hay & # 39; et Tahrir al-Sham`).
+
+## Stories and splits
+
+{_stories(corpus)}
 ## Statistics
 
 Generated by the build from the data in this folder.
@@ -151,9 +332,9 @@ with its example). Offsets were never typed: annotators chose the words, and a h
 How the annotations were checked:
 
 1. **Validation before every commit**: JSON Schema, then cross-checks: every span's text equals its
-   slice of the document, spans never overlap within the flat entity/figure layer, every name links to a
-   knowledge-base entry of the same type, DATE/TIME values are valid TIMEX3, figure values agree with
-   their digits, and the text checksums are unchanged.
+   slice of the document, spans never overlap within the flat entity/figure layer and never cut a
+   token, every name links to a knowledge-base entry of the same type, DATE/TIME values are valid
+   TIMEX3, figure values agree with their digits, and the text checksums are unchanged.
 2. **Consistency lints**: a string annotated somewhere but bare elsewhere in the same document, the same
    string with two labels, and sentences that two documents share word for word annotated differently.
    The syndicated copies (`001` and `004`) carry identical annotations on every sentence they share.
@@ -161,10 +342,41 @@ How the annotations were checked:
 3. **An independent second reading**: each document was re-read from top to bottom, sentence by
    sentence, against the guidelines by a reviewer who had not annotated it, looking for misses,
    boundary errors, wrong labels, values and quote structure. The reviewers changed 4 annotations
-   (three continuation quotes gained their cue; one infinitive "threatened to …" was
-   removed as not a quote) and raised the hard cases that became decisions 40–50.
+   (three continuation quotes gained their cue; one infinitive "threatened to …" was removed as not a
+   quote) and raised the hard cases that became decisions 40–50 of the guidelines.
 
-The counts per document, layer and label are in the statistics tables above.
+The counts per document, layer and label are in the statistics tables above. There is no
+inter-annotator agreement figure: the second reading was a review, not a blind double annotation.
+
+## Personal and sensitive information
+
+The texts name real public figures (heads of state, ministers, members of parliament, the head of
+UNICEF) and working journalists in bylines, acting in their public roles, as published. They report
+deaths, injuries and displacement of civilians and soldiers in aggregate; no private individual is named.
+Quotations are attributed as the outlets attributed them; the dataset asserts nothing about their truth.
+
+## Limitations and biases
+
+- Five articles, one topic, one crisis, a few weeks of 2020 (and one 2018 article): a test set for
+  robustness and for checking a pipeline end to end, not a training corpus for general NER.
+- The outlets include Turkish state media (TRT World), an international wire (Reuters) and regional
+  outlets; the framing ("regime" vs "government", "terrorists") is the outlets', kept verbatim.
+- Some text is machine translation with meaning-changing slips; models may be penalized for reading
+  the intended meaning. Figures are normalized as written, not fact-checked.
+- The test split is one story; see above.
+
+## Licensing
+
+The annotations (everything but the article texts) are released under CC BY 4.0. The article texts
+remain the copyright of their publishers (TRT World, Reuters, Middle East Online and the others named in
+the texts) and are included for research on the annotations; redistribute them only as your use of
+news excerpts allows.
+
+## Citation
+
+```bibtex
+{CITATION % DATASET_VERSION}
+```
 
 ## Fingerprint
 

@@ -188,6 +188,7 @@ def check_document(doc: Document, kb_types: dict[str, str] | None) -> list[Findi
     if any(f.code == "IG301" for f in out):
         return out  # an edited text makes every span check noise
     out += check_spans(doc) + check_ids_and_order(doc) + check_overlaps(doc) + check_figures(doc) + check_dates(doc)
+    out += check_token_edges(doc)
     if kb_types is not None:
         out += check_references(doc, kb_types)
     return out
@@ -225,6 +226,49 @@ def check_stories(corpus: Corpus) -> list[Finding]:
     return out
 
 
+def check_token_edges(doc: Document) -> list[Finding]:
+    """Gold spans must start and end on token boundaries of the `ner` tokenizer."""
+    from .ner import misaligned_edges
+
+    out = []
+    for layer in ("entities", "figures"):
+        for i, a in enumerate(doc.data[layer]):
+            for edge in misaligned_edges(doc.text, a["start"], a["end"]):
+                out.append(_at(doc, (layer, i), "IG319",
+                               f"{a['id']}: the span {a['text']!r} has an edge at {edge} inside a token", a["id"],
+                               hint="spans follow the tokenizer in src/idlib_gold/ner.py; widen the span to whole "
+                                    "tokens, or change the tokenizer rule and the guidelines together"))
+    return out
+
+
+def check_measured_stories(corpus: Corpus) -> list[Finding]:
+    """Declared stories must match the stories measured from text overlap; splits should follow the rule."""
+    from .stories import assign_splits, story_groups
+
+    docs = {d.id: d for d in corpus.documents}
+    groups = story_groups({d.id: d.text for d in corpus.documents})
+    group_of = {d: tuple(g) for g in groups for d in g}
+    declared = defaultdict(list)
+    for d in docs.values():
+        declared[d.data["story"]].append(d.id)
+    out = []
+    for doc_id, doc in sorted(docs.items()):
+        same_story = set(declared[doc.data["story"]])
+        measured = set(group_of[doc_id])
+        if same_story != measured:
+            out.append(_at(doc, ("story",), "IG320",
+                           f"story {doc.data['story']} groups {sorted(same_story)}, but text overlap groups "
+                           f"{sorted(measured)}",
+                           hint="give every document of a measured group one story id, and no other document"))
+    rule = assign_splits(groups)
+    for doc_id, doc in sorted(docs.items()):
+        if not out and rule[doc_id] != doc.data["split"]:
+            out.append(_at(doc, ("split",), "IG321",
+                           f"split {doc.data['split']}, but the split rule assigns {rule[doc_id]}",
+                           hint=f"set split: {rule[doc_id]} (the rule is in src/idlib_gold/stories.py)"))
+    return out
+
+
 def check_corpus(corpus: Corpus) -> list[Finding]:
     kb_types = {e["id"]: e["type"] for e in corpus.kb_entries} if corpus.kb else None
     out = []
@@ -233,5 +277,5 @@ def check_corpus(corpus: Corpus) -> list[Finding]:
     if corpus.kb:
         out += check_kb(corpus)
     if corpus.complete:
-        out += check_stories(corpus)
+        out += check_stories(corpus) + check_measured_stories(corpus)
     return out

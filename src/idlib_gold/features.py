@@ -14,6 +14,8 @@ __all__ = ["features_for"]
 def features_for(config: str):
     from datasets import ClassLabel, Features, List, Value  # heavy import: only the build needs it
 
+    from .ner import tag_names
+
     span = {"start": Value("int32"), "end": Value("int32"), "text": Value("string")}
     entity = {"id": Value("string"), "label": ClassLabel(names=schema.entity_labels()),
               "start": Value("int32"), "end": Value("int32"), "text": Value("string"),
@@ -34,6 +36,9 @@ def features_for(config: str):
         "entities": lambda: {**doc_id, **entity},
         "figures": lambda: {**doc_id, **figure},
         "quotes": lambda: {**doc_id, **quote},
+        "ner": lambda: {"id": Value("string"), "doc_id": Value("string"), "tokens": List(Value("string")),
+                        "ner_tags": List(ClassLabel(names=tag_names())),
+                        "token_starts": List(Value("int32")), "token_ends": List(Value("int32"))},
         "kb": lambda: {"id": Value("string"), "name": Value("string"),
                        "type": ClassLabel(names=schema.kb_types()), "aliases": List(Value("string")),
                        "wikidata": Value("string"), "description": Value("string")},

@@ -54,6 +54,9 @@ CODES: dict[str, Code] = {
     "IG316": Code("error", "text without annotations", "Every text needs an annotation file and every annotation file a text."),
     "IG317": Code("error", "metadata inconsistent", "Document metadata disagree with each other or with the text."),
     "IG318": Code("warning", "annotations out of order", "Annotations are kept in text order (by start offset) so diffs stay small."),
+    "IG319": Code("error", "span edge inside a token", "A gold span starts or ends inside a token of the ner tokenizer."),
+    "IG320": Code("error", "story disagrees with overlap", "A document's story differs from the stories measured from text overlap."),
+    "IG321": Code("warning", "split differs from the rule", "A document's split differs from the deterministic split rule."),
     # 4xx Parquet tables (pandera)
     "IG401": Code("error", "table check", "A Parquet table breaks one of the rules of its pandera model."),
     "IG402": Code("error", "tables disagree", "The documents config and a per-layer config hold different annotations."),

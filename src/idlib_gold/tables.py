@@ -11,11 +11,13 @@ from __future__ import annotations
 from .corpus import Corpus, Document
 from . import schema
 
-__all__ = ["CONFIGS", "DOC_CONFIGS", "rows_by_config"]
+__all__ = ["CONFIGS", "DOC_CONFIGS", "SPLIT_CONFIGS", "rows_by_config"]
 
-#: Per-document configs have train/validation/test; the KB has a single split.
+#: Configs with one row per document or per annotation.
 DOC_CONFIGS = ("documents", "entities", "figures", "quotes")
-CONFIGS = DOC_CONFIGS + ("kb",)
+#: Every config with train/validation/test splits; the KB has a single split.
+SPLIT_CONFIGS = DOC_CONFIGS + ("ner",)
+CONFIGS = SPLIT_CONFIGS + ("kb",)
 
 
 def _span(s: dict | None) -> dict | None:
@@ -74,12 +76,16 @@ def kb_row(entry: dict, enc: _Encoder) -> dict:
 
 def rows_by_config(corpus: Corpus) -> dict[str, dict[str, list[dict]]]:
     """config → split → rows."""
+    from .ner import bio_rows, tag_names
+
     enc = _Encoder()
-    out: dict[str, dict[str, list[dict]]] = {c: {s: [] for s in schema.splits()} for c in DOC_CONFIGS}
+    tag_index = {t: i for i, t in enumerate(tag_names())}
+    out: dict[str, dict[str, list[dict]]] = {c: {s: [] for s in schema.splits()} for c in SPLIT_CONFIGS}
     for doc in sorted(corpus.documents, key=lambda d: d.id):
         split = doc.data["split"]
         out["documents"][split].append(document_row(doc, enc))
         for layer, make in (("entities", entity_row), ("figures", figure_row), ("quotes", quote_row)):
             out[layer][split] += [{"doc_id": doc.id, **make(a, enc)} for a in doc.data[layer]]
+        out["ner"][split] += [{**row, "ner_tags": [tag_index[t] for t in row["ner_tags"]]} for row in bio_rows(doc)]
     out["kb"] = {"train": [kb_row(e, enc) for e in sorted(corpus.kb_entries, key=lambda e: e["id"])]}
     return out

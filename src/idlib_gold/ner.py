@@ -1,0 +1,110 @@
+"""The token-level view (`ner` config): paragraphs, tokens and BIO tags over 18 OntoNotes types.
+
+The tokenizer is a fixed rule that never looks at the annotations, so a model's
+tokens and the gold agree only if the gold's spans fall on token boundaries; the
+validator reports any span edge inside a token (IG319), which keeps the guidelines
+and this rule compatible.
+
+Tokenizer rule, in order of preference at each position:
+1. a number: digits with optional `,ddd` groups or a decimal part (`390,000`, `3.6`);
+2. a word: a run of Unicode letters, digits and underscores;
+3. any other single non-space character (punctuation, `’`, `–`, `&`, `#`, `%`, `-`).
+White space separates tokens and is never part of one. Hyphenated words split at
+the hyphen (`Russian`, `-`, `backed`), as OntoNotes span rules require.
+
+Paragraphs are the text's lines; empty lines yield no row.
+"""
+
+from __future__ import annotations
+
+import re
+
+from . import schema
+
+__all__ = ["tokenize", "paragraphs", "tag_names", "bio_rows", "spans_from_bio", "flat_spans"]
+
+_TOKEN = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?(?![\w])|\w+|[^\w\s]")
+
+
+def tokenize(text: str, offset: int = 0) -> list[tuple[int, int]]:
+    """(start, end) of each token of `text`, shifted by `offset`."""
+    return [(m.start() + offset, m.end() + offset) for m in _TOKEN.finditer(text)]
+
+
+def paragraphs(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each non-empty line, without its surrounding white space."""
+    out, pos = [], 0
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped:
+            lead = len(line) - len(line.lstrip())
+            out.append((pos + lead, pos + lead + len(stripped)))
+        pos += len(line) + 1
+    return out
+
+
+def span_labels() -> list[str]:
+    """The 18 types of the flat layer: entity labels, then figure labels, in schema order."""
+    return schema.entity_labels() + schema.figure_labels()
+
+
+def tag_names() -> list[str]:
+    """O, then B-X and I-X for each of the 18 types (37 tags)."""
+    names = ["O"]
+    for label in span_labels():
+        names += [f"B-{label}", f"I-{label}"]
+    return names
+
+
+def flat_spans(data: dict) -> list[tuple[int, int, str]]:
+    """The entity and figure spans of a document as (start, end, label), sorted."""
+    return sorted([(a["start"], a["end"], a["label"]) for a in data["entities"] + data["figures"]])
+
+
+def bio_rows(doc) -> list[dict]:
+    """One row per paragraph: tokens, string BIO tags and each token's document offsets."""
+    spans = flat_spans(doc.data)
+    rows = []
+    for n, (p_start, p_end) in enumerate(paragraphs(doc.text)):
+        tokens = tokenize(doc.text[p_start:p_end], p_start)
+        tags = ["O"] * len(tokens)
+        for s, e, label in spans:
+            if e <= p_start or s >= p_end:
+                continue
+            inside = [i for i, (ts, te) in enumerate(tokens) if ts >= s and te <= e]
+            for k, i in enumerate(inside):
+                tags[i] = ("B-" if k == 0 else "I-") + label
+        rows.append({"id": f"{doc.id}-p{n:03d}", "doc_id": doc.id, "tokens": [doc.text[s:e] for s, e in tokens],
+                     "ner_tags": tags, "token_starts": [s for s, _ in tokens], "token_ends": [e for _, e in tokens]})
+    return rows
+
+
+def spans_from_bio(tags: list[str], starts: list[int], ends: list[int]) -> list[tuple[int, int, str]]:
+    """Character spans back from BIO tags; an I- without its B- starts a span (as conlleval does)."""
+    out, current = [], None
+    for tag, s, e in zip(tags, starts, ends):
+        if tag.startswith("I-") and current and current[2] == tag[2:]:
+            current = (current[0], e, current[2])
+            continue
+        if current:
+            out.append(current)
+            current = None
+        if tag != "O":
+            current = (s, e, tag[2:])
+    if current:
+        out.append(current)
+    return out
+
+
+def misaligned_edges(text: str, start: int, end: int) -> list[int]:
+    """Span edges that fall strictly inside a token of the rule above."""
+    bad = []
+    for edge in (start, end):
+        line_start = text.rfind("\n", 0, edge) + 1
+        line_end = text.find("\n", edge)
+        line_end = len(text) if line_end < 0 else line_end
+        for ts, te in tokenize(text[line_start:line_end], line_start):
+            if ts < edge < te:
+                bad.append(edge)
+                break
+    return bad

@@ -1,0 +1,85 @@
+"""Stories and splits: measuring which documents are copies of one another, and keeping them together.
+
+Syndicated copies (`001` and `004` are one wire story with edits) must never sit on
+both sides of a split, or a model is tested on text it trained on. So stories are
+measured, not declared:
+
+- **Overlap** of two documents is the containment of word 8-gram shingles:
+  |S(a) ∩ S(b)| / min(|S(a)|, |S(b)|), with words lower-cased runs of letters and digits.
+  Shingles that occur in more than `COMMON` documents (and more than 1% of them) are
+  boilerplate, not evidence of copying, and are ignored; this also keeps the pair
+  count near-linear on large corpora.
+- Two documents belong to one **story** when their overlap is at least `THRESHOLD`;
+  stories are the connected groups of that relation.
+- **Split rule**: stories are taken largest first (ties by their first document id) and
+  each goes to the split whose document count is furthest below its target share
+  (train 60%, validation 20%, test 20%; ties in that order). Deterministic, and a whole
+  story always lands in one split.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from itertools import combinations
+
+__all__ = ["THRESHOLD", "SHINGLE", "TARGETS", "shingles", "overlaps", "story_groups", "assign_splits"]
+
+SHINGLE = 8
+THRESHOLD = 0.2
+COMMON = 50
+TARGETS = {"train": 0.6, "validation": 0.2, "test": 0.2}
+_WORD = re.compile(r"[^\W_]+")
+
+
+def shingles(text: str, n: int = SHINGLE) -> set[tuple[str, ...]]:
+    words = [w.lower() for w in _WORD.findall(text)]
+    return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
+
+
+def overlaps(texts: dict[str, str]) -> dict[tuple[str, str], float]:
+    """Containment for every pair of documents that shares at least one shingle (others are 0)."""
+    sets = {doc_id: shingles(text) for doc_id, text in texts.items()}
+    index = defaultdict(list)
+    for doc_id in sorted(sets):
+        for sh in sets[doc_id]:
+            index[sh].append(doc_id)
+    limit = max(COMMON, len(texts) // 100)
+    shared = defaultdict(int)
+    for docs in index.values():
+        if 1 < len(docs) <= limit:
+            for a, b in combinations(docs, 2):
+                shared[(a, b)] += 1
+    return {pair: n / max(1, min(len(sets[pair[0]]), len(sets[pair[1]]))) for pair, n in shared.items()}
+
+
+def story_groups(texts: dict[str, str], threshold: float = THRESHOLD) -> list[list[str]]:
+    """Documents grouped into stories (sorted lists, sorted by first id)."""
+    parent = {d: d for d in texts}
+
+    def find(d):
+        while parent[d] != d:
+            parent[d] = parent[parent[d]]
+            d = parent[d]
+        return d
+
+    for (a, b), value in overlaps(texts).items():
+        if value >= threshold:
+            ra, rb = find(a), find(b)
+            parent[max(ra, rb)] = min(ra, rb)
+    groups = defaultdict(list)
+    for d in sorted(texts):
+        groups[find(d)].append(d)
+    return sorted(groups.values())
+
+
+def assign_splits(groups: list[list[str]]) -> dict[str, str]:
+    """Document id → split, by the rule in the module docstring."""
+    total = sum(len(g) for g in groups)
+    counts = {s: 0 for s in TARGETS}
+    out = {}
+    for group in sorted(groups, key=lambda g: (-len(g), g[0])):
+        split = max(TARGETS, key=lambda s: (TARGETS[s] * total - counts[s], -list(TARGETS).index(s)))
+        counts[split] += len(group)
+        out.update({d: split for d in group})
+    return out
