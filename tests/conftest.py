@@ -39,6 +39,16 @@ def cli():
     return run_cli
 
 
+@pytest.fixture(scope="session")
+def corpus():
+    """The repository's own corpus, loaded once; it must load without findings."""
+    from idlib_gold.corpus import load_corpus
+
+    corpus, findings = load_corpus(ROOT)
+    assert not findings
+    return corpus
+
+
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     """A writable copy of the annotation repository (annotations, schema, dataset)."""

@@ -8,15 +8,7 @@ from collections import defaultdict
 import pytest
 
 from conftest import ROOT
-from idlib_gold.corpus import load_corpus
 from idlib_gold.lints import sentence_signature, shared_sentences
-
-
-@pytest.fixture(scope="module")
-def corpus():
-    corpus, findings = load_corpus(ROOT)
-    assert not findings
-    return corpus
 
 
 def test_syndicated_copies_share_sentences_and_annotate_them_identically(corpus):

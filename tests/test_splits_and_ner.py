@@ -6,16 +6,8 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from idlib_gold.corpus import load_corpus
 from idlib_gold.ner import bio_rows, flat_spans, spans_from_bio, tag_names, tokenize
 from idlib_gold.stories import assign_splits, overlaps, story_groups
-
-
-@pytest.fixture(scope="module")
-def corpus():
-    corpus, findings = load_corpus(ROOT)
-    assert not findings
-    return corpus
 
 
 def test_stories_are_measured_from_the_texts(corpus):
