@@ -107,3 +107,10 @@ def test_a_stale_card_fails_check(repo, cli):
     card.write_text(card.read_text(encoding="utf-8").replace("## Limitations", "## Limits"), encoding="utf-8")
     result = cli("check", root=repo)
     assert result.code == 1 and "IG601 dataset/README.md is stale" in result.out
+
+
+def test_stale_croissant_metadata_fails_check(repo, cli):
+    meta = repo / "dataset/croissant.json"
+    meta.write_text(meta.read_text(encoding="utf-8").replace('"sha256": "', '"sha256": "0', 1), encoding="utf-8")
+    result = cli("check", root=repo)
+    assert result.code == 1 and "IG601 dataset/croissant.json is stale" in result.out

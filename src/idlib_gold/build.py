@@ -61,6 +61,9 @@ def render_outputs(corpus: Corpus) -> dict[str, bytes]:
         for split, split_rows in rows[config].items():
             name = parquet_path(config, split)
             files[name], sizes[name] = _parquet_bytes(split_rows, features)
+    from .croissant import render_croissant
+
+    files["croissant.json"] = render_croissant(files).encode("utf-8")
     files["README.md"] = render_card(corpus, rows, files, sizes).encode("utf-8")
     return files
 

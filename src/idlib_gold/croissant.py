@@ -1,0 +1,262 @@
+"""Croissant metadata (dataset/croissant.json): the dataset folder described for ML tools.
+
+MLCommons Croissant is JSON-LD on top of schema.org/Dataset. This module writes one
+description of the folder the build produces: every Parquet file as a FileObject with
+its size and SHA-256, one FileSet per config (the files a loader reads), and one
+RecordSet per config whose fields come from `features.features_for`, so the column
+lists are never written twice. The split of a row is taken from its file name and
+refers to a `splits` record set that gives each split its Croissant meaning.
+
+Type mapping (Hugging Face feature → Croissant field):
+- `Value` string/int/float/bool → `sc:Text` / `sc:Integer` / `sc:Float` / `sc:Boolean`;
+- `ClassLabel` → `sc:Integer` (the stored index) with the label names in the description;
+- a struct (the `{start, end, text}` spans) → a field with one `subField` per key, each
+  extracted from the column with a `jsonPath` transform;
+- a `List` → the same field with `isArray: true` (Croissant 1.1).
+
+The output depends only on the files' bytes and the code: keys are sorted, lists keep
+the build's order, and nothing in it is a date, a host name or an absolute path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+
+from . import DATASET_VERSION
+
+__all__ = ["CONFORMS_TO", "CONTEXT", "render_croissant"]
+
+CONFORMS_TO = "http://mlcommons.org/croissant/1.1"
+
+#: The JSON-LD context of Croissant 1.1 (the specification's Appendix 1), with schema.org
+#: as https://schema.org/ (what schema.org and Croissant 1.0 use) and the few terms the
+#: reference implementation also expects (`name`/`description` language maps, `path`,
+#: `repeated`, `replace`, `samplingRate`).
+CONTEXT = {
+    "@language": "en",
+    "@vocab": "https://schema.org/",
+    "annotation": "cr:annotation",
+    "arrayShape": "cr:arrayShape",
+    "citeAs": "cr:citeAs",
+    "column": "cr:column",
+    "conformsTo": "dct:conformsTo",
+    "containedIn": "cr:containedIn",
+    "cr": "http://mlcommons.org/croissant/",
+    "data": {"@id": "cr:data", "@type": "@json"},
+    "dataType": {"@id": "cr:dataType", "@type": "@vocab"},
+    "dct": "http://purl.org/dc/terms/",
+    "description": {"@container": "@language"},
+    "equivalentProperty": "cr:equivalentProperty",
+    "examples": {"@id": "cr:examples", "@type": "@json"},
+    "excludes": "cr:excludes",
+    "extract": "cr:extract",
+    "field": "cr:field",
+    "fileObject": "cr:fileObject",
+    "fileProperty": "cr:fileProperty",
+    "fileSet": "cr:fileSet",
+    "format": "cr:format",
+    "includes": "cr:includes",
+    "isArray": "cr:isArray",
+    "isLiveDataset": "cr:isLiveDataset",
+    "jsonPath": "cr:jsonPath",
+    "key": "cr:key",
+    "md5": "cr:md5",
+    "name": {"@container": "@language"},
+    "parentField": "cr:parentField",
+    "path": "cr:path",
+    "rai": "http://mlcommons.org/croissant/RAI/",
+    "readLines": "cr:readLines",
+    "recordSet": "cr:recordSet",
+    "references": "cr:references",
+    "regex": "cr:regex",
+    "repeated": "cr:repeated",
+    "replace": "cr:replace",
+    "samplingRate": "cr:samplingRate",
+    "sc": "https://schema.org/",
+    "sdVersion": "cr:sdVersion",
+    "separator": "cr:separator",
+    "source": "cr:source",
+    "subField": "cr:subField",
+    "transform": "cr:transform",
+    "unArchive": "cr:unArchive",
+    "value": "cr:value",
+}
+
+PARQUET = "application/x-parquet"
+CC_BY_4 = "https://creativecommons.org/licenses/by/4.0/"
+SPLITS = "splits"
+#: Croissant's names for the usual splits; any other split is described by its name only.
+SPLIT_URLS = {"train": "cr:TrainingSplit", "validation": "cr:ValidationSplit", "test": "cr:TestSplit"}
+TEXTS_LICENSE = ("The annotations (everything but the article texts) are released under CC BY 4.0. The "
+                 "article texts remain the copyright of their publishers and are included for research on "
+                 "the annotations; they are not covered by CC BY 4.0.")
+SPAN_DESCRIPTION = ("A span: Python string offsets (Unicode code points, end-exclusive) into the document "
+                    "text, and the text they cover.")
+
+_PARQUET_PATH = re.compile(r"^data/(?P<config>[a-z0-9_]+)/(?P<split>[a-z0-9_]+)\.parquet$")
+_DTYPES = {"string": "sc:Text", "large_string": "sc:Text", "bool": "sc:Boolean",
+           "float16": "sc:Float", "float32": "sc:Float", "float64": "sc:Float"}
+
+
+def _data_files(files: dict[str, bytes]) -> dict[str, list[str]]:
+    """config → its split names, from the Parquet paths present."""
+    out: dict[str, list[str]] = {}
+    for name in sorted(files):
+        m = _PARQUET_PATH.match(name)
+        if m:
+            out.setdefault(m["config"], []).append(m["split"])
+    return out
+
+
+def _ordered(names, preferred) -> list[str]:
+    """`names` in the order of `preferred`, then any others alphabetically."""
+    names = set(names)
+    return [n for n in preferred if n in names] + sorted(names - set(preferred))
+
+
+def _card_header(files: dict[str, bytes]) -> dict:
+    """The card's YAML front matter (language, task and tags), so the two descriptions agree."""
+    import yaml
+
+    text = files.get("README.md", b"").decode("utf-8")
+    if not text.startswith("---\n"):
+        return {}
+    return yaml.safe_load(text[4:text.index("\n---\n", 4)]) or {}
+
+
+def _file_object(name: str, data: bytes) -> dict:
+    return {"@type": "cr:FileObject", "@id": name, "name": name, "contentUrl": name,
+            "encodingFormat": PARQUET, "contentSize": f"{len(data)} B",
+            "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def _file_set(config: str) -> dict:
+    return {"@type": "cr:FileSet", "@id": f"parquet-{config}", "name": f"parquet-{config}",
+            "description": f"The Parquet files of the {config} config, one per split.",
+            "encodingFormat": PARQUET, "includes": f"data/{config}/*.parquet"}
+
+
+def _leaf(feature) -> tuple[str, str | None]:
+    """Croissant data type and description of a scalar feature."""
+    from datasets import ClassLabel, Value
+
+    if isinstance(feature, ClassLabel):
+        names = ", ".join(f"{i}={n}" for i, n in enumerate(feature.names))
+        return "sc:Integer", f"Class label stored as its index; the names are: {names}."
+    if isinstance(feature, Value):
+        dtype = feature.dtype
+        if dtype in _DTYPES:
+            return _DTYPES[dtype], None
+        if re.fullmatch(r"u?int(8|16|32|64)", dtype):
+            return "sc:Integer", None
+        raise ValueError(f"no Croissant data type for the feature type {dtype}")
+    raise ValueError(f"not a scalar feature: {feature!r}")
+
+
+def _field(field_id: str, name: str, feature, source: dict, path: tuple[str, ...] = ()) -> dict:
+    """The field of one column (or of one key of a struct column), recursively.
+
+    `source` names the file set and column; `path` is the key path inside the column's
+    values (inside each element when the column is a list), given as a jsonPath transform.
+    """
+    from datasets import LargeList, List
+
+    out: dict = {"@type": "cr:Field", "@id": field_id, "name": name}
+    if isinstance(feature, (List, LargeList, list)):
+        out["isArray"] = True
+        feature = feature[0] if isinstance(feature, list) else feature.feature
+    if isinstance(feature, dict):
+        if set(feature) == {"start", "end", "text"}:
+            out["description"] = SPAN_DESCRIPTION
+        out["subField"] = [_field(f"{field_id}/{key}", key, sub, source, path + (key,))
+                           for key, sub in feature.items()]
+        return out
+    out["dataType"], description = _leaf(feature)
+    if description:
+        out["description"] = description
+    out["source"] = dict(source)
+    if path:
+        out["source"]["transform"] = {"jsonPath": ".".join(path)}
+    return out
+
+
+def _record_set(config: str, splits: list[str], summary: str | None) -> dict:
+    from .features import features_for
+
+    file_set = {"@id": f"parquet-{config}"}
+    alternatives = "|".join(re.escape(s) for s in splits)
+    fields = [{
+        "@type": "cr:Field", "@id": f"{config}/split", "name": "split", "dataType": "sc:Text",
+        "description": f"The split of the row, from its file name; refers to the `{SPLITS}` record set.",
+        "source": {"fileSet": file_set, "extract": {"fileProperty": "fullpath"},
+                   "transform": {"regex": f"^data/{re.escape(config)}/({alternatives})\\.parquet$"}},
+        "references": {"field": {"@id": f"{SPLITS}/name"}},
+    }]
+    features = features_for(config)
+    for column, feature in features.items():
+        fields.append(_field(f"{config}/{column}", column, feature,
+                             {"fileSet": file_set, "extract": {"column": column}}))
+    key = [{"@id": f"{config}/{c}"} for c in ("doc_id", "id") if c in features]
+    out = {"@type": "cr:RecordSet", "@id": config, "name": config, "field": fields}
+    if summary:
+        out["description"] = f"{summary[:1].upper()}{summary[1:]}. Splits: {', '.join(splits)}."
+    if key:
+        out["key"] = key[0] if len(key) == 1 else key
+    return out
+
+
+def _splits_record_set(splits: list[str]) -> dict:
+    rows = [{f"{SPLITS}/name": s, f"{SPLITS}/url": SPLIT_URLS.get(s, s)} for s in splits]
+    return {
+        "@type": "cr:RecordSet", "@id": SPLITS, "name": SPLITS, "dataType": "cr:Split",
+        "description": "The data splits. Documents of one story are always in the same split.",
+        "key": {"@id": f"{SPLITS}/name"},
+        "field": [
+            {"@type": "cr:Field", "@id": f"{SPLITS}/name", "name": "name", "dataType": "sc:Text"},
+            {"@type": "cr:Field", "@id": f"{SPLITS}/url", "name": "url", "dataType": ["cr:Split", "sc:URL"]},
+        ],
+        "data": rows,
+    }
+
+
+def render_croissant(files: dict[str, bytes]) -> str:
+    """The JSON text of `croissant.json` for a dataset folder given as relative path → bytes."""
+    from . import schema
+    from .card import CITATION, CONFIG_SUMMARY, PRETTY_NAME
+    from .tables import CONFIGS
+
+    data_files = _data_files(files)
+    configs = _ordered(data_files, CONFIGS)
+    all_splits = _ordered({s for splits in data_files.values() for s in splits}, schema.splits())
+    card = _card_header(files)
+    keywords = list(dict.fromkeys(card.get("task_categories", []) + card.get("task_ids", [])
+                                  + card.get("tags", [])))
+    metadata = {
+        "@context": CONTEXT,
+        "@type": "sc:Dataset",
+        "conformsTo": CONFORMS_TO,
+        "name": PRETTY_NAME,
+        "description": (
+            "Hand-annotated gold annotations of English news articles about the 2020 escalation around "
+            "Idlib, Syria: named-entity mentions (OntoNotes 5 types) linked to a knowledge base, figures "
+            "(numeric expressions with normalized values) and attributed quotations. The article texts are "
+            "kept verbatim. Configs: " + "; ".join(
+                f"{c} ({CONFIG_SUMMARY[c]})" if c in CONFIG_SUMMARY else c for c in configs) + "."),
+        "license": [CC_BY_4, {"@type": "sc:CreativeWork", "name": "Article texts: copyright of their publishers",
+                              "description": TEXTS_LICENSE}],
+        "version": DATASET_VERSION,
+        "citeAs": CITATION % DATASET_VERSION,
+        "keywords": keywords,
+        "inLanguage": card.get("language", ["en"]),
+        "distribution": [_file_object(f"data/{c}/{s}.parquet", files[f"data/{c}/{s}.parquet"])
+                         for c in configs for s in _ordered(data_files[c], all_splits)]
+                        + [_file_set(c) for c in configs],
+        "recordSet": [_splits_record_set(all_splits)]
+                     + [_record_set(c, _ordered(data_files[c], all_splits), CONFIG_SUMMARY.get(c))
+                        for c in configs],
+    }
+    if not metadata["keywords"]:
+        del metadata["keywords"]
+    return json.dumps(metadata, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
