@@ -181,6 +181,58 @@ def cmd_locate(args) -> int:
     return 0
 
 
+def cmd_evaluate(args) -> int:
+    """Score a predictions file against the gold; bad lines are findings, the rest is scored."""
+    from .evaluate import evaluate_file
+    from .predictions import relative_name
+    from .score_report import render_scores
+
+    root = _root(args.root)
+    corpus, findings = _load_valid(root)
+    if has_errors(findings):
+        _emit(findings, "evaluation stopped: the gold itself has errors", args.format, sys.stdout)
+        return 1
+    path = Path(args.predictions)
+    raw = path.read_bytes()
+    scores, findings = evaluate_file(corpus.documents, raw, relative_name(path, root), args.split)
+    checked = f"{len(scores['documents'])} document(s) scored"
+    sys.stdout.write(render_scores(scores, findings, checked, args.format))
+    return 1 if has_errors(findings) else 0
+
+
+def cmd_baseline(args) -> int:
+    """Write a reference baseline's predictions for every document, ready for `evaluate`."""
+    from .baselines import baseline_lines
+    from .corpus import load_corpus
+
+    root = _root(args.root)
+    corpus, findings = load_corpus(root)
+    if has_errors(findings):
+        _emit(findings, "baseline not written: the corpus has errors", "text", sys.stdout)
+        return 1
+    out = Path(args.out)
+    lines = baseline_lines(args.kind, corpus.documents)
+    out.write_text("".join(lines), encoding="utf-8")
+    print(f"wrote {out.as_posix()}: {args.kind} predictions for {len(lines)} document(s)")
+    return 0
+
+
+def cmd_render(args) -> int:
+    """Write the static review pages: one HTML file per document and index.html."""
+    from .render import render_pages
+
+    root = _root(args.root)
+    pages, unknown = render_pages(root, args.doc_ids or None)
+    if unknown:
+        raise UsageError(f"no document {', '.join(unknown)} in {root.name}/annotations")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, page in sorted(pages.items()):
+        (out / name).write_text(page, encoding="utf-8")
+    print(f"wrote {len(pages) - 1} document page(s) and index.html to {out.as_posix()}/")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="idlib-gold", description=__doc__.splitlines()[0])
     p.add_argument("--version", action="version", version=f"idlib-gold {__version__}")
@@ -208,6 +260,24 @@ def _parser() -> argparse.ArgumentParser:
     loc.add_argument("string")
     common(loc, fmt=False)
     loc.set_defaults(func=cmd_locate)
+    from .schema import splits
+
+    ev = sub.add_parser("evaluate", help="score a system's predictions (JSON Lines) against the gold")
+    ev.add_argument("predictions", metavar="PREDICTIONS", help="JSON Lines file, one object per document")
+    ev.add_argument("--split", choices=splits(), help="score only the documents of this split (default: all)")
+    ev.add_argument("--format", choices=("text", "json"), default="text")
+    common(ev, fmt=False)
+    ev.set_defaults(func=cmd_evaluate)
+    bl = sub.add_parser("baseline", help="write a reference baseline's predictions (no model, no download)")
+    bl.add_argument("kind", choices=("figures", "quotes"), help="figures: numbers by rule; quotes: quoted speech")
+    bl.add_argument("--out", required=True, metavar="FILE", help="the predictions file to write (JSON Lines)")
+    common(bl, fmt=False)
+    bl.set_defaults(func=cmd_baseline)
+    rd = sub.add_parser("render", help="write static HTML review pages (one per document, plus index.html)")
+    rd.add_argument("doc_ids", nargs="*", metavar="DOC_ID", help="documents to render (default: all)")
+    rd.add_argument("--out", required=True, metavar="DIR", help="folder to write the pages to")
+    common(rd, fmt=False)
+    rd.set_defaults(func=cmd_render)
     return p
 
 

@@ -69,6 +69,13 @@ CODES: dict[str, Code] = {
     "IG601": Code("error", "stale dataset file", "A file in dataset/ differs from what a build writes now. Run `idlib-gold build`."),
     "IG602": Code("error", "missing dataset file", "A file a build writes is missing from dataset/. Run `idlib-gold build`."),
     "IG603": Code("error", "unexpected dataset file", "dataset/ holds a file a build would not write. Remove it or run `idlib-gold build`."),
+    # 7xx predictions files (idlib-gold evaluate); the line is the JSON Lines line number
+    "IG701": Code("error", "prediction line not JSON", "A line of the predictions file is not UTF-8 JSON; each line holds one JSON object."),
+    "IG702": Code("error", "prediction schema", "A prediction record does not match schema/predictions.schema.json."),
+    "IG703": Code("error", "unknown document", "A prediction names a document id that is not in the corpus."),
+    "IG704": Code("error", "document predicted twice", "A document has more than one prediction line; only the first is scored."),
+    "IG705": Code("error", "predicted span mismatch", "A predicted span is outside the text, or its text differs from the document text at its offsets."),
+    "IG706": Code("warning", "document not predicted", "A scored document has no prediction line, or its line lacks a layer other lines predict; it counts as predicting nothing there."),
 }
 
 

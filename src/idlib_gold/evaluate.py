@@ -1,0 +1,273 @@
+"""Scoring predictions against the gold: the definitions, in one place.
+
+All matching is done per document and one-to-one (a gold annotation and a
+prediction are each used at most once); counts are then summed over the scored
+documents. For a set of gold items G and predicted items P with TP matched pairs:
+
+    precision P = TP / |P|,   recall R = TP / |G|,   F1 = 2PR / (P + R)
+
+with 0 for a zero denominator (and for F1 when P + R = 0), except that when both
+|P| and |G| are 0 the three values are undefined and reported as null ("–").
+
+Entities and figures (flat spans with a label), two schemes as in SemEval-2013
+task 9.1 and its implementation nervaluate:
+
+- strict: same start, same end, same label (SemEval "strict").
+- partial: the spans share at least one character and the labels are equal;
+  each match counts fully. This is the SemEval "type" scheme (nervaluate's
+  "ent_type"), not nervaluate's "partial", which ignores the label and gives
+  half credit. Pairs are chosen greedily by largest character overlap (ties: the
+  smaller union first, then text order), so a prediction covering two gold
+  spans is credited once and P, R ≤ 1. An exact pair always outranks every other
+  pair of its gold span and prediction, so every strict match is also a partial
+  match.
+
+Per label L: TP_L, |P_L|, |G_L| over the items with that label. Micro averages
+sum the counts over labels; macro averages are the unweighted means of the
+per-label precision, recall and F1 (macro-F1 is the mean of the F1s, not the F1
+of the means) over the labels that occur in the gold or the predictions of the
+scored documents. "entities+figures" is the micro average over both layers, the
+flat layer of the `ner` view.
+
+Figure attributes are compared on the strictly matched pairs: value equal
+(`value`), within 1% of the gold (`|p − g| ≤ 0.01·|g|`, `value_1pct`), and
+equality of unit, approximate, bound, category and source (null equals null).
+Accuracy = correct / matched pairs; a prediction lacking the field counts as
+wrong, and a field no predicted figure carries is reported as not predicted (null).
+
+Quotes:
+
+- content exact: quotes match when their content spans have the same start and end.
+- content token F1: quotes are paired greedily by largest content overlap (as
+  above, without labels). For a pair, tokens are the lower-cased `\\w+` runs of
+  each content text minus the articles a, an, the (SQuAD v1.1 normalization, with
+  Unicode instead of ASCII punctuation); common = the size of the multiset
+  intersection; token F1 = 0 if common = 0, else 2·p·r/(p + r) with
+  p = common/|pred tokens|, r = common/|gold tokens|. Reported: the mean over the
+  pairs (`mean_f1`), and SQuAD-style soft scores in which every unpaired quote
+  scores 0: precision = Σ F1 / |P|, recall = Σ F1 / |G|, and their harmonic mean.
+- speaker entity and type: accuracy on the content-exact pairs; speaker_entity is
+  compared as a set (an id, a list of ids for a joint speaker, null as the empty set).
+- cue: the distinct cue spans (start, end) of a document's quotes, gold against
+  predicted, scored like strict spans without labels.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+__all__ = ["prf", "match_strict", "match_partial", "token_f1", "score_spans", "score_figure_attributes",
+           "score_quotes", "FIGURE_ATTRIBUTES"]
+
+FIGURE_ATTRIBUTES = ("value", "value_1pct", "unit", "approximate", "bound", "category", "source")
+_ARTICLES = {"a", "an", "the"}
+_WORD = re.compile(r"\w+")
+
+
+def prf(tp: int, n_pred: int, n_gold: int) -> dict:
+    """Precision, recall, F1 and the counts they come from."""
+    if n_pred == 0 and n_gold == 0:
+        p = r = f = None
+    else:
+        p = tp / n_pred if n_pred else 0.0
+        r = tp / n_gold if n_gold else 0.0
+        f = 2 * p * r / (p + r) if p + r else 0.0
+    return {"precision": p, "recall": r, "f1": f, "tp": tp, "predicted": n_pred, "gold": n_gold}
+
+
+def _key(item: dict) -> tuple:
+    return item["start"], item["end"], item.get("label")
+
+
+def match_strict(gold: list[dict], pred: list[dict]) -> list[tuple[int, int]]:
+    """(gold index, prediction index) pairs with the same start, end and label, one-to-one, in text order."""
+    free: dict[tuple, list[int]] = {}
+    for gi, g in enumerate(gold):
+        free.setdefault(_key(g), []).append(gi)
+    pairs = []
+    for pi, p in enumerate(pred):
+        slots = free.get(_key(p))
+        if slots:
+            pairs.append((slots.pop(0), pi))
+    return pairs
+
+
+def match_partial(gold: list[dict], pred: list[dict]) -> list[tuple[int, int]]:
+    """Greedy one-to-one pairs of overlapping spans with equal labels, largest overlap first."""
+    candidates = []
+    for gi, g in enumerate(gold):
+        for pi, p in enumerate(pred):
+            overlap = min(g["end"], p["end"]) - max(g["start"], p["start"])
+            if overlap > 0 and g.get("label") == p.get("label"):
+                union = max(g["end"], p["end"]) - min(g["start"], p["start"])
+                candidates.append((-overlap, union, g["start"], p["start"], gi, pi))
+    used_g, used_p, pairs = set(), set(), []
+    for *_, gi, pi in sorted(candidates):
+        if gi not in used_g and pi not in used_p:
+            used_g.add(gi)
+            used_p.add(pi)
+            pairs.append((gi, pi))
+    return sorted(pairs)
+
+
+def _average(rows: dict[str, dict]) -> dict:
+    if not rows:
+        return {"precision": None, "recall": None, "f1": None}
+    return {k: sum(r[k] for r in rows.values()) / len(rows) for k in ("precision", "recall", "f1")}
+
+
+def score_spans(docs: list[tuple[list[dict], list[dict]]], match) -> dict:
+    """Per-label, micro and macro scores over (gold, predicted) lists of labelled spans, one pair per document."""
+    tp, n_pred, n_gold = Counter(), Counter(), Counter()
+    for gold, pred in docs:
+        n_gold.update(g["label"] for g in gold)
+        n_pred.update(p["label"] for p in pred)
+        tp.update(gold[gi]["label"] for gi, _ in match(gold, pred))
+    labels = {label: prf(tp[label], n_pred[label], n_gold[label]) for label in sorted(n_gold | n_pred)}
+    micro = prf(sum(tp.values()), sum(n_pred.values()), sum(n_gold.values()))
+    return {"micro": micro, "macro": _average(labels), "labels": labels}
+
+
+def _same_value(p, g, tolerance: float = 0.0) -> bool:
+    if not isinstance(p, (int, float)) or isinstance(p, bool):
+        return False
+    return p == g if tolerance == 0 else abs(p - g) <= tolerance * abs(g)
+
+
+def score_figure_attributes(docs: list[tuple[list[dict], list[dict]]]) -> dict:
+    """Accuracy of each attribute over the strictly matched figure pairs."""
+    pairs = [(gold[gi], pred[pi]) for gold, pred in docs for gi, pi in match_strict(gold, pred)]
+    carried = {key for _, pred in docs for p in pred for key in p}
+    tests = {
+        "value": ("value", lambda g, p: _same_value(p.get("value"), g["value"])),
+        "value_1pct": ("value", lambda g, p: _same_value(p.get("value"), g["value"], 0.01)),
+    }
+    out = {"matched": len(pairs)}
+    for attribute in FIGURE_ATTRIBUTES:
+        field, same = tests.get(attribute, (attribute, None))
+        if field not in carried:
+            out[attribute] = None
+            continue
+        if same is None:
+            correct = sum(field in p and p[field] == g[field] for g, p in pairs)
+        else:
+            correct = sum(same(g, p) for g, p in pairs)
+        out[attribute] = {"correct": correct, "accuracy": correct / len(pairs) if pairs else None}
+    return out
+
+
+def _tokens(text: str) -> list[str]:
+    return [w for w in _WORD.findall(text.lower()) if w not in _ARTICLES]
+
+
+def token_f1(gold_text: str, pred_text: str) -> float:
+    """SQuAD-style bag-of-tokens F1 between two strings (see the module docstring)."""
+    g, p = _tokens(gold_text), _tokens(pred_text)
+    if not g or not p:
+        return float(g == p)
+    common = sum((Counter(g) & Counter(p)).values())
+    if common == 0:
+        return 0.0
+    precision, recall = common / len(p), common / len(g)
+    return 2 * precision * recall / (precision + recall)
+
+
+def _speaker_set(value) -> frozenset:
+    if value is None:
+        return frozenset()
+    return frozenset([value] if isinstance(value, str) else value)
+
+
+def _accuracy(pairs, key: str, carried: set, same) -> dict | None:
+    if key not in carried:
+        return None
+    correct = sum(key in p and same(g[key], p[key]) for g, p in pairs)
+    return {"matched": len(pairs), "correct": correct, "accuracy": correct / len(pairs) if pairs else None}
+
+
+def _soft(total: float, n_pred: int, n_gold: int) -> dict:
+    """Precision, recall and F1 where each pair scores its token F1 instead of 1."""
+    if n_pred == 0 and n_gold == 0:
+        return {"precision": None, "recall": None, "f1": None, "predicted": 0, "gold": 0}
+    p, r = (total / n_pred if n_pred else 0.0), (total / n_gold if n_gold else 0.0)
+    return {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0,
+            "predicted": n_pred, "gold": n_gold}
+
+
+def _cue_spans(quotes: list[dict]) -> set[tuple[int, int]]:
+    return {(q["cue"]["start"], q["cue"]["end"]) for q in quotes if q.get("cue")}
+
+
+def score_quotes(docs: list[tuple[list[dict], list[dict]]]) -> dict:
+    """Content (exact and token F1), speaker entity, type and cue scores over (gold, predicted) quote lists."""
+    content = lambda qs: [{"start": q["content"]["start"], "end": q["content"]["end"]} for q in qs]  # noqa: E731
+    exact_pairs, token_scores, n_pred, n_gold = [], [], 0, 0
+    cue_tp = cue_pred = cue_gold = 0
+    carried = {key for _, pred in docs for p in pred for key in p}
+    for gold, pred in docs:
+        n_gold, n_pred = n_gold + len(gold), n_pred + len(pred)
+        exact_pairs += [(gold[gi], pred[pi]) for gi, pi in match_strict(content(gold), content(pred))]
+        token_scores += [token_f1(gold[gi]["content"]["text"], pred[pi]["content"]["text"])
+                         for gi, pi in match_partial(content(gold), content(pred))]
+        g_cues, p_cues = _cue_spans(gold), _cue_spans(pred)
+        cue_tp, cue_pred, cue_gold = cue_tp + len(g_cues & p_cues), cue_pred + len(p_cues), cue_gold + len(g_cues)
+    total = sum(token_scores)
+    return {
+        "content_exact": prf(len(exact_pairs), n_pred, n_gold),
+        "content_token": {"pairs": len(token_scores),
+                          "mean_f1": total / len(token_scores) if token_scores else None,
+                          **_soft(total, n_pred, n_gold)},
+        "speaker_entity": _accuracy(exact_pairs, "speaker_entity", carried,
+                                    lambda g, p: _speaker_set(g) == _speaker_set(p)),
+        "type": _accuracy(exact_pairs, "type", carried, lambda g, p: g == p),
+        "cue": prf(cue_tp, cue_pred, cue_gold) if "cue" in carried else None,
+    }
+
+
+def evaluate_file(documents: list, raw: bytes, rel: str, split: str | None = None) -> tuple[dict, list]:
+    """Scores and findings for a predictions file (`raw`, shown as `rel`) against the gold documents.
+
+    `split` limits scoring to the documents of that split; lines for other documents
+    are read and checked, then left out with a note. A layer is scored when at least
+    one scored line carries its key; then every scored document counts, and one
+    whose line is missing or lacks the key predicts nothing there (IG706).
+    """
+    from .findings import Finding
+    from .predictions import LAYERS, read_predictions
+
+    read = read_predictions(raw, rel, {d.id: d for d in documents})
+    findings = list(read.findings)
+    scored = sorted((d for d in documents if split is None or d.data["split"] == split), key=lambda d: d.id)
+    scored_ids = {d.id for d in scored}
+    split_of = {d.id: d.data["split"] for d in documents}
+    notes = [f"line {p.line}: document {p.doc_id} is in split {split_of[p.doc_id]}, not {split}; not scored"
+             for p in read.predictions if p.doc_id not in scored_ids]
+    by_doc = {p.doc_id: p for p in read.predictions if p.doc_id in scored_ids}
+    layers = [layer for layer in LAYERS if any(layer in p.data for p in by_doc.values())]
+    pairs: dict[str, list] = {layer: [] for layer in layers}
+    for doc in scored:
+        pred = by_doc.get(doc.id)
+        lacking = [layer for layer in layers if pred is None or layer not in pred.data]
+        if lacking and (pred is not None or doc.id not in read.first_line):
+            where = f"line {pred.line} has no {', '.join(lacking)}" if pred else "no line predicts it"
+            findings.append(Finding("IG706", f"document {doc.id}: {where}; scored as predicting nothing there",
+                                    rel, pred.line if pred else None,
+                                    hint="write an empty list for a layer the system found nothing in"))
+        for layer in layers:
+            pairs[layer].append((doc.data[layer], pred.data.get(layer, []) if pred else []))
+    scores = {"predictions": rel, "split": split, "documents": [d.id for d in scored], "layers": layers,
+              "notes": notes}
+    for layer in ("entities", "figures"):
+        scores[layer] = None if layer not in pairs else {
+            "strict": score_spans(pairs[layer], match_strict), "partial": score_spans(pairs[layer], match_partial)}
+    if scores["figures"] is not None:
+        scores["figures"]["attributes"] = score_figure_attributes(pairs["figures"])
+    both = None
+    if "entities" in pairs and "figures" in pairs:
+        flat = [(ge + gf, pe + pf) for (ge, pe), (gf, pf) in zip(pairs["entities"], pairs["figures"])]
+        both = {scheme: {"micro": score_spans(flat, match)["micro"]}
+                for scheme, match in (("strict", match_strict), ("partial", match_partial))}
+    scores["entities+figures"] = both
+    scores["quotes"] = score_quotes(pairs["quotes"]) if "quotes" in pairs else None
+    return scores, findings

@@ -1,0 +1,178 @@
+"""Reading a predictions file: JSON Lines, one object per document, checked line by line.
+
+A predictions file comes from someone else's system, so every way it can be
+broken is expected and named with the line it is on (IG7xx) instead of stopping
+the run: a line that is not JSON, a record that does not match
+schema/predictions.schema.json, an unknown or repeated document id, a span whose
+text is not the document slice. A line with any error is left out of the scores
+as a whole (its document then counts as predicting nothing), so a score is never
+computed from half a record.
+
+The prediction schema refers to the document schema's definitions instead of
+copying them; both are loaded into a `referencing` registry that never fetches
+anything, so validation works offline and a missing definition is an error, not
+a download.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from . import schema
+from .findings import Finding
+from .spans import diagnose, iter_spans
+
+__all__ = ["PREDICTIONS", "LAYERS", "Prediction", "PredictionsFile", "read_predictions", "validator", "relative_name"]
+
+PREDICTIONS = "predictions.schema.json"
+LAYERS = ("entities", "figures", "quotes")
+_SPAN_PARTS = ("content", "speaker", "cue", "addressee")
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """One well-formed line: the document it predicts and the record itself."""
+
+    line: int
+    doc_id: str
+    data: dict
+
+
+@dataclass
+class PredictionsFile:
+    """What a predictions file holds: its scorable lines, a finding per bad line, and the line of each id."""
+
+    rel: str
+    predictions: list[Prediction]
+    findings: list[Finding]
+    first_line: dict[str, int]  # every document id met on a line with a known id, even a rejected line
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicate_keys(pairs):
+    seen = {}
+    for key, value in pairs:
+        if key in seen:
+            raise _DuplicateKey(key)
+        seen[key] = value
+    return seen
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+@cache
+def validator():
+    """A Draft 2020-12 validator for one line, resolving document.schema.json from the local copy only."""
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+    from referencing.exceptions import NoSuchResource
+
+    def offline(uri: str):
+        raise NoSuchResource(ref=uri)
+
+    resources = []
+    for name in (schema.DOCUMENT, PREDICTIONS):
+        contents = schema.load_schema(name)
+        resources.append((contents["$id"], Resource.from_contents(contents)))
+    registry = Registry(retrieve=offline).with_resources(resources)
+    return Draft202012Validator(schema.load_schema(PREDICTIONS), registry=registry)
+
+
+def _schema_findings(record, rel: str, line: int) -> list[Finding]:
+    from .schema import _deepest, _hint, _json_path  # one wording for schema errors everywhere
+
+    out = []
+    for error in validator().iter_errors(record):
+        error = _deepest(error)
+        message = error.message if len(error.message) <= 200 else error.message[:197] + "..."
+        out.append(Finding("IG702", f"{_json_path(tuple(error.absolute_path))}: {message}", rel, line,
+                           hint=_hint(error)))
+    return out
+
+
+def _span_findings(record: dict, doc, rel: str, line: int) -> list[Finding]:
+    out, n = [], len(doc.text)
+    for layer in LAYERS:
+        for i, ann in enumerate(record.get(layer, [])):
+            for suffix, span in iter_spans(ann, layer):
+                where = f"{layer}[{i}]" + "".join(f".{s}" for s in suffix)
+                s, e, t = span["start"], span["end"], span["text"]
+                if not (0 <= s < e <= n):
+                    message = f"{where}: span {s}–{e} is outside the text (0–{n}) or empty"
+                elif doc.text[s:e] != t:
+                    message = f"{where}: text {t!r} ≠ text[{s}:{e}] {doc.text[s:e]!r}"
+                else:
+                    continue
+                out.append(Finding("IG705", message + "; the line is not scored", rel, line, annotation=ann.get("id"),
+                                   hint=diagnose(doc.text, doc.raw, s, e, t)))
+    return out
+
+
+def _parse(raw_line: bytes, rel: str, line: int) -> tuple[object, list[Finding]]:
+    try:
+        text = raw_line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, [Finding("IG701", f"byte {exc.start + 1} of the line is not UTF-8", rel, line, exc.start + 1,
+                              hint="write the file as UTF-8")]
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_refuse_constant), []
+    except json.JSONDecodeError as exc:
+        return None, [Finding("IG701", f"not JSON: {exc.msg}", rel, line, exc.colno,
+                              hint="each line holds one complete JSON object (JSON Lines)")]
+    except _DuplicateKey as exc:
+        return None, [Finding("IG702", f"key {exc.args[0]!r} appears twice in one object", rel, line,
+                              hint="JSON readers would silently keep only one of them; write it once")]
+    except (ValueError, RecursionError) as exc:
+        return None, [Finding("IG701", f"not JSON: {exc}", rel, line)]
+
+
+def read_predictions(raw: bytes, rel: str, documents: dict) -> PredictionsFile:
+    """The well-formed lines of a predictions file and a finding for every other line.
+
+    `documents` maps every gold document id to its Document (text and raw bytes),
+    scored or not: an id outside the scored split is known, an id nowhere is not.
+    Blank lines are allowed and skipped.
+    """
+    predictions, findings, first_line = [], [], {}
+    for number, raw_line in enumerate(raw.split(b"\n"), start=1):
+        raw_line = raw_line.rstrip(b"\r")
+        if not raw_line.strip():
+            continue
+        record, problems = _parse(raw_line, rel, number)
+        doc_id = record.get("id") if isinstance(record, dict) else None
+        known = isinstance(doc_id, str) and doc_id in documents
+        if known and doc_id in first_line:
+            findings.append(Finding("IG704", f"document {doc_id!r} was already predicted on line "
+                                             f"{first_line[doc_id]}; this line is not scored", rel, number,
+                                    hint="write one line per document"))
+            continue
+        if known:
+            first_line[doc_id] = number  # even if the line turns out broken: the document had its line
+        if not problems:
+            problems = _schema_findings(record, rel, number)
+        if not problems and not known:
+            problems = [Finding("IG703", f"document {doc_id!r} is not in the corpus", rel, number,
+                                hint="ids are the stems of annotations/texts/<id>.txt")]
+        if not problems:
+            problems = _span_findings(record, documents[doc_id], rel, number)
+        if problems:
+            findings += problems
+            continue
+        predictions.append(Prediction(number, doc_id, record))
+    return PredictionsFile(rel, predictions, findings, first_line)
+
+
+def relative_name(path: Path, root: Path) -> str:
+    """The predictions file as it is shown in findings: repository-relative when inside the repository."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
