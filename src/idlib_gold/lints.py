@@ -11,6 +11,7 @@ turns the remaining warnings into errors.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import defaultdict
 
 from .corpus import Corpus, Document
@@ -101,30 +102,43 @@ def lint_labels(corpus: Corpus) -> list[Finding]:
 
 def sentence_signature(doc: Document, start: int, end: int) -> list[tuple]:
     """Every annotation inside [start, end), with offsets relative to `start` and its non-span fields."""
-    def rel(span):
-        return None if span is None else (span["start"] - start, span["end"] - start)
+    return _Signer(doc).sign(start, end)
 
-    sig = []
-    for a in doc.data["entities"]:
-        if start <= a["start"] and a["end"] <= end:
-            sig.append(("E", rel(a), a["label"], a.get("entity"), a.get("value")))
-    for f in doc.data["figures"]:
-        if start <= f["start"] and f["end"] <= end:
-            sig.append(("F", rel(f), f["label"], f["value"], f["value_max"], f["unit"], f["approximate"],
-                        f["bound"], rel(f["measured"]), f["category"], f["source"]))
-    def part(span):
-        # a speaker or cue outside the sentence (a split quote) is compared by its words
-        if span is None or start <= span["start"] and span["end"] <= end:
-            return rel(span)
-        return ("outside", span["text"].translate(_FOLD))
 
-    for q in doc.data["quotes"]:
-        c = q["content"]
-        if start <= c["start"] and c["end"] <= end:
-            se = q["speaker_entity"]
-            sig.append(("Q", q["type"], rel(c), part(q["speaker"]), part(q["cue"]), part(q["addressee"]),
-                        tuple(se) if isinstance(se, list) else se))
-    return sorted(sig, key=repr)
+class _Signer:
+    """Signatures of many sentences of one document, each found by bisection instead of a full scan."""
+
+    def __init__(self, doc: Document) -> None:
+        self.layers = []
+        for layer in ("entities", "figures", "quotes"):
+            items = doc.data[layer]
+            key = (lambda a: a["content"]["start"]) if layer == "quotes" else (lambda a: a["start"])
+            ordered = sorted(items, key=key)
+            self.layers.append((layer, ordered, [key(a) for a in ordered]))
+
+    def sign(self, start: int, end: int) -> list[tuple]:
+        def rel(span):
+            return None if span is None else (span["start"] - start, span["end"] - start)
+
+        def part(span):
+            # a speaker or cue outside the sentence (a split quote) is compared by its words
+            if span is None or start <= span["start"] and span["end"] <= end:
+                return rel(span)
+            return ("outside", span["text"].translate(_FOLD))
+
+        sig = []
+        for layer, ordered, starts in self.layers:
+            for a in ordered[bisect_left(starts, start):bisect_left(starts, end)]:
+                if layer == "entities" and a["end"] <= end:
+                    sig.append(("E", rel(a), a["label"], a.get("entity"), a.get("value")))
+                elif layer == "figures" and a["end"] <= end:
+                    sig.append(("F", rel(a), a["label"], a["value"], a["value_max"], a["unit"], a["approximate"],
+                                a["bound"], rel(a["measured"]), a["category"], a["source"]))
+                elif layer == "quotes" and a["content"]["end"] <= end:
+                    se = a["speaker_entity"]
+                    sig.append(("Q", a["type"], rel(a["content"]), part(a["speaker"]), part(a["cue"]),
+                                part(a["addressee"]), tuple(se) if isinstance(se, list) else se))
+        return sorted(sig, key=repr)
 
 
 def shared_sentences(a: Document, b: Document, min_words: int = 6) -> list[tuple[tuple[int, int], tuple[int, int]]]:
@@ -140,22 +154,45 @@ def shared_sentences(a: Document, b: Document, min_words: int = 6) -> list[tuple
     return pairs
 
 
-def lint_shared(corpus: Corpus) -> list[Finding]:
-    out = []
-    docs = sorted(corpus.documents, key=lambda d: d.id)
-    for i, a in enumerate(docs):
-        for b in docs[i + 1:]:
-            for (sa, ea), (sb, eb) in shared_sentences(a, b):
-                if sentence_signature(a, sa, ea) != sentence_signature(b, sb, eb):
-                    snippet = a.text[sa:ea][:60]
-                    if _waived(b, "IG503", a.text[sa:ea]):
-                        continue
-                    from .reading import line_col_of_offset
+def lint_shared(corpus: Corpus, min_words: int = 6) -> list[Finding]:
+    """One pass over every sentence of every document: sentences found in several documents are grouped,
+    and a document whose annotations of the sentence differ from the most common ones is reported.
 
-                    line, _ = line_col_of_offset(b.text, sb)
-                    out.append(Finding("IG503", f"sentence shared with {a.id} is annotated differently: "
-                                       f"{snippet!r}… (text line {line})", b.rel, None, None, None,
-                                       f"make the annotations of {b.id} {sb}–{eb} match {a.id} {sa}–{ea}"))
+    Linear in the number of sentences (a dict keyed by the folded sentence), so it scales to corpora where
+    many documents share passages."""
+    from .reading import line_col_of_offset
+
+    where = defaultdict(list)  # folded sentence → [(doc, start, end)]
+    for doc in sorted(corpus.documents, key=lambda d: d.id):
+        seen = defaultdict(list)
+        for s, e in sentences(doc.text):
+            key = doc.text[s:e].translate(_FOLD)
+            if len(key.split()) >= min_words:
+                seen[key].append((s, e))
+        for key, spans in seen.items():
+            if len(spans) == 1:  # a sentence repeated inside one document is ambiguous: skipped
+                where[key].append((doc, *spans[0]))
+    signers: dict[str, _Signer] = {}
+    out = []
+    for key, places in where.items():
+        if len(places) < 2:
+            continue
+        signed = []
+        for doc, s, e in places:
+            signer = signers.setdefault(doc.id, _Signer(doc))
+            signed.append((doc, s, e, repr(signer.sign(s, e))))
+        counts = defaultdict(int)
+        for *_, sig in signed:
+            counts[sig] += 1
+        reference = max(signed, key=lambda p: (counts[p[3]], -signed.index(p)))
+        for doc, s, e in [(d, s, e) for d, s, e, sig in signed if sig != reference[3]]:
+            if _waived(doc, "IG503", doc.text[s:e]):
+                continue
+            line, _ = line_col_of_offset(doc.text, s)
+            ref_doc, ref_s, ref_e = reference[:3]
+            out.append(Finding("IG503", f"sentence shared with {ref_doc.id} is annotated differently: "
+                               f"{doc.text[s:e][:60]!r}… (text line {line})", doc.rel, None, None, None,
+                               f"make the annotations of {doc.id} {s}–{e} match {ref_doc.id} {ref_s}–{ref_e}"))
     return out
 
 

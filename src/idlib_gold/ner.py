@@ -21,7 +21,8 @@ import re
 
 from . import schema
 
-__all__ = ["tokenize", "paragraphs", "tag_names", "bio_rows", "spans_from_bio", "flat_spans"]
+__all__ = ["tokenize", "paragraphs", "tag_names", "bio_rows", "spans_from_bio", "flat_spans", "token_interiors",
+           "misaligned_edges"]
 
 _TOKEN = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?(?![\w])|\w+|[^\w\s]")
 
@@ -96,15 +97,16 @@ def spans_from_bio(tags: list[str], starts: list[int], ends: list[int]) -> list[
     return out
 
 
-def misaligned_edges(text: str, start: int, end: int) -> list[int]:
+def token_interiors(text: str) -> bytearray:
+    """interior[i] is 1 when offset i falls strictly inside a token (tokens never cross white space,
+    so one pass over the whole text gives the same tokens as one pass per paragraph)."""
+    interior = bytearray(len(text) + 1)
+    for ts, te in tokenize(text):
+        interior[ts + 1:te] = b"\x01" * (te - ts - 1)
+    return interior
+
+
+def misaligned_edges(text: str, start: int, end: int, interior: bytearray | None = None) -> list[int]:
     """Span edges that fall strictly inside a token of the rule above."""
-    bad = []
-    for edge in (start, end):
-        line_start = text.rfind("\n", 0, edge) + 1
-        line_end = text.find("\n", edge)
-        line_end = len(text) if line_end < 0 else line_end
-        for ts, te in tokenize(text[line_start:line_end], line_start):
-            if ts < edge < te:
-                bad.append(edge)
-                break
-    return bad
+    interior = token_interiors(text) if interior is None else interior
+    return [edge for edge in (start, end) if 0 <= edge < len(interior) and interior[edge]]
