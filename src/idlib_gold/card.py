@@ -146,6 +146,9 @@ def _structure() -> str:
     return "".join(out)
 
 
+#: Above this many documents the card lists overlapping pairs instead of the full matrix.
+MATRIX_MAX = 30
+
 _NOISE = {
     "HTML-entity residue (`& # 39;`)": re.compile(r"& # \d+;"),
     "entity residue `,quot;`": re.compile(r",quot;"),
@@ -159,10 +162,10 @@ def _source_data(corpus: Corpus) -> str:
     docs = sorted(corpus.documents, key=lambda d: d.id)
     body = [[d.id, d.data["source"] or "—", d.data["date"] or "—", d.data["date_basis"] or "—",
              d.data["title"] or "—"] for d in docs]
-    noise = [[name] + [len(rx.findall(d.text)) for d in docs] for name, rx in _NOISE.items()]
+    noise = [[d.id] + [len(rx.findall(d.text)) for rx in _NOISE.values()] for d in docs]
     return (_table(["document", "source (outlet)", "date", "date known from", "title"], body)
             + "\nNoise kept in the texts (occurrences per document, counted by the build):\n\n"
-            + _table(["noise"] + [d.id[:3] for d in docs], noise))
+            + _table(["document"] + list(_NOISE), noise))
 
 
 def _stories(corpus: Corpus) -> str:
@@ -177,7 +180,12 @@ def _stories(corpus: Corpus) -> str:
             return "—"
         return f"{pairs.get((min(a, b), max(a, b)), 0.0):.3f}"
 
-    matrix = [[d.id[:3]] + [value(d.id, e.id) for e in docs] for d in docs]
+    if len(docs) <= MATRIX_MAX:
+        measured = _table(["overlap"] + [d.id[:3] for d in docs], [[d.id[:3]] + [value(d.id, e.id) for e in docs]
+                                                                   for d in docs])
+    else:  # an n × n matrix of mostly zeros is unreadable and quadratic: list the pairs that overlap
+        measured = _table(["document", "document", "overlap"],
+                          [[a, b, f"{v:.3f}"] for (a, b), v in sorted(pairs.items()) if v >= 0.05] or [["—", "—", "—"]])
     groups = story_groups(texts)
     by_split = {s: [d for d in docs if d.data["split"] == s] for s in schema.splits()}
     assignment = [[s, len(ds), ", ".join(sorted({d.data["story"] for d in ds})) or "—",
@@ -188,8 +196,10 @@ def _stories(corpus: Corpus) -> str:
     return (f"Overlap of two documents is the containment of word {SHINGLE}-gram shingles, |A ∩ B| / min(|A|, |B|); "
             f"documents whose overlap is at least {THRESHOLD} belong to one story (connected groups). "
             f"Measured by the build:\n\n"
-            + _table(["overlap"] + [d.id[:3] for d in docs], matrix)
-            + f"\n{len(groups)} stories: " + "; ".join("{" + ", ".join(g) + "}" for g in groups) + ".\n\n"
+            + measured
+            + f"\n{len(groups)} stories: " + "; ".join("{" + ", ".join(g) + "}" for g in groups if len(g) > 1)
+            + (f"; every other document is a story of its own" if any(len(g) == 1 for g in groups) else "")
+            + ".\n\n"
             "Split rule: stories are taken largest first (ties by first document id), and each goes to the split "
             "whose document count is furthest below its target share (train 60%, validation 20%, test 20%). "
             "A story is never divided between splits; the validator rejects a file that divides one.\n\n"

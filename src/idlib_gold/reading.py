@@ -23,17 +23,33 @@ MAX_BYTES = 2 * 1024 * 1024
 
 Path_ = tuple  # a JSON path: ("entities", 3, "start")
 
+#: Positions recorded as a file is read: the document, its keys and the items of its lists.
+EAGER_DEPTH = 2
+
 
 @dataclass
 class Loaded:
-    """YAML data plus the (line, column) — 1-based — where each value starts."""
+    """YAML data plus the (line, column) — 1-based — where each value starts.
+
+    Every value has a position, but checks ask for few: a valid corpus only for the
+    document's keys and for each annotation (depth 2), an invalid one for the values
+    that are wrong. Recording all of them cost about 400 KB per document file, 2 GB for
+    5,000 documents, so reading records positions down to EAGER_DEPTH and keeps the text;
+    the first question about a deeper value reads the text again for all positions.
+    """
 
     data: Any
     positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    source: str | None = field(default=None, repr=False)  # the text, while deeper positions are unread
 
     def where(self, path: Path_) -> tuple[int | None, int | None]:
         """The position of `path`, or of its nearest ancestor that has one."""
         path = tuple(path)
+        if len(path) > EAGER_DEPTH and self.source is not None:
+            source, self.source = self.source, None
+            full, _ = parse_yaml(source, "", depth=None)
+            if full is not None:
+                self.positions.update(full.positions)
         while path:
             if path in self.positions:
                 return self.positions[path]
@@ -112,7 +128,7 @@ class _StrictLoader(yaml.SafeLoader):
 
 
 # libyaml's parser is about ten times faster, which keeps the pre-commit hook quick. It resolves
-# aliases itself, so with it an alias shows up as one node object met twice (see _build).
+# aliases itself, so with it an alias shows up as one node object met twice (see _Builder).
 _FastLoader = getattr(yaml, "CSafeLoader", None)
 
 
@@ -125,43 +141,103 @@ def _keep_dates_as_strings(loader_class):
     return loader_class
 
 
-_keep_dates_as_strings(_StrictLoader)
+class _RememberedTags:
+    """Resolving a plain scalar's tag tries up to a dozen regular expressions in Python, for every
+    key and value of every file: a third of parsing time. The answer depends on the text alone
+    (no path resolvers are registered), and the same few hundred texts recur (keys, labels,
+    ids, null), so it is remembered across files."""
+
+    _tags: dict[str, str] = {}
+    _LIMIT = 100_000
+
+    def resolve(self, kind, value, implicit):
+        if kind is not yaml.ScalarNode or not implicit[0] or self.yaml_path_resolvers:
+            return super().resolve(kind, value, implicit)
+        tags = _RememberedTags._tags
+        tag = tags.get(value)
+        if tag is None:
+            if len(tags) >= self._LIMIT:
+                tags.clear()
+            tag = tags[value] = super().resolve(kind, value, implicit)
+        return tag
+
+
+_StrictLoader = _keep_dates_as_strings(type("_StrictLoader", (_RememberedTags, _StrictLoader), {}))
 if _FastLoader is not None:
-    _FastLoader = _keep_dates_as_strings(type("_StrictFastLoader", (_FastLoader,), {}))
+    _FastLoader = _keep_dates_as_strings(type("_StrictFastLoader", (_RememberedTags, _FastLoader), {}))
 
 _PLAIN_TAGS = {
     "tag:yaml.org,2002:" + name for name in ("str", "int", "float", "bool", "null", "map", "seq")
 }
 
 
-def _build(loader, node: yaml.Node, path: Path_, positions: dict, seen: set | None = None) -> Any:
-    if seen is None:
-        seen = set()
-    if id(node) in seen and isinstance(node, (yaml.MappingNode, yaml.SequenceNode, yaml.ScalarNode)):
-        raise _Refused("IG106", "alias refused: a value defined elsewhere is reused here", node.start_mark,
-                       "write the value out in full instead of &anchor / *alias")
-    seen.add(id(node))
-    positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
-    if node.tag not in _PLAIN_TAGS:
-        raise _Refused("IG104", f"YAML tag {node.tag} refused", node.start_mark,
-                       "remove the !tag and write a plain value")
-    if isinstance(node, yaml.MappingNode):
+class _Builder:
+    """Composed YAML nodes → values, refusing aliases, tags and duplicate keys; records positions.
+
+    This walk is most of the cost of reading a file once libyaml has parsed it, so the
+    common cases, plain strings and decimal integers, are built here directly instead of
+    through the loader's generic `construct_object`; the loader still builds anything else.
+    """
+
+    def __init__(self, loader, depth: int | None = None, aliases: bool = True) -> None:
+        tag = "tag:yaml.org,2002:"
+        self.loader, self.positions, self.seen, self.depth = loader, {}, set(), depth
+        # A file without "&" and "*" can hold no anchor and no alias: no need to watch for nodes met twice.
+        self.aliases = aliases
+        construct_int = loader.construct_yaml_int
+
+        def integer(node):  # plain decimal digits are most integers here; YAML 1.1 reads "017" as octal
+            value = node.value
+            if value.isascii() and value.isdigit() and (value[0] != "0" or len(value) == 1):
+                return int(value)
+            return construct_int(node)
+
+        self.scalars = {tag + "str": _node_value, tag + "int": integer,
+                        tag + "float": loader.construct_yaml_float, tag + "bool": loader.construct_yaml_bool,
+                        tag + "null": loader.construct_yaml_null}
+
+    def build(self, node: yaml.Node, path: Path_ | None = (), positions: dict | None = None) -> Any:
+        """`path` is None below the depth whose positions are recorded."""
+        positions = self.positions if positions is None else positions
+        seen, scalars, mark = self.seen, self.scalars, node.start_mark
+        if self.aliases:
+            if id(node) in seen:
+                raise _Refused("IG106", "alias refused: a value defined elsewhere is reused here", mark,
+                               "write the value out in full instead of &anchor / *alias")
+            seen.add(id(node))
+        if path is not None:
+            positions[path] = (mark.line + 1, mark.column + 1)
+        tag = node.tag
+        if tag not in _PLAIN_TAGS:
+            raise _Refused("IG104", f"YAML tag {tag} refused", mark, "remove the !tag and write a plain value")
+        if isinstance(node, yaml.ScalarNode):
+            construct = scalars.get(tag)
+            return self.loader.construct_object(node, deep=True) if construct is None else construct(node)
+        deeper = path is not None and (self.depth is None or len(path) < self.depth)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, path + (i,) if deeper else None) for i, item in enumerate(node.value)]
         result: dict = {}
         for key_node, value_node in node.value:
-            key = _build(loader, key_node, path + ("<key>",), {}, seen)
-            if not isinstance(key, (str, int, float, bool)) and key is not None:
-                raise _Refused("IG103", "mapping keys must be plain scalars", key_node.start_mark)
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag in scalars and id(key_node) not in seen:
+                if self.aliases:
+                    seen.add(id(key_node))
+                key = scalars[key_node.tag](key_node)
+            else:  # an alias, a tag or a collection as key: the full path says which
+                key = self.build(key_node, None, {})
+                if not isinstance(key, (str, int, float, bool)) and key is not None:
+                    raise _Refused("IG103", "mapping keys must be plain scalars", key_node.start_mark)
             if key in result:
                 raise _Refused("IG105", f"duplicate key {key!r}", key_node.start_mark,
                                "remove one of the two; YAML would keep only the last")
-            if id(value_node) in seen:
+            if self.aliases and id(value_node) in seen:
                 raise _Refused("IG106", f"alias refused: the value of {key!r} reuses a value defined elsewhere",
                                key_node.start_mark, "write the value out in full instead of &anchor / *alias")
-            result[key] = _build(loader, value_node, path + (key,), positions, seen)
+            result[key] = self.build(value_node, path + (key,) if deeper else None)
         return result
-    if isinstance(node, yaml.SequenceNode):
-        return [_build(loader, item, path + (i,), positions, seen) for i, item in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
+
+
+def _node_value(node: yaml.ScalarNode) -> str:
+    return node.value
 
 
 def read_yaml(path: Path, rel: str) -> tuple[Loaded | None, list[Finding]]:
@@ -175,13 +251,14 @@ def read_yaml(path: Path, rel: str) -> tuple[Loaded | None, list[Finding]]:
     return parse_yaml(text, rel)
 
 
-def parse_yaml(text: str, rel: str) -> tuple[Loaded | None, list[Finding]]:
+def parse_yaml(text: str, rel: str, depth: int | None = EAGER_DEPTH) -> tuple[Loaded | None, list[Finding]]:
+    """Parse YAML text strictly, recording positions down to `depth` (None: every value)."""
     loader = (_FastLoader or _StrictLoader)(text)
     try:
         node = loader.get_single_node()
-        positions: dict = {}
-        data = None if node is None else _build(loader, node, (), positions)
-        return Loaded(data, positions), []
+        builder = _Builder(loader, depth, aliases="&" in text or "*" in text)
+        data = None if node is None else builder.build(node)
+        return Loaded(data, builder.positions, None if depth is None else text), []
     except _Refused as exc:
         mark = exc.mark
         return None, [Finding(exc.code, exc.message, rel, mark.line + 1, mark.column + 1, hint=exc.hint)]

@@ -2,7 +2,16 @@
 
 Used by `idlib-gold validate --parquet DIR` for a dataset someone received without
 the YAML, and by `build` on the tables it is about to write. Every failure becomes
-an IG4xx finding naming the file, the column and the row.
+an IG4xx finding naming the file, the row, the columns and the annotation.
+
+The tables are read with pyarrow and handed to polars without copying; the helper
+columns the models need (see `table_schemas.py`) are computed for whole columns at
+once. Spans are the costly part: slicing a text by code points means walking it from
+its start, so slicing every span row by row costs (spans × document length), and the
+`ner` config has a span per token. Instead `_Texts` keeps all texts in one UTF-8 buffer
+with the byte at which each code point starts (every byte that is not a continuation
+byte), turns code-point offsets into byte offsets by indexing, and cuts every span's
+text out of the buffer with one gather: the cost is that of the bytes compared.
 """
 
 from __future__ import annotations
@@ -15,7 +24,11 @@ from .findings import Finding
 
 __all__ = ["validate_folder", "validate_files", "validate_tables"]
 
-SPAN_PARTS = {"figures": ["measured"], "quotes": ["content", "speaker", "cue", "addressee"]}
+#: Configs every dataset has; `ner` is validated when present (datasets built before it lack it).
+REQUIRED = ("documents", "entities", "figures", "quotes", "kb")
+#: Struct columns holding one span each, flattened to <part>_start, <part>_end, <part>_text.
+SPAN_PARTS = {"figures": ("measured",), "quotes": ("content", "speaker", "cue", "addressee")}
+_LAYERS = ("entities", "figures", "quotes")
 
 
 def _read(files: dict[str, bytes | Path]) -> tuple[dict, list[Finding]]:
@@ -34,124 +47,291 @@ def _read(files: dict[str, bytes | Path]) -> tuple[dict, list[Finding]]:
     return tables, findings
 
 
+def _gather(data, begin, size):
+    """(offsets, bytes) of the segments data[begin[i]:begin[i] + size[i]], laid end to end.
+
+    The byte index runs up by one inside a segment and jumps between segments, so it is a
+    running sum of ones with a jump written at each segment's first byte: two passes over
+    the output, where arange + repeat take four.
+    """
+    import numpy as np
+
+    offsets = np.zeros(len(size) + 1, dtype=np.int64)
+    np.cumsum(size, out=offsets[1:])
+    if offsets[-1] == 0:
+        return offsets, data[:0]
+    kind = np.int32 if len(data) < 2**31 else np.int64
+    step = np.ones(offsets[-1], dtype=kind)
+    used = size > 0
+    first, length = begin[used], size[used]
+    jumps = np.empty(len(first), dtype=np.int64)
+    jumps[0] = first[0]
+    jumps[1:] = first[1:] - (first[:-1] + length[:-1] - 1)
+    step[offsets[:-1][used]] = jumps
+    np.cumsum(step, out=step)
+    return offsets, data[step]
+
+
+class _Texts:
+    """Every document's text in one UTF-8 buffer, and the byte at which each of its code points starts."""
+
+    def __init__(self, ids: list, texts):
+        import numpy as np
+        import pyarrow as pa
+
+        own = texts.to_arrow()
+        own = own.combine_chunks() if isinstance(own, pa.ChunkedArray) else own
+        # One empty text at the end, so that every lookup below has an element to land on.
+        arr = pa.concat_arrays([own.cast(pa.large_string()), pa.array([""], pa.large_string())])
+        n = len(arr)
+        _, offsets, data = arr.buffers()
+        offsets = np.frombuffer(offsets, dtype=np.int64)[arr.offset:arr.offset + n + 1]
+        data = np.frombuffer(data, dtype=np.uint8)[:offsets[-1]] if data is not None else np.zeros(0, np.uint8)
+        self.data = data
+        starts = np.empty(len(data) + 1, dtype=bool)  # a code point starts at every non-continuation byte,
+        starts[:-1] = (data & 0xC0) != 0x80  # and one more at the end of the buffer
+        starts[-1] = True
+        self.cps = np.flatnonzero(starts)
+        self.first = np.searchsorted(self.cps, offsets)  # index in cps of each text's first code point
+        self.length = np.diff(self.first)
+        present = ~arr.is_null().to_numpy(zero_copy_only=False)[:-1]
+        # Later rows win, as a dict built from the rows would; documents without text are unknown.
+        self.lookup = {doc_id: k for k, doc_id in enumerate(ids) if doc_id is not None and present[k]}
+
+    def index(self, doc_ids):
+        """The position of each row's document, -1 for a document that is not there."""
+        import polars as pl
+
+        found = doc_ids.replace_strict(list(self.lookup), list(self.lookup.values()), default=-1,
+                                       return_dtype=pl.Int64)
+        return found.fill_null(-1).to_numpy()
+
+    def lengths(self, idx):
+        """Each row's document length in code points (null for an unknown document)."""
+        import numpy as np
+        import polars as pl
+        import pyarrow as pa
+
+        values = np.where(idx >= 0, self.length[np.maximum(idx, 0)], 0)
+        return pl.from_arrow(pa.array(values, type=pa.int64(), mask=idx < 0))
+
+    def slices(self, idx, starts, ends, nonempty: bool = False):
+        """text[start:end] of each row's document, null where the offsets fall outside it (numpy in, polars out)."""
+        import numpy as np
+        import polars as pl
+        import pyarrow as pa
+
+        doc = np.maximum(idx, 0)
+        limit = (starts < ends) if nonempty else (starts <= ends)
+        valid = (idx >= 0) & (starts >= 0) & limit & (ends <= self.length[doc])
+        first = self.first[doc]
+        begin = self.cps[np.where(valid, first + starts, 0)]
+        size = np.where(valid, self.cps[np.where(valid, first + ends, 0)] - begin, 0)
+        offsets, found = _gather(self.data, begin, size)
+        validity = pa.array(valid, type=pa.bool_()).buffers()[1]
+        out = pa.LargeStringArray.from_buffers(len(size), pa.py_buffer(offsets), pa.py_buffer(found), validity)
+        return pl.from_arrow(out)
+
+    def span_slices(self, idx, starts, ends):
+        """`slices` for polars offset columns (nulls: absent span, so nothing found)."""
+        import polars as pl
+
+        return self.slices(idx, starts.cast(pl.Int64).fill_null(-1).to_numpy(),
+                           ends.cast(pl.Int64).fill_null(-2).to_numpy())
+
+    def token_slices(self, idx, starts, ends):
+        """Per row, the list of text[start:end] for its lists of token offsets (null entries: out of range)."""
+        import numpy as np
+        import polars as pl
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        s_list = starts.cast(pl.List(pl.Int64)).to_arrow()
+        e_list = ends.cast(pl.List(pl.Int64)).to_arrow()
+        s_list = s_list.combine_chunks() if isinstance(s_list, pa.ChunkedArray) else s_list
+        e_list = e_list.combine_chunks() if isinstance(e_list, pa.ChunkedArray) else e_list
+        s_flat = pc.list_flatten(s_list).fill_null(-1).to_numpy()
+        rows = pc.list_parent_indices(s_list).to_numpy()
+        s_off = s_list.offsets.to_numpy()
+        e_off = e_list.offsets.to_numpy()
+        e_all = pc.list_flatten(e_list).fill_null(-2).to_numpy()
+        # Pair each start with the end at the same list position; rows whose lists differ in length get none.
+        same = (np.diff(s_off) == np.diff(e_off))[rows]
+        e_flat = np.full(len(s_flat), -2, dtype=np.int64)
+        at = e_off[rows] + (np.arange(len(s_flat)) - s_off[rows])
+        e_flat[same] = e_all[at[same]]
+        found = self.slices(idx[rows], s_flat, e_flat, nonempty=True).to_arrow()
+        return pl.from_arrow(pa.LargeListArray.from_arrays(pa.array(s_off, type=pa.int64()), found))
+
+
 def _flatten(df, part: str):
-    import pandas as pd
+    import polars as pl
 
-    col = df[part] if part in df else pd.Series([None] * len(df), index=df.index)
-    for key, dtype in (("start", "float64"), ("end", "float64"), ("text", object)):
-        df[f"{part}_{key}"] = pd.Series([None if v is None else v.get(key) for v in col], index=df.index,
-                                        dtype=dtype)
-    return df.drop(columns=[part]) if part in df else df
-
-
-def _frame(table):
-    df = table.to_pandas(types_mapper=None)
-    return df
+    span = pl.col(part)
+    return df.with_columns(span.struct.field("start").alias(f"{part}_start"),
+                           span.struct.field("end").alias(f"{part}_end"),
+                           span.struct.field("text").alias(f"{part}_text")).drop(part)
 
 
-def _enrich(config: str, df, texts: dict, kb_types: dict):
-    import pandas as pd
+def _enrich(config: str, df, texts: _Texts, kb_types: dict, used: set):
+    import polars as pl
 
-    df = df.copy()
-    for col in ("start", "end", "label", "category", "type", "content_start", "content_end"):
-        if col in df and config != "kb":
-            df[col] = df[col].astype("int64")
-    for part in SPAN_PARTS.get(config, []):
+    if config in _LAYERS or config == "ner":
+        idx = texts.index(df["doc_id"])
+        df = df.with_columns(doc_len=texts.lengths(idx))
+    if config in ("entities", "figures"):
+        df = df.with_columns(found=texts.span_slices(idx, df["start"], df["end"]))
+    for part in SPAN_PARTS.get(config, ()):
         df = _flatten(df, part)
+        df = df.with_columns(texts.span_slices(idx, df[f"{part}_start"], df[f"{part}_end"])
+                             .alias(f"{part}_found"))
+    if config == "ner":
+        df = df.with_columns(tokens_found=texts.token_slices(idx, df["token_starts"], df["token_ends"]))
+    for layer, column, helper in (("entities", "entity", "kb_type"), ("figures", "source", "source_type")):
+        if config == layer:  # a KB reference becomes the type of the entry it names (null: no such entry)
+            df = df.with_columns(pl.col(column).replace_strict(list(kb_types), list(kb_types.values()), default=None,
+                                                               return_dtype=pl.String).alias(helper))
     if config == "quotes":
-        df["content_start"] = df["content_start"].astype("int64")
-        df["content_end"] = df["content_end"].astype("int64")
-        df["speakers_known"] = [all(s in kb_types for s in list(v)) for v in df["speaker_entity"]]
-    if config in ("entities", "figures", "quotes"):
-        df["doc_text"] = pd.Series([texts.get(d) for d in df["doc_id"]], index=df.index, dtype=object)
-    if config == "entities":
-        df["kb_type"] = pd.Series([kb_types.get(e) if e is not None else None for e in df["entity"]],
-                                  index=df.index, dtype=object)
-    if config == "figures":
-        df["source_type"] = pd.Series([kb_types.get(s) if s is not None else None for s in df["source"]],
-                                      index=df.index, dtype=object)
+        known = pl.col("speaker_entity").list.eval(pl.element().is_in(list(kb_types))).list.all()
+        df = df.with_columns(speakers_known=known.fill_null(False))
     if config == "documents":
-        df["text_sha256"] = [hashlib.sha256(t.encode("utf-8")).hexdigest() for t in df["text"]]
-    for col in df.columns:
-        if df[col].dtype == object and col not in ("entities", "figures", "quotes", "aliases", "speaker_entity"):
-            if all(v is None or isinstance(v, str) for v in df[col]):
-                df[col] = df[col].astype(object)
+        digests = [None if t is None else hashlib.sha256(t.encode("utf-8")).hexdigest() for t in df["text"]]
+        df = df.with_columns(text_sha256=pl.Series(digests, dtype=pl.String))
+    if config == "kb":
+        df = df.with_columns(used=pl.col("id").is_in(list(used)))
     return df
 
 
-def _findings(config: str, split: str, error_cases, df) -> list[Finding]:
-    rel = f"dataset/data/{config}/{split}.parquet"
+def _findings(config: str, parts: list[tuple[str, int, int]], failure_cases, df) -> list[Finding]:
+    """IG401 findings from pandera's failure cases; `parts` maps the validated frame's rows to split files."""
+    import polars as pl
+
+    cases = failure_cases.to_dicts()
+    rows = sorted({c["index"] for c in cases if c["index"] is not None and 0 <= c["index"] < len(df)})
+    ann = {}
+    if rows and "id" in df.columns:
+        ids = df["id"].gather(rows).to_list()
+        docs = df["doc_id"].gather(rows).to_list() if "doc_id" in df.columns else [None] * len(rows)
+        ann = {r: (f"{d}:{i}" if d is not None else str(i)) for r, d, i in zip(rows, docs, ids)}
+    numeric = {name for name, dtype in df.schema.items() if dtype.is_numeric() or dtype == pl.Boolean}
     out, seen = [], set()
-    for case in error_cases.itertuples(index=False):
-        row = None if case.index is None or case.index != case.index else int(case.index)
-        table_wide = case.schema_context == "DataFrameSchema"
-        key = (case.check, row) if table_wide else (case.check, row, case.column)
+    for case in cases:
+        row, column, check = case["index"], case["column"], case["check"]
+        table_wide = case["schema_context"] == "DataFrameSchema"
+        key = (check, row) if table_wide else (check, row, column)
         if key in seen:
             continue  # a row-wide check lists the row once per column; say it once
         seen.add(key)
-        where = f"row {row}" if row is not None else "table"
-        ann = None
-        if row is not None and "id" in df and row < len(df):
-            ann = str(df["id"].iloc[row])
-            if "doc_id" in df:
-                ann = f"{df['doc_id'].iloc[row]}:{ann}"
-        if table_wide:
-            message = f"{where}: {case.check}"
-        else:
-            message = f"{where}, column {case.column}: {case.check} (value {case.failure_case!r})"
-        out.append(Finding("IG401", message, rel, None, None, ann))
+        value = case["failure_case"]
+        value = value if column in numeric or value is None else repr(value)
+        for split, first, count in parts:
+            if row is not None and not first <= row < first + count:
+                continue
+            where = "table" if row is None else f"row {row - first}"
+            if row is not None and table_wide:
+                message = f"{where}: {check}"
+            elif table_wide:
+                message = f"{where}: {check} ({value})"
+            else:
+                message = f"{where}, column {column}: {check} (value {value})"
+            out.append(Finding("IG401", message, f"dataset/data/{config}/{split}.parquet", None, None,
+                               ann.get(row)))
     return out
 
 
-def validate_tables(tables: dict) -> list[Finding]:
-    import pandas as pd
-    import pandera.pandas as pa
+def _lookups(frames: dict) -> tuple[_Texts, dict, set]:
+    """The documents' texts, KB id → type name, and every KB id the layers reference.
+
+    Tables too broken to take part (a column missing or of another type) are left out
+    here; validating them reports what is wrong.
+    """
+    import polars as pl
 
     from . import schema
-    from .table_schemas import KB, Documents, Entities, Figures, Quotes
 
-    models = {"documents": Documents, "entities": Entities, "figures": Figures, "quotes": Quotes, "kb": KB}
-    findings = []
-    for config in models:
-        if config not in tables:
-            findings.append(Finding("IG403", f"no Parquet files for config {config!r}", f"dataset/data/{config}"))
-    frames = {c: {s: _frame(t) for s, t in splits.items()} for c, splits in tables.items()}
-    texts = {d: t for f in frames.get("documents", {}).values() for d, t in zip(f["id"], f["text"])}
-    kb_names = schema.kb_types()
-    kb_types = {i: kb_names[t] if 0 <= t < len(kb_names) else None
-                for f in frames.get("kb", {}).values() for i, t in zip(f["id"], f["type"])}
+    def usable(f, **types):
+        return all(c in f.columns and isinstance(f.schema[c], t) for c, t in types.items())
+
+    docs = [f.select("id", "text") for f in frames.get("documents", {}).values()
+            if usable(f, id=pl.String, text=pl.String)]
+    docs = pl.concat(docs) if docs else pl.DataFrame(schema={"id": pl.String, "text": pl.String})
+    texts = _Texts(docs["id"].to_list(), docs["text"])
+    names = schema.kb_types()
+    kb_types = {}
+    for f in frames.get("kb", {}).values():
+        if usable(f, id=pl.String) and "type" in f.columns and f["type"].dtype.is_integer():
+            kb_types.update({i: names[t] if t is not None and 0 <= t < len(names) else None
+                             for i, t in zip(f["id"].to_list(), f["type"].to_list())})
     used = set()
-    for c, col in (("entities", "entity"), ("figures", "source")):
-        for f in frames.get(c, {}).values():
-            used |= {v for v in f[col] if v is not None}
+    for config, column in (("entities", "entity"), ("figures", "source")):
+        for f in frames.get(config, {}).values():
+            if usable(f, **{column: pl.String}):
+                used |= set(f[column].drop_nulls().unique().to_list())
     for f in frames.get("quotes", {}).values():
-        used |= {s for v in f["speaker_entity"] for s in v}
-    for config, model in models.items():
-        for split, df in sorted(frames.get(config, {}).items()):
-            if config == "kb":
-                df = df.copy()
-                df["used"] = [i in used for i in df["id"]]
+        if usable(f, speaker_entity=pl.List) and f.schema["speaker_entity"].inner == pl.String:
+            used |= set(f["speaker_entity"].explode().drop_nulls().unique().to_list())
+    return texts, kb_types, used
+
+
+def _combined(splits: list[tuple[str, object]]):
+    """The splits of one config as one frame, and (split, first row, rows) for each; None if they differ in schema.
+
+    One pandera run per config instead of per file: each run costs a fixed ~50 ms of query
+    planning whatever the size, and a rule such as a unique id then holds across splits too
+    (a document in two splits is a leak). Findings are mapped back to each file's own rows.
+    """
+    import polars as pl
+
+    parts, first = [], 0
+    for split, df in splits:
+        parts.append((split, first, len(df)))
+        first += len(df)
+    try:
+        return pl.concat([df for _, df in splits], how="vertical"), parts
+    except (pl.exceptions.PolarsError, ValueError, TypeError):
+        return None, parts
+
+
+def validate_tables(tables: dict) -> list[Finding]:
+    import polars as pl
+    import pyarrow as pa
+    import pandera.errors as pe
+
+    from .table_schemas import MODELS
+
+    findings = [Finding("IG403", f"no Parquet files for config {config!r}", f"dataset/data/{config}")
+                for config in REQUIRED if config not in tables]
+    frames = {c: {s: pl.from_arrow(t) for s, t in splits.items()} for c, splits in tables.items() if c in MODELS}
+    texts, kb_types, used = _lookups(frames)
+    for config, model in MODELS.items():
+        splits = sorted(frames.get(config, {}).items())
+        combined, parts = _combined(splits) if splits else (None, [])
+        # Splits whose columns differ are checked one by one, so each file gets its own findings.
+        runs = [(combined, parts)] if combined is not None else [(df, [(s, 0, len(df))]) for s, df in splits]
+        for df, where in runs:
             try:
-                enriched = _enrich(config, df, texts, kb_types)
-                model.validate(enriched, lazy=True)
-            except pa.errors.SchemaErrors as exc:
-                findings += _findings(config, split, exc.failure_cases, df)
-            except (pa.errors.SchemaError, KeyError, ValueError, TypeError) as exc:
-                findings.append(Finding("IG403", f"table does not have the expected columns or types: {exc}",
-                                        f"dataset/data/{config}/{split}.parquet"))
+                model.validate(_enrich(config, df, texts, kb_types, used), lazy=True)
+            except pe.SchemaErrors as exc:
+                findings += _findings(config, where, exc.failure_cases, df)
+            except (pe.SchemaError, KeyError, ValueError, TypeError, AttributeError, IndexError,
+                    pl.exceptions.PolarsError, pl.exceptions.PanicException, pa.ArrowException) as exc:
+                findings += [Finding("IG403", f"table does not have the expected columns or types: {exc}",
+                                     f"dataset/data/{config}/{split}.parquet") for split, _, _ in where]
     findings += _nested_agree(frames)
     return findings
 
 
 def _nested_agree(frames: dict) -> list[Finding]:
     """The documents config's nested lists must hold exactly the rows of the per-layer configs."""
+    import polars as pl
+
     out = []
     for split, docs in frames.get("documents", {}).items():
-        for layer in ("entities", "figures", "quotes"):
+        for layer in _LAYERS:
             flat = frames.get(layer, {}).get(split)
-            if flat is None:
-                continue
-            nested = sum(len(v) for v in docs[layer])
+            if flat is None or not isinstance(docs.schema.get(layer), pl.List):
+                continue  # a missing or mistyped column is reported by the documents model
+            nested = int(docs[layer].list.len().sum() or 0)
             if nested != len(flat):
                 out.append(Finding("IG402", f"documents/{split} nests {nested} {layer} but {layer}/{split} "
                                    f"has {len(flat)} rows", f"dataset/data/{layer}/{split}.parquet",

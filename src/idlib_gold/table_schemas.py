@@ -1,215 +1,282 @@
 """pandera models of the Parquet tables: the same rules as the YAML checks, said about tables.
 
 Each model validates an *enriched* frame: the table's own columns plus helper columns
-joined in from the other tables (`doc_text`, the document's text; `kb_type`, the type
-of the KB entry a row links to). That turns span/text agreement and referential
-integrity into ordinary dataframe-wide checks, which pandera reports per row.
+computed from the other tables by `table_checks.py`:
+
+- `doc_len`, the length of the row's document in code points (null: no such document);
+- `found` (and `measured_found`, `content_found`, …), the document text at the row's
+  offsets, or null when they fall outside it; `tokens_found` is the same per token,
+  null for a token unless 0 ≤ start < end ≤ doc_len;
+- `kb_type`, `source_type`: the type of the KB entry a row links to; `speakers_known`,
+  `used`: whether every speaker is a KB entry, whether a KB entry is referenced.
+
+That turns span/text agreement and referential integrity into ordinary dataframe-wide
+checks, which pandera reports per row. The models run on polars, so every rule is a
+column expression evaluated over the whole table at once, never a Python loop over rows:
+validating a million spans costs about what reading them does (measured in bench/).
+Each check's error message starts with the columns it is about.
 """
 
 from __future__ import annotations
 
-import pandas as pd
-import pandera.pandas as pa
-from pandera.typing import Series
+import polars as pl
+import pandera.polars as pa
 
 from . import schema
 
-__all__ = ["Documents", "Entities", "Figures", "Quotes", "KB", "slice_matches"]
+__all__ = ["Documents", "Entities", "Figures", "Quotes", "Ner", "KB", "MODELS", "N_TAGS"]
 
 ENTITY_LABELS = schema.entity_labels()
 FIGURE_LABELS = schema.figure_labels()
 CATEGORIES = schema.figure_categories()
 QUOTE_TYPES = schema.quote_types()
 KB_TYPES = schema.kb_types()
-TEMPORAL = {ENTITY_LABELS.index("DATE"), ENTITY_LABELS.index("TIME")}
+TEMPORAL = [ENTITY_LABELS.index("DATE"), ENTITY_LABELS.index("TIME")]
+#: BIO tags of the ner config: O, then B-X and I-X for each entity label, then each figure label.
+N_TAGS = 1 + 2 * (len(ENTITY_LABELS) + len(FIGURE_LABELS))
 ID = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 KB_ID = r"^[a-z0-9][a-z0-9-]*$"
 
 
-def slice_matches(texts: pd.Series, starts: pd.Series, ends: pd.Series, spans: pd.Series) -> pd.Series:
-    """Row-wise: spans[i] == texts[i][starts[i]:ends[i]]; missing spans count as matching."""
-    out = [
-        (isinstance(t, str) and isinstance(s, str) and t[int(a):int(b)] == s)
-        if not (pd.isna(a) or pd.isna(b)) else pd.isna(s)
-        for t, a, b, s in zip(texts, starts, ends, spans)
-    ]
-    return pd.Series(out, index=spans.index)
+def _rows(data: pa.PolarsData, expr: pl.Expr) -> pl.LazyFrame:
+    """One boolean per row; a rule that cannot be evaluated (a null) counts as broken."""
+    return data.lazyframe.select(expr.fill_null(False))
 
 
-def _span_ok(df: pd.DataFrame, prefix: str = "") -> pd.Series:
-    start, end, text = df[f"{prefix}start"], df[f"{prefix}end"], df[f"{prefix}text"]
-    lengths = df["doc_text"].str.len()
-    in_range = (start.isna() | ((start >= 0) & (start < end) & (end <= lengths)))
-    return in_range & slice_matches(df["doc_text"], start, end, text)
+def _lists(data: pa.PolarsData, **inner) -> bool:
+    """Whether the columns are lists (of the given element type, where one is given: None for any).
+
+    A rule over list elements cannot even be planned on a column of another type, and the
+    dtype check already reports that column; such a rule then marks every row as broken.
+    """
+    schema = data.lazyframe.collect_schema()
+    return all(isinstance(schema.get(c), pl.List) and (t is None or schema[c].inner == t) for c, t in inner.items())
+
+
+_BROKEN = pl.int_range(pl.len()) < 0  # one False per row
+
+
+def _span_ok(prefix: str = "") -> pl.Expr:
+    """A span is absent (start, end and text all null), or in range and equal to the text found there."""
+    start, end, text = pl.col(f"{prefix}start"), pl.col(f"{prefix}end"), pl.col(f"{prefix}text")
+    in_range = (start >= 0) & (start < end) & (end <= pl.col("doc_len"))
+    present = in_range & (pl.col(f"{prefix}found") == text)
+    return pl.when(start.is_null() & end.is_null()).then(text.is_null()).otherwise(present.fill_null(False))
+
+
+def _unique_in_document() -> pl.Expr:
+    return ~pl.struct("doc_id", "id").is_duplicated()
 
 
 class _Base(pa.DataFrameModel):
     class Config:
         strict = True
-        coerce = True  # Parquet → pandas dtypes vary with pandas versions and empty tables; the rules do not
+        coerce = True  # Arrow int32 offsets, int64 ClassLabels and empty tables all meet one set of rules
 
 
 class Documents(_Base):
-    id: Series[str] = pa.Field(str_matches=ID, unique=True)
-    title: Series[str] = pa.Field(nullable=True)
-    source: Series[str] = pa.Field(nullable=True)
-    date: Series[str] = pa.Field(nullable=True, str_matches=r"^\d{4}-\d{2}-\d{2}$")
-    date_basis: Series[str] = pa.Field(nullable=True, isin=["dateline", "caption", "events"])
-    story: Series[str] = pa.Field(str_matches=ID)
-    sha256: Series[str] = pa.Field(str_matches=r"^[0-9a-f]{64}$")
-    text: Series[str] = pa.Field(str_length={"min_value": 1})
-    entities: Series[object]
-    figures: Series[object]
-    quotes: Series[object]
-    text_sha256: Series[str]
+    id: str = pa.Field(str_matches=ID, unique=True)
+    title: str = pa.Field(nullable=True)
+    source: str = pa.Field(nullable=True)
+    date: str = pa.Field(nullable=True, str_matches=r"^\d{4}-\d{2}-\d{2}$")
+    date_basis: str = pa.Field(nullable=True, isin=["dateline", "caption", "events"])
+    story: str = pa.Field(str_matches=ID)
+    sha256: str = pa.Field(str_matches=r"^[0-9a-f]{64}$")
+    text: str = pa.Field(str_length={"min_value": 1})
+    entities: pl.List
+    figures: pl.List
+    quotes: pl.List
+    text_sha256: str = pa.Field(nullable=True)
 
     @pa.dataframe_check(error="sha256, text: sha256 differs from the SHA-256 of text")
-    def checksum(cls, df: pd.DataFrame) -> pd.Series:
-        return df["sha256"] == df["text_sha256"]
+    def checksum(cls, data):
+        return _rows(data, pl.col("sha256") == pl.col("text_sha256"))
 
     @pa.dataframe_check(error="date, date_basis: both set or both null")
-    def date_basis_set(cls, df: pd.DataFrame) -> pd.Series:
-        return df["date"].isna() == df["date_basis"].isna()
+    def date_basis_set(cls, data):
+        return _rows(data, pl.col("date").is_null() == pl.col("date_basis").is_null())
 
 
-class Entities(_Base):
-    doc_id: Series[str] = pa.Field(str_matches=ID)
-    id: Series[str] = pa.Field(str_matches=r"^e[0-9]+$")
-    label: Series[int] = pa.Field(isin=list(range(len(ENTITY_LABELS))))
-    start: Series[int] = pa.Field(ge=0)
-    end: Series[int] = pa.Field(ge=1)
-    text: Series[str] = pa.Field(str_length={"min_value": 1})
-    entity: Series[str] = pa.Field(nullable=True, str_matches=KB_ID)
-    value: Series[str] = pa.Field(nullable=True)
-    doc_text: Series[str] = pa.Field(nullable=True)
-    kb_type: Series[str] = pa.Field(nullable=True)
+class _Layer(_Base):
+    doc_id: str = pa.Field(str_matches=ID)
+    doc_len: int = pa.Field(nullable=True)
 
     @pa.dataframe_check(error="doc_id: names no document")
-    def document_exists(cls, df):
-        return df["doc_text"].notna()
-
-    @pa.dataframe_check(error="start, end, text: text differs from the document text at start:end, or the span is out of range")
-    def span_text(cls, df):
-        return _span_ok(df)
+    def document_exists(cls, data):
+        return _rows(data, pl.col("doc_len").is_not_null())
 
     @pa.dataframe_check(error="doc_id, id: (doc_id, id) is not unique")
-    def unique_id(cls, df):
-        return ~df.duplicated(["doc_id", "id"], keep=False)
+    def unique_id(cls, data):
+        return _rows(data, _unique_in_document())
+
+
+class Entities(_Layer):
+    id: str = pa.Field(str_matches=r"^e[0-9]+$")
+    label: int = pa.Field(isin=list(range(len(ENTITY_LABELS))))
+    start: int = pa.Field(ge=0)
+    end: int = pa.Field(ge=1)
+    text: str = pa.Field(str_length={"min_value": 1})
+    entity: str = pa.Field(nullable=True, str_matches=KB_ID)
+    value: str = pa.Field(nullable=True)
+    found: str = pa.Field(nullable=True)
+    kb_type: str = pa.Field(nullable=True)
+
+    @pa.dataframe_check(error="start, end, text: text differs from the document text at start:end, or the span is out of range")
+    def span_text(cls, data):
+        return _rows(data, _span_ok())
 
     @pa.dataframe_check(error="label, entity: DATE/TIME rows have no KB entity; every other label needs one")
-    def entity_iff_name(cls, df):
-        temporal = df["label"].isin(TEMPORAL)
-        return temporal == df["entity"].isna()
+    def entity_iff_name(cls, data):
+        return _rows(data, pl.col("label").is_in(TEMPORAL) == pl.col("entity").is_null())
 
     @pa.dataframe_check(error="entity, label: entity is not a KB id, or the label differs from the KB entry's type")
-    def kb_link(cls, df):
-        names = df["label"].map(lambda i: ENTITY_LABELS[i] if 0 <= i < len(ENTITY_LABELS) else None)
-        return df["entity"].isna() | (df["kb_type"] == names)
+    def kb_link(cls, data):
+        name = pl.col("label").replace_strict(list(range(len(ENTITY_LABELS))), ENTITY_LABELS, default=None,
+                                              return_dtype=pl.String)
+        return _rows(data, pl.col("entity").is_null() | (pl.col("kb_type") == name))
 
 
-class Figures(_Base):
-    doc_id: Series[str] = pa.Field(str_matches=ID)
-    id: Series[str] = pa.Field(str_matches=r"^f[0-9]+$")
-    label: Series[int] = pa.Field(isin=list(range(len(FIGURE_LABELS))))
-    start: Series[int] = pa.Field(ge=0)
-    end: Series[int] = pa.Field(ge=1)
-    text: Series[str] = pa.Field(str_length={"min_value": 1})
-    value: Series[float]
-    value_max: Series[float] = pa.Field(nullable=True)
-    unit: Series[str] = pa.Field(nullable=True)
-    approximate: Series[bool]
-    bound: Series[str] = pa.Field(nullable=True, isin=["lower", "upper"])
-    measured_start: Series[float] = pa.Field(nullable=True, ge=0)
-    measured_end: Series[float] = pa.Field(nullable=True, ge=1)
-    measured_text: Series[str] = pa.Field(nullable=True)
-    category: Series[int] = pa.Field(isin=list(range(len(CATEGORIES))))
-    source: Series[str] = pa.Field(nullable=True, str_matches=KB_ID)
-    doc_text: Series[str] = pa.Field(nullable=True)
-    source_type: Series[str] = pa.Field(nullable=True)
-
-    @pa.dataframe_check(error="doc_id: names no document")
-    def document_exists(cls, df):
-        return df["doc_text"].notna()
+class Figures(_Layer):
+    id: str = pa.Field(str_matches=r"^f[0-9]+$")
+    label: int = pa.Field(isin=list(range(len(FIGURE_LABELS))))
+    start: int = pa.Field(ge=0)
+    end: int = pa.Field(ge=1)
+    text: str = pa.Field(str_length={"min_value": 1})
+    value: float
+    value_max: float = pa.Field(nullable=True)
+    unit: str = pa.Field(nullable=True)
+    approximate: bool
+    bound: str = pa.Field(nullable=True, isin=["lower", "upper"])
+    measured_start: int = pa.Field(nullable=True, ge=0)
+    measured_end: int = pa.Field(nullable=True, ge=1)
+    measured_text: str = pa.Field(nullable=True)
+    category: int = pa.Field(isin=list(range(len(CATEGORIES))))
+    source: str = pa.Field(nullable=True, str_matches=KB_ID)
+    found: str = pa.Field(nullable=True)
+    measured_found: str = pa.Field(nullable=True)
+    source_type: str = pa.Field(nullable=True)
 
     @pa.dataframe_check(error="start, end, text: text differs from the document text at start:end, or the span is out of range")
-    def span_text(cls, df):
-        return _span_ok(df)
+    def span_text(cls, data):
+        return _rows(data, _span_ok())
 
     @pa.dataframe_check(error="measured: its text differs from the document text at its offsets, or they are out of range")
-    def measured_text_matches(cls, df):
-        return _span_ok(df, "measured_")
-
-    @pa.dataframe_check(error="doc_id, id: (doc_id, id) is not unique")
-    def unique_id(cls, df):
-        return ~df.duplicated(["doc_id", "id"], keep=False)
+    def measured_text_matches(cls, data):
+        return _rows(data, _span_ok("measured_"))
 
     @pa.dataframe_check(error="value, value_max: value_max is below value")
-    def range_order(cls, df):
-        return df["value_max"].isna() | (df["value_max"] >= df["value"])
+    def range_order(cls, data):
+        return _rows(data, pl.col("value_max").is_null() | (pl.col("value_max") >= pl.col("value")))
 
     @pa.dataframe_check(error="source: not a KB id")
-    def source_exists(cls, df):
-        return df["source"].isna() | df["source_type"].notna()
+    def source_exists(cls, data):
+        return _rows(data, pl.col("source").is_null() | pl.col("source_type").is_not_null())
 
 
-class Quotes(_Base):
-    doc_id: Series[str] = pa.Field(str_matches=ID)
-    id: Series[str] = pa.Field(str_matches=r"^q[0-9]+$")
-    type: Series[int] = pa.Field(isin=list(range(len(QUOTE_TYPES))))
-    content_start: Series[int] = pa.Field(ge=0)
-    content_end: Series[int] = pa.Field(ge=1)
-    content_text: Series[str] = pa.Field(str_length={"min_value": 1})
-    speaker_start: Series[float] = pa.Field(nullable=True, ge=0)
-    speaker_end: Series[float] = pa.Field(nullable=True, ge=1)
-    speaker_text: Series[str] = pa.Field(nullable=True)
-    speaker_entity: Series[object]
-    cue_start: Series[float] = pa.Field(nullable=True, ge=0)
-    cue_end: Series[float] = pa.Field(nullable=True, ge=1)
-    cue_text: Series[str] = pa.Field(nullable=True)
-    addressee_start: Series[float] = pa.Field(nullable=True, ge=0)
-    addressee_end: Series[float] = pa.Field(nullable=True, ge=1)
-    addressee_text: Series[str] = pa.Field(nullable=True)
-    doc_text: Series[str] = pa.Field(nullable=True)
-    speakers_known: Series[bool]
-
-    @pa.dataframe_check(error="doc_id: names no document")
-    def document_exists(cls, df):
-        return df["doc_text"].notna()
+class Quotes(_Layer):
+    id: str = pa.Field(str_matches=r"^q[0-9]+$")
+    type: int = pa.Field(isin=list(range(len(QUOTE_TYPES))))
+    content_start: int = pa.Field(ge=0)
+    content_end: int = pa.Field(ge=1)
+    content_text: str = pa.Field(str_length={"min_value": 1})
+    speaker_start: int = pa.Field(nullable=True, ge=0)
+    speaker_end: int = pa.Field(nullable=True, ge=1)
+    speaker_text: str = pa.Field(nullable=True)
+    speaker_entity: pl.List
+    cue_start: int = pa.Field(nullable=True, ge=0)
+    cue_end: int = pa.Field(nullable=True, ge=1)
+    cue_text: str = pa.Field(nullable=True)
+    addressee_start: int = pa.Field(nullable=True, ge=0)
+    addressee_end: int = pa.Field(nullable=True, ge=1)
+    addressee_text: str = pa.Field(nullable=True)
+    content_found: str = pa.Field(nullable=True)
+    speaker_found: str = pa.Field(nullable=True)
+    cue_found: str = pa.Field(nullable=True)
+    addressee_found: str = pa.Field(nullable=True)
+    speakers_known: bool
 
     @pa.dataframe_check(error="content: its text differs from the document text at its offsets, or they are out of range")
-    def content_matches(cls, df):
-        return _span_ok(df, "content_")
+    def content_matches(cls, data):
+        return _rows(data, _span_ok("content_"))
 
     @pa.dataframe_check(error="speaker: its text differs from the document text at its offsets, or they are out of range")
-    def speaker_matches(cls, df):
-        return _span_ok(df, "speaker_")
+    def speaker_matches(cls, data):
+        return _rows(data, _span_ok("speaker_"))
 
     @pa.dataframe_check(error="cue: its text differs from the document text at its offsets, or they are out of range")
-    def cue_matches(cls, df):
-        return _span_ok(df, "cue_")
+    def cue_matches(cls, data):
+        return _rows(data, _span_ok("cue_"))
 
     @pa.dataframe_check(error="addressee: its text differs from the document text at its offsets, or they are out of range")
-    def addressee_matches(cls, df):
-        return _span_ok(df, "addressee_")
-
-    @pa.dataframe_check(error="doc_id, id: (doc_id, id) is not unique")
-    def unique_id(cls, df):
-        return ~df.duplicated(["doc_id", "id"], keep=False)
+    def addressee_matches(cls, data):
+        return _rows(data, _span_ok("addressee_"))
 
     @pa.dataframe_check(error="speaker_entity: names an id that is not in the KB")
-    def speakers_exist(cls, df):
-        return df["speakers_known"]
+    def speakers_exist(cls, data):
+        return _rows(data, pl.col("speakers_known"))
+
+
+class Ner(_Base):
+    """One row per paragraph: tokens with their document offsets and BIO tags (ClassLabel indices)."""
+
+    id: str = pa.Field(unique=True)
+    doc_id: str = pa.Field(str_matches=ID)
+    tokens: pl.List
+    ner_tags: pl.List
+    token_starts: pl.List
+    token_ends: pl.List
+    doc_len: int = pa.Field(nullable=True)
+    tokens_found: pl.List = pa.Field(nullable=True)
+
+    @pa.dataframe_check(error="doc_id: names no document")
+    def document_exists(cls, data):
+        return _rows(data, pl.col("doc_len").is_not_null())
+
+    @pa.dataframe_check(error="tokens, ner_tags, token_starts, token_ends: the lists differ in length")
+    def equal_lengths(cls, data):
+        if not _lists(data, tokens=None, ner_tags=None, token_starts=None, token_ends=None):
+            return _rows(data, _BROKEN)
+        n = pl.col("tokens").list.len()
+        return _rows(data, (pl.col("ner_tags").list.len() == n) & (pl.col("token_starts").list.len() == n)
+                     & (pl.col("token_ends").list.len() == n))
+
+    @pa.dataframe_check(error="tokens, token_starts, token_ends: a token differs from the document text at its "
+                              "offsets, or they are out of range")
+    def token_text(cls, data):
+        if not _lists(data, tokens=pl.String, tokens_found=pl.String):
+            return _rows(data, _BROKEN)
+        return _rows(data, pl.col("tokens") == pl.col("tokens_found"))
+
+    @pa.dataframe_check(error=f"ner_tags: a tag is outside 0–{N_TAGS - 1}")
+    def tags_in_range(cls, data):
+        if not _lists(data, ner_tags=None) or not data.lazyframe.collect_schema()["ner_tags"].inner.is_integer():
+            return _rows(data, _BROKEN)
+        return _rows(data, pl.col("ner_tags").list.eval((pl.element() >= 0) & (pl.element() < N_TAGS)).list.all())
+
+    @pa.dataframe_check(error="ner_tags: an I-X tag follows neither B-X nor I-X")
+    def inside_follows_begin(cls, data):
+        if not _lists(data, ner_tags=None) or not data.lazyframe.collect_schema()["ner_tags"].inner.is_integer():
+            return _rows(data, _BROKEN)
+        tag, previous = pl.element(), pl.element().shift(1)
+        inside = (tag > 0) & (tag % 2 == 0)  # I-X is 2 + 2k; its B-X is one less
+        ok = ~inside | (previous == tag) | (previous == tag - 1)
+        return _rows(data, pl.col("ner_tags").list.eval(ok.fill_null(False)).list.all())
 
 
 class KB(_Base):
-    id: Series[str] = pa.Field(str_matches=KB_ID, unique=True)
-    name: Series[str] = pa.Field(str_length={"min_value": 1})
-    type: Series[int] = pa.Field(isin=list(range(len(KB_TYPES))))
-    aliases: Series[object]
-    wikidata: Series[str] = pa.Field(nullable=True, str_matches=r"^Q[1-9][0-9]*$")
-    description: Series[str] = pa.Field(nullable=True)
-    used: Series[bool]
+    id: str = pa.Field(str_matches=KB_ID, unique=True)
+    name: str = pa.Field(str_length={"min_value": 1})
+    type: int = pa.Field(isin=list(range(len(KB_TYPES))))
+    aliases: pl.List
+    wikidata: str = pa.Field(nullable=True, str_matches=r"^Q[1-9][0-9]*$")
+    description: str = pa.Field(nullable=True)
+    used: bool
 
     @pa.dataframe_check(error="id: the KB entry is referenced by no row of entities, figures or quotes")
-    def referenced(cls, df):
-        return df["used"]
+    def referenced(cls, data):
+        return _rows(data, pl.col("used"))
+
+
+#: config → model; `ner` is validated when the dataset has it.
+MODELS = {"documents": Documents, "entities": Entities, "figures": Figures, "quotes": Quotes, "ner": Ner,
+          "kb": KB}

@@ -1,0 +1,230 @@
+"""The benchmark's report: figures → Markdown tables, growth exponents and targets met or missed.
+
+Kept apart from the measuring (run.py) so the wording of the report can change without
+touching how anything is timed, and so the report can be checked on made-up figures.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import platform
+from importlib import metadata
+from pathlib import Path
+
+from timing import RSS_METHOD, Measure
+
+__all__ = ["STEPS", "REAL_STEPS", "machine", "exponents", "cell_time", "markdown"]
+
+#: key → label, in table order. "ours" are the commands users run; floor and peer are references.
+STEPS = {
+    "validate": "`idlib-gold validate` (YAML tree)",
+    "validate_parquet": "`idlib-gold validate --parquet`",
+    "build": "`idlib-gold build`",
+    "load_cold": "`load_dataset(folder)`, cold cache",
+    "load_warm": "`load_dataset(folder)`, warm cache",
+    "floor": "floor: `read_table` + `pyarrow.compute` checks",
+    "peer": "peer: same checks, pandas row loop",
+}
+REAL_STEPS = {
+    "precommit": "`idlib-gold validate` on one commit's files (pre-commit)",
+    "tree": "`idlib-gold validate` (whole tree)",
+    "validate_parquet": "`idlib-gold validate --parquet dataset`",
+    "floor": "floor: `read_table` + `pyarrow.compute` checks",
+    "load_warm": "`load_dataset(folder)`, warm cache",
+    "arrow_dataset": "`read_table` + `datasets.Dataset(table)`",
+}
+PACKAGES = ["idlib-gold", "pyarrow", "polars", "pandera", "pandas", "numpy", "datasets", "PyYAML", "jsonschema",
+            "jsonschema-rs"]
+GB = 1024  # MiB
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                   if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    ram = ""
+    try:
+        kib = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+                       if line.startswith("MemTotal")))
+        ram = f", {kib / 1024 ** 2:.1f} GiB RAM"
+    except (OSError, StopIteration):
+        pass
+    import idlib_gold
+
+    versions = [f"idlib-gold {idlib_gold.__version__}"]  # an editable install's metadata can lag behind
+    for name in PACKAGES[1:]:
+        try:
+            versions.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{name} (not installed)")
+    return (f"{cpu}, {os.cpu_count()} cores{ram}; {platform.system()} {platform.release()}; "
+            f"Python {platform.python_version()}; " + ", ".join(versions))
+
+
+def _fit(points: list[tuple[float, float]]) -> float | None:
+    """Least-squares slope of log(time) against log(annotations)."""
+    points = [(x, y) for x, y in points if x > 0 and y > 0]
+    if len(points) < 2:
+        return None
+    xs, ys = [math.log(x) for x, _ in points], [math.log(y) for _, y in points]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    den = sum((x - mx) ** 2 for x in xs)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / den if den else None
+
+
+def exponents(step: str, scaled: dict, counts: dict) -> dict:
+    """Growth exponents of a step from 10x up: of its time, and of its time net of the 1x time.
+
+    Whole-process times carry a fixed start-up cost (interpreter, imports: one to two
+    seconds) that flattens the first; the second is the growth of the work that depends on
+    the corpus. A run stopped at the time limit enters as its limit, which makes the
+    exponent a lower bound (raising the point at the largest size can only raise the slope).
+    """
+    points, net, bound = [], [], False
+    base = scaled[min(scaled)][step] if min(scaled) < 10 else None
+    for s in sorted(scaled):
+        m = scaled[s][step]
+        if s < 10 or m.status == "not run" or not m.runs:
+            continue
+        if m.status == "timed out":
+            bound = True
+        elif not m.ok:
+            continue
+        t = m.median if m.ok else m.runs[0].seconds
+        points.append((counts[s]["annotations"], t))
+        if base is not None and base.ok:
+            net.append((counts[s]["annotations"], t - base.median))
+    return {"gross": _fit(points), "net": _fit(net) if len(net) == len(points) else None, "bound": bound}
+
+
+def _cell_exp(e: dict, key: str) -> str:
+    value = e.get(key)
+    return "—" if value is None else ("≥ " if e["bound"] else "") + f"{value:.2f}"
+
+
+def cell_time(m: Measure, floor: Measure | None = None) -> str:
+    if m.status == "not run":
+        return "not run"
+    if m.status == "timed out":
+        return f"> {m.runs[0].seconds:.0f} (stopped)"
+    if not m.ok:
+        return f"failed ({m.status})"
+    text = f"{m.median:.2f}"
+    if floor is not None and floor.ok and floor.median:
+        text += f" ({m.median / floor.median:.1f}×)"
+    return text
+
+
+def _cell_mem(m: Measure) -> str:
+    if m.status == "not run" or not m.runs:
+        return "—"
+    prefix = "≥ " if m.status == "timed out" else ""
+    return f"{prefix}{m.peak_mib:.0f}"
+
+
+def _targets(real: dict, scaled: dict, counts: dict, growth: dict) -> list[tuple[str, str, str]]:
+    rows = []
+
+    def verdict(ok):
+        return "—" if ok is None else ("met" if ok else "**missed**")
+
+    for step, label in (("precommit", "one commit's files"), ("tree", "whole tree")):
+        m = real.get(step)
+        ok = m.median < 0.5 if m is not None and m.ok else (False if m is not None else None)
+        rows.append((f"pre-commit `validate` of the real corpus ({label}) < 0.5 s", cell_time(m) + " s"
+                     if m is not None else "not measured", verdict(ok)))
+    big = scaled.get(1000)
+    if big is None:
+        rows.append(("1000x targets", "not measured (scale 1000 not run)", "—"))
+    else:
+        vp, fl, bd = big["validate_parquet"], big["floor"], big["build"]
+        ratio = vp.median / fl.median if vp.ok and fl.ok else None
+        rows.append(("1000x: `validate --parquet` within 3× of the floor",
+                     f"{ratio:.2f}× ({vp.median:.2f} s vs {fl.median:.2f} s)" if ratio else cell_time(vp),
+                     verdict(ratio is not None and ratio <= 3)))
+        figure = f"{bd.median:.1f} s" if bd.ok else (
+            f"not run (stopped past {_limit(scaled, 'build')})" if bd.status == "not run"
+            else f"> {bd.runs[0].seconds:.0f} s (stopped)" if bd.status == "timed out" else cell_time(bd))
+        rows.append(("1000x: `build` < 60 s", figure, verdict(bd.ok and bd.median < 60)))
+        names = ("validate", "validate_parquet", "build", "load_cold", "load_warm")
+        ours = {k: big[k] for k in names if big[k].runs}
+        missing = [STEPS[k] for k in names if not big[k].ok]
+        worst = max(ours.items(), key=lambda kv: kv[1].peak_mib, default=None)
+        if worst:
+            over = worst[1].peak_mib >= 2 * GB
+            rows.append(("1000x: peak memory < 2 GB (largest of our steps)",
+                         f"{'≥ ' if not worst[1].ok else ''}{worst[1].peak_mib:.0f} MiB ({STEPS[worst[0]]})"
+                         + (f"; not measured to the end: {', '.join(missing)}" if missing else ""),
+                         verdict(False if over else (None if missing else True))))
+    for step in ("validate", "validate_parquet", "build", "load_cold", "load_warm"):
+        e = growth.get(step, {})
+        gross = e.get("gross")
+        if gross is None:
+            rows.append((f"growth exponent ≤ 1.1, 10x→1000x: {STEPS[step]}",
+                         "not fitted (fewer than two scales ≥ 10x measured)", "—"))
+            continue
+        figure = _cell_exp(e, "gross") + (f" (net of the 1x time: {_cell_exp(e, 'net')})" if e.get("net") else "")
+        if e["bound"]:
+            figure += "; lower bound, a run was stopped"
+        ok = (False if gross > 1.1 else None) if e["bound"] else gross <= 1.1
+        rows.append((f"growth exponent ≤ 1.1, 10x→1000x: {STEPS[step]}", figure, verdict(ok)))
+    lw, base = real.get("load_warm"), real.get("arrow_dataset")
+    if lw is not None and lw.ok and base is not None and base.ok:
+        ratio = lw.median / base.median
+        rows.append(("real corpus: `load_dataset` warm within 5× of `read_table` + `Dataset(table)`",
+                     f"{ratio:.2f}× ({lw.median:.2f} s vs {base.median:.2f} s)", verdict(ratio <= 5)))
+    return rows
+
+
+def _limit(scaled: dict, step: str) -> str:
+    stopped = [s for s in sorted(scaled) if scaled[s][step].status == "timed out"]
+    return f"{scaled[stopped[0]][step].runs[0].seconds:.0f} s at {stopped[0]}x" if stopped else "the time limit"
+
+
+def markdown(info: dict, real: dict, real_counts: dict, scaled: dict, counts: dict, growth: dict,
+              steps: dict) -> str:
+    scales = sorted(scaled)
+    out = ["## Benchmark", "",
+           f"Run {info['date']} on {info['machine']}.", "",
+           f"Command: `{info['command']}`. Every figure is the median wall time, in seconds, of "
+           f"{info['repeat']} run(s) of a whole process (interpreter start and imports included) "
+           + ("after one warm-up run; a warm-up longer than "
+              f"{info['slow']:.0f} s is followed by a single timed run. " if info["warmup"] else
+              "with no warm-up run (smoke test: first runs, not comparable). ")
+           + f"A run past {info['timeout']:.0f} s is stopped and shown as a lower bound; that step is not run "
+           f"at larger scales. Peak RSS is {RSS_METHOD}, the largest over its runs. × is the ratio to the "
+           "floor at the same scale.", ""]
+    out += [f"### Real corpus ({real_counts['documents']} documents, {real_counts['annotations']:,} annotations, "
+            f"{real_counts['spans']:,} spans)", "", "| step | median s | runs | peak RSS MiB |", "|---|---:|---:|---:|"]
+    for step, label in REAL_STEPS.items():
+        m = real[step]
+        out.append(f"| {label} | {cell_time(m, real['floor'] if step == 'validate_parquet' else None)} | "
+                   f"{len(m.runs)} | {_cell_mem(m)} |")
+    out += ["", "### Scaled corpora: median wall time in s (× floor)", ""]
+    header = ("| step | " + " | ".join(f"{s}x" for s in scales)
+              + " | growth exponent 10x→1000x | net of 1x time |")
+    out += [header, "|---|" + "---:|" * len(scales) + "---:|---:|"]
+    out.append("| corpus: documents / annotations / spans | " + " | ".join(
+        f"{counts[s]['documents']:,} / {counts[s]['annotations']:,} / {counts[s]['spans']:,}" for s in scales)
+        + " | | |")
+    for step, label in steps.items():
+        cells = [cell_time(scaled[s][step], scaled[s]["floor"] if step != "floor" else None) for s in scales]
+        e = growth.get(step, {})
+        out.append(f"| {label} | " + " | ".join(cells) + f" | {_cell_exp(e, 'gross')} | {_cell_exp(e, 'net')} |")
+    out += ["", "### Scaled corpora: peak RSS in MiB", "",
+            "| step | " + " | ".join(f"{s}x" for s in scales) + " |", "|---|" + "---:|" * len(scales)]
+    for step, label in steps.items():
+        out.append(f"| {label} | " + " | ".join(_cell_mem(scaled[s][step]) for s in scales) + " |")
+    notes = [(s, step, m) for s in scales for step, m in scaled[s].items() if m.note and m.status != "not run"]
+    findings = [(s, scaled[s]["validate"].summary) for s in scales if scaled[s]["validate"].ok]
+    out += ["", "### Targets", "", "| target | figure | |", "|---|---|---|"]
+    out += [f"| {t} | {f} | {v} |" for t, f, v in _targets(real, scaled, counts, growth)]
+    if findings or notes:
+        out += ["", "What `validate` reported on the synthetic corpora (it must do the same work as on real data): "
+                + "; ".join(f"{s}x: {text}" for s, text in findings) + "."]
+        out += [f"- {s}x {step}: {m.status}: {m.note}" for s, step, m in notes]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,174 @@
+"""Benchmark: validation and loading as the corpus grows, against the raw Arrow floor.
+
+    python bench/run.py [--scales 1,10,100,1000] [--repeat 3] [--timeout 60] [--out FILE.md]
+
+For the real corpus and for synthetic corpora of 1x … 1000x its size (see synth.py), it
+times whole processes: `idlib-gold validate` on the YAML tree, `idlib-gold validate
+--parquet`, `idlib-gold build`, and `load_dataset(folder)` with a cold and a warm cache;
+next to them the floor (the same span/text and range checks in pyarrow.compute, floor.py)
+and the peer (the same checks as a pandas row loop, peer.py). Each figure is the median of
+`--repeat` runs after one warm-up run. A step that runs past `--timeout` is stopped, reported
+as a lower bound, and not run at larger scales. It prints a Markdown report (also written to
+`--out`) with the machine, the figures, growth exponents and the targets met or missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import synth  # noqa: E402
+from report import REAL_STEPS, STEPS, cell_time, exponents, machine, markdown  # noqa: E402
+from timing import Measure, measure  # noqa: E402
+
+__all__ = ["run_benchmark", "STEPS", "REAL_STEPS"]
+
+
+def _tool() -> list[str]:
+    script = Path(sys.executable).parent / "idlib-gold"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "idlib_gold.cli"]
+
+
+def _env(work: Path) -> dict:
+    env = dict(os.environ)
+    env.update(HF_DATASETS_OFFLINE="1", HF_HUB_OFFLINE="1", HF_HOME=str(work / "hf-home"),
+               HF_DATASETS_DISABLE_PROGRESS_BARS="1", TQDM_DISABLE="1")
+    return env
+
+
+def _commands(root: Path, tables: Path, work: Path) -> dict:
+    """step → (command, untimed action before each run)."""
+    tool, py = _tool(), sys.executable
+    warm = work / "hf-warm"
+    cold_base = work / "hf-cold"
+
+    def clean_build():
+        shutil.rmtree(root / "dataset", ignore_errors=True)
+
+    cold = {"dir": None}
+
+    def fresh_cache():
+        cold_base.mkdir(parents=True, exist_ok=True)
+        if cold["dir"] is not None:
+            shutil.rmtree(cold["dir"], ignore_errors=True)
+        cold["dir"] = tempfile.mkdtemp(dir=cold_base)
+        commands["load_cold"][0][-1] = cold["dir"]
+
+    commands = {
+        "validate": ([*tool, "validate"], None),
+        "validate_parquet": ([*tool, "validate", "--parquet", str(tables)], None),
+        "build": ([*tool, "build"], clean_build),
+        "load_cold": ([py, str(HERE / "hfload.py"), str(tables), "<fresh>"], fresh_cache),
+        "load_warm": ([py, str(HERE / "hfload.py"), str(tables), str(warm)], None),
+        "floor": ([py, str(HERE / "floor.py"), str(tables)], None),
+        "peer": ([py, str(HERE / "peer.py"), str(tables)], None),
+        "arrow_dataset": ([py, str(HERE / "hfload.py"), str(tables), "--baseline"], None),
+    }
+    return commands
+
+
+def _measure_all(steps, commands, root, env, args, skip=()) -> dict[str, Measure]:
+    out = {}
+    for step in steps:
+        if step in skip:
+            out[step] = Measure(status="not run", note="over the time limit at a smaller scale")
+            continue
+        cmd, before = commands[step]
+        out[step] = measure(cmd, cwd=root, env=env, repeat=args["repeat"], timeout=args["timeout"],
+                            slow=args["slow"], before=before, warmup=args["warmup"])
+        print(f"  {step}: {cell_time(out[step])}", file=sys.stderr)
+    return out
+
+
+def _real(work: Path, env: dict, args: dict) -> tuple[dict, dict]:
+    root = work / "real"
+    shutil.copytree(REPO / "annotations", root / "annotations")
+    shutil.copytree(REPO / "dataset", root / "dataset")
+    first = sorted((root / "annotations/docs").glob("*.yaml"))[0].stem
+    commands = _commands(root, root / "dataset", work / "real-cache")
+    tool = _tool()
+    # what the hook passes for a commit that edits one document: its YAML and its text
+    commands["precommit"] = ([*tool, "validate", f"annotations/docs/{first}.yaml", f"annotations/texts/{first}.txt"],
+                             None)
+    commands["tree"] = ([*tool, "validate"], None)
+    commands["validate_parquet"] = ([*tool, "validate", "--parquet", "dataset"], None)
+    print("real corpus", file=sys.stderr)
+    counts = {"documents": len(list((root / "annotations/docs").glob("*.yaml")))}
+    pool, real_docs, _ = synth.paragraph_pool(REPO)
+    rows = spans = 0
+    for data, _text in real_docs.values():
+        r, s = synth.count_annotations(data)
+        rows, spans = rows + r, spans + s
+    counts.update(annotations=rows, spans=spans)
+    return _measure_all(REAL_STEPS, commands, root, env, args), counts
+
+
+def run_benchmark(scales=(1, 10, 100, 1000), repeat: int = 3, timeout: float = 60.0, slow: float = 10.0,
+                  out: Path | None = None, work: Path | None = None, command: str | None = None,
+                  warmup: bool = True) -> tuple[str, dict]:
+    """Run every step at every scale; return (Markdown report, figures by scale and step).
+
+    `warmup=False` times the first run of each step (cold imports and file caches): only for
+    the smoke test, which must stay short; the report then says so.
+    """
+    args = {"repeat": repeat, "timeout": timeout, "slow": slow, "warmup": warmup}
+    own = work is None
+    work = Path(tempfile.mkdtemp(prefix="idlib-bench-")) if own else work
+    try:
+        env = _env(work)
+        real, real_counts = _real(work, env, args)
+        steps = STEPS
+        scaled, counts, stopped = {}, {}, set()
+        for scale in sorted(scales):
+            root = work / f"x{scale}"
+            print(f"{scale}x: generating {synth.REAL_DOCS * scale} documents", file=sys.stderr)
+            generated = synth.generate(root, synth.REAL_DOCS * scale, REPO)
+            synth.write_dataset(root, generated, root / "tables")
+            del generated["corpus"]
+            counts[scale] = generated
+            commands = _commands(root, root / "tables", work / f"cache-x{scale}")
+            scaled[scale] = _measure_all(steps, commands, root, env, args, skip=stopped)
+            stopped |= {k for k, m in scaled[scale].items() if m.status in ("timed out", "not run")}
+            shutil.rmtree(root, ignore_errors=True)
+            shutil.rmtree(work / f"cache-x{scale}", ignore_errors=True)
+        growth = {step: exponents(step, scaled, counts) for step in steps}
+        info = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine(),
+                "repeat": repeat, "timeout": timeout, "slow": slow, "warmup": warmup,
+                "command": command or f"python bench/run.py --scales {','.join(map(str, sorted(scales)))} "
+                                      f"--repeat {repeat} --timeout {timeout:g}"}
+        report = markdown(info, real, real_counts, scaled, counts, growth, steps)
+        if out is not None:
+            Path(out).write_text(report, encoding="utf-8")
+        figures = {"real": real, "scaled": scaled, "counts": counts, "exponents": growth}
+        return report, figures
+    finally:
+        if own:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--scales", default="1,10,100,1000", help="multiples of the real corpus, comma-separated")
+    p.add_argument("--repeat", type=int, default=3, help="timed runs per step, after one warm-up run")
+    p.add_argument("--timeout", type=float, default=60.0, help="seconds after which a run is stopped")
+    p.add_argument("--slow", type=float, default=10.0, help="a warm-up longer than this is followed by one run")
+    p.add_argument("--out", type=Path, help="also write the Markdown report here")
+    a = p.parse_args(argv)
+    scales = [int(s) for s in a.scales.split(",") if s.strip()]
+    command = "python bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    report, _ = run_benchmark(scales, a.repeat, a.timeout, a.slow, a.out, command=command.strip())
+    print(report)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,126 @@
+"""Timing a command as a whole process: wall clock, exit status and peak memory of each run.
+
+Users meet the validator as a process (a pre-commit hook, a CI step), so that is what is
+timed: interpreter start and imports included. Peak memory is the maximum resident set
+size of the command's process as GNU time reports it (`/usr/bin/time -f %M`). Reading
+`ru_maxrss` of our own child (`os.wait4`, or `getrusage(RUSAGE_CHILDREN)` deltas) is not
+enough: the child is forked from this process and its high-water mark starts with our
+memory (the synthetic corpus we just generated), so every step would show at least that.
+GNU time is a small process, and the command it forks starts from almost nothing. Where
+it is missing, the `os.wait4` figure is used and the report says so.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["Run", "Measure", "run_process", "measure", "RSS_METHOD"]
+
+_TIME = "/usr/bin/time" if shutil.which("/usr/bin/time") else None
+RSS_METHOD = ("GNU time's maximum resident set size (`/usr/bin/time -f %M`) of the step's process" if _TIME
+              else "`ru_maxrss` of the step's process from `os.wait4` (includes this process's size at fork)")
+
+
+@dataclass
+class Run:
+    seconds: float
+    peak_kib: int
+    code: int
+    timed_out: bool
+    stdout: str
+    stderr: str
+
+
+@dataclass
+class Measure:
+    """A step's timed runs (the warm-up run is not among them)."""
+
+    runs: list[Run] = field(default_factory=list)
+    status: str = "ok"  # ok | timed out | exit N | not run
+    note: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok" and bool(self.runs)
+
+    @property
+    def median(self) -> float | None:
+        return statistics.median(r.seconds for r in self.runs) if self.runs else None
+
+    @property
+    def peak_mib(self) -> float | None:
+        return max(r.peak_kib for r in self.runs) / 1024 if self.runs else None
+
+    @property
+    def summary(self) -> str:
+        """The last line the command printed (the validator's PASSED/FAILED line)."""
+        lines = [line for run in self.runs[-1:] for line in run.stdout.splitlines() if line.strip()]
+        return lines[-1] if lines else ""
+
+
+def run_process(cmd: list[str], cwd: Path, env: dict, timeout: float) -> Run:
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.NamedTemporaryFile(mode="r") as rss:
+        full = [_TIME, "-f", "%M", "-o", rss.name, *cmd] if _TIME else cmd
+        start = time.perf_counter()
+        proc = subprocess.Popen(full, cwd=cwd, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+                                start_new_session=True)
+        fired = threading.Event()
+
+        def stop():
+            fired.set()
+            os.killpg(proc.pid, signal.SIGKILL)  # the command and GNU time with it
+
+        timer = threading.Timer(timeout, stop)
+        timer.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            timer.cancel()
+        seconds = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here; Popen must not wait again
+        peak = usage.ru_maxrss
+        if _TIME and not fired.is_set():
+            lines = [line for line in rss.read().splitlines() if line.strip().isdigit()]
+            peak = int(lines[-1]) if lines else peak
+        out.seek(0)
+        err.seek(0)
+        return Run(seconds, peak, proc.returncode, fired.is_set(),
+                   out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"))
+
+
+def measure(cmd: list[str], *, cwd: Path, env: dict, repeat: int, timeout: float, slow: float,
+            before=None, ok_codes=(0,), warmup: bool = True) -> Measure:
+    """One warm-up run, then `repeat` timed runs (a single one when the warm-up took over `slow` s).
+
+    `before` runs ahead of every run, untimed (removing a build's output, making an empty
+    cache). A run past `timeout` is killed and ends the step: its figure is a lower bound.
+    Without `warmup` (the smoke test) the first run is timed.
+    """
+    result, warming = Measure(), warmup
+    while len(result.runs) < repeat:
+        if before is not None:
+            before()
+        run = run_process(cmd, cwd, env, timeout)
+        if run.timed_out:
+            result.runs, result.status = [run], "timed out"
+            return result
+        if run.code not in ok_codes:
+            result.runs, result.status = [run], f"exit {run.code}"
+            result.note = (run.stderr.strip().splitlines() or run.stdout.strip().splitlines() or [""])[-1][:200]
+            return result
+        if warming:
+            warming = False
+            repeat = 1 if run.seconds > slow else repeat
+            continue
+        result.runs.append(run)
+    return result

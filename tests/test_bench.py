@@ -1,0 +1,56 @@
+"""The benchmark runs end to end at 1x and 10x and reports every step with positive figures.
+
+No timing is asserted: the figures depend on the machine. This only keeps `bench/` working
+as the package changes (a renamed command, a new config, a synthetic corpus that stops
+being valid would all show up here as a failed or missing row). To stay short it times a
+single run of each step with no warm-up run.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "bench"))
+
+
+@pytest.fixture(scope="module")
+def bench(tmp_path_factory):
+    import run
+
+    work = tmp_path_factory.mktemp("bench")
+    out = work / "bench.md"
+    report, figures = run.run_benchmark(scales=(1, 10), repeat=1, warmup=False, out=out, work=work / "w")
+    return run, report, figures, out
+
+
+def test_the_report_has_a_row_for_every_step_and_is_written(bench):
+    run, report, _, out = bench
+    assert out.read_text(encoding="utf-8") == report
+    for label in list(run.STEPS.values()) + list(run.REAL_STEPS.values()):
+        assert f"| {label} |" in report, label
+    assert "| step | 1x | 10x | growth exponent 10x→1000x | net of 1x time |" in report
+    for word in ("cores", "RAM", "Python", "pyarrow", "polars", "pandera", "### Targets"):
+        assert word in report, word
+
+
+def test_every_step_ran_and_has_positive_figures(bench):
+    run, _, figures, _ = bench
+    for step, m in figures["real"].items():
+        assert m.ok and m.median > 0 and m.peak_mib > 0, (step, m.status, m.note)
+    for scale in (1, 10):
+        for step in run.STEPS:
+            m = figures["scaled"][scale][step]
+            assert m.ok and m.median > 0 and m.peak_mib > 0, (scale, step, m.status, m.note)
+        assert figures["counts"][scale]["documents"] == 5 * scale
+        assert figures["counts"][scale]["annotations"] > 0
+
+
+def test_the_synthetic_corpora_are_valid(bench):
+    _, _, figures, _ = bench
+    for scale in (1, 10):
+        summary = figures["scaled"][scale]["validate"].summary
+        assert summary.startswith("PASSED") and "0 error(s)" in summary or "no findings" in summary, summary
