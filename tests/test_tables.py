@@ -63,6 +63,14 @@ CASES = [
      "row 0: sha256, text"),
     ("duplicated document id", "data/documents/train.parquet", _set(1, "id", "000_10fe6d47143cad7a"),
      "column id"),
+    ("ner token shifted", "data/ner/train.parquet",
+     lambda r: r[2].update(token_starts=[s + 1 for s in r[2]["token_starts"]]), "row 2"),
+    ("ner tag out of range", "data/ner/train.parquet", lambda r: r[0].update(ner_tags=[37] * len(r[0]["ner_tags"])),
+     "row 0"),
+    ("ner I- tag without B-", "data/ner/test.parquet",
+     lambda r: r[0].update(ner_tags=[2] + r[0]["ner_tags"][1:]), "row 0"),
+    ("ner lists of unequal length", "data/ner/validation.parquet",
+     lambda r: r[1].update(token_ends=r[1]["token_ends"][:-1]), "row 1"),
 ]
 
 
