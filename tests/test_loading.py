@@ -118,3 +118,16 @@ def test_the_dataset_folder_works_when_copied_elsewhere(hf_offline, tmp_path):
     copy = tmp_path / "elsewhere"
     shutil.copytree(ROOT / "dataset", copy)
     assert load_dataset(str(copy), "quotes", cache_dir=str(hf_offline))["train"].num_rows > 0
+
+
+def test_a_corpus_with_an_empty_split_builds_a_loadable_dataset(hf_offline, tmp_path, cli):
+    """The small fixture corpus has no test document: no empty file is written, and loading works."""
+    from datasets import load_dataset
+
+    repo = tmp_path / "mini"
+    shutil.copytree(ROOT / "tests/fixtures/base", repo)
+    assert cli("build", root=repo).code == 0
+    assert not (repo / "dataset/data/documents/test.parquet").exists()
+    ds = load_dataset(str(repo / "dataset"), cache_dir=str(hf_offline))
+    assert set(ds) == {"train", "validation"}
+    assert cli("validate", "--parquet", str(repo / "dataset"), root=repo).code == 0

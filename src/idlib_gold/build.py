@@ -40,6 +40,13 @@ def _parquet_bytes(rows: list[dict], features) -> tuple[bytes, int]:
     return sink.getvalue(), table.nbytes
 
 
+def written_splits(by_split: dict[str, list]) -> list[str]:
+    """The splits of a config that get a file: the non-empty ones (a zero-row Parquet file makes
+    `load_dataset` fail), or the first split alone when all are empty, so the config keeps its schema."""
+    non_empty = [s for s, r in by_split.items() if r]
+    return non_empty or list(by_split)[:1]
+
+
 def fingerprint(files: dict[str, bytes]) -> str:
     """SHA-256 over the data files' names and contents: changes whenever any row changes."""
     h = hashlib.sha256()
@@ -58,7 +65,8 @@ def render_outputs(corpus: Corpus) -> dict[str, bytes]:
     sizes: dict[str, int] = {}
     for config in CONFIGS:
         features = features_for(config)
-        for split, split_rows in rows[config].items():
+        for split in written_splits(rows[config]):
+            split_rows = rows[config][split]
             name = parquet_path(config, split)
             files[name], sizes[name] = _parquet_bytes(split_rows, features)
     from .croissant import render_croissant

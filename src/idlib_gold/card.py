@@ -32,13 +32,13 @@ CONFIG_SUMMARY = {
 
 
 def _header(rows: dict, files: dict[str, bytes], sizes: dict[str, int], fingerprint: str) -> str:
-    from .build import parquet_path
+    from .build import parquet_path, written_splits
     from .features import features_for
 
     n_docs = sum(len(r) for r in rows["documents"].values())
     configs, infos = [], []
     for config in CONFIGS:
-        splits = list(rows[config])
+        splits = written_splits(rows[config])
         entry = {"config_name": config}
         if config == "documents":
             entry["default"] = True
