@@ -25,6 +25,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from idlib_gold.table_checks import gather_segments  # the same byte gather our checks use
+
 N_LABELS = {"entities": 13, "figures": 5}
 N_CATEGORIES, N_QUOTE_TYPES, N_KB_TYPES, N_TAGS = 11, 3, 11, 37
 
@@ -35,25 +37,6 @@ def _read(folder: Path) -> dict[str, pa.Table]:
         parts = [pq.read_table(p) for p in sorted((folder / "data" / config).glob("*.parquet"))]
         tables[config] = pa.concat_tables(parts).combine_chunks()
     return tables
-
-
-def gather(data, begin, size):
-    """(offsets, bytes) of the segments data[begin[i]:begin[i] + size[i]], laid end to end (as in
-    idlib_gold.table_checks: a running sum of ones with a jump at each segment's first byte)."""
-    offsets = np.zeros(len(size) + 1, dtype=np.int64)
-    np.cumsum(size, out=offsets[1:])
-    if offsets[-1] == 0:
-        return offsets, data[:0]
-    kind = np.int32 if len(data) < 2**31 else np.int64
-    step = np.ones(offsets[-1], dtype=kind)
-    used = size > 0
-    first, length = begin[used], size[used]
-    jumps = np.empty(len(first), dtype=np.int64)
-    jumps[0] = first[0]
-    jumps[1:] = first[1:] - (first[:-1] + length[:-1] - 1)
-    step[offsets[:-1][used]] = jumps
-    np.cumsum(step, out=step)
-    return offsets, data[step]
 
 
 class Texts:
@@ -82,7 +65,7 @@ class Texts:
         first = self.first[doc]
         begin = self.cps[np.where(valid, first + s, 0)]
         size = np.where(valid, self.cps[np.where(valid, first + e, 0)] - begin, 0)
-        offsets, data = gather(self.data, begin, size)
+        offsets, data = gather_segments(self.data, begin, size)
         found = pa.LargeStringArray.from_buffers(len(size), pa.py_buffer(offsets), pa.py_buffer(data))
         same = pc.equal(found, texts.cast(pa.large_string())).fill_null(False).to_numpy(zero_copy_only=False)
         bad = present & ~(valid & same)

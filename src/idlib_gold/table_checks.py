@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .findings import Finding
 
-__all__ = ["validate_folder", "validate_files", "validate_tables"]
+__all__ = ["validate_folder", "validate_files", "validate_tables", "gather_segments"]
 
 #: Configs every dataset has; `ner` is validated when present (datasets built before it lack it).
 REQUIRED = ("documents", "entities", "figures", "quotes", "kb")
@@ -47,7 +47,7 @@ def _read(files: dict[str, bytes | Path]) -> tuple[dict, list[Finding]]:
     return tables, findings
 
 
-def _gather(data, begin, size):
+def gather_segments(data, begin, size):
     """(offsets, bytes) of the segments data[begin[i]:begin[i] + size[i]], laid end to end.
 
     The byte index runs up by one inside a segment and jumps between segments, so it is a
@@ -127,7 +127,7 @@ class _Texts:
         first = self.first[doc]
         begin = self.cps[np.where(valid, first + starts, 0)]
         size = np.where(valid, self.cps[np.where(valid, first + ends, 0)] - begin, 0)
-        offsets, found = _gather(self.data, begin, size)
+        offsets, found = gather_segments(self.data, begin, size)
         validity = pa.array(valid, type=pa.bool_()).buffers()[1]
         out = pa.LargeStringArray.from_buffers(len(size), pa.py_buffer(offsets), pa.py_buffer(found), validity)
         return pl.from_arrow(out)
