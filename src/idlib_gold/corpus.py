@@ -11,14 +11,13 @@ from __future__ import annotations
 import gc
 import re
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 from . import schema
 from .findings import Finding
 from .reading import Loaded, read_text, read_yaml
 
-__all__ = ["Document", "Corpus", "load_corpus", "schema_findings", "ID_PATTERN", "TEXTS", "DOCS", "KB_FILE"]
+__all__ = ["Document", "Corpus", "load_corpus", "ID_PATTERN", "TEXTS", "DOCS", "KB_FILE"]
 
 TEXTS = "annotations/texts"
 DOCS = "annotations/docs"
@@ -61,43 +60,11 @@ def _doc_ids(root: Path) -> list[str]:
     return sorted(stems)
 
 
-@cache
-def _compiled_schema(name: str):
-    """A compiled validator for a schema file (jsonschema-rs), or None where it is not installed."""
-    try:
-        import jsonschema_rs
-
-        return jsonschema_rs.validator_for(schema.load_schema(name))
-    except Exception:  # not installed, or too old for this schema: the reference validator does it all
-        return None
-
-
-def schema_findings(loaded: Loaded, rel: str, name: str = schema.DOCUMENT) -> list[Finding]:
-    """The JSON Schema findings of one file, as `schema.validate` reports them.
-
-    `schema.validate` (the reference `jsonschema` package) takes about 25 ms for a document
-    file, most of the cost of loading one. A compiled validator answers "valid" in a
-    fraction of a millisecond, so it goes first and a file it accepts has no findings; any
-    file it rejects, or cannot take (a huge integer, NaN), goes to `schema.validate`, which
-    decides and explains. The two implement the same draft (2020-12); where they are known
-    to differ (a Rust regex `$` matches only at the very end, Python's also before a final
-    newline) the compiled one is the stricter, which only sends a file on to the reference.
-    """
-    compiled = _compiled_schema(name)
-    if compiled is not None:
-        try:
-            if compiled.is_valid(loaded.data):
-                return []
-        except Exception:  # a value it cannot convert: let the reference validator judge
-            pass
-    return schema.validate(loaded, rel, name)
-
-
 def load_kb(root: Path) -> tuple[Loaded | None, list[Finding]]:
     loaded, findings = read_yaml(root / KB_FILE, KB_FILE)
     if loaded is None:
         return None, findings
-    findings = schema_findings(loaded, KB_FILE, schema.KB)
+    findings = schema.validate(loaded, KB_FILE, schema.KB)
     return (loaded if not findings else None), findings
 
 
@@ -117,7 +84,7 @@ def load_document(root: Path, doc_id: str) -> tuple[Document | None, list[Findin
     findings = text_findings + yaml_findings
     if loaded is None or text is None:
         return None, findings
-    invalid = schema_findings(loaded, rel_yaml)
+    invalid = schema.validate(loaded, rel_yaml)
     if invalid:
         return None, findings + invalid
     return Document(doc_id, rel_yaml, text, raw, loaded), findings

@@ -118,8 +118,33 @@ def _hint(error) -> str | None:
     return None
 
 
+@cache
+def _compiled(name: str):
+    """A compiled validator (jsonschema-rs) for the fast yes/no, or None where it is not installed."""
+    try:
+        import jsonschema_rs
+
+        return jsonschema_rs.validator_for(load_schema(name))
+    except Exception:  # not installed, or too old for this schema: the reference validator does it all
+        return None
+
+
 def validate(loaded: Loaded, rel: str, name: str = DOCUMENT) -> list[Finding]:
-    """Every schema error in the file (not only the first), each at its own line."""
+    """Every schema error in the file (not only the first), each at its own line.
+
+    The reference `jsonschema` package takes about 25 ms for a document file; a compiled
+    validator says "valid" in a fraction of a millisecond, so it answers first, and any file
+    it rejects (or cannot take) goes to the reference validator, which decides and explains.
+    Where the two are known to differ (a Rust regex `$` matches only at the very end) the
+    compiled one is the stricter, which only sends a file on to the reference.
+    """
+    compiled = _compiled(name)
+    if compiled is not None:
+        try:
+            if compiled.is_valid(loaded.data):
+                return []
+        except Exception:  # a value it cannot convert (a huge integer, NaN): let the reference judge
+            pass
     findings = []
     for error in _validator(name).iter_errors(loaded.data):
         error = _deepest(error)
