@@ -11,7 +11,7 @@ turns the remaining warnings into errors.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 
 from .corpus import Corpus, Document
@@ -50,21 +50,41 @@ def _waived(doc: Document, code: str, text: str) -> bool:
     return any(w["code"] == code and w.get("text", text) == text for w in doc.data.get("waivers", []))
 
 
+_WORD_CHAR = re.compile(r"[\w-]")
+
+
+def _bare_occurrences(text: str, string: str, starts: list[int], reach: list[int]):
+    """(start, end) of each occurrence of `string` as a whole word (no word character or hyphen on
+    either side) that no annotation covers. `str.find` does the scanning; the cover test is a
+    bisection over annotation starts plus the furthest end reached by any annotation up to there."""
+    n, s = len(string), text.find(string)
+    while s >= 0:
+        e = s + n
+        whole = (s == 0 or not _WORD_CHAR.match(text, s - 1)) and not _WORD_CHAR.match(text, e)
+        if whole:
+            k = bisect_right(starts, s)
+            if not (k and reach[k - 1] >= e):
+                yield s, e
+        s = text.find(string, e if whole else s + 1)  # whole-word matches do not overlap
+
+
 def lint_unannotated(doc: Document) -> list[Finding]:
+    from .reading import line_col_of_offset
+
     covered = sorted((a["start"], a["end"]) for a, _ in _flat(doc))
+    starts, reach, furthest = [], [], -1
+    for a, b in covered:
+        furthest = max(furthest, b)
+        starts.append(a)
+        reach.append(furthest)
     labels = defaultdict(set)
     for a, _ in _flat(doc):
         labels[a["text"]].add(a["label"])
     out = []
     for string, labs in sorted(labels.items()):
-        if _waived(doc, "IG501", string):
+        if not string or _waived(doc, "IG501", string):
             continue
-        for m in re.finditer(r"(?<![\w-])" + re.escape(string) + r"(?![\w-])", doc.text):
-            s, e = m.start(), m.end()
-            if any(a <= s and e <= b for a, b in covered):
-                continue
-            from .reading import line_col_of_offset
-
+        for s, e in _bare_occurrences(doc.text, string, starts, reach):
             tline, tcol = line_col_of_offset(doc.text, s)
             out.append(Finding("IG501", f"{string!r} ({'/'.join(sorted(labs))}) is not annotated at {s}–{e} "
                                f"(text line {tline}, column {tcol})", doc.rel, None, None, None,
@@ -184,7 +204,9 @@ def lint_shared(corpus: Corpus, min_words: int = 6) -> list[Finding]:
         counts = defaultdict(int)
         for *_, sig in signed:
             counts[sig] += 1
-        reference = max(signed, key=lambda p: (counts[p[3]], -signed.index(p)))
+        # the most common signature, the earliest document on ties (an index, not `signed.index`,
+        # whose == on Documents compares whole texts: quadratic in the places of a sentence)
+        reference = signed[max(range(len(signed)), key=lambda i: (counts[signed[i][3]], -i))]
         for doc, s, e in [(d, s, e) for d, s, e, sig in signed if sig != reference[3]]:
             if _waived(doc, "IG503", doc.text[s:e]):
                 continue
