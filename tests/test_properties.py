@@ -1,4 +1,5 @@
-"""Property-based tests: random valid documents validate clean; one random corruption is always caught."""
+"""Property-based tests: random valid documents validate clean; one random corruption is always caught;
+the fast scans (IG501, BIO tagging) agree with the plain statement of their rules."""
 
 from __future__ import annotations
 
@@ -129,3 +130,47 @@ def test_a_single_corruption_is_reported_with_its_code(doc, corruption, pick):
         text = text[:i] + ("X" if text[i] != "X" else "Y") + text[i + 1:]
     codes = set(_check(text, data, kb))
     assert codes & EXPECTED[corruption], (corruption, codes)
+
+
+# --- fast paths agree with the plain statement of their rule -------------------------------------
+
+@FAST
+@given(st.text(alphabet="ab -_é\n", max_size=40), st.text(alphabet="ab -é", min_size=1, max_size=4),
+       st.lists(st.tuples(st.integers(0, 40), st.integers(0, 6)), max_size=5))
+def test_bare_occurrences_follow_the_whole_word_rule(text, string, spans):
+    """IG501's scan finds what a whole-word regular expression finds, less the covered occurrences."""
+    import re
+
+    from idlib_gold.lints import _bare_occurrences
+
+    covered = sorted((s, min(len(text), s + n)) for s, n in spans if s <= len(text))
+    starts, reach, furthest = [], [], -1
+    for a, b in covered:
+        furthest = max(furthest, b)
+        starts.append(a)
+        reach.append(furthest)
+    expected = [(m.start(), m.end())
+                for m in re.finditer(r"(?<![\w-])" + re.escape(string) + r"(?![\w-])", text)
+                if not any(a <= m.start() and m.end() <= b for a, b in covered)]
+    assert list(_bare_occurrences(text, string, starts, reach)) == expected
+
+
+@FAST
+@given(documents())
+def test_bio_rows_tag_exactly_the_tokens_inside_each_span(doc):
+    """The bisecting BIO tagger agrees with the rule: a token is tagged when it lies inside a span."""
+    from idlib_gold.ner import bio_rows, flat_spans
+
+    text, data = doc
+    rows = bio_rows(Document("doc", "annotations/docs/doc.yaml", text, text.encode(), Loaded(data)))
+    spans = flat_spans(data)
+    for row in rows:
+        for k, (ts, te, tag) in enumerate(zip(row["token_starts"], row["token_ends"], row["ner_tags"])):
+            assert text[ts:te] == row["tokens"][k]
+            inside = [(s, e, label) for s, e, label in spans if s <= ts and te <= e]
+            if not inside:
+                assert tag == "O"
+            else:
+                s, e, label = inside[-1]
+                first = not any(s <= ps and pe <= e for ps, pe in zip(row["token_starts"][:k], row["token_ends"][:k]))
+                assert tag == ("B-" if first else "I-") + label

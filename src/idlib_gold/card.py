@@ -169,11 +169,11 @@ def _source_data(corpus: Corpus) -> str:
 
 
 def _stories(corpus: Corpus) -> str:
-    from .stories import SHINGLE, THRESHOLD, overlaps, story_groups
+    from .stories import SHINGLE, THRESHOLD
 
     docs = sorted(corpus.documents, key=lambda d: d.id)
-    texts = {d.id: d.text for d in docs}
-    pairs = overlaps(texts)
+    measured_stories = corpus.stories()
+    pairs = measured_stories.pairs
 
     def value(a, b):
         if a == b:
@@ -186,12 +186,12 @@ def _stories(corpus: Corpus) -> str:
     else:  # an n × n matrix of mostly zeros is unreadable and quadratic: list the pairs that overlap
         measured = _table(["document", "document", "overlap"],
                           [[a, b, f"{v:.3f}"] for (a, b), v in sorted(pairs.items()) if v >= 0.05] or [["—", "—", "—"]])
-    groups = story_groups(texts)
+    groups = measured_stories.groups
     by_split = {s: [d for d in docs if d.data["split"] == s] for s in schema.splits()}
     assignment = [[s, len(ds), ", ".join(sorted({d.data["story"] for d in ds})) or "—",
                    ", ".join(d.id for d in ds) or "—"] for s, ds in by_split.items()]
     test = by_split["test"]
-    tokens = sum(len(r["tokens"]) for d in test for r in _ner_rows(d))
+    tokens = sum(_token_count(d) for d in test)
     mentions = sum(len(d.data["entities"]) + len(d.data["figures"]) for d in test)
     return (f"Overlap of two documents is the containment of word {SHINGLE}-gram shingles, |A ∩ B| / min(|A|, |B|); "
             f"documents whose overlap is at least {THRESHOLD} belong to one story (connected groups). "
@@ -209,21 +209,27 @@ def _stories(corpus: Corpus) -> str:
             "over stories rather than a single test score.\n")
 
 
-def _ner_rows(doc) -> list[dict]:
-    from .ner import bio_rows
+def _token_count(doc) -> int:
+    from .ner import token_count
 
-    return bio_rows(doc)
+    return token_count(doc.text)
+
+
+def _paragraph_count(doc) -> int:
+    from .ner import paragraphs
+
+    return len(paragraphs(doc.text))
 
 
 def _statistics(corpus: Corpus, rows: dict) -> str:
     splits = schema.splits()
     docs = sorted(corpus.documents, key=lambda d: d.id)
-    tokens = {d.id: sum(len(r["tokens"]) for r in _ner_rows(d)) for d in docs}
+    tokens = {d.id: _token_count(d) for d in docs}
     out = ["### Documents\n\n",
            _table(["document", "split", "story", "date", "characters", "tokens", "paragraphs", "entities",
                    "figures", "quotes"],
                   [[d.id, d.data["split"], d.data["story"], d.data["date"] or "—", len(d.text), tokens[d.id],
-                    len(_ner_rows(d)), len(d.data["entities"]), len(d.data["figures"]), len(d.data["quotes"])]
+                    _paragraph_count(d), len(d.data["entities"]), len(d.data["figures"]), len(d.data["quotes"])]
                    for d in docs])]
     per_split = [[c] + [len(rows[c][s]) for s in splits] + [sum(len(rows[c][s]) for s in splits)]
                  for c in SPLIT_CONFIGS]

@@ -243,10 +243,10 @@ def check_token_edges(doc: Document) -> list[Finding]:
 
 def check_measured_stories(corpus: Corpus) -> list[Finding]:
     """Declared stories must match the stories measured from text overlap; splits should follow the rule."""
-    from .stories import assign_splits, story_groups
+    from .stories import assign_splits
 
     docs = {d.id: d for d in corpus.documents}
-    groups = story_groups({d.id: d.text for d in corpus.documents})
+    groups = corpus.stories().groups
     group_of = {d: tuple(g) for g in groups for d in g}
     declared = defaultdict(list)
     for d in docs.values():

@@ -25,7 +25,7 @@ KB_FILE = "annotations/kb.yaml"
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 
-@dataclass
+@dataclass(eq=False)  # identity: two loaded documents are never "equal" by comparing whole texts
 class Document:
     """One schema-valid document: its text, its parsed YAML, and where each value was written."""
 
@@ -49,10 +49,20 @@ class Corpus:
     documents: list[Document] = field(default_factory=list)
     kb: Loaded | None = None
     complete: bool = True  # False when only some documents were loaded (validate PATHS…)
+    _stories: object = field(default=None, repr=False, compare=False)
 
     @property
     def kb_entries(self) -> list[dict]:
         return list(self.kb.data["entries"]) if self.kb else []
+
+    def stories(self):
+        """The measured overlaps and stories (stories.measure), computed once: the checks, the split
+        rule and the card all read them, and measuring is the costliest pass over the texts."""
+        if self._stories is None:
+            from .stories import measure
+
+            self._stories = measure({d.id: d.text for d in self.documents})
+        return self._stories
 
 
 def _doc_ids(root: Path) -> list[str]:

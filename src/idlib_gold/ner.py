@@ -18,11 +18,12 @@ Paragraphs are the text's lines; empty lines yield no row.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 
 from . import schema
 
 __all__ = ["tokenize", "paragraphs", "tag_names", "bio_rows", "spans_from_bio", "flat_spans", "token_interiors",
-           "misaligned_edges"]
+           "misaligned_edges", "token_count"]
 
 _TOKEN = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?(?![\w])|\w+|[^\w\s]")
 
@@ -63,21 +64,33 @@ def flat_spans(data: dict) -> list[tuple[int, int, str]]:
 
 
 def bio_rows(doc) -> list[dict]:
-    """One row per paragraph: tokens, string BIO tags and each token's document offsets."""
-    spans = flat_spans(doc.data)
-    rows = []
-    for n, (p_start, p_end) in enumerate(paragraphs(doc.text)):
-        tokens = tokenize(doc.text[p_start:p_end], p_start)
-        tags = ["O"] * len(tokens)
-        for s, e, label in spans:
-            if e <= p_start or s >= p_end:
-                continue
-            inside = [i for i, (ts, te) in enumerate(tokens) if ts >= s and te <= e]
-            for k, i in enumerate(inside):
-                tags[i] = ("B-" if k == 0 else "I-") + label
-        rows.append({"id": f"{doc.id}-p{n:03d}", "doc_id": doc.id, "tokens": [doc.text[s:e] for s, e in tokens],
-                     "ner_tags": tags, "token_starts": [s for s, _ in tokens], "token_ends": [e for _, e in tokens]})
-    return rows
+    """One row per paragraph: tokens, string BIO tags and each token's document offsets.
+
+    Each span finds its paragraph and its tokens by bisection, so a document costs one
+    tokenizer pass plus a logarithmic lookup per span. Spans are applied in sorted order,
+    a later one overwriting an earlier one's tags (valid gold spans never overlap)."""
+    text = doc.text
+    pars = paragraphs(text)
+    par_starts = [s for s, _ in pars]
+    tokens = [[(m.start(), m.end()) for m in _TOKEN.finditer(text, s, e)] for s, e in pars]
+    starts = [[s for s, _ in toks] for toks in tokens]
+    ends = [[e for _, e in toks] for toks in tokens]
+    tags = [["O"] * len(toks) for toks in tokens]
+    for s, e, label in flat_spans(doc.data):
+        n = max(0, bisect_right(par_starts, s) - 1)
+        while n < len(pars) and pars[n][0] < e:
+            if pars[n][1] > s:
+                first, last = bisect_left(starts[n], s), bisect_right(ends[n], e)
+                for k in range(first, last):
+                    tags[n][k] = ("B-" if k == first else "I-") + label
+            n += 1
+    return [{"id": f"{doc.id}-p{n:03d}", "doc_id": doc.id, "tokens": [text[s:e] for s, e in tokens[n]],
+             "ner_tags": tags[n], "token_starts": starts[n], "token_ends": ends[n]} for n in range(len(pars))]
+
+
+def token_count(text: str) -> int:
+    """The number of tokens of `text` (tokens never cross white space, so paragraphs need no split)."""
+    return sum(1 for _ in _TOKEN.finditer(text))
 
 
 def spans_from_bio(tags: list[str], starts: list[int], ends: list[int]) -> list[tuple[int, int, str]]:

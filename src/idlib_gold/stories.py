@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from dataclasses import dataclass
 from itertools import combinations
 
-__all__ = ["THRESHOLD", "SHINGLE", "TARGETS", "shingles", "overlaps", "story_groups", "assign_splits"]
+__all__ = ["THRESHOLD", "SHINGLE", "TARGETS", "Stories", "measure", "shingles", "overlaps", "story_groups",
+           "assign_splits"]
 
 SHINGLE = 8
 THRESHOLD = 0.2
@@ -37,24 +39,52 @@ def shingles(text: str, n: int = SHINGLE) -> set[tuple[str, ...]]:
     return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
 
 
+def _shingle_keys(text: str, n: int = SHINGLE) -> set[int]:
+    """The shingles of `text` as hashes: a set of ints is a fraction of the size of a set of 8-tuples,
+    and the index over a whole corpus holds one entry per distinct shingle. Two different shingles
+    share a 64-bit hash with a chance of about one in 10^10 for a million distinct shingles."""
+    words = [w.lower() for w in _WORD.findall(text)]
+    return {hash(tuple(words[i:i + n])) for i in range(len(words) - n + 1)}
+
+
+@dataclass(frozen=True)
+class Stories:
+    """What the measurement found: the overlap of every pair that shares a shingle, and the stories."""
+
+    pairs: dict[tuple[str, str], float]
+    groups: list[list[str]]
+
+
+def measure(texts: dict[str, str], threshold: float = THRESHOLD) -> Stories:
+    """Overlaps and stories in one pass over the texts (the build, the checks and the card share it)."""
+    pairs = overlaps(texts)
+    return Stories(pairs, _groups(texts, pairs, threshold))
+
+
 def overlaps(texts: dict[str, str]) -> dict[tuple[str, str], float]:
     """Containment for every pair of documents that shares at least one shingle (others are 0)."""
-    sets = {doc_id: shingles(text) for doc_id, text in texts.items()}
-    index = defaultdict(list)
-    for doc_id in sorted(sets):
-        for sh in sets[doc_id]:
-            index[sh].append(doc_id)
+    ids = sorted(texts)
+    sizes, index = [], defaultdict(list)
+    for n, doc_id in enumerate(ids):
+        keys = _shingle_keys(texts[doc_id])
+        sizes.append(len(keys))
+        for key in keys:
+            index[key].append(n)
     limit = max(COMMON, len(texts) // 100)
     shared = defaultdict(int)
     for docs in index.values():
         if 1 < len(docs) <= limit:
-            for a, b in combinations(docs, 2):
-                shared[(a, b)] += 1
-    return {pair: n / max(1, min(len(sets[pair[0]]), len(sets[pair[1]]))) for pair, n in shared.items()}
+            for pair in combinations(docs, 2):
+                shared[pair] += 1
+    return {(ids[a], ids[b]): n / max(1, min(sizes[a], sizes[b])) for (a, b), n in sorted(shared.items())}
 
 
 def story_groups(texts: dict[str, str], threshold: float = THRESHOLD) -> list[list[str]]:
     """Documents grouped into stories (sorted lists, sorted by first id)."""
+    return _groups(texts, overlaps(texts), threshold)
+
+
+def _groups(texts, pairs: dict[tuple[str, str], float], threshold: float) -> list[list[str]]:
     parent = {d: d for d in texts}
 
     def find(d):
@@ -63,7 +93,7 @@ def story_groups(texts: dict[str, str], threshold: float = THRESHOLD) -> list[li
             d = parent[d]
         return d
 
-    for (a, b), value in overlaps(texts).items():
+    for (a, b), value in pairs.items():
         if value >= threshold:
             ra, rb = find(a), find(b)
             parent[max(ra, rb)] = min(ra, rb)
