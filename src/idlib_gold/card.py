@@ -210,9 +210,7 @@ def _stories(corpus: Corpus) -> str:
 
 
 def _token_count(doc) -> int:
-    from .ner import token_count
-
-    return token_count(doc.text)
+    return len(doc.tokens)
 
 
 def _paragraph_count(doc) -> int:

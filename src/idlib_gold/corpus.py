@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from . import schema
@@ -41,6 +42,13 @@ class Document:
 
     def where(self, *path) -> tuple[int | None, int | None]:
         return self.loaded.where(tuple(path))
+
+    @cached_property
+    def tokens(self):
+        """The text's tokens under the `ner` rule (ner.Tokens), computed on first use."""
+        from .ner import Tokens
+
+        return Tokens(self.text)
 
 
 @dataclass

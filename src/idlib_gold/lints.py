@@ -199,7 +199,9 @@ def lint_shared(corpus: Corpus, min_words: int = 6) -> list[Finding]:
             continue
         signed = []
         for doc, s, e in places:
-            signer = signers.setdefault(doc.id, _Signer(doc))
+            signer = signers.get(doc.id)
+            if signer is None:
+                signer = signers[doc.id] = _Signer(doc)
             signed.append((doc, s, e, repr(signer.sign(s, e))))
         counts = defaultdict(int)
         for *_, sig in signed:

@@ -20,7 +20,7 @@ measured, not declared:
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -44,7 +44,7 @@ def _shingle_keys(text: str, n: int = SHINGLE) -> set[int]:
     and the index over a whole corpus holds one entry per distinct shingle. Two different shingles
     share a 64-bit hash with a chance of about one in 10^10 for a million distinct shingles."""
     words = [w.lower() for w in _WORD.findall(text)]
-    return {hash(tuple(words[i:i + n])) for i in range(len(words) - n + 1)}
+    return set(map(hash, zip(*(words[k:] for k in range(n)))))  # the n-grams, built and hashed in C
 
 
 @dataclass(frozen=True)
@@ -62,21 +62,28 @@ def measure(texts: dict[str, str], threshold: float = THRESHOLD) -> Stories:
 
 
 def overlaps(texts: dict[str, str]) -> dict[tuple[str, str], float]:
-    """Containment for every pair of documents that shares at least one shingle (others are 0)."""
+    """Containment for every pair of documents that shares at least one shingle (others are 0).
+
+    Counting runs in C where it can (`Counter.update` over sets and over pair iterators):
+    shingles are first counted across documents, and only those in 2 … limit documents are
+    indexed and paired."""
     ids = sorted(texts)
-    sizes, index = [], defaultdict(list)
-    for n, doc_id in enumerate(ids):
-        keys = _shingle_keys(texts[doc_id])
-        sizes.append(len(keys))
-        for key in keys:
-            index[key].append(n)
+    keys = [_shingle_keys(texts[doc_id]) for doc_id in ids]
+    frequency = Counter()
+    for doc_keys in keys:
+        frequency.update(doc_keys)
     limit = max(COMMON, len(texts) // 100)
-    shared = defaultdict(int)
+    evidence = {key for key, n in frequency.items() if 1 < n <= limit}
+    del frequency
+    index = defaultdict(list)
+    for n, doc_keys in enumerate(keys):
+        for key in doc_keys & evidence:
+            index[key].append(n)
+    shared = Counter()
     for docs in index.values():
-        if 1 < len(docs) <= limit:
-            for pair in combinations(docs, 2):
-                shared[pair] += 1
-    return {(ids[a], ids[b]): n / max(1, min(sizes[a], sizes[b])) for (a, b), n in sorted(shared.items())}
+        shared.update(combinations(docs, 2))
+    sizes = [len(k) for k in keys]
+    return {(ids[a], ids[b]): n / max(1, min(sizes[a], sizes[b])) for (a, b), n in shared.items()}
 
 
 def story_groups(texts: dict[str, str], threshold: float = THRESHOLD) -> list[list[str]]:
