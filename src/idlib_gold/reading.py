@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from .findings import Finding
+from .flowstyle import read_flow_style
 
 __all__ = ["MAX_BYTES", "Loaded", "read_text", "read_yaml", "line_col_of_offset"]
 
@@ -251,9 +252,18 @@ def read_yaml(path: Path, rel: str) -> tuple[Loaded | None, list[Finding]]:
     return parse_yaml(text, rel)
 
 
-def parse_yaml(text: str, rel: str, depth: int | None = EAGER_DEPTH) -> tuple[Loaded | None, list[Finding]]:
-    """Parse YAML text strictly, recording positions down to `depth` (None: every value)."""
-    loader = (_FastLoader or _StrictLoader)(text)
+def parse_yaml(text: str, rel: str, depth: int | None = EAGER_DEPTH,
+               fast: bool = True) -> tuple[Loaded | None, list[Finding]]:
+    """Parse YAML text strictly, recording positions down to `depth` (None: every value).
+
+    Files in the repository's own style take a fast path (flowstyle.py) that gives the
+    same data and positions; any other file, and every error, goes through the YAML parser."""
+    loader_class = _FastLoader or _StrictLoader
+    if fast and depth == EAGER_DEPTH:
+        found = read_flow_style(text, loader_class)
+        if found is not None:
+            return Loaded(found[0], found[1], text), []
+    loader = loader_class(text)
     try:
         node = loader.get_single_node()
         builder = _Builder(loader, depth, aliases="&" in text or "*" in text)

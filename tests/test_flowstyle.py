@@ -1,0 +1,125 @@
+"""The fast reader of the house YAML style answers exactly as the YAML parser does, or not at all."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from idlib_gold import reading
+from idlib_gold.flowstyle import read_flow_style
+
+REPO = Path(__file__).resolve().parents[1]
+LOADER = reading._FastLoader or reading._StrictLoader
+
+
+def _full(text: str):
+    """The YAML parser's answer: (data, positions), or None when it reports a finding."""
+    loaded, findings = reading.parse_yaml(text, "x.yaml", fast=False)
+    return None if loaded is None else (loaded.data, loaded.positions)
+
+
+def _same(fast, full) -> bool:
+    # repr tells 1 from 1.0 from True, and keeps key order
+    return repr(fast[0]) == repr(full[0]) and fast[1] == full[1]
+
+
+def _repository_yaml() -> list[Path]:
+    return sorted((REPO / "annotations").rglob("*.yaml")) + sorted((REPO / "tests/fixtures/base").rglob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", _repository_yaml(), ids=lambda p: p.relative_to(REPO).as_posix())
+def test_every_repository_file_takes_the_fast_path_with_the_same_result(path):
+    text = path.read_text(encoding="utf-8")
+    fast = read_flow_style(text, LOADER)
+    assert fast is not None, "a file in the house style fell back to the YAML parser"
+    assert _same(fast, _full(text))
+
+
+def test_generated_corpus_files_take_the_fast_path_with_the_same_result(tmp_path):
+    sys.path.insert(0, str(REPO / "bench"))
+    try:
+        import synth
+    finally:
+        sys.path.remove(str(REPO / "bench"))
+    synth.generate(tmp_path, 40, REPO)
+    paths = sorted((tmp_path / "annotations").rglob("*.yaml"))
+    assert len(paths) == 41
+    for path in paths:
+        text = path.read_text(encoding="utf-8")
+        fast = read_flow_style(text, LOADER)
+        assert fast is not None and _same(fast, _full(text)), path.name
+
+
+BASE = "id: doc\nentities:\n  - {id: e1, text: Idlib, start: 0}\n"
+
+
+@pytest.mark.parametrize("text", [
+    BASE.replace("Idlib", "!!str Idlib"),                      # a tag
+    BASE.replace("{id: e1", "&a {id: e1"),                     # an anchor
+    BASE + "other: *a\n",                                      # an alias
+    BASE.replace("start: 0", "start: 0, start: 1"),             # a duplicated key
+    BASE + "id: again\n",                                       # a duplicated top-level key
+    BASE.replace("id: e1", "yes: e1"),                          # a key YAML reads as a boolean
+    BASE.replace("start: 0", "start: 017"),                     # an octal number
+    BASE.replace("start: 0", "start: 1_000"),                   # digits with underscores
+    BASE.replace("start: 0", "start: 1.5e+3"),                  # an exponent
+    "id: doc\nk: 01.5\n",                                       # a float with a leading zero
+    BASE.replace("text: Idlib", 'text: "Id\nlib"'),             # a string over two lines
+    BASE.replace("}", "}  # a comment"),                        # a comment after a value
+    BASE.replace("text: Idlib", "text: Idlib # north"),         # a comment inside a flow mapping
+    BASE.replace("text: Idlib", "text: 10:30"),                 # a colon inside a plain word
+    BASE.replace("text: Idlib", r'text: "Id\x41lib"'),          # an escape JSON lacks
+    BASE.replace("  - ", "\t- "),                               # a tab
+    BASE.replace("\n", "\r\n"),                                 # CRLF line ends
+    BASE + "  - {id: e2,\n     start: 3}\n",                    # a flow mapping over two lines
+    BASE + "    - {id: e2}\n",                                  # uneven indentation
+    BASE + "figures:\n",                                        # a key with no value
+    "id: doc\ntitle: a\n  continued\n",                         # a plain scalar over two lines
+    "---\n" + BASE,                                             # a document marker
+    "- a\n- b\n",                                               # a list at the top
+    "id: {a: 1}\n",                                             # a nested mapping on a key's line
+])
+def test_anything_beyond_the_house_style_goes_to_the_yaml_parser(text):
+    assert read_flow_style(text, LOADER) is None
+
+
+def test_fast_path_resolves_plain_words_as_yaml_1_1_does():
+    text = "a: null\nb: ~\nc: true\nd: Off\ne: 12\nf: 0.75\ng: 2020-02-02\nh: [x y, 'it''s', \"q \\\"z\\\"\"]\n"
+    text = text.replace("h: [", "h: []\nlist:\n  - [")
+    fast = read_flow_style(text, LOADER)
+    assert fast is not None
+    assert _same(fast, _full(text))
+    data = fast[0]
+    assert data["a"] is None and data["b"] is None and data["c"] is True and data["d"] is False
+    assert data["e"] == 12 and isinstance(data["e"], int) and data["f"] == 0.75
+    assert data["g"] == "2020-02-02"  # dates stay strings, as the schema expects
+    assert data["list"] == [["x y", "it's", 'q "z"']]
+
+
+# Random flow values from an alphabet of YAML's special characters: wherever the fast path answers,
+# the YAML parser must give the same answer; where the parser refuses a line, the fast path must too.
+_PIECES = st.sampled_from(["a", "b", "Idlib", " ", "  ", ",", ", ", ":", ": ", "#", " #", "-", "- ", "?", "&", "*",
+                           "!", "%", "@", "`", "|", ">", "'", "''", '"', '\\"', "\\", "\\n", "\\x41", "{", "}", "[",
+                           "]", "0", "7", "017", "1.5", "yes", "null", "~", "é", "“", "’", "–", "\u00a0", "k: "])
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_PIECES, min_size=1, max_size=12).map("".join),
+       st.sampled_from(["top", "item", "value"]))
+def test_random_values_are_read_as_yaml_reads_them_or_left_to_it(value, where):
+    if where == "top":
+        text = f"id: doc\nk: {value}\n"
+    elif where == "item":
+        text = f"id: doc\nitems:\n  - {value}\n"
+    else:
+        text = f"id: doc\nitems:\n  - {{id: e1, text: {value}}}\n"
+    fast = read_flow_style(text, LOADER)
+    if fast is None:
+        return
+    full = _full(text)
+    assert full is not None, "the fast path read a file the YAML parser refuses"
+    assert _same(fast, full)
