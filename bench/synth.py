@@ -259,12 +259,12 @@ def write_dataset(root: Path, generated: dict, target: Path) -> None:
     corpus.documents = [Document(i, f"{DOCS}/{i}.yaml", raw.decode("utf-8"), raw, Loaded(data))
                         for i, raw, data in docs]
 
-    def header_card(corpus, rows, files, sizes):
+    def header_card(corpus, counts, files, sizes):
         from idlib_gold.features import features_for
 
         configs, infos = [], []
-        for config, splits in rows.items():
-            paths = [{"split": s, "path": f"data/{config}/{s}.parquet"} for s in splits]
+        for config, splits in counts.items():
+            paths = [{"split": s, "path": f"data/{config}/{s}.parquet"} for s, n in splits.items() if n]
             configs.append({"config_name": config, "data_files": paths, **({"default": True}
                                                                           if config == "documents" else {})})
             infos.append({"config_name": config, "features": features_for(config)._to_yaml_list()})

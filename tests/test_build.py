@@ -92,3 +92,31 @@ def test_a_build_interrupted_while_writing_leaves_dataset_untouched(repo, cli, m
     assert result.code == 2 and "No space left on device" in result.err
     assert snapshot(repo / "dataset") == before
     assert not [p for p in repo.iterdir() if p.name.startswith(".dataset")]
+
+
+def test_a_large_corpus_builds_a_card_counted_per_split_and_loads(tmp_path, cli, hf_offline):
+    """Past MATRIX_MAX documents the card counts per split instead of per document, and still loads."""
+    import sys
+
+    from datasets import load_dataset
+
+    from idlib_gold.card import MATRIX_MAX
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import synth
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    n = MATRIX_MAX + 10
+    synth.generate(tmp_path, n, ROOT)
+    result = cli("build", root=tmp_path)
+    assert result.code == 0, result.out
+    card = (tmp_path / "dataset/README.md").read_text(encoding="utf-8")
+    documents = card.split("### Documents")[1].split("###")[0]
+    assert "| split | documents |" in documents
+    split_rows = [line for line in documents.splitlines() if line.startswith(("| train", "| validation", "| test"))]
+    assert sum(int(line.split("|")[2]) for line in split_rows) == n
+    assert "syn000000" not in card.split("### Entity mentions per label")[1]  # no column per document
+    assert "| document | document | overlap |" in card  # overlapping pairs listed, no n × n matrix
+    loaded = load_dataset(str(tmp_path / "dataset"), "documents", cache_dir=str(tmp_path / "cache"))
+    assert sum(len(split) for split in loaded.values()) == n

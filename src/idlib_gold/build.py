@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .corpus import Corpus
 from .findings import Finding
-from .tables import CONFIGS, rows_by_config
+from .tables import CONFIGS, config_rows
 
 __all__ = ["DATASET_DIR", "render_outputs", "parquet_path", "write_outputs", "compare_outputs", "fingerprint"]
 
@@ -40,7 +40,7 @@ def _parquet_bytes(rows: list[dict], features) -> tuple[bytes, int]:
     return sink.getvalue(), table.nbytes
 
 
-def written_splits(by_split: dict[str, list]) -> list[str]:
+def written_splits(by_split: dict[str, list] | dict[str, int]) -> list[str]:
     """The splits of a config that get a file: the non-empty ones (a zero-row Parquet file makes
     `load_dataset` fail), or the first split alone when all are empty, so the config keeps its schema."""
     non_empty = [s for s, r in by_split.items() if r]
@@ -56,23 +56,28 @@ def fingerprint(files: dict[str, bytes]) -> str:
 
 
 def render_outputs(corpus: Corpus) -> dict[str, bytes]:
-    """Every file of dataset/, as relative path → bytes."""
+    """Every file of dataset/, as relative path → bytes.
+
+    Configs are built one at a time and their rows dropped once written: the card and the
+    Croissant file need only the files and the row counts."""
     from .card import render_card
     from .features import features_for
 
-    rows = rows_by_config(corpus)
     files: dict[str, bytes] = {}
     sizes: dict[str, int] = {}
+    counts: dict[str, dict[str, int]] = {}
     for config in CONFIGS:
+        rows = config_rows(corpus, config)
+        counts[config] = {split: len(split_rows) for split, split_rows in rows.items()}
         features = features_for(config)
-        for split in written_splits(rows[config]):
-            split_rows = rows[config][split]
+        for split in written_splits(rows):
             name = parquet_path(config, split)
-            files[name], sizes[name] = _parquet_bytes(split_rows, features)
+            files[name], sizes[name] = _parquet_bytes(rows[split], features)
+        del rows
     from .croissant import render_croissant
 
     files["croissant.json"] = render_croissant(files).encode("utf-8")
-    files["README.md"] = render_card(corpus, rows, files, sizes).encode("utf-8")
+    files["README.md"] = render_card(corpus, counts, files, sizes).encode("utf-8")
     return files
 
 

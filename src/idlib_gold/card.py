@@ -31,14 +31,14 @@ CONFIG_SUMMARY = {
 }
 
 
-def _header(rows: dict, files: dict[str, bytes], sizes: dict[str, int], fingerprint: str) -> str:
+def _header(counts: dict, files: dict[str, bytes], sizes: dict[str, int], fingerprint: str) -> str:
     from .build import parquet_path, written_splits
     from .features import features_for
 
-    n_docs = sum(len(r) for r in rows["documents"].values())
+    n_docs = sum(counts["documents"].values())
     configs, infos = [], []
     for config in CONFIGS:
-        splits = written_splits(rows[config])
+        splits = written_splits(counts[config])
         entry = {"config_name": config}
         if config == "documents":
             entry["default"] = True
@@ -48,7 +48,7 @@ def _header(rows: dict, files: dict[str, bytes], sizes: dict[str, int], fingerpr
         infos.append({
             "config_name": config,
             "features": features_for(config)._to_yaml_list(),
-            "splits": [{"name": s, "num_bytes": sizes[parquet_path(config, s)], "num_examples": len(rows[config][s])}
+            "splits": [{"name": s, "num_bytes": sizes[parquet_path(config, s)], "num_examples": counts[config][s]}
                        for s in splits],
             "download_size": sum(len(files[parquet_path(config, s)]) for s in splits),
             "dataset_size": sum(sizes[parquet_path(config, s)] for s in splits),
@@ -160,9 +160,15 @@ _NOISE = {
 
 def _source_data(corpus: Corpus) -> str:
     docs = sorted(corpus.documents, key=lambda d: d.id)
+    noise = [[d.id] + [len(rx.findall(d.text)) for rx in _NOISE.values()] for d in docs]
+    if len(docs) > MATRIX_MAX:  # thousands of rows help no reader: sources and noise are counted instead
+        by_source = Counter(d.data["source"] or "—" for d in docs)
+        totals = [["all documents"] + [sum(row[k] for row in noise) for k in range(1, len(_NOISE) + 1)]]
+        return (_table(["source (outlet)", "documents"], sorted(by_source.items(), key=lambda kv: (-kv[1], kv[0])))
+                + "\nNoise kept in the texts (occurrences, counted by the build):\n\n"
+                + _table([""] + list(_NOISE), totals))
     body = [[d.id, d.data["source"] or "—", d.data["date"] or "—", d.data["date_basis"] or "—",
              d.data["title"] or "—"] for d in docs]
-    noise = [[d.id] + [len(rx.findall(d.text)) for rx in _NOISE.values()] for d in docs]
     return (_table(["document", "source (outlet)", "date", "date known from", "title"], body)
             + "\nNoise kept in the texts (occurrences per document, counted by the build):\n\n"
             + _table(["document"] + list(_NOISE), noise))
@@ -219,17 +225,25 @@ def _paragraph_count(doc) -> int:
     return len(paragraphs(doc.text))
 
 
-def _statistics(corpus: Corpus, rows: dict) -> str:
+def _statistics(corpus: Corpus, counts: dict) -> str:
+    """Documents, rows and labels counted; per document while the corpus is small enough to read so."""
     splits = schema.splits()
     docs = sorted(corpus.documents, key=lambda d: d.id)
+    per_doc = len(docs) <= MATRIX_MAX
     tokens = {d.id: _token_count(d) for d in docs}
-    out = ["### Documents\n\n",
-           _table(["document", "split", "story", "date", "characters", "tokens", "paragraphs", "entities",
-                   "figures", "quotes"],
-                  [[d.id, d.data["split"], d.data["story"], d.data["date"] or "—", len(d.text), tokens[d.id],
-                    _paragraph_count(d), len(d.data["entities"]), len(d.data["figures"]), len(d.data["quotes"])]
-                   for d in docs])]
-    per_split = [[c] + [len(rows[c][s]) for s in splits] + [sum(len(rows[c][s]) for s in splits)]
+    facts = {d.id: [len(d.text), tokens[d.id], _paragraph_count(d), len(d.data["entities"]),
+                    len(d.data["figures"]), len(d.data["quotes"])] for d in docs}
+    sizes = ["characters", "tokens", "paragraphs", "entities", "figures", "quotes"]
+    if per_doc:
+        table = _table(["document", "split", "story", "date"] + sizes,
+                       [[d.id, d.data["split"], d.data["story"], d.data["date"] or "—"] + facts[d.id] for d in docs])
+    else:
+        table = _table(["split", "documents"] + sizes,
+                       [[s, sum(1 for d in docs if d.data["split"] == s)]
+                        + [sum(facts[d.id][k] for d in docs if d.data["split"] == s) for k in range(len(sizes))]
+                        for s in splits])
+    out = ["### Documents\n\n", table]
+    per_split = [[c] + [counts[c][s] for s in splits] + [sum(counts[c][s] for s in splits)]
                  for c in SPLIT_CONFIGS]
     per_split.append(["tokens"] + [sum(tokens[d.id] for d in docs if d.data["split"] == s) for s in splits]
                      + [sum(tokens.values())])
@@ -240,11 +254,14 @@ def _statistics(corpus: Corpus, rows: dict) -> str:
         ("Figures per category", "figures", "category", schema.figure_categories()),
         ("Quotes per type", "quotes", "type", schema.quote_types()),
     ):
-        counts = {d.id: Counter(a[key] for a in d.data[layer]) for d in docs}
-        body = [[v] + [counts[d.id][v] for d in docs]
-                + [sum(counts[d.id][v] for d in docs if d.data["split"] == s) for s in splits]
-                + [sum(counts[d.id][v] for d in docs)] for v in vocab]
-        out += [f"\n### {title}\n\n", _table([key] + [d.id[:3] for d in docs] + splits + ["total"], body)]
+        by_doc = {d.id: Counter(a[key] for a in d.data[layer]) for d in docs}
+        by_split = {s: Counter() for s in splits}
+        for d in docs:
+            by_split[d.data["split"]].update(by_doc[d.id])
+        shown = docs if per_doc else []
+        body = [[v] + [by_doc[d.id][v] for d in shown] + [by_split[s][v] for s in splits]
+                + [sum(by_split[s][v] for s in splits)] for v in vocab]
+        out += [f"\n### {title}\n\n", _table([key] + [d.id[:3] for d in shown] + splits + ["total"], body)]
     return "".join(out)
 
 
@@ -255,12 +272,12 @@ CITATION = """@misc{idlib_gold,
 }"""
 
 
-def render_card(corpus: Corpus, rows: dict, files: dict[str, bytes], sizes: dict[str, int]) -> str:
+def render_card(corpus: Corpus, counts: dict, files: dict[str, bytes], sizes: dict[str, int]) -> str:
     from .build import fingerprint
     from .ner import tag_names
 
     fp = fingerprint(files)
-    n = {c: sum(len(r) for r in rows[c].values()) for c in CONFIGS}
+    n = {c: sum(counts[c].values()) for c in CONFIGS}
     body = f"""
 # {PRETTY_NAME}
 
@@ -334,7 +351,7 @@ offset. Annotations cover names broken by residue as they stand (`Hay & # 39; et
 
 Generated by the build from the data in this folder.
 
-{_statistics(corpus, rows)}
+{_statistics(corpus, counts)}
 ## Annotation process
 
 Every annotation was written by hand, one YAML file per document, following the project's annotation
@@ -397,4 +414,4 @@ news excerpts allows.
 `sha256:{fp}` over the Parquet files of this folder. It is repeated in each config's description, so a
 rebuilt dataset gets a fresh `datasets` cache entry.
 """
-    return _header(rows, files, sizes, fp) + body
+    return _header(counts, files, sizes, fp) + body

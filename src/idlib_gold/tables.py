@@ -11,7 +11,7 @@ from __future__ import annotations
 from .corpus import Corpus, Document
 from . import schema
 
-__all__ = ["CONFIGS", "DOC_CONFIGS", "SPLIT_CONFIGS", "rows_by_config"]
+__all__ = ["CONFIGS", "DOC_CONFIGS", "SPLIT_CONFIGS", "config_rows", "rows_by_config"]
 
 #: Configs with one row per document or per annotation.
 DOC_CONFIGS = ("documents", "entities", "figures", "quotes")
@@ -74,18 +74,35 @@ def kb_row(entry: dict, enc: _Encoder) -> dict:
             "description": entry.get("description")}
 
 
-def rows_by_config(corpus: Corpus) -> dict[str, dict[str, list[dict]]]:
-    """config → split → rows."""
-    from .ner import bio_rows, tag_names
-
+def config_rows(corpus: Corpus, config: str) -> dict[str, list[dict]]:
+    """split → rows of one config. The build asks for one config at a time, so the rows of
+    all configs (several copies of every annotation) are never in memory together."""
     enc = _Encoder()
-    tag_index = {t: i for i, t in enumerate(tag_names())}
-    out: dict[str, dict[str, list[dict]]] = {c: {s: [] for s in schema.splits()} for c in SPLIT_CONFIGS}
-    for doc in sorted(corpus.documents, key=lambda d: d.id):
-        split = doc.data["split"]
-        out["documents"][split].append(document_row(doc, enc))
-        for layer, make in (("entities", entity_row), ("figures", figure_row), ("quotes", quote_row)):
-            out[layer][split] += [{"doc_id": doc.id, **make(a, enc)} for a in doc.data[layer]]
-        out["ner"][split] += [{**row, "ner_tags": [tag_index[t] for t in row["ner_tags"]]} for row in bio_rows(doc)]
-    out["kb"] = {"train": [kb_row(e, enc) for e in sorted(corpus.kb_entries, key=lambda e: e["id"])]}
+    if config == "kb":
+        return {"train": [kb_row(e, enc) for e in sorted(corpus.kb_entries, key=lambda e: e["id"])]}
+    out: dict[str, list[dict]] = {s: [] for s in schema.splits()}
+    docs = sorted(corpus.documents, key=lambda d: d.id)
+    if config == "documents":
+        for doc in docs:
+            out[doc.data["split"]].append(document_row(doc, enc))
+    elif config in ("entities", "figures", "quotes"):
+        make = {"entities": entity_row, "figures": figure_row, "quotes": quote_row}[config]
+        for doc in docs:
+            out[doc.data["split"]] += [{"doc_id": doc.id, **make(a, enc)} for a in doc.data[config]]
+    elif config == "ner":
+        from .ner import bio_rows, tag_names
+
+        tag_index = {t: i for i, t in enumerate(tag_names())}
+        for doc in docs:
+            rows = bio_rows(doc)
+            for row in rows:
+                row["ner_tags"] = [tag_index[t] for t in row["ner_tags"]]
+            out[doc.data["split"]] += rows
+    else:
+        raise ValueError(f"unknown config {config!r}")
     return out
+
+
+def rows_by_config(corpus: Corpus) -> dict[str, dict[str, list[dict]]]:
+    """config → split → rows, for every config at once (tests and small corpora)."""
+    return {config: config_rows(corpus, config) for config in CONFIGS}
