@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from typing import Any
 
 import yaml
@@ -95,12 +96,18 @@ class _Plain:
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict:
-    out = dict(pairs)
+    """A JSON object as a dict, refusing a repeated key as YAML's reader does.
+
+    Keys and short strings (labels, ids, KB links) are interned: each line is decoded on its
+    own, so without this every annotation would carry its own copies of the same dozen keys,
+    most of the memory a loaded corpus takes."""
+    out = {_intern(k): (_intern(v) if type(v) is str and len(v) <= 32 else v) for k, v in pairs}
     if len(out) != len(pairs):
         raise _NotFlowStyle("duplicate key")
     return out
 
 
+_intern = sys.intern
 _DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys)
 
 

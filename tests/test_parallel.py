@@ -1,0 +1,35 @@
+"""Reading a large corpus in worker processes gives exactly what reading it in one process gives."""
+
+from __future__ import annotations
+
+import multiprocessing
+
+import pytest
+
+from idlib_gold import corpus as corpus_module
+from idlib_gold.corpus import load_corpus
+
+pytestmark = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(),
+                                reason="parallel reading is used only where processes can fork")
+
+
+def _snapshot(loaded):
+    corpus, findings = loaded
+    docs = [(d.id, d.text, repr(d.data), d.loaded.positions) for d in corpus.documents]
+    return docs, [f.as_dict() for f in findings]
+
+
+def test_parallel_reading_matches_serial_reading_findings_included(repo, monkeypatch):
+    docs = repo / "annotations/docs"
+    first = sorted(docs.glob("*.yaml"))[0]
+    first.write_text(first.read_text(encoding="utf-8").replace("{id: e1,", "{id: e1, id: e1,", 1),
+                     encoding="utf-8")  # a duplicated key: this document fails to load, with a finding
+    monkeypatch.setattr(corpus_module, "PARALLEL_MIN", 10_000)
+    serial = _snapshot(load_corpus(repo))
+    monkeypatch.setattr(corpus_module, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(corpus_module, "_CHUNK", 2)
+    monkeypatch.setattr(corpus_module, "_workers", lambda: 2)
+    parallel = _snapshot(load_corpus(repo))
+    assert any(f["code"] == "IG105" for f in serial[1])
+    assert len(serial[0]) == 4
+    assert parallel == serial
