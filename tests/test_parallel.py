@@ -15,7 +15,8 @@ pytestmark = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_meth
 
 def _snapshot(loaded):
     corpus, findings = loaded
-    docs = [(d.id, d.text, repr(d.data), d.loaded.positions) for d in corpus.documents]
+    docs = [(d.id, d.text, repr(d.data), d.loaded.positions, [f.as_dict() for f in d.checks],
+             [f.as_dict() for f in d.unannotated], d.shingles.tolist()) for d in corpus.documents]
     return docs, [f.as_dict() for f in findings]
 
 
@@ -24,12 +25,16 @@ def test_parallel_reading_matches_serial_reading_findings_included(repo, monkeyp
     first = sorted(docs.glob("*.yaml"))[0]
     first.write_text(first.read_text(encoding="utf-8").replace("{id: e1,", "{id: e1, id: e1,", 1),
                      encoding="utf-8")  # a duplicated key: this document fails to load, with a finding
+    second = sorted(docs.glob("*.yaml"))[1]
+    lines = second.read_text(encoding="utf-8").splitlines(keepends=True)
+    second.write_text("".join(line for line in lines if not line.startswith("  - {id: e1,")), encoding="utf-8")
     monkeypatch.setattr(corpus_module, "PARALLEL_MIN", 10_000)
-    serial = _snapshot(load_corpus(repo))
+    serial = _snapshot(load_corpus(repo, prepare=True))
     monkeypatch.setattr(corpus_module, "PARALLEL_MIN", 1)
     monkeypatch.setattr(corpus_module, "_CHUNK", 2)
     monkeypatch.setattr(corpus_module, "_workers", lambda: 2)
-    parallel = _snapshot(load_corpus(repo))
+    parallel = _snapshot(load_corpus(repo, prepare=True))
     assert any(f["code"] == "IG105" for f in serial[1])
     assert len(serial[0]) == 4
     assert parallel == serial
+    assert any(d[5] for d in serial[0])  # the removed mention left its string bare: IG501

@@ -61,7 +61,7 @@ def validate_repository(root: Path, paths: list[str] | None = None, lints: bool 
                 else p for p in paths]
         if KB_FILE not in rels and not any(r in ("annotations", "annotations/", ".") for r in rels):
             only = sorted({i for i in (doc_id_of_path(r) for r in rels) if i})
-    corpus, findings = _loaded(load_corpus(root, only))
+    corpus, findings = _loaded(load_corpus(root, only, prepare=True))
     findings += check_corpus(corpus)
     if lints:
         from .lints import lint_corpus
@@ -103,7 +103,7 @@ def _load_valid(root: Path):
     from .checks import check_corpus
     from .corpus import load_corpus
 
-    corpus, findings = _loaded(load_corpus(root))
+    corpus, findings = _loaded(load_corpus(root, prepare=True))
     findings += check_corpus(corpus)
     return corpus, findings
 

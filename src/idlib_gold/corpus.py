@@ -44,12 +44,40 @@ class Document:
     def where(self, *path) -> tuple[int | None, int | None]:
         return self.loaded.where(tuple(path))
 
+    #: Findings of the per-document cross-checks, when they were run where the file was read.
+    checks: list[Finding] | None = None
+
+    # What later stages compute from one document alone is cached on it: computed once, and,
+    # for a large corpus, computed in the worker process that read the file (see `prepare`).
+
     @cached_property
     def tokens(self):
-        """The text's tokens under the `ner` rule (ner.Tokens), computed on first use."""
+        """The text's tokens under the `ner` rule (ner.Tokens)."""
         from .ner import Tokens
 
         return Tokens(self.text)
+
+    @cached_property
+    def shingles(self):
+        """The text's word-shingle hashes for the story measurement (stories.shingle_keys)."""
+        from .stories import shingle_keys
+
+        return shingle_keys(self.text)
+
+    @cached_property
+    def unannotated(self) -> list[Finding]:
+        """IG501 findings: annotated strings left bare elsewhere in this document."""
+        from .lints import lint_unannotated
+
+        return lint_unannotated(self)
+
+    def prepare(self, kb_types: dict[str, str] | None) -> None:
+        """Run the per-document cross-checks and fill the caches above."""
+        from .checks import check_document
+
+        self.checks = check_document(self, kb_types)
+        self.shingles
+        self.unannotated
 
 
 @dataclass
@@ -68,9 +96,9 @@ class Corpus:
         """The measured overlaps and stories (stories.measure), computed once: the checks, the split
         rule and the card all read them, and measuring is the costliest pass over the texts."""
         if self._stories is None:
-            from .stories import measure
+            from .stories import measure_shingles
 
-            self._stories = measure({d.id: d.text for d in self.documents})
+            self._stories = measure_shingles({d.id: d.shingles for d in self.documents})
         return self._stories
 
 
@@ -116,8 +144,9 @@ def doc_id_of_path(path: str) -> str | None:
     return None
 
 
-def load_corpus(root: Path, only: list[str] | None = None) -> tuple[Corpus, list[Finding]]:
-    """Load the KB and the documents (all, or the ids in `only`).
+def load_corpus(root: Path, only: list[str] | None = None, prepare: bool = False) -> tuple[Corpus, list[Finding]]:
+    """Load the KB and the documents (all, or the ids in `only`); with `prepare`, also run each
+    document's own cross-checks and fill its caches (Document.prepare) as it is read.
 
     Python's cycle collector is paused meanwhile. Each document leaves thousands of
     dicts, lists and strings alive, and each full collection walks every one of them
@@ -128,19 +157,20 @@ def load_corpus(root: Path, only: list[str] | None = None) -> tuple[Corpus, list
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _load_corpus(root, only)
+        return _load_corpus(root, only, prepare)
     finally:
         if was_enabled:
             gc.enable()
 
 
-def _load_corpus(root: Path, only: list[str] | None) -> tuple[Corpus, list[Finding]]:
+def _load_corpus(root: Path, only: list[str] | None, prepare: bool) -> tuple[Corpus, list[Finding]]:
     kb, findings = load_kb(root)
     ids = _doc_ids(root) if only is None else sorted(set(only))
     corpus = Corpus(root=root, kb=kb, complete=only is None)
     if only is None and not ids:
         findings.append(Finding("IG108", "no documents found", DOCS))
-    for doc, doc_findings in _load_documents(root, ids):
+    kb_types = ({e["id"]: e["type"] for e in corpus.kb_entries} if corpus.kb else None) if prepare else False
+    for doc, doc_findings in _load_documents(root, ids, kb_types):
         findings += doc_findings
         if doc is not None:
             corpus.documents.append(doc)
@@ -159,24 +189,31 @@ def _workers() -> int:
         return min(os.cpu_count() or 1, 4)
 
 
-def _load_chunk(root: Path, ids: list[str]) -> list[tuple[Document | None, list[Finding]]]:
-    return [load_document(root, doc_id) for doc_id in ids]
+def _load_chunk(root: Path, ids: list[str], kb_types) -> list[tuple[Document | None, list[Finding]]]:
+    """`kb_types` False: read only; else (a dict, or None without a KB) prepare each document too."""
+    out = []
+    for doc_id in ids:
+        doc, findings = load_document(root, doc_id)
+        if doc is not None and kb_types is not False:
+            doc.prepare(kb_types)
+        out.append((doc, findings))
+    return out
 
 
-def _load_documents(root: Path, ids: list[str]):
-    """(document, findings) for each id, in order. Reading, parsing and schema-checking a file
-    depend on that file alone, so a large corpus is read by a few forked worker processes in
-    chunks; the results, and so every finding and output, are the same as reading in one."""
+def _load_documents(root: Path, ids: list[str], kb_types):
+    """(document, findings) for each id, in order. Reading, parsing, schema-checking and preparing
+    a document depend on that document alone, so a large corpus is read by a few forked worker
+    processes in chunks; the results, and so every finding and output, are the same as in one.
+    (Forked workers share the parent's string-hash seed, so their shingle hashes agree.)"""
     import multiprocessing
 
     workers = _workers()
     if len(ids) < PARALLEL_MIN or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        for doc_id in ids:
-            yield load_document(root, doc_id)
+        yield from _load_chunk(root, ids, kb_types)
         return
     from concurrent.futures import ProcessPoolExecutor
 
     chunks = [ids[i:i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        for results in pool.map(_load_chunk, [root] * len(chunks), chunks):
+        for results in pool.map(_load_chunk, [root] * len(chunks), chunks, [kb_types] * len(chunks)):
             yield from results

@@ -223,7 +223,7 @@ def lint_shared(corpus: Corpus, min_words: int = 6) -> list[Finding]:
 def lint_corpus(corpus: Corpus) -> list[Finding]:
     out = []
     for doc in corpus.documents:
-        out += lint_unannotated(doc)
+        out += doc.unannotated
     out += lint_labels(corpus)
     if corpus.complete:
         out += lint_shared(corpus)

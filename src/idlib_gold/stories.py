@@ -20,12 +20,13 @@ measured, not declared:
 from __future__ import annotations
 
 import re
+from array import array
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from itertools import combinations
 
-__all__ = ["THRESHOLD", "SHINGLE", "TARGETS", "Stories", "measure", "shingles", "overlaps", "story_groups",
-           "assign_splits"]
+__all__ = ["THRESHOLD", "SHINGLE", "TARGETS", "Stories", "measure", "measure_shingles", "shingles", "shingle_keys",
+           "overlaps", "story_groups", "assign_splits"]
 
 SHINGLE = 8
 THRESHOLD = 0.2
@@ -39,12 +40,12 @@ def shingles(text: str, n: int = SHINGLE) -> set[tuple[str, ...]]:
     return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
 
 
-def _shingle_keys(text: str, n: int = SHINGLE) -> set[int]:
-    """The shingles of `text` as hashes: a set of ints is a fraction of the size of a set of 8-tuples,
-    and the index over a whole corpus holds one entry per distinct shingle. Two different shingles
-    share a 64-bit hash with a chance of about one in 10^10 for a million distinct shingles."""
+def shingle_keys(text: str, n: int = SHINGLE) -> array:
+    """The distinct shingles of `text` as sorted 64-bit hashes (8 bytes each, where a set of 8-tuples
+    takes hundreds). Two different shingles share a hash with a chance of about one in 10^10 for a
+    million distinct shingles. The hashes are valid within one process and the processes it forks."""
     words = [w.lower() for w in _WORD.findall(text)]
-    return set(map(hash, zip(*(words[k:] for k in range(n)))))  # the n-grams, built and hashed in C
+    return array("q", sorted(set(map(hash, zip(*(words[k:] for k in range(n)))))))  # n-grams built in C
 
 
 @dataclass(frozen=True)
@@ -57,27 +58,35 @@ class Stories:
 
 def measure(texts: dict[str, str], threshold: float = THRESHOLD) -> Stories:
     """Overlaps and stories in one pass over the texts (the build, the checks and the card share it)."""
-    pairs = overlaps(texts)
-    return Stories(pairs, _groups(texts, pairs, threshold))
+    return measure_shingles({doc_id: shingle_keys(text) for doc_id, text in texts.items()}, threshold)
+
+
+def measure_shingles(keys: dict[str, array], threshold: float = THRESHOLD) -> Stories:
+    """`measure`, from each document's shingle_keys."""
+    pairs = _overlaps(keys)
+    return Stories(pairs, _groups(keys, pairs, threshold))
 
 
 def overlaps(texts: dict[str, str]) -> dict[tuple[str, str], float]:
-    """Containment for every pair of documents that shares at least one shingle (others are 0).
+    """Containment for every pair of documents that shares at least one shingle (others are 0)."""
+    return _overlaps({doc_id: shingle_keys(text) for doc_id, text in texts.items()})
 
-    Counting runs in C where it can (`Counter.update` over sets and over pair iterators):
+
+def _overlaps(keys_by_id: dict[str, array]) -> dict[tuple[str, str], float]:
+    """Counting runs in C where it can (`Counter.update` over arrays and over pair iterators):
     shingles are first counted across documents, and only those in 2 … limit documents are
     indexed and paired."""
-    ids = sorted(texts)
-    keys = [_shingle_keys(texts[doc_id]) for doc_id in ids]
+    ids = sorted(keys_by_id)
+    keys = [keys_by_id[doc_id] for doc_id in ids]
     frequency = Counter()
     for doc_keys in keys:
         frequency.update(doc_keys)
-    limit = max(COMMON, len(texts) // 100)
+    limit = max(COMMON, len(ids) // 100)
     evidence = {key for key, n in frequency.items() if 1 < n <= limit}
     del frequency
     index = defaultdict(list)
     for n, doc_keys in enumerate(keys):
-        for key in doc_keys & evidence:
+        for key in evidence.intersection(doc_keys):
             index[key].append(n)
     shared = Counter()
     for docs in index.values():
