@@ -205,14 +205,16 @@ def _load_documents(root: Path, ids: list[str], kb_types):
     a document depend on that document alone, so a large corpus is read by a few forked worker
     processes in chunks; the results, and so every finding and output, are the same as in one.
     (Forked workers share the parent's string-hash seed, so their shingle hashes agree.)"""
-    import multiprocessing
-
-    workers = _workers()
-    if len(ids) < PARALLEL_MIN or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if len(ids) < PARALLEL_MIN or _workers() < 2:  # the pre-commit hook's case: no process machinery imported
         yield from _load_chunk(root, ids, kb_types)
         return
+    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    if "fork" not in multiprocessing.get_all_start_methods():
+        yield from _load_chunk(root, ids, kb_types)
+        return
+    workers = _workers()
     chunks = [ids[i:i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
         for results in pool.map(_load_chunk, [root] * len(chunks), chunks, [kb_types] * len(chunks)):
