@@ -22,6 +22,24 @@ def test_stories_are_measured_from_the_texts(corpus):
     assert overlaps(texts)[("001_340019b8c38c476d", "004_6eacc837ce207b5e")] > 0.4
 
 
+def test_a_large_corpus_keeps_only_listed_pairs_and_the_same_stories(corpus):
+    """Above MATRIX_MAX documents the measurement keeps the pairs the card lists, and nothing it
+    drops could have joined two documents into a story."""
+    from idlib_gold.stories import LISTED, MATRIX_MAX, measure
+
+    texts = {}
+    for copy in range(MATRIX_MAX // len(corpus.documents) + 2):
+        for d in corpus.documents:
+            words = d.text.split()
+            texts[f"{copy:02d}-{d.id}"] = " ".join(words[copy * 7:] + words[:copy * 7])  # rotated copies
+    assert len(texts) > MATRIX_MAX
+    full = overlaps(texts)
+    measured = measure(texts)
+    assert measured.pairs == {pair: v for pair, v in full.items() if v >= LISTED}
+    assert any(v < LISTED for v in full.values())  # something was dropped
+    assert measured.groups == story_groups(texts)
+
+
 def test_no_story_is_on_both_sides_of_a_split(corpus):
     split_of = {}
     for d in corpus.documents:

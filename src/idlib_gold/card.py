@@ -16,6 +16,7 @@ import yaml
 
 from . import DATASET_VERSION, schema
 from .corpus import Corpus
+from .stories import LISTED, MATRIX_MAX
 from .tables import CONFIGS, DOC_CONFIGS, SPLIT_CONFIGS
 
 __all__ = ["render_card"]
@@ -147,7 +148,6 @@ def _structure() -> str:
 
 
 #: Above this many documents the card lists overlapping pairs instead of the full matrix.
-MATRIX_MAX = 30
 
 _NOISE = {
     "HTML-entity residue (`& # 39;`)": re.compile(r"& # \d+;"),
@@ -190,8 +190,9 @@ def _stories(corpus: Corpus) -> str:
         measured = _table(["overlap"] + [d.id[:3] for d in docs], [[d.id[:3]] + [value(d.id, e.id) for e in docs]
                                                                    for d in docs])
     else:  # an n × n matrix of mostly zeros is unreadable and quadratic: list the pairs that overlap
-        measured = _table(["document", "document", "overlap"],
-                          [[a, b, f"{v:.3f}"] for (a, b), v in sorted(pairs.items()) if v >= 0.05] or [["—", "—", "—"]])
+        listed = [[a, b, f"{v:.3f}"] for (a, b), v in sorted(pairs.items()) if v >= LISTED]
+        measured = (f"Pairs with an overlap of at least {LISTED} (every other pair is below it):\n\n"
+                    + _table(["document", "document", "overlap"], listed or [["—", "—", "—"]]))
     groups = measured_stories.groups
     by_split = {s: [d for d in docs if d.data["split"] == s] for s in schema.splits()}
     assignment = [[s, len(ds), ", ".join(sorted({d.data["story"] for d in ds})) or "—",

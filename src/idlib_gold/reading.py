@@ -8,6 +8,7 @@ value, the line and column it was written on, so later checks can point there.
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,13 +42,14 @@ class Loaded:
 
     data: Any
     positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
-    source: str | None = field(default=None, repr=False)  # the text, while deeper positions are unread
+    source: bytes | None = field(default=None, repr=False)  # the text, zlib-compressed, while deeper
+    # positions are unread: a fifth of its size, and few documents ever need it
 
     def where(self, path: Path_) -> tuple[int | None, int | None]:
         """The position of `path`, or of its nearest ancestor that has one."""
         path = tuple(path)
         if len(path) > EAGER_DEPTH and self.source is not None:
-            source, self.source = self.source, None
+            source, self.source = zlib.decompress(self.source).decode("utf-8"), None
             full, _ = parse_yaml(source, "", depth=None)
             if full is not None:
                 self.positions.update(full.positions)
@@ -241,6 +243,10 @@ def _node_value(node: yaml.ScalarNode) -> str:
     return node.value
 
 
+def _kept(text: str) -> bytes:
+    return zlib.compress(text.encode("utf-8"), 1)
+
+
 def read_yaml(path: Path, rel: str) -> tuple[Loaded | None, list[Finding]]:
     """Load one YAML file strictly; on failure, findings say where and why."""
     raw, findings = _read_bytes(path, rel)
@@ -262,13 +268,13 @@ def parse_yaml(text: str, rel: str, depth: int | None = EAGER_DEPTH,
     if fast and depth == EAGER_DEPTH:
         found = read_flow_style(text, loader_class)
         if found is not None:
-            return Loaded(found[0], found[1], text), []
+            return Loaded(found[0], found[1], _kept(text)), []
     loader = loader_class(text)
     try:
         node = loader.get_single_node()
         builder = _Builder(loader, depth, aliases="&" in text or "*" in text)
         data = None if node is None else builder.build(node)
-        return Loaded(data, builder.positions, None if depth is None else text), []
+        return Loaded(data, builder.positions, None if depth is None else _kept(text)), []
     except _Refused as exc:
         mark = exc.mark
         return None, [Finding(exc.code, exc.message, rel, mark.line + 1, mark.column + 1, hint=exc.hint)]

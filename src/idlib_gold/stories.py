@@ -31,6 +31,10 @@ __all__ = ["THRESHOLD", "SHINGLE", "TARGETS", "Stories", "measure", "measure_shi
 SHINGLE = 8
 THRESHOLD = 0.2
 COMMON = 50
+#: Up to this many documents every pair's overlap is kept (the card shows the full matrix); above it,
+#: only pairs whose overlap reaches LISTED (the card lists those).
+MATRIX_MAX = 30
+LISTED = 0.05
 TARGETS = {"train": 0.6, "validation": 0.2, "test": 0.2}
 _WORD = re.compile(r"[^\W_]+")
 
@@ -62,8 +66,9 @@ def measure(texts: dict[str, str], threshold: float = THRESHOLD) -> Stories:
 
 
 def measure_shingles(keys: dict[str, array], threshold: float = THRESHOLD) -> Stories:
-    """`measure`, from each document's shingle_keys."""
-    pairs = _overlaps(keys)
+    """`measure`, from each document's shingle_keys; `pairs` as MATRIX_MAX and LISTED say."""
+    floor = 0.0 if len(keys) <= MATRIX_MAX else min(LISTED, threshold)
+    pairs = _overlaps(keys, floor)
     return Stories(pairs, _groups(keys, pairs, threshold))
 
 
@@ -72,10 +77,13 @@ def overlaps(texts: dict[str, str]) -> dict[tuple[str, str], float]:
     return _overlaps({doc_id: shingle_keys(text) for doc_id, text in texts.items()})
 
 
-def _overlaps(keys_by_id: dict[str, array]) -> dict[tuple[str, str], float]:
-    """Counting runs in C where it can (`Counter.update` over arrays and over pair iterators):
+def _overlaps(keys_by_id: dict[str, array], floor: float = 0.0) -> dict[tuple[str, str], float]:
+    """Pairs whose overlap is at least `floor`.
+
+    Counting runs in C where it can (`Counter.update` over arrays and over pair iterators):
     shingles are first counted across documents, and only those in 2 … limit documents are
-    indexed and paired."""
+    indexed and paired. A pair sharing fewer shingles than `floor` times the smallest document's
+    count cannot reach `floor`, so most pairs are dropped before their overlap is computed."""
     ids = sorted(keys_by_id)
     keys = [keys_by_id[doc_id] for doc_id in ids]
     frequency = Counter()
@@ -92,7 +100,14 @@ def _overlaps(keys_by_id: dict[str, array]) -> dict[tuple[str, str], float]:
     for docs in index.values():
         shared.update(combinations(docs, 2))
     sizes = [len(k) for k in keys]
-    return {(ids[a], ids[b]): n / max(1, min(sizes[a], sizes[b])) for (a, b), n in shared.items()}
+    least = floor * min(sizes, default=0)
+    out = {}
+    for (a, b), n in shared.items():
+        if n >= least:
+            value = n / max(1, min(sizes[a], sizes[b]))
+            if value >= floor:
+                out[(ids[a], ids[b])] = value
+    return out
 
 
 def story_groups(texts: dict[str, str], threshold: float = THRESHOLD) -> list[list[str]]:
