@@ -35,7 +35,7 @@ def _parquet_bytes(rows: list[dict], features) -> tuple[bytes, int]:
     table = pa.Table.from_pylist(rows, schema=features.arrow_schema)
     sink = io.BytesIO()
     # Fixed writer settings: the bytes depend only on the rows (and the pyarrow version).
-    pq.write_table(table, sink, compression="zstd", compression_level=9, use_dictionary=True,
+    pq.write_table(table, sink, compression="zstd", compression_level=3, use_dictionary=True,
                    write_statistics=True, row_group_size=1_000_000)
     return sink.getvalue(), table.nbytes
 
