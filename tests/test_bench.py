@@ -32,7 +32,7 @@ def test_the_report_has_a_row_for_every_step_and_is_written(bench):
     assert out.read_text(encoding="utf-8") == report
     for label in list(run.STEPS.values()) + list(run.REAL_STEPS.values()):
         assert f"| {label} |" in report, label
-    assert "| step | 1x | 10x | growth exponent 10x→1000x | net of 1x time |" in report
+    assert "| step | 1x | 10x | growth exponent 10x→1000x | two largest scales | the same, net of 1x time |" in report
     for word in ("cores", "RAM", "Python", "pyarrow", "polars", "pandera", "### Targets"):
         assert word in report, word
 
@@ -54,3 +54,23 @@ def test_the_synthetic_corpora_are_valid(bench):
     for scale in (1, 10):
         summary = figures["scaled"][scale]["validate"].summary
         assert summary.startswith("PASSED") and "0 error(s)" in summary or "no findings" in summary, summary
+
+
+def test_growth_exponents_see_through_start_up_cost_to_a_quadratic_step():
+    """A step with 2 s of start-up and work growing with the square of the corpus looks sublinear
+    when fitted from 10x; the slope between the two largest scales, net of the 1x time, shows it."""
+    from report import exponents
+    from timing import Measure, Run
+
+    def measured(seconds):
+        return Measure(runs=[Run(seconds, 1024, 0, False, "", "")])
+
+    sizes = {1: 500, 10: 5_000, 100: 50_000, 1000: 500_000}
+    quadratic = {s: {"step": measured(2.0 + 1e-10 * n * n)} for s, n in sizes.items()}
+    linear = {s: {"step": measured(2.0 + 1e-5 * n)} for s, n in sizes.items()}
+    counts = {s: {"annotations": n} for s, n in sizes.items()}
+    q, lin = exponents("step", quadratic, counts), exponents("step", linear, counts)
+    assert q["gross"] < 1.1  # the whole-process fit alone would miss it
+    assert q["top_net"] == pytest.approx(2.0, abs=0.01)
+    assert lin["top_net"] == pytest.approx(1.0, abs=0.01)
+    assert lin["top"] < 1.0
