@@ -294,30 +294,45 @@ def _combined(splits: list[tuple[str, object]]):
 
 def validate_tables(tables: dict) -> list[Finding]:
     import polars as pl
-    import pyarrow as pa
-    import pandera.errors as pe
 
     from .table_schemas import MODELS
 
     findings = [Finding("IG403", f"no Parquet files for config {config!r}", f"dataset/data/{config}")
                 for config in REQUIRED if config not in tables]
-    frames = {c: {s: pl.from_arrow(t) for s, t in splits.items()} for c, splits in tables.items() if c in MODELS}
+    # The lookups read every config but `ner`; each config's frames are released once it is checked, so
+    # the checks hold the Arrow tables plus some frames, never two copies of everything at once
+    # (the ner tokens alone are millions of strings).
+    frames = {c: {s: pl.from_arrow(t) for s, t in splits.items()} for c, splits in tables.items()
+              if c in MODELS and c != "ner"}
     texts, kb_types, used = _lookups(frames)
-    for config, model in MODELS.items():
-        splits = sorted(frames.get(config, {}).items())
-        combined, parts = _combined(splits) if splits else (None, [])
-        # Splits whose columns differ are checked one by one, so each file gets its own findings.
-        runs = [(combined, parts)] if combined is not None else [(df, [(s, 0, len(df))]) for s, df in splits]
-        for df, where in runs:
-            try:
-                model.validate(_enrich(config, df, texts, kb_types, used), lazy=True)
-            except pe.SchemaErrors as exc:
-                findings += _findings(config, where, exc.failure_cases, df)
-            except (pe.SchemaError, KeyError, ValueError, TypeError, AttributeError, IndexError,
-                    pl.exceptions.PolarsError, pl.exceptions.PanicException, pa.ArrowException) as exc:
-                findings += [Finding("IG403", f"table does not have the expected columns or types: {exc}",
-                                     f"dataset/data/{config}/{split}.parquet") for split, _, _ in where]
     findings += _nested_agree(frames)
+    for config, model in MODELS.items():
+        splits = frames.pop(config, None)
+        if splits is None and config in tables:
+            splits = {s: pl.from_arrow(t) for s, t in tables[config].items()}
+        findings += _check_config(config, model, sorted((splits or {}).items()), texts, kb_types, used)
+        del splits
+    return findings
+
+
+def _check_config(config: str, model, splits: list, texts, kb_types: dict, used: set) -> list[Finding]:
+    import polars as pl
+    import pyarrow as pa
+    import pandera.errors as pe
+
+    findings: list[Finding] = []
+    combined, parts = _combined(splits) if splits else (None, [])
+    # Splits whose columns differ are checked one by one, so each file gets its own findings.
+    runs = [(combined, parts)] if combined is not None else [(df, [(s, 0, len(df))]) for s, df in splits]
+    for df, where in runs:
+        try:
+            model.validate(_enrich(config, df, texts, kb_types, used), lazy=True)
+        except pe.SchemaErrors as exc:
+            findings += _findings(config, where, exc.failure_cases, df)
+        except (pe.SchemaError, KeyError, ValueError, TypeError, AttributeError, IndexError,
+                pl.exceptions.PolarsError, pl.exceptions.PanicException, pa.ArrowException) as exc:
+            findings += [Finding("IG403", f"table does not have the expected columns or types: {exc}",
+                                 f"dataset/data/{config}/{split}.parquet") for split, _, _ in where]
     return findings
 
 
