@@ -76,8 +76,8 @@ class Document:
         from .checks import check_document
 
         self.checks = check_document(self, kb_types)
-        self.shingles
-        self.unannotated
+        for cache in ("shingles", "unannotated"):
+            getattr(self, cache)
 
 
 @dataclass
@@ -169,8 +169,8 @@ def _load_corpus(root: Path, only: list[str] | None, prepare: bool) -> tuple[Cor
     corpus = Corpus(root=root, kb=kb, complete=only is None)
     if only is None and not ids:
         findings.append(Finding("IG108", "no documents found", DOCS))
-    kb_types = ({e["id"]: e["type"] for e in corpus.kb_entries} if corpus.kb else None) if prepare else False
-    for doc, doc_findings in _load_documents(root, ids, kb_types):
+    kb_types = {e["id"]: e["type"] for e in corpus.kb_entries} if corpus.kb else None
+    for doc, doc_findings in _load_documents(root, ids, prepare, kb_types):
         findings += doc_findings
         if doc is not None:
             corpus.documents.append(doc)
@@ -189,33 +189,34 @@ def _workers() -> int:
         return min(os.cpu_count() or 1, 4)
 
 
-def _load_chunk(root: Path, ids: list[str], kb_types) -> list[tuple[Document | None, list[Finding]]]:
-    """`kb_types` False: read only; else (a dict, or None without a KB) prepare each document too."""
+def _load_chunk(root: Path, ids: list[str], prepare: bool,
+                kb_types: dict | None) -> list[tuple[Document | None, list[Finding]]]:
     out = []
     for doc_id in ids:
         doc, findings = load_document(root, doc_id)
-        if doc is not None and kb_types is not False:
+        if doc is not None and prepare:
             doc.prepare(kb_types)
         out.append((doc, findings))
     return out
 
 
-def _load_documents(root: Path, ids: list[str], kb_types):
+def _load_documents(root: Path, ids: list[str], prepare: bool, kb_types: dict | None):
     """(document, findings) for each id, in order. Reading, parsing, schema-checking and preparing
     a document depend on that document alone, so a large corpus is read by a few forked worker
     processes in chunks; the results, and so every finding and output, are the same as in one.
     (Forked workers share the parent's string-hash seed, so their shingle hashes agree.)"""
     if len(ids) < PARALLEL_MIN or _workers() < 2:  # the pre-commit hook's case: no process machinery imported
-        yield from _load_chunk(root, ids, kb_types)
+        yield from _load_chunk(root, ids, prepare, kb_types)
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     if "fork" not in multiprocessing.get_all_start_methods():
-        yield from _load_chunk(root, ids, kb_types)
+        yield from _load_chunk(root, ids, prepare, kb_types)
         return
     workers = _workers()
     chunks = [ids[i:i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        for results in pool.map(_load_chunk, [root] * len(chunks), chunks, [kb_types] * len(chunks)):
+        n = len(chunks)
+        for results in pool.map(_load_chunk, [root] * n, chunks, [prepare] * n, [kb_types] * n):
             yield from results

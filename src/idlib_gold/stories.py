@@ -46,15 +46,17 @@ def shingles(text: str, n: int = SHINGLE) -> set[tuple[str, ...]]:
 
 def shingle_keys(text: str, n: int = SHINGLE) -> array:
     """The distinct shingles of `text` as sorted 64-bit hashes (8 bytes each, where a set of 8-tuples
-    takes hundreds). Two different shingles share a hash with a chance of about one in 10^10 for a
-    million distinct shingles. The hashes are valid within one process and the processes it forks."""
+    takes hundreds). Among a million distinct shingles, two share a hash with a chance of about one
+    in 40 million, and a shared hash changes one pair's count by one. The hashes are valid within
+    one process and the processes it forks (they share its string-hash seed)."""
     words = [w.lower() for w in _WORD.findall(text)]
     return array("q", sorted(set(map(hash, zip(*(words[k:] for k in range(n)))))))  # n-grams built in C
 
 
 @dataclass(frozen=True)
 class Stories:
-    """What the measurement found: the overlap of every pair that shares a shingle, and the stories."""
+    """What the measurement found: the stories, and the overlaps of the pairs that share a shingle
+    (all of them up to MATRIX_MAX documents, above it those of at least LISTED)."""
 
     pairs: dict[tuple[str, str], float]
     groups: list[list[str]]
