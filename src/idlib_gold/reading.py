@@ -36,7 +36,7 @@ class Loaded:
     Every value has a position, but checks ask for few: a valid corpus only for the
     document's keys and for each annotation (depth 2), an invalid one for the values
     that are wrong. Recording all of them cost about 400 KB per document file, 2 GB for
-    5,000 documents, so reading records positions down to EAGER_DEPTH and keeps the text;
+    5,000 documents, so reading records positions down to EAGER_DEPTH and keeps the text (compressed);
     the first question about a deeper value reads the text again for all positions.
     """
 
