@@ -82,9 +82,24 @@ BASE = "id: doc\nentities:\n  - {id: e1, text: Idlib, start: 0}\n"
     "---\n" + BASE,                                             # a document marker
     "- a\n- b\n",                                               # a list at the top
     "id: {a: 1}\n",                                             # a nested mapping on a key's line
+    "k: \xa0\n  - a\n",                                          # NBSP is text to YAML, not a space
+    "k: \u2003\n  - {a: 1}\n",                                   # so is an em space
+    "k" * 1025 + ": v\n",                                       # a key longer than libyaml accepts
+    "k:\n  - {a: 1, " + "k" * 1025 + ": v}\n",                  # the same inside a flow mapping
+    "k:\n  - " + "[" * 500 + "]" * 500 + "\n",                  # nesting deeper than the YAML reader goes
+    "k: " + "[" * 3000 + "]" * 3000 + "\n",                     # nesting deeper than JSON goes
+    "k: " + "1" * 5000 + "\n",                                  # a number longer than Python reads
+    "k:\n  - {a: " + "1" * 5000 + "}\n",                        # the same inside a flow mapping
 ])
 def test_anything_beyond_the_house_style_goes_to_the_yaml_parser(text):
     assert read_flow_style(text, LOADER) is None
+
+
+@pytest.mark.parametrize("text", ["k: " + "[" * 3000 + "]" * 3000 + "\n", "k:\n  - {a: " + "1" * 5000 + "}\n"],
+                         ids=["deep", "long-number"])
+def test_inputs_beyond_any_reader_are_findings_not_crashes(text):
+    loaded, findings = reading.parse_yaml(text, "x.yaml")
+    assert loaded is None and [f.code for f in findings] == ["IG103"]
 
 
 def test_fast_path_resolves_plain_words_as_yaml_1_1_does():

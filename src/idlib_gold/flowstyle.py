@@ -30,7 +30,11 @@ import yaml
 
 __all__ = ["read_flow_style"]
 
-_KEY_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*):(?: (.*))?")
+# Keys are short names: libyaml refuses a key over 1,024 characters, so a long one goes to it to say so.
+_KEY_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_]{0,127}):(?: (.*))?")
+_KEY_MAX = 128
+# An annotation line holds a dozen brackets; a line with many more is left to the YAML reader.
+_BRACKETS_MAX = 64
 _ITEM_LINE = re.compile(r"( *)- (.*)")
 # Characters YAML reads as line breaks or refuses, and tabs (indentation rules differ): the full reader decides.
 _UNUSUAL = re.compile("[\t\r\x85\u2028\u2029\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff"
@@ -128,6 +132,8 @@ def _token_json(token: str, plain: _Plain) -> str:
             raise _NotFlowStyle(token)
         return token if first == '"' else json.dumps(token[1:-1].replace("''", "'"), ensure_ascii=False)
     if token.endswith(": ") and len(token) > 2:
+        if len(token) - 2 > _KEY_MAX:
+            raise _NotFlowStyle("a long key")
         found = plain.key(token[:-2]) + ":"
     elif first == " " or first in "{}[],":
         found = token
@@ -142,6 +148,8 @@ def _token_json(token: str, plain: _Plain) -> str:
 
 
 def _value(value: str, plain: _Plain) -> Any:
+    if value.count("[") + value.count("{") > _BRACKETS_MAX:  # nesting the YAML reader may refuse
+        raise _NotFlowStyle("many brackets")
     if value[:1] in ('{', '[', '"', "'"):
         try:
             return _DECODER.decode(_flow_json(value, plain))
@@ -165,7 +173,7 @@ def read_flow_style(text: str, loader_class) -> tuple[dict, dict] | None:
         plain = _PLAINS[loader_class] = _Plain(loader_class)
     try:
         return _read(text, plain)
-    except _NotFlowStyle:
+    except (_NotFlowStyle, ValueError, RecursionError):  # a value too large or too deep for JSON: YAML decides
         return None
 
 
@@ -192,7 +200,7 @@ def _read(text: str, plain: _Plain) -> tuple[dict, dict]:
                 raise _NotFlowStyle("duplicate key")
             if not positions:
                 positions[()] = (number, 1)
-            if value is None or not value.strip():
+            if value is None or not value.strip(" "):  # only the space: YAML reads NBSP & co. as text
                 data[key], open_key, indent = [], key, None
                 continue
             open_key = None

@@ -191,9 +191,13 @@ class _Builder:
 
         def integer(node):  # plain decimal digits are most integers here; YAML 1.1 reads "017" as octal
             value = node.value
-            if value.isascii() and value.isdigit() and (value[0] != "0" or len(value) == 1):
-                return int(value)
-            return construct_int(node)
+            try:
+                if value.isascii() and value.isdigit() and (value[0] != "0" or len(value) == 1):
+                    return int(value)
+                return construct_int(node)
+            except ValueError:  # Python refuses integers of over 4,300 digits
+                raise _Refused("IG103", f"a number of {len(value):,} digits is too long to read", node.start_mark,
+                               "offsets and figures are short numbers; check for a pasted run of digits") from None
 
         self.scalars = {tag + "str": _node_value, tag + "int": integer,
                         tag + "float": loader.construct_yaml_float, tag + "bool": loader.construct_yaml_bool,
@@ -295,5 +299,11 @@ def parse_yaml(text: str, rel: str, depth: int | None = EAGER_DEPTH,
         return None, [Finding("IG103", problem or "YAML syntax error", rel, line, col, hint=hint)]
     except yaml.YAMLError as exc:  # pragma: no cover - PyYAML raises marked errors for text input
         return None, [Finding("IG103", str(exc), rel)]
+    except RecursionError:
+        return None, [Finding("IG103", "collections nested too deeply to read", rel,
+                              hint="an annotation nests a few levels at most; check the brackets")]
+    except ValueError as exc:  # Python refuses integers of over 4,300 digits
+        return None, [Finding("IG103", f"a value cannot be read: {exc}", rel,
+                              hint="offsets and figures are short numbers; check for a pasted run of digits")]
     finally:
         loader.dispose()
