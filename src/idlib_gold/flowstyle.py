@@ -31,8 +31,8 @@ import yaml
 __all__ = ["read_flow_style"]
 
 # Keys are short names: libyaml refuses a key over 1,024 characters, so a long one goes to it to say so.
-_KEY_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_]{0,127}):(?: (.*))?")
 _KEY_MAX = 128
+_KEY_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_]{0,%d}):(?: (.*))?" % (_KEY_MAX - 1))
 # An annotation line holds a dozen brackets; a line with many more is left to the YAML reader.
 _BRACKETS_MAX = 64
 _ITEM_LINE = re.compile(r"( *)- (.*)")

@@ -25,7 +25,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from itertools import combinations
 
-__all__ = ["THRESHOLD", "SHINGLE", "TARGETS", "Stories", "measure", "measure_shingles", "shingles", "shingle_keys",
+__all__ = ["THRESHOLD", "SHINGLE", "TARGETS", "Stories", "measure", "measure_shingles", "shingle_keys",
            "overlaps", "story_groups", "assign_splits"]
 
 SHINGLE = 8
@@ -37,11 +37,6 @@ MATRIX_MAX = 30
 LISTED = 0.05
 TARGETS = {"train": 0.6, "validation": 0.2, "test": 0.2}
 _WORD = re.compile(r"[^\W_]+")
-
-
-def shingles(text: str, n: int = SHINGLE) -> set[tuple[str, ...]]:
-    words = [w.lower() for w in _WORD.findall(text)]
-    return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
 
 
 def shingle_keys(text: str, n: int = SHINGLE) -> array:

@@ -239,6 +239,10 @@ def _findings(config: str, parts: list[tuple[str, int, int]], failure_cases, df)
     return out
 
 
+#: The configs `_lookups` and `_nested_agree` read.
+_LOOKED_UP = ("documents", "kb") + _LAYERS
+
+
 def _lookups(frames: dict) -> tuple[_Texts, dict, set]:
     """The documents' texts, KB id → type name, and every KB id the layers reference.
 
@@ -299,11 +303,11 @@ def validate_tables(tables: dict) -> list[Finding]:
 
     findings = [Finding("IG403", f"no Parquet files for config {config!r}", f"dataset/data/{config}")
                 for config in REQUIRED if config not in tables]
-    # The lookups read every config but `ner`; each config's frames are released once it is checked, so
-    # the checks hold the Arrow tables plus some frames, never two copies of everything at once
-    # (the ner tokens alone are millions of strings).
+    # Frames are made up front only for the configs the lookups read, and each config's frames are
+    # released once it is checked: the checks never hold two copies of everything at once (the ner
+    # tokens alone are millions of strings).
     frames = {c: {s: pl.from_arrow(t) for s, t in splits.items()} for c, splits in tables.items()
-              if c in MODELS and c != "ner"}
+              if c in MODELS and c in _LOOKED_UP}
     texts, kb_types, used = _lookups(frames)
     findings += _nested_agree(frames)
     for config, model in MODELS.items():

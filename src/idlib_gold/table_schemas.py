@@ -110,20 +110,25 @@ class _Layer(_Base):
         return _rows(data, _unique_in_document())
 
 
-class Entities(_Layer):
-    id: str = pa.Field(str_matches=r"^e[0-9]+$")
-    label: int = pa.Field(isin=list(range(len(ENTITY_LABELS))))
+class _Spans(_Layer):
+    """A layer whose rows are spans of the document text: entities and figures."""
+
     start: int = pa.Field(ge=0)
     end: int = pa.Field(ge=1)
     text: str = pa.Field(str_length={"min_value": 1})
-    entity: str = pa.Field(nullable=True, str_matches=KB_ID)
-    value: str = pa.Field(nullable=True)
     found: str = pa.Field(nullable=True)
-    kb_type: str = pa.Field(nullable=True)
 
     @pa.dataframe_check(error="start, end, text: text differs from the document text at start:end, or the span is out of range")
     def span_text(cls, data):
         return _rows(data, _span_ok())
+
+
+class Entities(_Spans):
+    id: str = pa.Field(str_matches=r"^e[0-9]+$")
+    label: int = pa.Field(isin=list(range(len(ENTITY_LABELS))))
+    entity: str = pa.Field(nullable=True, str_matches=KB_ID)
+    value: str = pa.Field(nullable=True)
+    kb_type: str = pa.Field(nullable=True)
 
     @pa.dataframe_check(error="label, entity: DATE/TIME rows have no KB entity; every other label needs one")
     def entity_iff_name(cls, data):
@@ -136,12 +141,9 @@ class Entities(_Layer):
         return _rows(data, pl.col("entity").is_null() | (pl.col("kb_type") == name))
 
 
-class Figures(_Layer):
+class Figures(_Spans):
     id: str = pa.Field(str_matches=r"^f[0-9]+$")
     label: int = pa.Field(isin=list(range(len(FIGURE_LABELS))))
-    start: int = pa.Field(ge=0)
-    end: int = pa.Field(ge=1)
-    text: str = pa.Field(str_length={"min_value": 1})
     value: float
     value_max: float = pa.Field(nullable=True)
     unit: str = pa.Field(nullable=True)
@@ -152,13 +154,8 @@ class Figures(_Layer):
     measured_text: str = pa.Field(nullable=True)
     category: int = pa.Field(isin=list(range(len(CATEGORIES))))
     source: str = pa.Field(nullable=True, str_matches=KB_ID)
-    found: str = pa.Field(nullable=True)
     measured_found: str = pa.Field(nullable=True)
     source_type: str = pa.Field(nullable=True)
-
-    @pa.dataframe_check(error="start, end, text: text differs from the document text at start:end, or the span is out of range")
-    def span_text(cls, data):
-        return _rows(data, _span_ok())
 
     @pa.dataframe_check(error="measured: its text differs from the document text at its offsets, or they are out of range")
     def measured_text_matches(cls, data):

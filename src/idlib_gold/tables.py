@@ -11,7 +11,7 @@ from __future__ import annotations
 from .corpus import Corpus, Document
 from . import schema
 
-__all__ = ["CONFIGS", "DOC_CONFIGS", "SPLIT_CONFIGS", "config_rows", "rows_by_config"]
+__all__ = ["CONFIGS", "DOC_CONFIGS", "SPLIT_CONFIGS", "config_rows"]
 
 #: Configs with one row per document or per annotation.
 DOC_CONFIGS = ("documents", "entities", "figures", "quotes")
@@ -102,7 +102,3 @@ def config_rows(corpus: Corpus, config: str) -> dict[str, list[dict]]:
         raise ValueError(f"unknown config {config!r}")
     return out
 
-
-def rows_by_config(corpus: Corpus) -> dict[str, dict[str, list[dict]]]:
-    """config → split → rows, for every config at once (tests and small corpora)."""
-    return {config: config_rows(corpus, config) for config in CONFIGS}
