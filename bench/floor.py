@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from idlib_gold.table_checks import gather_segments  # the same byte gather our checks use
+from idlib_gold.checking.tables import gather_segments  # the same byte gather our checks use
 
 N_LABELS = {"entities": 13, "figures": 5}
 N_CATEGORIES, N_QUOTE_TYPES, N_KB_TYPES, N_TAGS = 11, 3, 11, 37

@@ -175,7 +175,7 @@ def _compose(pars: list[Paragraph]) -> tuple[str, dict[str, list[dict]]]:
 def _stories_and_splits(texts: dict[str, str], fallback: dict[str, str]) -> tuple[dict, dict]:
     """Story id and split per document: one story each unless the validator's measurement groups them."""
     try:
-        from idlib_gold.stories import assign_splits, story_groups
+        from idlib_gold.text.stories import assign_splits, story_groups
     except ImportError:  # a validator without measured stories: every document its own story
         return {d: f"story-{d}" for d in texts}, fallback
     groups = story_groups(texts)
@@ -250,9 +250,10 @@ def write_dataset(root: Path, generated: dict, target: Path) -> None:
     from unittest import mock
 
     import yaml
-    from idlib_gold.build import render_outputs, write_outputs
-    from idlib_gold.corpus import DOCS, Corpus, Document
-    from idlib_gold.reading import Loaded
+    from idlib_gold.building.folder import render_outputs, write_outputs
+    from idlib_gold.layout import DOCS
+    from idlib_gold.reading.corpus import Corpus, Document
+    from idlib_gold.reading.files import Loaded
 
     docs, entries = generated["corpus"]
     corpus = Corpus(root=root, kb=Loaded({"entries": entries}))
@@ -260,7 +261,7 @@ def write_dataset(root: Path, generated: dict, target: Path) -> None:
                         for i, raw, data in docs]
 
     def header_card(corpus, counts, files, sizes):
-        from idlib_gold.features import features_for
+        from idlib_gold.building.features import features_for
 
         configs, infos = [], []
         for config, splits in counts.items():
@@ -271,6 +272,6 @@ def write_dataset(root: Path, generated: dict, target: Path) -> None:
         meta = {"configs": configs, "dataset_info": infos}
         return "---\n" + yaml.safe_dump(meta, sort_keys=False) + "---\n\nSynthetic benchmark corpus.\n"
 
-    with mock.patch("idlib_gold.card.render_card", header_card):
+    with mock.patch("idlib_gold.building.folder.render_card", header_card):
         files = render_outputs(corpus)
     write_outputs(target, files)

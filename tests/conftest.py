@@ -42,7 +42,7 @@ def cli():
 @pytest.fixture(scope="session")
 def corpus():
     """The repository's own corpus, loaded once; it must load without findings."""
-    from idlib_gold.corpus import load_corpus
+    from idlib_gold.checking.pipeline import load as load_corpus
 
     corpus, findings = load_corpus(ROOT)
     assert not findings

@@ -83,7 +83,7 @@ def test_bad_input_is_reported_with_code_and_line(case, base_repo, tmp_path, cli
     before = snapshot(repo / "dataset")
     _apply(case, repo)
     if max_bytes:
-        monkeypatch.setattr("idlib_gold.reading.MAX_BYTES", max_bytes)
+        monkeypatch.setattr("idlib_gold.reading.files.MAX_BYTES", max_bytes)
     flags = ["--strict"] if strict else []
 
     result = cli("validate", "--format", "json", *flags, root=repo)

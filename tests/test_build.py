@@ -76,7 +76,7 @@ def test_a_build_that_fails_validation_leaves_dataset_untouched(repo, cli):
 
 
 def test_a_build_interrupted_while_writing_leaves_dataset_untouched(repo, cli, monkeypatch):
-    import idlib_gold.build as build
+    import idlib_gold.building.folder as build
 
     _retag_first_gpe(repo)
     before = snapshot(repo / "dataset")
@@ -100,7 +100,7 @@ def test_a_large_corpus_builds_a_card_counted_per_split_and_loads(tmp_path, cli,
 
     from datasets import load_dataset
 
-    from idlib_gold.card import MATRIX_MAX
+    from idlib_gold.text.stories import MATRIX_MAX
 
     sys.path.insert(0, str(ROOT / "bench"))
     try:

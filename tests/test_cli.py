@@ -53,7 +53,7 @@ def test_the_hook_path_does_not_import_pandas_or_datasets():
 
 
 def test_utf16_offsets_get_their_own_hint():
-    from idlib_gold.spans import diagnose
+    from idlib_gold.text.spans import diagnose
 
     text = "Aid 😀 reached Idlib today."
     start = text.index("Idlib")

@@ -50,7 +50,7 @@ def offline():
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory, offline):
     """A copy of dataset/ with a freshly rendered croissant.json."""
-    from idlib_gold.croissant import render_croissant
+    from idlib_gold.building.croissant import render_croissant
 
     dest = tmp_path_factory.mktemp("croissant") / "dataset"
     shutil.copytree(ROOT / "dataset", dest)
@@ -125,7 +125,7 @@ def test_mlcroissant_validates_the_generated_file(folder, caplog):
 def test_each_record_set_yields_the_parquet_rows(croissant, folder, config):
     import pyarrow.parquet as pq
 
-    from idlib_gold.features import features_for
+    from idlib_gold.building.features import features_for
 
     features = features_for(config)
     loaded: dict[str, list[dict]] = {}
@@ -158,7 +158,7 @@ def test_one_split_loads_alone_from_its_file(folder):
 
 
 def test_file_objects_and_fields_describe_the_folder(folder):
-    from idlib_gold.features import features_for
+    from idlib_gold.building.features import features_for
 
     text = (folder / "croissant.json").read_text(encoding="utf-8")
     assert str(folder) not in text and str(ROOT) not in text
@@ -189,7 +189,7 @@ def test_file_objects_and_fields_describe_the_folder(folder):
 
 
 def test_rendering_is_deterministic_and_follows_every_byte():
-    from idlib_gold.croissant import render_croissant
+    from idlib_gold.building.croissant import render_croissant
 
     files = _dataset_files()
     first = render_croissant(files)
@@ -210,7 +210,7 @@ def test_rendering_is_deterministic_and_follows_every_byte():
 def test_rendering_needs_no_mlcroissant():
     code = ("import sys; sys.modules['mlcroissant'] = None\n"
             "from pathlib import Path\n"
-            "from idlib_gold.croissant import render_croissant\n"
+            "from idlib_gold.building.croissant import render_croissant\n"
             "folder = Path(sys.argv[1])\n"
             "files = {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob('*') if p.is_file()}\n"
             "files.pop('croissant.json', None)\n"

@@ -16,8 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT
-from idlib_gold import evaluate
-from idlib_gold.corpus import load_corpus
+from idlib_gold.scoring import evaluate
+from idlib_gold.checking.pipeline import load as load_corpus
 from idlib_gold.findings import CODES
 
 BASE = ROOT / "tests" / "fixtures" / "base"
@@ -284,7 +284,7 @@ def test_prediction_codes_are_in_the_7xx_range_and_explained():
 # ---- text and JSON agree ---------------------------------------------------------------------------
 
 def test_text_and_json_outputs_agree(cli, hand_made):
-    from idlib_gold.score_report import fmt
+    from idlib_gold.scoring.report import fmt
 
     _, out = _run_json(cli, hand_made, "--split", "train")
     s = out["scores"]
@@ -349,7 +349,7 @@ def test_the_prediction_schema_is_draft_2020_12_describes_every_field_and_copies
 def test_the_prediction_schema_resolves_the_document_schema_offline(monkeypatch):
     import urllib.request
 
-    from idlib_gold.predictions import validator
+    from idlib_gold.scoring.predictions import validator
 
     def no_network(*args, **kwargs):
         raise AssertionError("the schema tried to fetch a URL")
@@ -382,7 +382,7 @@ def test_baselines_run_and_score_between_0_and_1(kind, cli, tmp_path):
 
 
 def test_the_figure_baseline_reads_numbers_words_and_scales():
-    from idlib_gold.baselines import figures_baseline
+    from idlib_gold.scoring.baselines import figures_baseline
 
     text = "In 2019 more than half a million people, some 60 percent, fled 15 km; about 1,200 stayed & # 39;"
     got = [(f["text"], f["label"], f["value"], f["unit"], f["approximate"], f["bound"])
@@ -394,7 +394,7 @@ def test_the_figure_baseline_reads_numbers_words_and_scales():
 
 
 def test_the_quote_baseline_finds_quoted_speech_with_a_cue_and_a_speaker():
-    from idlib_gold.baselines import quotes_baseline
+    from idlib_gold.scoring.baselines import quotes_baseline
 
     text = 'The talks went on. “We will stay,” Cavusoglu said.\n"Nobody asked," she added.'  # no cue: skipped
     (quote,) = quotes_baseline(text)
@@ -443,8 +443,8 @@ def _perturbed(doc) -> dict:
     Every 5th span dropped, every 7th relabelled, every 3rd multi-token span cut to its first token,
     and every 9th capitalised word outside any span added as ORG.
     """
-    from idlib_gold import schema
-    from idlib_gold.ner import tokenize
+    from idlib_gold import vocabulary as schema
+    from idlib_gold.text.tokens import tokenize
 
     def relabel(label):
         labels = schema.entity_labels() if label in schema.entity_labels() else schema.figure_labels()
@@ -479,7 +479,7 @@ def test_strict_micro_scores_equal_seqeval_on_the_bio_view(cli, tmp_path):
 
     import seqeval.metrics as seqeval_metrics  # in the [test] extra
 
-    from idlib_gold.ner import bio_rows
+    from idlib_gold.building.ner import bio_rows
 
     corpus, findings = load_corpus(ROOT)
     assert not findings

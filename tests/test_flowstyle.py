@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from idlib_gold import reading
-from idlib_gold.flowstyle import read_flow_style
+from idlib_gold.reading import files as reading
+from idlib_gold.reading.flowstyle import read_flow_style
 
 REPO = Path(__file__).resolve().parents[1]
 LOADER = reading._FastLoader or reading._StrictLoader

@@ -8,7 +8,7 @@ from collections import defaultdict
 import pytest
 
 from conftest import ROOT
-from idlib_gold.lints import sentence_signature, shared_sentences
+from idlib_gold.checking.lints import sentence_signature, shared_sentences
 
 
 def test_syndicated_copies_share_sentences_and_annotate_them_identically(corpus):

@@ -10,10 +10,10 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from idlib_gold import schema
-from idlib_gold.checks import check_corpus
-from idlib_gold.corpus import Corpus, Document
-from idlib_gold.reading import Loaded
+from idlib_gold.checking import schema
+from idlib_gold.checking.documents import check_corpus
+from idlib_gold.reading.corpus import Corpus, Document
+from idlib_gold.reading.files import Loaded
 
 KB = [
     {"id": "turkey", "name": "Turkey", "type": "GPE", "aliases": []},
@@ -141,7 +141,7 @@ def test_bare_occurrences_follow_the_whole_word_rule(text, string, spans):
     """IG501's scan finds what a whole-word regular expression finds, less the covered occurrences."""
     import re
 
-    from idlib_gold.lints import _bare_occurrences
+    from idlib_gold.checking.lints import _bare_occurrences
 
     covered = sorted((s, min(len(text), s + n)) for s, n in spans if s <= len(text))
     starts, reach, furthest = [], [], -1
@@ -159,7 +159,7 @@ def test_bare_occurrences_follow_the_whole_word_rule(text, string, spans):
 @given(documents())
 def test_bio_rows_tag_exactly_the_tokens_inside_each_span(doc):
     """The bisecting BIO tagger agrees with the rule: a token is tagged when it lies inside a span."""
-    from idlib_gold.ner import bio_rows, flat_spans
+    from idlib_gold.building.ner import bio_rows, flat_spans
 
     text, data = doc
     rows = bio_rows(Document("doc", "annotations/docs/doc.yaml", text, text.encode(), Loaded(data)))

@@ -23,9 +23,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT
-from idlib_gold.corpus import load_corpus
-from idlib_gold.render import render_pages
-from idlib_gold.render_marks import Insert, Mark, nest
+from idlib_gold.checking.pipeline import load as load_corpus
+from idlib_gold.review.pages import render_pages
+from idlib_gold.review.marks import Insert, Mark, nest
 
 VOID = {"meta", "br", "path", "link", "img", "input", "hr"}
 

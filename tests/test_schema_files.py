@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from idlib_gold import schema
-from idlib_gold.reading import parse_yaml
+from idlib_gold import vocabulary as schema
+from idlib_gold.reading.files import parse_yaml
 
 DOCS = sorted((ROOT / "annotations" / "docs").glob("*.yaml"))
 

@@ -6,8 +6,9 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from idlib_gold.ner import bio_rows, flat_spans, spans_from_bio, tag_names, tokenize
-from idlib_gold.stories import assign_splits, overlaps, story_groups
+from idlib_gold.building.ner import bio_rows, flat_spans, spans_from_bio, tag_names
+from idlib_gold.text.tokens import tokenize
+from idlib_gold.text.stories import assign_splits, overlaps, story_groups
 
 
 def test_stories_are_measured_from_the_texts(corpus):
@@ -25,7 +26,7 @@ def test_stories_are_measured_from_the_texts(corpus):
 def test_a_large_corpus_keeps_only_listed_pairs_and_the_same_stories(corpus):
     """Above MATRIX_MAX documents the measurement keeps the pairs the card lists, and nothing it
     drops could have joined two documents into a story."""
-    from idlib_gold.stories import LISTED, MATRIX_MAX, measure
+    from idlib_gold.text.stories import LISTED, MATRIX_MAX, measure
 
     texts = {}
     for copy in range(MATRIX_MAX // len(corpus.documents) + 2):

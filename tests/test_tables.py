@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import ROOT
-from idlib_gold.table_checks import validate_files
+from idlib_gold.checking.tables import validate_files
 
 
 @pytest.fixture(scope="module")

@@ -52,19 +52,14 @@ def _exit_code(findings: list[Finding], strict: bool) -> int:
 
 def validate_repository(root: Path, paths: list[str] | None = None, lints: bool = True) -> tuple[list[Finding], str]:
     """Reading, schema and cross-checks (and lints) over the whole repository or some of its files."""
-    from .checks import check_corpus
-    from .corpus import KB_FILE, doc_id_of_path, load_corpus
+    from .checking import pipeline
+    from .checking.documents import check_corpus
 
-    only = None
-    if paths:
-        rels = [Path(p).resolve().relative_to(root).as_posix() if Path(p).is_absolute() or Path(p).exists()
-                else p for p in paths]
-        if KB_FILE not in rels and not any(r in ("annotations", "annotations/", ".") for r in rels):
-            only = sorted({i for i in (doc_id_of_path(r) for r in rels) if i})
-    corpus, findings = _loaded(load_corpus(root, only, prepare=True))
+    only = pipeline.documents_named(root, paths) if paths else None
+    corpus, findings = _loaded(pipeline.load(root, only))
     findings += check_corpus(corpus)
     if lints:
-        from .lints import lint_corpus
+        from .checking.lints import lint_corpus
 
         findings += lint_corpus(corpus)
     checked = f"{len(corpus.documents)} document(s) checked"
@@ -77,7 +72,7 @@ def cmd_validate(args) -> int:
     if args.parquet is None or args.paths:
         findings, checked = validate_repository(root, args.paths or None)
     if args.parquet is not None:
-        from .table_checks import validate_folder
+        from .checking.tables import validate_folder
 
         folder = Path(args.parquet)
         if not folder.is_dir():
@@ -100,18 +95,18 @@ def _loaded(result):
 
 
 def _load_valid(root: Path):
-    from .checks import check_corpus
-    from .corpus import load_corpus
+    from .checking import pipeline
+    from .checking.documents import check_corpus
 
-    corpus, findings = _loaded(load_corpus(root, prepare=True))
+    corpus, findings = _loaded(pipeline.load(root))
     findings += check_corpus(corpus)
     return corpus, findings
 
 
 def cmd_build(args) -> int:
-    from .build import DATASET_DIR, render_outputs, write_outputs
-
-    from .lints import lint_corpus
+    from .building.folder import render_outputs, write_outputs
+    from .checking.lints import lint_corpus
+    from .layout import DATASET_DIR
 
     root = _root(args.root)
     corpus, findings = _load_valid(root)
@@ -124,7 +119,7 @@ def cmd_build(args) -> int:
         _emit(findings, "building anyway: warnings only", args.format, sys.stdout)
     files = render_outputs(corpus)
     del corpus  # the files hold everything now; the table checks need the memory
-    from .table_checks import validate_files
+    from .checking.tables import validate_files
 
     table_findings = validate_files(files)
     if has_errors(table_findings):
@@ -136,17 +131,17 @@ def cmd_build(args) -> int:
 
 
 def _summary(corpus) -> str:
-    from . import schema
+    from . import vocabulary
 
     docs = sorted(corpus.documents, key=lambda d: d.id)
     lines = [f"{len(docs)} documents, {len(corpus.kb_entries)} knowledge-base entries"]
-    for layer, key, vocab in (("entities", "label", schema.entity_labels()),
-                              ("figures", "label", schema.figure_labels()),
-                              ("quotes", "type", schema.quote_types())):
+    for layer, key, vocab in (("entities", "label", vocabulary.entity_labels()),
+                              ("figures", "label", vocabulary.figure_labels()),
+                              ("quotes", "type", vocabulary.quote_types())):
         counts = Counter(a[key] for d in docs for a in d.data[layer])
         detail = ", ".join(f"{v} {counts[v]}" for v in vocab if counts[v])
         lines.append(f"{layer}: {sum(counts.values())} ({detail})")
-    for split in schema.splits():
+    for split in vocabulary.splits():
         in_split = [d for d in docs if d.data["split"] == split]
         n = {layer: sum(len(d.data[layer]) for d in in_split) for layer in ("entities", "figures", "quotes")}
         lines.append(f"{split}: {len(in_split)} documents, {n['entities']} entities, "
@@ -156,8 +151,9 @@ def _summary(corpus) -> str:
 
 def cmd_check(args) -> int:
     """The main job: the annotations are valid and dataset/ is exactly what they build."""
-    from .build import DATASET_DIR, compare_outputs, render_outputs
-    from .lints import lint_corpus
+    from .building.folder import compare_outputs, render_outputs
+    from .checking.lints import lint_corpus
+    from .layout import DATASET_DIR
 
     root = _root(args.root)
     corpus, findings = _load_valid(root)
@@ -172,9 +168,9 @@ def cmd_check(args) -> int:
 
 
 def cmd_locate(args) -> int:
-    from .corpus import TEXTS
-    from .reading import read_text
-    from .spans import find_all
+    from .layout import TEXTS
+    from .reading.files import read_text
+    from .text.spans import find_all
 
     root = _root(args.root)
     rel = f"{TEXTS}/{args.doc_id}.txt"
@@ -195,9 +191,9 @@ def cmd_locate(args) -> int:
 
 def cmd_evaluate(args) -> int:
     """Score a predictions file against the gold; bad lines are findings, the rest is scored."""
-    from .evaluate import evaluate_file
-    from .predictions import relative_name
-    from .score_report import render_scores
+    from .scoring.evaluate import evaluate_file
+    from .scoring.predictions import relative_name
+    from .scoring.report import render_scores
 
     root = _root(args.root)
     corpus, findings = _load_valid(root)
@@ -214,11 +210,11 @@ def cmd_evaluate(args) -> int:
 
 def cmd_baseline(args) -> int:
     """Write a reference baseline's predictions for every document, ready for `evaluate`."""
-    from .baselines import baseline_lines
-    from .corpus import load_corpus
+    from .checking import pipeline
+    from .scoring.baselines import baseline_lines
 
     root = _root(args.root)
-    corpus, findings = load_corpus(root)
+    corpus, findings = pipeline.load(root, prepare=False)
     if has_errors(findings):
         _emit(findings, "baseline not written: the corpus has errors", "text", sys.stdout)
         return 1
@@ -231,7 +227,7 @@ def cmd_baseline(args) -> int:
 
 def cmd_render(args) -> int:
     """Write the static review pages: one HTML file per document and index.html."""
-    from .render import render_pages
+    from .review.pages import render_pages
 
     root = _root(args.root)
     pages, unknown = render_pages(root, args.doc_ids or None)
@@ -272,7 +268,7 @@ def _parser() -> argparse.ArgumentParser:
     loc.add_argument("string")
     common(loc, fmt=False)
     loc.set_defaults(func=cmd_locate)
-    from .schema import splits
+    from .vocabulary import splits
 
     ev = sub.add_parser("evaluate", help="score a system's predictions (JSON Lines) against the gold")
     ev.add_argument("predictions", metavar="PREDICTIONS", help="JSON Lines file, one object per document")

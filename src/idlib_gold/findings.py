@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-__all__ = ["Finding", "CODES", "Code", "has_errors", "sort_findings"]
+__all__ = ["Finding", "CODES", "Code", "LEVELS", "has_errors", "sort_findings"]
 
 
 @dataclass(frozen=True)
@@ -21,9 +21,21 @@ class Code:
     explanation: str
 
 
+#: Where each level of codes is emitted: the hundreds digit → (what is checked, the module under
+#: src/idlib_gold/ that emits every code of that level). A test holds the code to this table.
+LEVELS: dict[str, tuple[str, str]] = {
+    "1": ("reading files", "reading/"),
+    "2": ("JSON Schema", "checking/schema.py"),
+    "3": ("cross-checks", "checking/documents.py"),
+    "4": ("Parquet tables", "checking/tables.py"),
+    "5": ("consistency lints", "checking/lints.py"),
+    "6": ("the dataset folder", "building/folder.py"),
+    "7": ("predictions files", "scoring/"),
+}
+
 # The table of every code a check can emit. Tests assert each one has a fixture.
 CODES: dict[str, Code] = {
-    # 1xx reading files
+    # 1xx reading files: reading/
     "IG101": Code("error", "not UTF-8", "The file is not valid UTF-8. Save it as UTF-8 without a byte-order mark."),
     "IG102": Code("error", "byte-order mark", "The file starts with a UTF-8 byte-order mark (BOM). Save it without one."),
     "IG103": Code("error", "YAML syntax", "The file is not well-formed YAML."),
@@ -33,9 +45,9 @@ CODES: dict[str, Code] = {
     "IG107": Code("error", "file too large", "The file exceeds the size limit for annotation files."),
     "IG108": Code("error", "missing file", "A file the corpus needs is missing."),
     "IG109": Code("error", "unreadable file", "The file could not be read."),
-    # 2xx JSON Schema
+    # 2xx JSON Schema: checking/schema.py
     "IG201": Code("error", "schema", "The file does not match its JSON Schema in schema/."),
-    # 3xx cross-checks
+    # 3xx cross-checks: checking/documents.py
     "IG301": Code("error", "text checksum", "The text file's SHA-256 differs from the one recorded: the text was edited, so offsets may all be wrong. Restore the text; texts are never edited."),
     "IG302": Code("error", "id and file name", "The document id must equal the file name stem of both the YAML and the text file."),
     "IG303": Code("error", "unsafe file name", "File names must be safe document ids (lower-case letters, digits, _ and -)."),
@@ -57,19 +69,19 @@ CODES: dict[str, Code] = {
     "IG319": Code("error", "span edge inside a token", "A gold span starts or ends inside a token of the ner tokenizer."),
     "IG320": Code("error", "story disagrees with overlap", "A document's story differs from the stories measured from text overlap."),
     "IG321": Code("warning", "split differs from the rule", "A document's split differs from the deterministic split rule."),
-    # 4xx Parquet tables (pandera)
+    # 4xx Parquet tables (pandera): checking/tables.py
     "IG401": Code("error", "table check", "A Parquet table breaks one of the rules of its pandera model."),
     "IG402": Code("error", "tables disagree", "The documents config and a per-layer config hold different annotations."),
     "IG403": Code("error", "unreadable table", "A Parquet file is missing, unreadable, or lacks the expected columns."),
-    # 5xx consistency lints (warnings)
+    # 5xx consistency lints (warnings): checking/lints.py
     "IG501": Code("warning", "unannotated occurrence", "A string annotated elsewhere in the document is left unannotated here."),
     "IG502": Code("warning", "label disagreement", "The same string carries different labels in the corpus."),
     "IG503": Code("warning", "shared sentence differs", "A sentence that two documents share word for word is annotated differently."),
-    # 6xx dataset folder
+    # 6xx dataset folder: building/folder.py
     "IG601": Code("error", "stale dataset file", "A file in dataset/ differs from what a build writes now. Run `idlib-gold build`."),
     "IG602": Code("error", "missing dataset file", "A file a build writes is missing from dataset/. Run `idlib-gold build`."),
     "IG603": Code("error", "unexpected dataset file", "dataset/ holds a file a build would not write. Remove it or run `idlib-gold build`."),
-    # 7xx predictions files (idlib-gold evaluate); the line is the JSON Lines line number
+    # 7xx predictions files (idlib-gold evaluate): scoring/; the line is the JSON Lines line number
     "IG701": Code("error", "prediction line not JSON", "A line of the predictions file is not UTF-8 JSON; each line holds one JSON object."),
     "IG702": Code("error", "prediction schema", "A prediction record does not match schema/predictions.schema.json."),
     "IG703": Code("error", "unknown document", "A prediction names a document id that is not in the corpus."),

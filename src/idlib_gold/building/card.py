@@ -14,10 +14,13 @@ from collections import Counter
 
 import yaml
 
-from . import DATASET_VERSION, schema
-from .corpus import Corpus
-from .stories import LISTED, MATRIX_MAX
-from .tables import CONFIGS, DOC_CONFIGS, SPLIT_CONFIGS
+from .. import DATASET_VERSION, vocabulary
+from ..layout import CONFIGS, DOC_CONFIGS, SPLIT_CONFIGS, fingerprint, parquet_path, written_splits
+from ..reading.corpus import Corpus
+from ..text.stories import LISTED, MATRIX_MAX, SHINGLE, THRESHOLD
+from ..text.tokens import paragraphs
+from .features import features_for
+from .ner import tag_names
 
 __all__ = ["render_card"]
 
@@ -33,8 +36,6 @@ CONFIG_SUMMARY = {
 
 
 def _header(counts: dict, files: dict[str, bytes], sizes: dict[str, int], fingerprint: str) -> str:
-    from .build import parquet_path, written_splits
-    from .features import features_for
 
     n_docs = sum(counts["documents"].values())
     configs, infos = [], []
@@ -94,8 +95,8 @@ def _type_name(feature) -> str:
 
 def _field_docs() -> dict[str, dict[str, str]]:
     """Column descriptions, taken from the JSON Schema where the column is a schema field."""
-    doc = schema.load_schema("document.schema.json")
-    defs, kb = doc["$defs"], schema.load_schema("kb.schema.json")["$defs"]["entry"]["properties"]
+    doc = vocabulary.load_schema("document.schema.json")
+    defs, kb = doc["$defs"], vocabulary.load_schema("kb.schema.json")["$defs"]["entry"]["properties"]
 
     def described(props: dict) -> dict[str, str]:
         return {k: v.get("description", "") for k, v in props.items()}
@@ -136,7 +137,6 @@ def _field_docs() -> dict[str, dict[str, str]]:
 
 
 def _structure() -> str:
-    from .features import features_for
 
     docs = _field_docs()
     out = []
@@ -175,7 +175,6 @@ def _source_data(corpus: Corpus) -> str:
 
 
 def _stories(corpus: Corpus) -> str:
-    from .stories import SHINGLE, THRESHOLD
 
     docs = sorted(corpus.documents, key=lambda d: d.id)
     measured_stories = corpus.stories()
@@ -194,7 +193,7 @@ def _stories(corpus: Corpus) -> str:
         measured = (f"Pairs with an overlap of at least {LISTED} (every other pair is below it):\n\n"
                     + _table(["document", "document", "overlap"], listed or [["—", "—", "—"]]))
     groups = measured_stories.groups
-    by_split = {s: [d for d in docs if d.data["split"] == s] for s in schema.splits()}
+    by_split = {s: [d for d in docs if d.data["split"] == s] for s in vocabulary.splits()}
     assignment = [[s, len(ds), ", ".join(sorted({d.data["story"] for d in ds})) or "—",
                    ", ".join(d.id for d in ds) or "—"] for s, ds in by_split.items()]
     test = by_split["test"]
@@ -221,14 +220,13 @@ def _token_count(doc) -> int:
 
 
 def _paragraph_count(doc) -> int:
-    from .ner import paragraphs
 
     return len(paragraphs(doc.text))
 
 
 def _statistics(corpus: Corpus, counts: dict) -> str:
     """Documents, rows and labels counted; per document while the corpus is small enough to read so."""
-    splits = schema.splits()
+    splits = vocabulary.splits()
     docs = sorted(corpus.documents, key=lambda d: d.id)
     per_doc = len(docs) <= MATRIX_MAX
     tokens = {d.id: _token_count(d) for d in docs}
@@ -250,10 +248,10 @@ def _statistics(corpus: Corpus, counts: dict) -> str:
                      + [sum(tokens.values())])
     out += ["\n### Rows per split\n\n", _table(["config"] + splits + ["total"], per_split)]
     for title, layer, key, vocab in (
-        ("Entity mentions per label", "entities", "label", schema.entity_labels()),
-        ("Figures per label", "figures", "label", schema.figure_labels()),
-        ("Figures per category", "figures", "category", schema.figure_categories()),
-        ("Quotes per type", "quotes", "type", schema.quote_types()),
+        ("Entity mentions per label", "entities", "label", vocabulary.entity_labels()),
+        ("Figures per label", "figures", "label", vocabulary.figure_labels()),
+        ("Figures per category", "figures", "category", vocabulary.figure_categories()),
+        ("Quotes per type", "quotes", "type", vocabulary.quote_types()),
     ):
         by_doc = {d.id: Counter(a[key] for a in d.data[layer]) for d in docs}
         by_split = {s: Counter() for s in splits}
@@ -274,8 +272,6 @@ CITATION = """@misc{idlib_gold,
 
 
 def render_card(corpus: Corpus, counts: dict, files: dict[str, bytes], sizes: dict[str, int]) -> str:
-    from .build import fingerprint
-    from .ner import tag_names
 
     fp = fingerprint(files)
     n = {c: sum(counts[c].values()) for c in CONFIGS}

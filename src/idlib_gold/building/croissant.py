@@ -24,7 +24,10 @@ import hashlib
 import json
 import re
 
-from . import DATASET_VERSION
+from .. import DATASET_VERSION, vocabulary
+from ..layout import CONFIGS
+from .card import CITATION, CONFIG_SUMMARY, PRETTY_NAME
+from .features import features_for
 
 __all__ = ["CONFORMS_TO", "CONTEXT", "render_croissant"]
 
@@ -183,7 +186,6 @@ def _field(field_id: str, name: str, feature, source: dict, path: tuple[str, ...
 
 
 def _record_set(config: str, splits: list[str], summary: str | None) -> dict:
-    from .features import features_for
 
     file_set = {"@id": f"parquet-{config}"}
     alternatives = "|".join(re.escape(s) for s in splits)
@@ -223,13 +225,10 @@ def _splits_record_set(splits: list[str]) -> dict:
 
 def render_croissant(files: dict[str, bytes]) -> str:
     """The JSON text of `croissant.json` for a dataset folder given as relative path → bytes."""
-    from . import schema
-    from .card import CITATION, CONFIG_SUMMARY, PRETTY_NAME
-    from .tables import CONFIGS
 
     data_files = _data_files(files)
     configs = _ordered(data_files, CONFIGS)
-    all_splits = _ordered({s for splits in data_files.values() for s in splits}, schema.splits())
+    all_splits = _ordered({s for splits in data_files.values() for s in splits}, vocabulary.splits())
     card = _card_header(files)
     keywords = list(dict.fromkeys(card.get("task_categories", []) + card.get("task_ids", [])
                                   + card.get("tags", [])))

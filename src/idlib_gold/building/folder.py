@@ -7,25 +7,21 @@ atomicity (a failed or interrupted build leaves the previous `dataset/` whole).
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import shutil
 import tempfile
 from pathlib import Path
 
-from .corpus import Corpus
-from .findings import Finding
-from .tables import CONFIGS, config_rows
+from ..findings import Finding
+from ..layout import CONFIGS, DATASET_DIR, parquet_path, written_splits
+from ..reading.corpus import Corpus
+from .card import render_card
+from .croissant import render_croissant
+from .features import features_for
+from .rows import config_rows
 
-__all__ = ["DATASET_DIR", "render_outputs", "parquet_path", "write_outputs", "compare_outputs", "fingerprint"]
-
-DATASET_DIR = "dataset"
-
-
-def parquet_path(config: str, split: str) -> str:
-    return f"data/{config}/{split}.parquet"
-
+__all__ = ["render_outputs", "write_outputs", "compare_outputs"]
 
 def _parquet_bytes(rows: list[dict], features) -> tuple[bytes, int]:
     """The Parquet file and the in-memory Arrow size of its table (the card's `num_bytes`)."""
@@ -40,29 +36,11 @@ def _parquet_bytes(rows: list[dict], features) -> tuple[bytes, int]:
     return sink.getvalue(), table.nbytes
 
 
-def written_splits(by_split: dict[str, list] | dict[str, int]) -> list[str]:
-    """The splits of a config that get a file: the non-empty ones (a zero-row Parquet file makes
-    `load_dataset` fail), or the first split alone when all are empty, so the config keeps its schema."""
-    non_empty = [s for s, r in by_split.items() if r]
-    return non_empty or list(by_split)[:1]
-
-
-def fingerprint(files: dict[str, bytes]) -> str:
-    """SHA-256 over the data files' names and contents: changes whenever any row changes."""
-    h = hashlib.sha256()
-    for name in sorted(files):
-        h.update(name.encode() + b"\0" + hashlib.sha256(files[name]).digest())
-    return h.hexdigest()
-
-
 def render_outputs(corpus: Corpus) -> dict[str, bytes]:
     """Every file of dataset/, as relative path → bytes.
 
     Configs are built one at a time and their rows dropped once written: the card and the
     Croissant file need only the files and the row counts."""
-    from .card import render_card
-    from .features import features_for
-
     files: dict[str, bytes] = {}
     sizes: dict[str, int] = {}
     counts: dict[str, dict[str, int]] = {}
@@ -74,8 +52,6 @@ def render_outputs(corpus: Corpus) -> dict[str, bytes]:
             name = parquet_path(config, split)
             files[name], sizes[name] = _parquet_bytes(rows[split], features)
         del rows
-    from .croissant import render_croissant
-
     files["croissant.json"] = render_croissant(files).encode("utf-8")
     files["README.md"] = render_card(corpus, counts, files, sizes).encode("utf-8")
     return files

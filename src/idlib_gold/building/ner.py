@@ -1,54 +1,23 @@
-"""The token-level view (`ner` config): paragraphs, tokens and BIO tags over 18 OntoNotes types.
+"""The token-level view (`ner` config): one row per paragraph, BIO tags over 18 OntoNotes types.
 
-The tokenizer is a fixed rule that never looks at the annotations, so a model's
-tokens and the gold agree only if the gold's spans fall on token boundaries; the
-validator reports any span edge inside a token (IG319), which keeps the guidelines
-and this rule compatible.
-
-Tokenizer rule, in order of preference at each position:
-1. a number: digits with optional `,ddd` groups or a decimal part (`390,000`, `3.6`);
-2. a word: a run of Unicode letters, digits and underscores;
-3. any other single non-space character (punctuation, `’`, `–`, `&`, `#`, `%`, `-`).
-White space separates tokens and is never part of one. Hyphenated words split at
-the hyphen (`Russian`, `-`, `backed`), as OntoNotes span rules require.
-
-Paragraphs are the text's lines; empty lines yield no row.
+Tokens and paragraphs come from the shared tokenizer rule (`text/tokens.py`); this
+module turns the flat layer (entities and figures) into BIO tags over them, and
+back.
 """
 
 from __future__ import annotations
 
-import re
-from array import array
 from bisect import bisect_left, bisect_right
 
-from . import schema
+from .. import vocabulary
+from ..text.tokens import Tokens, paragraphs
 
-__all__ = ["Tokens", "tokenize", "paragraphs", "tag_names", "bio_rows", "spans_from_bio", "flat_spans",
-           "misaligned_edges"]
-
-_TOKEN = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?(?![\w])|\w+|[^\w\s]")
-
-
-def tokenize(text: str, offset: int = 0) -> list[tuple[int, int]]:
-    """(start, end) of each token of `text`, shifted by `offset`."""
-    return [(m.start() + offset, m.end() + offset) for m in _TOKEN.finditer(text)]
-
-
-def paragraphs(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each non-empty line, without its surrounding white space."""
-    out, pos = [], 0
-    for line in text.split("\n"):
-        stripped = line.strip()
-        if stripped:
-            lead = len(line) - len(line.lstrip())
-            out.append((pos + lead, pos + lead + len(stripped)))
-        pos += len(line) + 1
-    return out
+__all__ = ["tag_names", "span_labels", "bio_rows", "spans_from_bio", "flat_spans"]
 
 
 def span_labels() -> list[str]:
     """The 18 types of the flat layer: entity labels, then figure labels, in schema order."""
-    return schema.entity_labels() + schema.figure_labels()
+    return vocabulary.entity_labels() + vocabulary.figure_labels()
 
 
 def tag_names() -> list[str]:
@@ -62,27 +31,6 @@ def tag_names() -> list[str]:
 def flat_spans(data: dict) -> list[tuple[int, int, str]]:
     """The entity and figure spans of a document as (start, end, label), sorted."""
     return sorted([(a["start"], a["end"], a["label"]) for a in data["entities"] + data["figures"]])
-
-
-class Tokens:
-    """The token offsets of a whole text, as two compact arrays (8 bytes a token, not ~70 as tuples).
-
-    A document is tokenized once (`Document.tokens`) and every reader shares it: the IG319
-    check, the BIO rows and the card's counts."""
-
-    __slots__ = ("starts", "ends")
-
-    def __init__(self, text: str) -> None:
-        spans = [m.span() for m in _TOKEN.finditer(text)]
-        self.starts = array("i", [s for s, _ in spans])
-        self.ends = array("i", [e for _, e in spans])
-
-    def __len__(self) -> int:
-        return len(self.starts)
-
-    def between(self, start: int, end: int) -> tuple[int, int]:
-        """Index range of the tokens that start in [start, end)."""
-        return bisect_left(self.starts, start), bisect_left(self.starts, end)
 
 
 def _tokens(doc) -> Tokens:
@@ -130,14 +78,4 @@ def spans_from_bio(tags: list[str], starts: list[int], ends: list[int]) -> list[
             current = (s, e, tag[2:])
     if current:
         out.append(current)
-    return out
-
-
-def misaligned_edges(tokens: Tokens, start: int, end: int) -> list[int]:
-    """Span edges that fall strictly inside a token of the rule above."""
-    out = []
-    for edge in (start, end):
-        k = bisect_right(tokens.starts, edge) - 1
-        if k >= 0 and tokens.starts[k] < edge < tokens.ends[k]:
-            out.append(edge)
     return out

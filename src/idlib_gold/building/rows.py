@@ -8,17 +8,12 @@ what makes two builds byte-identical.
 
 from __future__ import annotations
 
-from .corpus import Corpus, Document
-from . import schema
+from .. import vocabulary
+from ..layout import CONFIGS
+from ..reading.corpus import Corpus, Document
+from .ner import bio_rows, tag_names
 
-__all__ = ["CONFIGS", "DOC_CONFIGS", "SPLIT_CONFIGS", "config_rows"]
-
-#: Configs with one row per document or per annotation.
-DOC_CONFIGS = ("documents", "entities", "figures", "quotes")
-#: Every config with train/validation/test splits; the KB has a single split.
-SPLIT_CONFIGS = DOC_CONFIGS + ("ner",)
-CONFIGS = SPLIT_CONFIGS + ("kb",)
-
+__all__ = ["config_rows"]
 
 def _span(s: dict | None) -> dict | None:
     return None if s is None else {"start": s["start"], "end": s["end"], "text": s["text"]}
@@ -34,11 +29,11 @@ class _Encoder:
     """Label → ClassLabel index, from the schema's vocabularies."""
 
     def __init__(self) -> None:
-        self.entity = {v: i for i, v in enumerate(schema.entity_labels())}
-        self.figure = {v: i for i, v in enumerate(schema.figure_labels())}
-        self.category = {v: i for i, v in enumerate(schema.figure_categories())}
-        self.quote = {v: i for i, v in enumerate(schema.quote_types())}
-        self.kb = {v: i for i, v in enumerate(schema.kb_types())}
+        self.entity = {v: i for i, v in enumerate(vocabulary.entity_labels())}
+        self.figure = {v: i for i, v in enumerate(vocabulary.figure_labels())}
+        self.category = {v: i for i, v in enumerate(vocabulary.figure_categories())}
+        self.quote = {v: i for i, v in enumerate(vocabulary.quote_types())}
+        self.kb = {v: i for i, v in enumerate(vocabulary.kb_types())}
 
 
 def entity_row(e: dict, enc: _Encoder) -> dict:
@@ -80,7 +75,7 @@ def config_rows(corpus: Corpus, config: str) -> dict[str, list[dict]]:
     enc = _Encoder()
     if config == "kb":
         return {"train": [kb_row(e, enc) for e in sorted(corpus.kb_entries, key=lambda e: e["id"])]}
-    out: dict[str, list[dict]] = {s: [] for s in schema.splits()}
+    out: dict[str, list[dict]] = {s: [] for s in vocabulary.splits()}
     docs = sorted(corpus.documents, key=lambda d: d.id)
     if config == "documents":
         for doc in docs:
@@ -90,7 +85,6 @@ def config_rows(corpus: Corpus, config: str) -> dict[str, list[dict]]:
         for doc in docs:
             out[doc.data["split"]] += [{"doc_id": doc.id, **make(a, enc)} for a in doc.data[config]]
     elif config == "ner":
-        from .ner import bio_rows, tag_names
 
         tag_index = {t: i for i, t in enumerate(tag_names())}
         for doc in docs:

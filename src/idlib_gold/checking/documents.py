@@ -13,14 +13,16 @@ import math
 import re
 from collections import defaultdict
 
-from .corpus import Corpus, Document, KB_FILE
-from .findings import Finding
-from .spans import diagnose, iter_spans, overlaps
+from ..findings import Finding
+from ..layout import DOCS, KB_FILE, LAYERS, TEXTS
+from ..reading.corpus import Corpus, Document
+from ..text.spans import diagnose, iter_spans, overlaps
+from ..text.stories import assign_splits
+from ..text.tokens import misaligned_edges
 from .timex import is_valid_timex
 
 __all__ = ["check_corpus", "check_document", "figure_numbers"]
 
-LAYERS = ("entities", "figures", "quotes")
 
 
 def _at(doc: Document, path: tuple, code: str, message: str, annotation=None, hint=None) -> Finding:
@@ -228,23 +230,19 @@ def check_stories(corpus: Corpus) -> list[Finding]:
 
 def check_token_edges(doc: Document) -> list[Finding]:
     """Gold spans must start and end on token boundaries of the `ner` tokenizer."""
-    from .ner import misaligned_edges
-
     out, tokens = [], doc.tokens
     for layer in ("entities", "figures"):
         for i, a in enumerate(doc.data[layer]):
             for edge in misaligned_edges(tokens, a["start"], a["end"]):
                 out.append(_at(doc, (layer, i), "IG319",
                                f"{a['id']}: the span {a['text']!r} has an edge at {edge} inside a token", a["id"],
-                               hint="spans follow the tokenizer in src/idlib_gold/ner.py; widen the span to whole "
+                               hint="spans follow the tokenizer in src/idlib_gold/text/tokens.py; widen the span to whole "
                                     "tokens, or change the tokenizer rule and the guidelines together"))
     return out
 
 
 def check_measured_stories(corpus: Corpus) -> list[Finding]:
     """Declared stories must match the stories measured from text overlap; splits should follow the rule."""
-    from .stories import assign_splits
-
     docs = {d.id: d for d in corpus.documents}
     groups = corpus.stories().groups
     group_of = {d: tuple(g) for g in groups for d in g}
@@ -265,13 +263,30 @@ def check_measured_stories(corpus: Corpus) -> list[Finding]:
         if not out and rule[doc_id] != doc.data["split"]:
             out.append(_at(doc, ("split",), "IG321",
                            f"split {doc.data['split']}, but the split rule assigns {rule[doc_id]}",
-                           hint=f"set split: {rule[doc_id]} (the rule is in src/idlib_gold/stories.py)"))
+                           hint=f"set split: {rule[doc_id]} (the rule is in src/idlib_gold/text/stories.py)"))
+    return out
+
+
+def check_files(corpus: Corpus) -> list[Finding]:
+    """The document ids the loader could not load at all: an unsafe file name, or a text and an
+    annotation file that are not both there."""
+    out = []
+    for doc_id, reason in sorted(corpus.unloadable.items()):
+        rel_yaml, rel_text = f"{DOCS}/{doc_id}.yaml", f"{TEXTS}/{doc_id}.txt"
+        if reason == "unsafe":
+            out.append(Finding("IG303", f"file name {doc_id!r} is not a safe document id", rel_yaml,
+                               hint="rename to lower-case letters, digits, '_' and '-' (at most 64)"))
+        else:
+            yaml_exists = (corpus.root / rel_yaml).exists()
+            missing, present = (rel_yaml, rel_text) if not yaml_exists else (rel_text, rel_yaml)
+            out.append(Finding("IG316", f"{present} has no {missing}", present,
+                               hint="every text needs its annotation file and the reverse"))
     return out
 
 
 def check_corpus(corpus: Corpus) -> list[Finding]:
     kb_types = {e["id"]: e["type"] for e in corpus.kb_entries} if corpus.kb else None
-    out = []
+    out = check_files(corpus)
     for doc in corpus.documents:
         out += doc.checks if doc.checks is not None else check_document(doc, kb_types)
     if corpus.kb:

@@ -14,8 +14,9 @@ import re
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 
-from .corpus import Corpus, Document
-from .findings import Finding
+from ..findings import Finding
+from ..reading.corpus import Corpus, Document
+from ..reading.files import line_col_of_offset
 
 __all__ = ["lint_corpus", "shared_sentences", "sentences", "sentence_signature"]
 
@@ -69,8 +70,6 @@ def _bare_occurrences(text: str, string: str, starts: list[int], reach: list[int
 
 
 def lint_unannotated(doc: Document) -> list[Finding]:
-    from .reading import line_col_of_offset
-
     covered = sorted((a["start"], a["end"]) for a, _ in _flat(doc))
     starts, reach, furthest = [], [], -1
     for a, b in covered:
@@ -180,8 +179,6 @@ def lint_shared(corpus: Corpus, min_words: int = 6) -> list[Finding]:
 
     Linear in the number of sentences (a dict keyed by the folded sentence), so it scales to corpora where
     many documents share passages."""
-    from .reading import line_col_of_offset
-
     where = defaultdict(list)  # folded sentence → [(doc, start, end)]
     for doc in sorted(corpus.documents, key=lambda d: d.id):
         seen = defaultdict(list)
@@ -223,7 +220,7 @@ def lint_shared(corpus: Corpus, min_words: int = 6) -> list[Finding]:
 def lint_corpus(corpus: Corpus) -> list[Finding]:
     out = []
     for doc in corpus.documents:
-        out += doc.unannotated
+        out += doc.unannotated if doc.unannotated is not None else lint_unannotated(doc)
     out += lint_labels(corpus)
     if corpus.complete:
         out += lint_shared(corpus)

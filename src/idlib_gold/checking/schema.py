@@ -1,80 +1,21 @@
-"""The JSON Schema files: loading them, the vocabularies they define, and validating against them.
+"""Level 2: a file against its JSON Schema (IG201), with every error at its own line.
 
-`schema/*.schema.json` is the single source of truth for field names and closed
-vocabularies; the label lists used by the build, the tables and the lints are read
-from here rather than repeated in code.
+The schema files and their vocabularies are read by `idlib_gold.vocabulary`; this
+module only validates and words the errors, so that every caller (the corpus loader's
+gate, the predictions reader) explains a schema error the same way.
 """
 
 from __future__ import annotations
 
 import difflib
-import json
 from functools import cache
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
-from .findings import Finding
-from .reading import Loaded
+from ..findings import Finding
+from ..reading.files import Loaded
+from ..vocabulary import DOCUMENT, load_schema
 
-__all__ = [
-    "schema_dir", "load_schema", "validate", "entity_labels", "figure_labels",
-    "figure_categories", "quote_types", "kb_types", "splits", "units",
-]
-
-DOCUMENT = "document.schema.json"
-KB = "kb.schema.json"
-
-
-def schema_dir() -> Path:
-    """The packaged copy of schema/ in an installed wheel, else the source tree's."""
-    packaged = resources.files("idlib_gold") / "schema"
-    if packaged.is_dir():
-        return Path(str(packaged))
-    return Path(__file__).resolve().parents[2] / "schema"
-
-
-@cache
-def load_schema(name: str) -> dict:
-    return json.loads((schema_dir() / name).read_text(encoding="utf-8"))
-
-
-def _defs(name: str = DOCUMENT) -> dict:
-    return load_schema(name)["$defs"]
-
-
-def entity_labels() -> list[str]:
-    return list(_defs()["entity_label"]["enum"])
-
-
-def figure_labels() -> list[str]:
-    return list(_defs()["figure_label"]["enum"])
-
-
-def figure_categories() -> list[str]:
-    return list(_defs()["figure_category"]["enum"])
-
-
-def quote_types() -> list[str]:
-    return list(_defs()["quote_type"]["enum"])
-
-
-def kb_types() -> list[str]:
-    return list(_defs(KB)["entry"]["properties"]["type"]["enum"])
-
-
-def splits() -> list[str]:
-    return list(load_schema(DOCUMENT)["properties"]["split"]["enum"])
-
-
-def units() -> list[str]:
-    return list(_defs()["figure"]["properties"]["unit"]["anyOf"][0]["enum"])
-
-
-def describe(enum_name: str) -> dict[str, str]:
-    """value → definition, from the schema's enumDescriptions."""
-    d = _defs()[enum_name]
-    return dict(zip(d["enum"], d.get("enumDescriptions", [])))
+__all__ = ["validate", "json_path", "deepest", "hint"]
 
 
 @cache
@@ -84,14 +25,14 @@ def _validator(name: str):
     return Draft202012Validator(load_schema(name))
 
 
-def _json_path(path) -> str:
+def json_path(path) -> str:
     out = ""
     for part in path:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out or "(top level)"
 
 
-def _deepest(error):
+def deepest(error):
     """For oneOf/anyOf failures, the alternative that got furthest explains the problem best."""
     from jsonschema.exceptions import best_match
 
@@ -104,7 +45,7 @@ def _deepest(error):
     return error
 
 
-def _hint(error) -> str | None:
+def hint(error) -> str | None:
     if error.validator == "enum" and isinstance(error.instance, str):
         close = difflib.get_close_matches(error.instance, [str(v) for v in error.validator_value], n=1)
         if close:
@@ -147,14 +88,14 @@ def validate(loaded: Loaded, rel: str, name: str = DOCUMENT) -> list[Finding]:
             pass
     findings = []
     for error in _validator(name).iter_errors(loaded.data):
-        error = _deepest(error)
+        error = deepest(error)
         path = tuple(error.absolute_path)
         line, col = loaded.where(path)
         annotation = _annotation_id(loaded.data, path)
         message = error.message
         if len(message) > 200:
             message = message[:197] + "..."
-        findings.append(Finding("IG201", f"{_json_path(path)}: {message}", rel, line, col, annotation, _hint(error)))
+        findings.append(Finding("IG201", f"{json_path(path)}: {message}", rel, line, col, annotation, hint(error)))
     return findings
 
 

@@ -1,7 +1,7 @@
 """pandera models of the Parquet tables: the same rules as the YAML checks, said about tables.
 
 Each model validates an *enriched* frame: the table's own columns plus helper columns
-computed from the other tables by `table_checks.py`:
+computed from the other tables by `tables.py`:
 
 - `doc_len`, the length of the row's document in code points (null: no such document);
 - `found` (and `measured_found`, `content_found`, …), the document text at the row's
@@ -22,15 +22,15 @@ from __future__ import annotations
 import polars as pl
 import pandera.polars as pa
 
-from . import schema
+from .. import vocabulary
 
 __all__ = ["Documents", "Entities", "Figures", "Quotes", "Ner", "KB", "MODELS", "N_TAGS"]
 
-ENTITY_LABELS = schema.entity_labels()
-FIGURE_LABELS = schema.figure_labels()
-CATEGORIES = schema.figure_categories()
-QUOTE_TYPES = schema.quote_types()
-KB_TYPES = schema.kb_types()
+ENTITY_LABELS = vocabulary.entity_labels()
+FIGURE_LABELS = vocabulary.figure_labels()
+CATEGORIES = vocabulary.figure_categories()
+QUOTE_TYPES = vocabulary.quote_types()
+KB_TYPES = vocabulary.kb_types()
 TEMPORAL = [ENTITY_LABELS.index("DATE"), ENTITY_LABELS.index("TIME")]
 #: BIO tags of the ner config: O, then B-X and I-X for each entity label, then each figure label.
 N_TAGS = 1 + 2 * (len(ENTITY_LABELS) + len(FIGURE_LABELS))

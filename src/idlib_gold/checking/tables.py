@@ -20,7 +20,8 @@ import hashlib
 import io
 from pathlib import Path
 
-from .findings import Finding
+from .. import vocabulary
+from ..findings import Finding
 
 __all__ = ["validate_folder", "validate_files", "validate_tables", "gather_segments"]
 
@@ -251,8 +252,6 @@ def _lookups(frames: dict) -> tuple[_Texts, dict, set]:
     """
     import polars as pl
 
-    from . import schema
-
     def usable(f, **types):
         return all(c in f.columns and isinstance(f.schema[c], t) for c, t in types.items())
 
@@ -260,7 +259,7 @@ def _lookups(frames: dict) -> tuple[_Texts, dict, set]:
             if usable(f, id=pl.String, text=pl.String)]
     docs = pl.concat(docs) if docs else pl.DataFrame(schema={"id": pl.String, "text": pl.String})
     texts = _Texts(docs["id"].to_list(), docs["text"])
-    names = schema.kb_types()
+    names = vocabulary.kb_types()
     kb_types = {}
     for f in frames.get("kb", {}).values():
         if usable(f, id=pl.String) and "type" in f.columns and f["type"].dtype.is_integer():
@@ -299,7 +298,7 @@ def _combined(splits: list[tuple[str, object]]):
 def validate_tables(tables: dict) -> list[Finding]:
     import polars as pl
 
-    from .table_schemas import MODELS
+    from .table_models import MODELS
 
     findings = [Finding("IG403", f"no Parquet files for config {config!r}", f"dataset/data/{config}")
                 for config in REQUIRED if config not in tables]

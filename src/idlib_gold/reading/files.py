@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from .findings import Finding
+from ..findings import Finding
 from .flowstyle import read_flow_style
 
 __all__ = ["MAX_BYTES", "Loaded", "read_text", "read_yaml", "line_col_of_offset"]

@@ -14,10 +14,10 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from . import schema
-from .findings import Finding, sort_findings
-from .render_assets import CSS, ERROR_RECORDER, SCRIPT, label_colours
-from .render_marks import Insert, Mark, nest, noise_marks
+from .. import vocabulary
+from ..findings import Finding, sort_findings
+from .assets import CSS, ERROR_RECORDER, SCRIPT, label_colours
+from .marks import Insert, Mark, nest, noise_marks
 
 __all__ = ["document_marks", "document_page", "index_page", "render_pages"]
 
@@ -106,8 +106,8 @@ def document_marks(doc_id: str, data: dict, text: str, kb: dict) -> tuple[list[M
 
 def _legend() -> str:
     items = []
-    for kind, labels, descriptions in (("ent", schema.entity_labels(), schema.describe("entity_label")),
-                                       ("fig", schema.figure_labels(), schema.describe("figure_label"))):
+    for kind, labels, descriptions in (("ent", vocabulary.entity_labels(), vocabulary.describe("entity_label")),
+                                       ("fig", vocabulary.figure_labels(), vocabulary.describe("figure_label"))):
         items += [f'<span class="{kind} l-{label}" '
                   f'title="{_esc(descriptions.get(label, ""))}">{label}</span>' for label in labels]
     parts = ('<span class="q-content">quote content</span> <span class="q-speaker">speaker</span> '
@@ -142,7 +142,7 @@ def _quote_list(doc_id: str, quotes: list[dict]) -> str:
 
 
 def _label_css() -> str:
-    colours = label_colours(schema.entity_labels() + schema.figure_labels())
+    colours = label_colours(vocabulary.entity_labels() + vocabulary.figure_labels())
     return "".join(f".l-{label} {{ background-color: {colour}; }}\n" for label, colour in colours.items())
 
 
@@ -193,12 +193,13 @@ def render_pages(root: Path, doc_ids: list[str] | None = None) -> tuple[dict[str
     The findings shown are those of a full validation (reading, schema, cross-checks,
     lints), filtered to the document's annotation and text files.
     """
-    from .checks import check_corpus
-    from .corpus import DOCS, TEXTS, load_corpus
-    from .lints import lint_corpus
-    from .reading import read_text
+    from ..checking import pipeline
+    from ..checking.documents import check_corpus
+    from ..checking.lints import lint_corpus
+    from ..layout import DOCS, TEXTS
+    from ..reading.files import read_text
 
-    corpus, findings = load_corpus(root)
+    corpus, findings = pipeline.load(root, prepare=False)
     findings += check_corpus(corpus) + lint_corpus(corpus)
     known = sorted({p.stem for p in (root / DOCS).glob("*.yaml")} | {p.stem for p in (root / TEXTS).glob("*.txt")})
     wanted = sorted(set(doc_ids)) if doc_ids else known

@@ -233,7 +233,7 @@ def evaluate_file(documents: list, raw: bytes, rel: str, split: str | None = Non
     one scored line carries its key; then every scored document counts, and one
     whose line is missing or lacks the key predicts nothing there (IG706).
     """
-    from .findings import Finding
+    from ..findings import Finding
     from .predictions import LAYERS, read_predictions
 
     read = read_predictions(raw, rel, {d.id: d for d in documents})

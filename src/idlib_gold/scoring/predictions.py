@@ -21,14 +21,15 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from . import schema
-from .findings import Finding
-from .spans import diagnose, iter_spans
+from .. import vocabulary
+from ..checking.schema import deepest, hint, json_path  # one wording for schema errors everywhere
+from ..findings import Finding
+from ..layout import LAYERS
+from ..text.spans import diagnose, iter_spans
 
 __all__ = ["PREDICTIONS", "LAYERS", "Prediction", "PredictionsFile", "read_predictions", "validator", "relative_name"]
 
 PREDICTIONS = "predictions.schema.json"
-LAYERS = ("entities", "figures", "quotes")
 _SPAN_PARTS = ("content", "speaker", "cue", "addressee")
 
 
@@ -79,22 +80,21 @@ def validator():
         raise NoSuchResource(ref=uri)
 
     resources = []
-    for name in (schema.DOCUMENT, PREDICTIONS):
-        contents = schema.load_schema(name)
+    for name in (vocabulary.DOCUMENT, PREDICTIONS):
+        contents = vocabulary.load_schema(name)
         resources.append((contents["$id"], Resource.from_contents(contents)))
     registry = Registry(retrieve=offline).with_resources(resources)
-    return Draft202012Validator(schema.load_schema(PREDICTIONS), registry=registry)
+    return Draft202012Validator(vocabulary.load_schema(PREDICTIONS), registry=registry)
 
 
 def _schema_findings(record, rel: str, line: int) -> list[Finding]:
-    from .schema import _deepest, _hint, _json_path  # one wording for schema errors everywhere
 
     out = []
     for error in validator().iter_errors(record):
-        error = _deepest(error)
+        error = deepest(error)
         message = error.message if len(error.message) <= 200 else error.message[:197] + "..."
-        out.append(Finding("IG702", f"{_json_path(tuple(error.absolute_path))}: {message}", rel, line,
-                           hint=_hint(error)))
+        out.append(Finding("IG702", f"{json_path(tuple(error.absolute_path))}: {message}", rel, line,
+                           hint=hint(error)))
     return out
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 
-from .findings import Finding, sort_findings
-from .report import render_text, summary_line
+from ..findings import Finding, sort_findings
+from ..report import render_text, summary_line
 
 __all__ = ["render_scores", "render_scores_text", "fmt"]
 
