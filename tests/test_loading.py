@@ -131,3 +131,14 @@ def test_a_corpus_with_an_empty_split_builds_a_loadable_dataset(hf_offline, tmp_
     ds = load_dataset(str(repo / "dataset"), cache_dir=str(hf_offline))
     assert set(ds) == {"train", "validation"}
     assert cli("validate", "--parquet", str(repo / "dataset"), root=repo).code == 0
+
+
+def test_the_card_header_reads_back_through_huggingface_hub():
+    """huggingface_hub's own card reader gets exactly the metadata the build wrote."""
+    from huggingface_hub import DatasetCard
+
+    text = (ROOT / "dataset/README.md").read_text(encoding="utf-8")
+    written = yaml.safe_load(text.split("---\n")[1])
+    card = DatasetCard(text)
+    assert card.data.to_dict() == written
+    assert [c["config_name"] for c in card.data.to_dict()["configs"]] == CONFIGS + ["ner", "kb"]

@@ -243,3 +243,24 @@ def test_pages_in_headless_chromium(corpus, pages, tmp_path):
     png = shot.read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", png[16:24]) == (1366, 900)
     assert len(png) > 50_000  # a page of coloured text, not a blank image
+
+
+def test_markup_in_the_annotations_and_the_kb_is_escaped(repo):
+    """Values written by annotators reach the page only as text, never as markup."""
+    hostile = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+    kb = repo / "annotations/kb.yaml"
+    lines = kb.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines = [line.replace('description: "Turkish AK Party member of parliament"',
+                          f"description: {hostile!r}") for line in lines]
+    kb.write_text("".join(lines), encoding="utf-8")
+    doc = next((repo / "annotations/docs").glob("*.yaml"))
+    source = doc.read_text(encoding="utf-8")
+    doc.write_text(source.replace("source: null", f"source: {hostile!r}", 1), encoding="utf-8")
+    pages, _ = render_pages(repo)
+    every = "".join(pages.values())
+    assert hostile in kb.read_text(encoding="utf-8") + doc.read_text(encoding="utf-8")
+    assert "<script>alert" not in every and "<img" not in every
+    assert html.escape(hostile, quote=True) in every
+    for page in pages.values():
+        tree = _parse(page)
+        assert tree.errors == [] and tree.stack == []

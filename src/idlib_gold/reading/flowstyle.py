@@ -17,6 +17,14 @@ over several lines, an escape JSON lacks, a duplicated key, a tab — makes it
 return None, and the file is read by the full YAML reader, which also words every
 error. Tests compare both readers on the corpus, on generated corpora and on
 random lines: where the fast path answers, its answer is the full reader's.
+
+Why keep it beside libyaml (measured as whole `idlib-gold validate` processes, median
+of paired runs, the fast path against the same command with it switched off): on the
+pre-commit path (the five real files) the two are level, 0.95× the CPU time, within
+the noise; on a generated corpus of 500 documents the fast path takes 0.64× the CPU
+time (3.9 s against 6.0 s) and 0.70× the peak memory (97 MiB against 139 MiB). The
+corpus is meant to grow, and the gain is there only at scale, so it stays, and only
+as a fast path with the parser behind it.
 """
 
 from __future__ import annotations
