@@ -92,7 +92,7 @@ def _struct(values: dict):
 
 def _column(record: dict, field_id: str, feature):
     """One column of a record, nested back as pyarrow nests it."""
-    from datasets import List
+    from idlib_gold.building.features import List
 
     value = record[field_id]
     if isinstance(feature, dict):

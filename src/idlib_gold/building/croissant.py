@@ -27,7 +27,7 @@ import re
 from .. import DATASET_VERSION, vocabulary
 from ..layout import CONFIGS
 from .card import CITATION, CONFIG_SUMMARY, PRETTY_NAME
-from .features import features_for
+from .features import ClassLabel, List, Value, features_for
 
 __all__ = ["CONFORMS_TO", "CONTEXT", "render_croissant"]
 
@@ -143,8 +143,6 @@ def _file_set(config: str) -> dict:
 
 def _leaf(feature) -> tuple[str, str | None]:
     """Croissant data type and description of a scalar feature."""
-    from datasets import ClassLabel, Value
-
     if isinstance(feature, ClassLabel):
         names = ", ".join(f"{i}={n}" for i, n in enumerate(feature.names))
         return "sc:Integer", f"Class label stored as its index; the names are: {names}."
@@ -164,12 +162,10 @@ def _field(field_id: str, name: str, feature, source: dict, path: tuple[str, ...
     `source` names the file set and column; `path` is the key path inside the column's
     values (inside each element when the column is a list), given as a jsonPath transform.
     """
-    from datasets import LargeList, List
-
     out: dict = {"@type": "cr:Field", "@id": field_id, "name": name}
-    if isinstance(feature, (List, LargeList, list)):
+    if isinstance(feature, List):
         out["isArray"] = True
-        feature = feature[0] if isinstance(feature, list) else feature.feature
+        feature = feature.feature
     if isinstance(feature, dict):
         if set(feature) == {"start", "end", "text"}:
             out["description"] = SPAN_DESCRIPTION
