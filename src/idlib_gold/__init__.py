@@ -8,4 +8,4 @@ __all__ = ["__version__", "DATASET_VERSION"]
 
 __version__ = "0.2.0"
 #: Version of the annotations themselves; bumped when the gold changes.
-DATASET_VERSION = "1.0.0"
+DATASET_VERSION = "1.1.0"
