@@ -59,7 +59,8 @@ def _number(core: str) -> tuple[float, bool]:
     """The value of a number expression and whether it is a vague plural (hundreds of thousands)."""
     words = core.lower().replace(",", "").split()
     if words[0] in _VAGUE:
-        value = _VAGUE[words[0]] * (_VAGUE[words[-1]] if len(words) == 3 else 1)
+        # Guidelines, decision 19: the smallest number the plural is true of, two of its unit.
+        value = 2 * _VAGUE[words[0]] * (_VAGUE[words[-1]] if len(words) == 3 else 1)
         return value, True
     if "-" in words[0] and words[0].split("-")[1] in _DENOMINATORS:
         numerator, denominator = words[0].split("-")
