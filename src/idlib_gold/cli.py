@@ -241,6 +241,83 @@ def cmd_render(args) -> int:
     return 0
 
 
+def _fix_targets(root: Path, paths: list[str]) -> list[str]:
+    """The document ids `fix` works on: those the paths name (relative to the root, else to the
+    current folder; symbolic links are not followed here), or every annotation file."""
+    from .layout import DOCS, ID_PATTERN, KB_FILE, TEXTS, doc_id_of_path
+
+    ids: set[str] = set()
+    whole = not paths
+    for p in paths:
+        given = Path(p)
+        path = given if given.is_absolute() else (root / given if os.path.lexists(root / given) else Path.cwd() / given)
+        path = Path(os.path.abspath(path))
+        if not os.path.lexists(path):
+            raise UsageError(f"{p}: no such file")
+        try:
+            rel = path.relative_to(root).as_posix()
+        except ValueError:
+            raise UsageError(f"{p} is outside the repository {root}") from None
+        if rel in (KB_FILE, "annotations", DOCS, TEXTS, "."):
+            whole = True
+        elif doc_id_of_path(rel) and rel.startswith(("annotations/docs/", "annotations/texts/")):
+            ids.add(doc_id_of_path(rel))
+        else:
+            raise UsageError(f"{p} is not an annotation file (annotations/docs/<id>.yaml)")
+    if whole:
+        ids |= {p.stem for p in (root / DOCS).glob("*.yaml")}
+    return sorted(i for i in ids if ID_PATTERN.match(i))
+
+
+def cmd_fix(args) -> int:
+    """Apply the fixes that are certain, print what changed and what was left, then validate again."""
+    import difflib
+    import shutil
+    import tempfile
+
+    from .layout import DOCS as DOCS_REL
+    from .review.fix import fix_document
+    from .review.lineedit import refuse_reason, write_atomic
+
+    root = _root(args.root)
+    ids = _fix_targets(root, args.paths)
+    refused = [f"{DOCS_REL}/{i}.yaml {why}" for i in ids
+               if (why := refuse_reason(root / DOCS_REL / f"{i}.yaml"))]
+    if refused:
+        raise UsageError("fix edits regular files only: " + "; ".join(refused) + "; nothing changed")
+    results = [r for r in (fix_document(root, i) for i in ids) if r is not None]
+    changed = [r for r in results if r.after != r.before]
+    for r in results:
+        for line in r.changed:
+            print(f"{'would fix' if args.dry_run else 'fixed'}: {line}")
+    for r in results:
+        for line in r.left:
+            print(f"left: {line}")
+    n = sum(len(r.changed) for r in results)
+    print(f"{n} fix(es) in {len(changed)} file(s){' (dry run: nothing written)' if args.dry_run else ''}; "
+          f"{sum(len(r.left) for r in results)} left")
+    def named(base: Path) -> list[str] | None:  # absolute: validate reads relative paths from the current folder
+        return [str(base / DOCS_REL / f"{i}.yaml") for i in ids] if args.paths else None
+
+    if args.dry_run:
+        for r in changed:
+            sys.stdout.writelines(difflib.unified_diff(r.before.splitlines(keepends=True),
+                                                       r.after.splitlines(keepends=True),
+                                                       f"a/{r.rel}", f"b/{r.rel}"))
+        with tempfile.TemporaryDirectory(prefix="idlib-gold-fix-") as tmp:
+            shutil.copytree(root / "annotations", Path(tmp) / "annotations", symlinks=True)
+            for r in changed:
+                (Path(tmp) / r.rel).write_text(r.after, encoding="utf-8")
+            findings, checked = validate_repository(Path(tmp).resolve(), named(Path(tmp).resolve()))
+    else:
+        for r in changed:
+            write_atomic(root / r.rel, r.after)
+        findings, checked = validate_repository(root, named(root))
+    _emit(findings, checked + (" as they would be after fixing" if args.dry_run else " after fixing"),
+          "text", sys.stdout)
+    return 1 if findings else 0
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="idlib-gold", description=__doc__.splitlines()[0])
     p.add_argument("--version", action="version", version=f"idlib-gold {__version__}")
@@ -281,6 +358,12 @@ def _parser() -> argparse.ArgumentParser:
     bl.add_argument("--out", required=True, metavar="FILE", help="the predictions file to write (JSON Lines)")
     common(bl, fmt=False)
     bl.set_defaults(func=cmd_baseline)
+    fx = sub.add_parser("fix", help="apply every fix that is certain (span offsets, order, trimming, sha256 "
+                                    "of a new document), then validate again")
+    fx.add_argument("paths", nargs="*", help="annotation files to fix (default: all)")
+    fx.add_argument("--dry-run", action="store_true", help="print a unified diff and change nothing")
+    common(fx, fmt=False)
+    fx.set_defaults(func=cmd_fix)
     rd = sub.add_parser("render", help="write static HTML review pages (one per document, plus index.html)")
     rd.add_argument("doc_ids", nargs="*", metavar="DOC_ID", help="documents to render (default: all)")
     rd.add_argument("--out", required=True, metavar="DIR", help="folder to write the pages to")
