@@ -318,6 +318,32 @@ def cmd_fix(args) -> int:
     return 1 if findings else 0
 
 
+def cmd_diff(args) -> int:
+    """The annotation-level changes between two revisions, a revision and the working tree, or two folders."""
+    from .review.diff import compare
+    from .review.diffreport import render_diff
+    from .review.sources import SideError, folder_side, git_side, worktree_side
+
+    revs = args.revisions
+    if len(revs) > 2:
+        raise UsageError("diff takes at most two revisions (or two folders)")
+    folders = [r for r in revs if Path(r).is_dir()]
+    try:
+        if len(revs) == 2 and len(folders) == 2:
+            old, new = folder_side(Path(revs[0])), folder_side(Path(revs[1]))
+        elif folders:
+            raise UsageError(f"{folders[0]} is a folder: compare two folders, or two revisions")
+        else:
+            root = _root(args.root)
+            old = git_side(root, revs[0] if revs else "HEAD")
+            new = git_side(root, revs[1]) if len(revs) == 2 else worktree_side(root)
+        diff = compare(old, new)
+    except SideError as exc:
+        raise UsageError(str(exc)) from None
+    sys.stdout.write(render_diff(diff, args.format))
+    return 2 if diff.findings else 0
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="idlib-gold", description=__doc__.splitlines()[0])
     p.add_argument("--version", action="version", version=f"idlib-gold {__version__}")
@@ -364,6 +390,13 @@ def _parser() -> argparse.ArgumentParser:
     fx.add_argument("--dry-run", action="store_true", help="print a unified diff and change nothing")
     common(fx, fmt=False)
     fx.set_defaults(func=cmd_fix)
+    df = sub.add_parser("diff", help="the annotation-level changes between two revisions (default: the working "
+                                     "tree against HEAD) or two folders")
+    df.add_argument("revisions", nargs="*", metavar="REV",
+                    help="REV_A [REV_B]: git revisions (default HEAD and the working tree), or two folders")
+    df.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    common(df, fmt=False)
+    df.set_defaults(func=cmd_diff)
     rd = sub.add_parser("render", help="write static HTML review pages (one per document, plus index.html)")
     rd.add_argument("doc_ids", nargs="*", metavar="DOC_ID", help="documents to render (default: all)")
     rd.add_argument("--out", required=True, metavar="DIR", help="folder to write the pages to")
