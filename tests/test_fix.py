@@ -181,17 +181,30 @@ def test_out_of_order_lines_that_are_not_one_per_line_are_left(cli, repo):
     assert "IG318 entities are out of order but not one annotation per line: not sorted" in result.out
 
 
-@pytest.mark.parametrize("make", ["symlink", "fifo"])
+@pytest.mark.parametrize("make", ["symlink", "fifo", "fifo text"])
 def test_fix_refuses_symlinks_and_special_files(cli, repo, make):
+    """A named pipe would block the reader; a symbolic link would be replaced by a file."""
     target = repo / "annotations/docs/zz.yaml"
+    _edit(repo, "start: 112, end: 118, text: \"Turkey\"", "start: 100, end: 106, text: \"Turkey\"")
+    before = snapshot(repo / "annotations")
     if make == "symlink":
         os.symlink(_doc(repo), target)
-    else:
+    elif make == "fifo":
         os.mkfifo(target)
-    before = _doc(repo).read_bytes()
+    else:
+        target.write_bytes(_doc(repo).read_bytes())
+        os.mkfifo(repo / "annotations/texts/zz.txt")
     result = cli("fix", root=repo)
-    assert result.code == 2 and "fix edits regular files only" in result.err and "Traceback" not in result.err
-    assert _doc(repo).read_bytes() == before
+    assert result.code == 2 and "regular files only" in result.err and "Traceback" not in result.err
+    assert "zz." in result.err
+    assert {k: v for k, v in snapshot(repo / "annotations").items() if "zz" not in k} == before
+
+
+def test_dry_run_leaves_special_files_out_of_its_scratch_copy(cli, repo):
+    os.mkfifo(repo / "annotations/zz-pipe")
+    _edit(repo, "start: 112, end: 118, text: \"Turkey\"", "start: 100, end: 106, text: \"Turkey\"")
+    result = cli("fix", "--dry-run", root=repo)
+    assert result.code == 0 and "PASSED" in result.out
 
 
 @pytest.mark.parametrize("args, message", [

@@ -272,46 +272,44 @@ def _fix_targets(root: Path, paths: list[str]) -> list[str]:
 def cmd_fix(args) -> int:
     """Apply the fixes that are certain, print what changed and what was left, then validate again."""
     import difflib
-    import shutil
     import tempfile
 
     from .layout import DOCS as DOCS_REL
+    from .layout import TEXTS
     from .review.fix import fix_document
-    from .review.lineedit import refuse_reason, write_atomic
+    from .review.lineedit import refuse_reason, scratch_copy, write_atomic
 
     root = _root(args.root)
     ids = _fix_targets(root, args.paths)
-    refused = [f"{DOCS_REL}/{i}.yaml {why}" for i in ids
-               if (why := refuse_reason(root / DOCS_REL / f"{i}.yaml"))]
+    refused = [f"{DOCS_REL}/{i}.yaml {why}" for i in ids if (why := refuse_reason(root / DOCS_REL / f"{i}.yaml"))]
+    refused += [f"{TEXTS}/{i}.txt {why}" for i in ids
+                if (why := refuse_reason(root / TEXTS / f"{i}.txt", follow=True))]
     if refused:
-        raise UsageError("fix edits regular files only: " + "; ".join(refused) + "; nothing changed")
+        raise UsageError("fix reads and edits regular files only: " + "; ".join(refused) + "; nothing changed")
     results = [r for r in (fix_document(root, i) for i in ids) if r is not None]
     changed = [r for r in results if r.after != r.before]
+    if not args.dry_run:
+        for r in changed:
+            write_atomic(root / r.rel, r.after)
     for r in results:
-        for line in r.changed:
-            print(f"{'would fix' if args.dry_run else 'fixed'}: {line}")
+        print("".join(f"{'would fix' if args.dry_run else 'fixed'}: {line}\n" for line in r.changed), end="")
     for r in results:
-        for line in r.left:
-            print(f"left: {line}")
-    n = sum(len(r.changed) for r in results)
-    print(f"{n} fix(es) in {len(changed)} file(s){' (dry run: nothing written)' if args.dry_run else ''}; "
-          f"{sum(len(r.left) for r in results)} left")
+        print("".join(f"left: {line}\n" for line in r.left), end="")
+    print(f"{sum(len(r.changed) for r in results)} fix(es) in {len(changed)} file(s)"
+          f"{' (dry run: nothing written)' if args.dry_run else ''}; {sum(len(r.left) for r in results)} left")
+
     def named(base: Path) -> list[str] | None:  # absolute: validate reads relative paths from the current folder
         return [str(base / DOCS_REL / f"{i}.yaml") for i in ids] if args.paths else None
 
     if args.dry_run:
         for r in changed:
             sys.stdout.writelines(difflib.unified_diff(r.before.splitlines(keepends=True),
-                                                       r.after.splitlines(keepends=True),
-                                                       f"a/{r.rel}", f"b/{r.rel}"))
+                                                       r.after.splitlines(keepends=True), f"a/{r.rel}", f"b/{r.rel}"))
         with tempfile.TemporaryDirectory(prefix="idlib-gold-fix-") as tmp:
-            shutil.copytree(root / "annotations", Path(tmp) / "annotations", symlinks=True)
-            for r in changed:
-                (Path(tmp) / r.rel).write_text(r.after, encoding="utf-8")
-            findings, checked = validate_repository(Path(tmp).resolve(), named(Path(tmp).resolve()))
+            scratch = Path(tmp).resolve()
+            scratch_copy(root, scratch, {r.rel: r.after for r in changed})
+            findings, checked = validate_repository(scratch, named(scratch))
     else:
-        for r in changed:
-            write_atomic(root / r.rel, r.after)
         findings, checked = validate_repository(root, named(root))
     _emit(findings, checked + (" as they would be after fixing" if args.dry_run else " after fixing"),
           "text", sys.stdout)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import stat
 import tempfile
 from dataclasses import dataclass
@@ -21,7 +22,8 @@ from pathlib import Path
 
 import yaml
 
-__all__ = ["Edit", "split_lines", "scalar_extent", "apply_edits", "quoted", "refuse_reason", "write_atomic"]
+__all__ = ["Edit", "split_lines", "scalar_extent", "apply_edits", "quoted", "refuse_reason", "scratch_copy",
+           "write_atomic"]
 
 # The line breaks YAML counts (PyYAML and libyaml alike): positions are in these lines.
 _BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
@@ -110,17 +112,39 @@ def quoted(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def refuse_reason(path: Path) -> str | None:
-    """Why fix must not write `path`: a symbolic link or anything but a regular file; None if fine."""
+def refuse_reason(path: Path, follow: bool = False) -> str | None:
+    """Why fix must not write `path` (or, with `follow`, read it): a symbolic link (unless followed) or
+    anything but a regular file, such as a named pipe, which would block a reader; None if fine."""
     try:
-        mode = os.lstat(path).st_mode
+        mode = (os.stat if follow else os.lstat)(path).st_mode
     except FileNotFoundError:
         return None  # reported by the reader as a missing file
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
     if stat.S_ISLNK(mode):
         return "is a symbolic link"
     if not stat.S_ISREG(mode):
         return "is not a regular file"
     return None
+
+
+def scratch_copy(root: Path, dest: Path, replaced: dict[str, str]) -> None:
+    """The annotations as they would be after fixing, under `dest`, for `--dry-run` to validate: the
+    regular files of annotations/ (symbolic links as links; pipes and devices are left out, as copying
+    one would block), with the files in `replaced` (repository-relative path → text) written anew."""
+    source = root / "annotations"
+    for folder, dirs, files in os.walk(source):
+        here = Path(folder)
+        target = dest / here.relative_to(root)
+        target.mkdir(parents=True, exist_ok=True)
+        for name in files + [d for d in dirs if (here / d).is_symlink()]:
+            path = here / name
+            if path.is_symlink():
+                os.symlink(os.readlink(path), target / name)
+            elif path.is_file():
+                shutil.copyfile(path, target / name)
+    for rel, text in replaced.items():
+        (dest / rel).write_text(text, encoding="utf-8")
 
 
 def write_atomic(path: Path, text: str) -> None:
