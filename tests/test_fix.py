@@ -163,8 +163,13 @@ def test_a_mismatching_sha256_is_never_repaired(cli, repo):
 def test_comments_and_a_missing_final_newline_are_kept(cli, repo):
     text = _doc(repo).read_text(encoding="utf-8")
     text = text.replace("entities:\n", "entities:  # checked twice\n# a comment line above e1\n", 1).rstrip("\n")
+    text = text.replace("text: \"Syrian\", entity: norp-syrian}\n", "text: \"Syrian\", entity: norp-syrian}  # e4\n", 1)
     _doc(repo).write_text(text, encoding="utf-8")
     _edit(repo, "start: 112, end: 118, text: \"Turkey\"", "start: 100, end: 106, text: \"Turkey\"")
+    lines = _doc(repo).read_text(encoding="utf-8").split("\n")
+    i = next(n for n, line in enumerate(lines) if line.startswith("  - {id: e4,"))
+    lines[i], lines[i + 1] = lines[i + 1], lines[i]  # e4 and its comment move together
+    _doc(repo).write_text("\n".join(lines), encoding="utf-8")
     result = cli("fix", root=repo)
     assert result.code == 0, result.out
     assert _doc(repo).read_text(encoding="utf-8") == text

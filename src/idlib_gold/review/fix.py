@@ -42,6 +42,9 @@ __all__ = ["WINDOW", "FileFix", "fix_document", "is_new"]
 
 _EMPTY_SHA = re.compile(r"sha256:[ \t]*(?:null|~|\"\"|'')?[ \t]*(\r\n|[\n\r]|)$")
 
+# An annotation that is one line: a flow mapping, perhaps with a comment after it.
+_ONE_LINE = re.compile(r"[ ]*- \{.*\}[ \t]*(?:#.*)?(?:\r\n|[\n\r]|)$")
+
 #: How far from the written offsets `fix` looks for a span's text, in code points.
 WINDOW = 200
 
@@ -214,7 +217,7 @@ def _sort_layers(doc: Document, data: dict, lines: list[str], out: FileFix, unsu
                             "of the layer is left")
             continue
         one_line_each = all(at[i + 1] == at[i] + 1 for i in range(len(at) - 1)) and all(
-            lines[n - 1].lstrip().startswith("- {") and lines[n - 1].rstrip().endswith("}") for n in at)
+            _ONE_LINE.match(lines[n - 1]) for n in at)
         if not one_line_each:
             out.left.append(f"{doc.rel}:{at[0]}: IG318 {layer} are out of order but not one annotation per "
                             "line: not sorted")
