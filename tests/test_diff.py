@@ -235,3 +235,13 @@ def test_the_0_2_0_changelog_entry_matches_the_diff_of_its_commits(cli):
     assert quotes_002["removed"][0]["annotation"]["content"]["text"].startswith("to withdraw Syrian forces")
     assert files["annotations/docs/003_e4f66969423e83e9.yaml"]["metadata"] == [
         {"field": "source", "old": "middle-east-online.com", "new": "Middle East Online"}]
+
+
+def test_values_json_cannot_hold_are_written_as_yaml_spells_them(cli, history):
+    repo, _, _ = history
+    _replace(repo / REL, "text: \"almost 390,000\", value: 3900000,", "text: \"almost 390,000\", value: .inf,")
+    result = cli("diff", "--format", "json", root=repo)
+    report = json.loads(result.out, parse_constant=lambda c: pytest.fail(f"{c} is not JSON"))
+    assert report["files"][0]["changes"]["figures"]["changed"][0]["fields"] == [
+        {"field": "value", "old": 3900000, "new": ".inf"}]
+    assert "    ~ f3 value 3900000 → .inf\n" in cli("diff", root=repo).out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 
 from ..findings import sort_findings
@@ -17,6 +18,7 @@ _BARE = re.compile(r"[\w.:/@+-]+")
 
 
 def _value(v: object) -> str:
+    v = _plain(v)
     if isinstance(v, str):
         return v if _BARE.fullmatch(v) else json.dumps(v, ensure_ascii=False)
     return json.dumps(v, ensure_ascii=False)
@@ -95,6 +97,17 @@ def _markdown(diff: Diff) -> str:
     return "\n".join(out) + "\n"
 
 
+def _plain(value: object) -> object:
+    """Values JSON can hold: a non-finite number (YAML's .inf, .nan) becomes its YAML spelling."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return ".nan" if math.isnan(value) else ".inf" if value > 0 else "-.inf"
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
 def _json(diff: Diff) -> str:
     files = []
     for f in diff.files:
@@ -105,9 +118,9 @@ def _json(diff: Diff) -> str:
                                     for kind in KINDS if any(c.kind == kind for c in changes)}
                             for layer, changes in f.layers.items()}
         files.append(entry)
-    return json.dumps({"old": diff.old, "new": diff.new, "files": files, "summary": diff.counts(),
-                       "findings": [x.as_dict() for x in sort_findings(diff.findings)]},
-                      ensure_ascii=False, indent=2) + "\n"
+    return json.dumps(_plain({"old": diff.old, "new": diff.new, "files": files, "summary": diff.counts(),
+                              "findings": [x.as_dict() for x in sort_findings(diff.findings)]}),
+                      ensure_ascii=False, indent=2, allow_nan=False) + "\n"
 
 
 def render_diff(diff: Diff, fmt: str) -> str:

@@ -108,8 +108,10 @@ def apply_edits(lines: list[str], edits: list[Edit]) -> list[str] | None:
 
 
 def quoted(text: str) -> str:
-    """A span text as the house style writes it: double-quoted with JSON's escapes (valid YAML)."""
-    return json.dumps(text, ensure_ascii=False)
+    """A span text as the house style writes it: double-quoted with JSON's escapes (valid YAML), and the
+    characters YAML would read as a line break (NEL, LS, PS) escaped, since JSON leaves them raw."""
+    out = json.dumps(text, ensure_ascii=False)
+    return out.replace("\x85", "\\x85").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 def refuse_reason(path: Path, follow: bool = False) -> str | None:
