@@ -5,13 +5,13 @@ anything with two possible answers stays a finding with its hint. What is certai
 
 - IG304/IG305, a span whose `text` is not at its offsets: if `text` occurs exactly once
   in the window — occurrences starting from 200 characters before the smaller written
-  offset to 200 characters after the larger (`WINDOW`) — the offsets move there;
-  no occurrence or several leave the finding as it is.
+  offset to 200 characters after the larger (`WINDOW`) — and no other entity or figure
+  is annotated there, the offsets move there; no occurrence or several leave the finding.
 - IG306, white space at a span edge: trimmed, offsets and text together, when the
   trimmed text is what the text holds at the trimmed offsets.
 - IG318, annotations out of text order: each layer's lines are sorted by start (a quote
   by its earliest part; ties keep their order), when every annotation of the layer is one
-  line and the lines follow each other.
+  line, the lines follow each other, and no span of the layer was left unfixed.
 - A missing `sha256` (no key, null or "") is filled in for a new document only: one whose
   YAML file is not in git HEAD and whose text is not changed from HEAD. A sha256 that is
   present is never rewritten: a mismatch (IG301) means the text was edited.
