@@ -241,6 +241,107 @@ def cmd_render(args) -> int:
     return 0
 
 
+def _fix_targets(root: Path, paths: list[str]) -> list[str]:
+    """The document ids `fix` works on: those the paths name (relative to the root, else to the
+    current folder; symbolic links are not followed here), or every annotation file."""
+    from .layout import DOCS, ID_PATTERN, KB_FILE, TEXTS, doc_id_of_path
+
+    ids: set[str] = set()
+    whole = not paths
+    for p in paths:
+        given = Path(p)
+        path = given if given.is_absolute() else (root / given if os.path.lexists(root / given) else Path.cwd() / given)
+        path = Path(os.path.abspath(path))
+        if not os.path.lexists(path):
+            raise UsageError(f"{p}: no such file")
+        try:
+            rel = path.relative_to(root).as_posix()
+        except ValueError:
+            raise UsageError(f"{p} is outside the repository {root}") from None
+        if rel in (KB_FILE, "annotations", DOCS, TEXTS, "."):
+            whole = True
+        elif doc_id_of_path(rel) and rel.startswith(("annotations/docs/", "annotations/texts/")):
+            ids.add(doc_id_of_path(rel))
+        else:
+            raise UsageError(f"{p} is not an annotation file (annotations/docs/<id>.yaml)")
+    if whole:
+        ids |= {p.stem for p in (root / DOCS).glob("*.yaml")}
+    return sorted(i for i in ids if ID_PATTERN.match(i))
+
+
+def cmd_fix(args) -> int:
+    """Apply the fixes that are certain, print what changed and what was left, then validate again."""
+    import difflib
+    import tempfile
+
+    from .layout import DOCS as DOCS_REL
+    from .layout import TEXTS
+    from .review.fix import fix_document
+    from .review.lineedit import refuse_reason, scratch_copy, write_atomic
+
+    root = _root(args.root)
+    ids = _fix_targets(root, args.paths)
+    refused = [f"{DOCS_REL}/{i}.yaml {why}" for i in ids if (why := refuse_reason(root / DOCS_REL / f"{i}.yaml"))]
+    refused += [f"{TEXTS}/{i}.txt {why}" for i in ids
+                if (why := refuse_reason(root / TEXTS / f"{i}.txt", follow=True))]
+    if refused:
+        raise UsageError("fix reads and edits regular files only: " + "; ".join(refused) + "; nothing changed")
+    results = [r for r in (fix_document(root, i) for i in ids) if r is not None]
+    changed = [r for r in results if r.after != r.before]
+    if not args.dry_run:
+        for r in changed:
+            write_atomic(root / r.rel, r.after)
+    for r in results:
+        print("".join(f"{'would fix' if args.dry_run else 'fixed'}: {line}\n" for line in r.changed), end="")
+    for r in results:
+        print("".join(f"left: {line}\n" for line in r.left), end="")
+    print(f"{sum(len(r.changed) for r in results)} fix(es) in {len(changed)} file(s)"
+          f"{' (dry run: nothing written)' if args.dry_run else ''}; {sum(len(r.left) for r in results)} left")
+
+    def named(base: Path) -> list[str] | None:  # absolute: validate reads relative paths from the current folder
+        return [str(base / DOCS_REL / f"{i}.yaml") for i in ids] if args.paths else None
+
+    if args.dry_run:
+        for r in changed:
+            sys.stdout.writelines(difflib.unified_diff(r.before.splitlines(keepends=True),
+                                                       r.after.splitlines(keepends=True), f"a/{r.rel}", f"b/{r.rel}"))
+        with tempfile.TemporaryDirectory(prefix="idlib-gold-fix-") as tmp:
+            scratch = Path(tmp).resolve()
+            scratch_copy(root, scratch, {r.rel: r.after for r in changed})
+            findings, checked = validate_repository(scratch, named(scratch))
+    else:
+        findings, checked = validate_repository(root, named(root))
+    _emit(findings, checked + (" as they would be after fixing" if args.dry_run else " after fixing"),
+          "text", sys.stdout)
+    return 1 if findings else 0
+
+
+def cmd_diff(args) -> int:
+    """The annotation-level changes between two revisions, a revision and the working tree, or two folders."""
+    from .review.diff import compare
+    from .review.diffreport import render_diff
+    from .review.sources import SideError, folder_side, git_side, worktree_side
+
+    revs = args.revisions
+    if len(revs) > 2:
+        raise UsageError("diff takes at most two revisions (or two folders)")
+    folders = [r for r in revs if Path(r).is_dir()]
+    try:
+        if len(revs) == 2 and len(folders) == 2:
+            old, new = folder_side(Path(revs[0])), folder_side(Path(revs[1]))
+        elif folders:
+            raise UsageError(f"{folders[0]} is a folder: compare two folders, or two revisions")
+        else:
+            root = _root(args.root)
+            old = git_side(root, revs[0] if revs else "HEAD")
+            new = git_side(root, revs[1]) if len(revs) == 2 else worktree_side(root)
+        diff = compare(old, new)
+    except SideError as exc:
+        raise UsageError(str(exc)) from None
+    sys.stdout.write(render_diff(diff, args.format))
+    return 2 if diff.findings else 0
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="idlib-gold", description=__doc__.splitlines()[0])
     p.add_argument("--version", action="version", version=f"idlib-gold {__version__}")
@@ -281,6 +382,19 @@ def _parser() -> argparse.ArgumentParser:
     bl.add_argument("--out", required=True, metavar="FILE", help="the predictions file to write (JSON Lines)")
     common(bl, fmt=False)
     bl.set_defaults(func=cmd_baseline)
+    fx = sub.add_parser("fix", help="apply every fix that is certain (span offsets, order, trimming, sha256 "
+                                    "of a new document), then validate again")
+    fx.add_argument("paths", nargs="*", help="annotation files to fix (default: all)")
+    fx.add_argument("--dry-run", action="store_true", help="print a unified diff and change nothing")
+    common(fx, fmt=False)
+    fx.set_defaults(func=cmd_fix)
+    df = sub.add_parser("diff", help="the annotation-level changes between two revisions (default: the working "
+                                     "tree against HEAD) or two folders")
+    df.add_argument("revisions", nargs="*", metavar="REV",
+                    help="REV_A [REV_B]: git revisions (default HEAD and the working tree), or two folders")
+    df.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    common(df, fmt=False)
+    df.set_defaults(func=cmd_diff)
     rd = sub.add_parser("render", help="write static HTML review pages (one per document, plus index.html)")
     rd.add_argument("doc_ids", nargs="*", metavar="DOC_ID", help="documents to render (default: all)")
     rd.add_argument("--out", required=True, metavar="DIR", help="folder to write the pages to")

@@ -18,7 +18,7 @@ import yaml
 from ..findings import Finding
 from .flowstyle import read_flow_style
 
-__all__ = ["MAX_BYTES", "Loaded", "read_text", "read_yaml", "line_col_of_offset"]
+__all__ = ["MAX_BYTES", "Loaded", "read_text", "read_yaml", "read_yaml_bytes", "line_col_of_offset"]
 
 #: Annotation and text files are small; anything past this is a mistake (a binary, a dump).
 MAX_BYTES = 2 * 1024 * 1024
@@ -256,6 +256,17 @@ def read_yaml(path: Path, rel: str) -> tuple[Loaded | None, list[Finding]]:
     raw, findings = _read_bytes(path, rel)
     if raw is None:
         return None, findings
+    text, findings = _decode(raw, rel)
+    if text is None:
+        return None, findings
+    return parse_yaml(text, rel)
+
+
+def read_yaml_bytes(raw: bytes, rel: str) -> tuple[Loaded | None, list[Finding]]:
+    """Load YAML held in memory (a file as an old git revision has it) with the same checks as a file."""
+    if len(raw) > MAX_BYTES:
+        return None, [Finding("IG107", f"file is {len(raw):,} bytes; the limit is {MAX_BYTES:,}", rel,
+                              hint="annotation and text files are small; check that this is the right file")]
     text, findings = _decode(raw, rel)
     if text is None:
         return None, findings

@@ -1,0 +1,296 @@
+"""`idlib-gold fix`: make the changes whose right answer is certain, and only those.
+
+An annotator can write a span as label, text and rough offsets and let this anchor it;
+anything with two possible answers stays a finding with its hint. What is certain:
+
+- IG304/IG305, a span whose `text` is not at its offsets: if `text` occurs exactly once
+  in the window — occurrences starting from 200 characters before the smaller written
+  offset to 200 characters after the larger (`WINDOW`) — and no other entity or figure
+  is annotated there, the offsets move there; no occurrence or several leave the finding.
+- IG306, white space at a span edge: trimmed, offsets and text together, when the
+  trimmed text is what the text holds at the trimmed offsets.
+- IG318, annotations out of text order: each layer's lines are sorted by start (a quote
+  by its earliest part; ties keep their order), when every annotation of the layer is one
+  line, the lines follow each other, and no span of the layer was left unfixed.
+- A missing `sha256` (no key, null or "") is filled in for a new document only: one whose
+  YAML file is not in git HEAD and whose text is not changed from HEAD. A sha256 that is
+  present is never rewritten: a mismatch (IG301) means the text was edited.
+
+Edits go through `lineedit`: values are replaced where the reader says they were written,
+annotation lines are moved whole, and the edited file is re-read and compared with the
+intended data before it is written.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import re
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import vocabulary
+from ..checking import schema
+from ..layout import DOCS, LAYERS, TEXTS
+from ..reading.corpus import Document
+from ..reading.files import Loaded, parse_yaml, read_text
+from ..text.spans import find_all, iter_spans
+from .lineedit import Edit, apply_edits, quoted, split_lines
+
+__all__ = ["WINDOW", "FileFix", "fix_document", "is_new"]
+
+_EMPTY_SHA = re.compile(r"sha256:[ \t]*(?:null|~|\"\"|'')?[ \t]*(\r\n|[\n\r]|)$")
+
+# An annotation that is one line: a flow mapping, perhaps with a comment after it.
+_ONE_LINE = re.compile(r"[ ]*- \{.*\}[ \t]*(?:#.*)?(?:\r\n|[\n\r]|)$")
+
+#: How far from the written offsets `fix` looks for a span's text, in code points.
+WINDOW = 200
+
+
+@dataclass
+class FileFix:
+    """What fixing one annotation file did: its text before and after, and what was changed or left."""
+
+    rel: str
+    before: str
+    after: str
+    changed: list[str] = field(default_factory=list)
+    left: list[str] = field(default_factory=list)
+
+
+def _git(root: Path, *args: str) -> subprocess.CompletedProcess | None:
+    try:
+        return subprocess.run(["git", "-C", str(root), *args], capture_output=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def is_new(root: Path, rel_yaml: str, rel_text: str) -> bool | None:
+    """True for a document not yet committed: its YAML file is not in HEAD and its text either is not
+    or is unchanged from HEAD. None when it cannot be told (no git, or not a git repository)."""
+    inside = _git(root, "rev-parse", "--is-inside-work-tree")
+    if inside is None or inside.returncode != 0:
+        return None
+    head = _git(root, "rev-parse", "--verify", "--quiet", "HEAD")
+    if head is None or head.returncode != 0:
+        return True  # no commit yet: everything is new
+    in_head = _git(root, "cat-file", "-e", f"HEAD:./{rel_yaml}")
+    if in_head is None or in_head.returncode == 0:
+        return False
+    text_changed = _git(root, "diff", "--quiet", "HEAD", "--", rel_text)
+    return text_changed is not None and text_changed.returncode == 0
+
+
+def _fill_sha256(root: Path, rel: str, doc_id: str, source: str, loaded: Loaded | None, raw_text: bytes | None,
+                 out: FileFix) -> str:
+    """`source` with a missing sha256 filled in when the document is new; else `source` unchanged."""
+    if loaded is None or not isinstance(loaded.data, dict) or raw_text is None:
+        return source
+    data = loaded.data
+    if "sha256" in data and data["sha256"] not in (None, ""):
+        return source  # present: a mismatch is IG301, an edited text, never "repaired" here
+    rel_text = f"{TEXTS}/{doc_id}.txt"
+    new = is_new(root, rel, rel_text)
+    if not new:
+        why = "cannot tell whether it is new (not in a git repository)" if new is None else "it is in git HEAD"
+        out.left.append(f"{rel}: sha256 is missing and not filled in: {why}; only a new document's is")
+        return source
+    digest = hashlib.sha256(raw_text).hexdigest()
+    lines = split_lines(source)
+    if "sha256" in data:
+        line = loaded.where(("sha256",))[0] or 0
+        m = _EMPTY_SHA.match(lines[line - 1]) if 1 <= line <= len(lines) else None
+        if m is None:
+            out.left.append(f"{rel}: sha256 is missing but its line could not be edited safely")
+            return source
+        lines[line - 1] = f"sha256: {digest}{m.group(1)}"
+    else:
+        line = (loaded.where(("id",))[0] or 0) if "id" in data else 0
+        while line < len(lines) and "id" not in data and lines[line].lstrip().startswith("#"):
+            line += 1  # no id line: after the leading comments
+        lines.insert(line, f"sha256: {digest}\n")
+        line += 1
+    out.changed.append(f"{rel}:{line}: sha256 filled in ({digest[:12]}…): a new document")
+    return "".join(lines)
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return repr(text if len(text) <= limit else text[:limit - 1] + "…")
+
+
+def _window_hits(text: str, needle: str, start: int, end: int) -> list[int]:
+    lo = max(0, min(start, end) - WINDOW)
+    hi = max(start, end) + WINDOW
+    return [lo + p for p in find_all(text[lo:hi + len(needle)], needle) if lo + p <= hi]
+
+
+def _span_fix(text: str, span: dict) -> tuple[int, int, str, str] | str | None:
+    """(start, end, text, why) for a span whose fix is certain; a reason string when it has a problem
+    that stays; None when it is fine."""
+    s, e, t = span["start"], span["end"], span["text"]
+    n, stripped = len(text), span["text"].strip()
+    if 0 <= s < e <= n and text[s:e] == t:
+        if t == stripped or not stripped:
+            return None
+        lead = len(t) - len(t.lstrip())
+        return s + lead, s + lead + len(stripped), stripped, "IG306 white space at an edge: trimmed"
+    if 0 <= s < e <= n and stripped and stripped != t and text[s:e] == stripped:
+        return s, e, stripped, "IG306 white space at an edge: trimmed from the text"
+    code = "IG305 span text mismatch" if 0 <= s < e <= n else "IG304 span out of range"
+    if not stripped:
+        return f"{code}: the text is empty"
+    hits = _window_hits(text, t, s, e)
+    if len(hits) == 1:
+        lead = len(t) - len(t.lstrip())
+        p = hits[0] + lead
+        return p, p + len(stripped), stripped, f"{code}: {_short(t)} occurs once within ±{WINDOW} characters"
+    if not hits:
+        return f"{code}: {_short(t)} does not occur within ±{WINDOW} characters of {s}–{e}"
+    at = ", ".join(str(h) for h in hits[:5]) + (", …" if len(hits) > 5 else "")
+    return (f"{code}: {_short(t)} occurs {len(hits)} times within ±{WINDOW} characters of {s}–{e} (at {at}): "
+            "ambiguous")
+
+
+def _start_of(ann: dict, layer: str) -> int:
+    return ann["start"] if layer != "quotes" else min(s["start"] for _, s in iter_spans(ann, layer))
+
+
+def _fix_spans(doc: Document, data: dict, out: FileFix, unsure: set[str]) -> list[Edit]:
+    """Edits for the spans whose fix is certain (applied to `data` too); the layers with a span left
+    are added to `unsure`."""
+    edits = []
+    for layer in LAYERS:
+        for i, ann in enumerate(doc.data[layer]):
+            for suffix, span in iter_spans(ann, layer):
+                found = _span_fix(doc.text, span)
+                if found is None:
+                    continue
+                if not isinstance(found, str) and layer != "quotes" and not suffix:
+                    taken = [o["id"] for lay in ("entities", "figures") for o in doc.data[lay]
+                             if o is not ann and o["start"] < found[1] and found[0] < o["end"]]
+                    if taken and (found[0], found[1]) != (span["start"], span["end"]):
+                        found = (f"{found[3]}, at {found[0]}–{found[1]}, but {taken[0]} is annotated there: "
+                                 "ambiguous")
+                name = ".".join((ann["id"],) + suffix)
+                path = (layer, i) + suffix
+                line = doc.where(layer, i)[0]
+                if isinstance(found, str):
+                    out.left.append(f"{doc.rel}:{line}: {name}: {found}; not changed")
+                    unsure.add(layer)
+                    continue
+                s, e, t, why = found
+                target = data[layer][i]
+                for key in suffix:
+                    target = target[key]
+                mine, moved = [], []
+                for key, new in (("start", s), ("end", e), ("text", t)):
+                    old = span[key]
+                    if old == new:
+                        continue
+                    doc.where(*path, key)  # reads every position on first use
+                    at = doc.loaded.positions.get(path + (key,))
+                    if at is None:
+                        break
+                    mine.append(Edit(at[0], at[1], old, quoted(new) if key == "text" else str(new)))
+                    shown = (_short(old), _short(new)) if key == "text" else (old, new)
+                    moved.append(f"{key} {shown[0]} → {shown[1]}")
+                else:
+                    edits += mine
+                    target.update(start=s, end=e, text=t)
+                    out.changed.append(f"{doc.rel}:{line}: {name}: {', '.join(moved)} ({why})")
+                    continue
+                out.left.append(f"{doc.rel}:{line}: {name}: its position is unknown; not changed")
+    return edits
+
+
+def _sort_layers(doc: Document, data: dict, lines: list[str], out: FileFix, unsure: set[str]) -> list[str]:
+    for layer in LAYERS:
+        anns = data[layer]
+        order = sorted(range(len(anns)), key=lambda i: _start_of(anns[i], layer))
+        if order == list(range(len(anns))):
+            continue
+        at = [doc.where(layer, i)[0] for i in range(len(anns))]
+        if layer in unsure:  # sorting by an offset that is wrong would move a line to a wrong place
+            out.left.append(f"{doc.rel}:{at[0]}: IG318 {layer} are out of order, but not sorted while a span "
+                            "of the layer is left")
+            continue
+        one_line_each = all(at[i + 1] == at[i] + 1 for i in range(len(at) - 1)) and all(
+            _ONE_LINE.match(lines[n - 1]) for n in at)
+        if not one_line_each:
+            out.left.append(f"{doc.rel}:{at[0]}: IG318 {layer} are out of order but not one annotation per "
+                            "line: not sorted")
+            continue
+        moved = [lines[at[i] - 1] for i in order]
+        if not moved[-1].endswith(("\n", "\r")):  # the last line of a file without a final break
+            moved = [m if m.endswith(("\n", "\r")) else m + "\n" for m in moved]
+            moved[-1] = moved[-1].rstrip("\r\n")
+        lines[at[0] - 1:at[-1]] = moved
+        data[layer] = [anns[i] for i in order]
+        n = sum(i != j for i, j in enumerate(order))
+        out.changed.append(f"{doc.rel}:{at[0]}: {layer}: sorted by start offset, {n} line(s) moved "
+                           "(IG318 annotations out of order)")
+    return lines
+
+
+def _all_in_place(doc: Document) -> bool:
+    """Every span matches its text without edge white space and every layer is in order: the case of
+    nearly every file, answered without copying the data or reading deeper positions."""
+    text = doc.text
+    for layer in LAYERS:
+        previous = -1
+        for ann in doc.data[layer]:
+            for _, span in iter_spans(ann, layer):
+                t = span["text"]
+                if text[span["start"]:span["end"]] != t or t != t.strip() or span["start"] >= span["end"]:
+                    return False
+            start = _start_of(ann, layer)
+            if start < previous:
+                return False
+            previous = start
+    return True
+
+
+def fix_document(root: Path, doc_id: str) -> FileFix | None:
+    """The fixed text of one document's annotation file (unchanged when nothing is certain), or None
+    when the file cannot be read; the validation that follows reports why."""
+    rel = f"{DOCS}/{doc_id}.yaml"
+    source, _, _ = read_text(root / rel, rel)
+    if source is None:
+        return None
+    _, raw_text, _ = read_text(root / TEXTS / f"{doc_id}.txt", f"{TEXTS}/{doc_id}.txt")
+    out = FileFix(rel, source, source)
+    loaded, _ = parse_yaml(source, rel)
+    filled = _fill_sha256(root, rel, doc_id, source, loaded, raw_text, out)
+    if filled != source:
+        source = out.after = filled
+        loaded, _ = parse_yaml(source, rel)
+    if loaded is None or raw_text is None or schema.validate(loaded, rel, vocabulary.DOCUMENT):
+        return out
+    try:
+        text = raw_text.decode("utf-8")
+    except UnicodeDecodeError:
+        return out
+    doc = Document(doc_id, rel, text, raw_text, loaded)
+    if hashlib.sha256(raw_text).hexdigest() != doc.data["sha256"]:
+        out.left.append(f"{rel}: IG301 the text differs from its sha256: no span is fixed in an edited text")
+        return out
+    if _all_in_place(doc):
+        return out
+    data = copy.deepcopy(doc.data)
+    unsure: set[str] = set()
+    lines = apply_edits(split_lines(source), _fix_spans(doc, data, out, unsure))
+    if lines is None:
+        out.left.append(f"{rel}: the span fixes could not be written into the lines safely; nothing changed")
+        out.changed = [c for c in out.changed if "sha256" in c]
+        return out
+    lines = _sort_layers(doc, data, lines, out, unsure)
+    after = "".join(lines)
+    reread, _ = parse_yaml(after, rel)
+    if reread is None or reread.data != data:
+        out.left.append(f"{rel}: the edited file would not read back as intended; nothing changed")
+        out.changed = [c for c in out.changed if "sha256" in c]
+        return out
+    out.after = after
+    return out

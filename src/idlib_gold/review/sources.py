@@ -1,0 +1,139 @@
+"""The annotation files of one side of a diff: a git revision, the working tree, or a folder.
+
+Old revisions are read from git's object store (`git ls-tree`, `git cat-file --batch`), never by
+checking anything out, so a diff leaves the working tree and the index as they were. Each file
+comes with its git blob id, so files that are the same on both sides are skipped unread.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..layout import DOCS, KB_FILE
+from ..reading.files import MAX_BYTES
+
+__all__ = ["SideError", "Side", "git_side", "worktree_side", "folder_side"]
+
+
+class SideError(Exception):
+    """A side that cannot be read at all: a bad revision, not a repository, no annotations folder."""
+
+
+@dataclass
+class Side:
+    """`files`: repository-relative path → (blob id, bytes); the bytes are read only when needed."""
+
+    name: str  # how output names this side: "HEAD", "working tree", a folder
+    label: str  # the prefix of a finding's path: "HEAD:" for a revision, "" or "folder/" otherwise
+    blobs: dict[str, str] = field(default_factory=dict)
+    _read: object = None
+
+    def read(self, paths: list[str]) -> dict[str, bytes]:
+        return self._read(paths) if paths else {}
+
+
+def _wanted(rel: str) -> bool:
+    return rel == KB_FILE or (rel.startswith(DOCS + "/") and rel.endswith(".yaml") and rel.count("/") == 2)
+
+
+def _git(root: Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    try:
+        return subprocess.run(["git", "-C", str(root), *args], input=stdin, capture_output=True, timeout=300)
+    except FileNotFoundError:
+        raise SideError("git is not installed; pass two folders to compare instead") from None
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise SideError(f"git failed: {exc}") from None
+
+
+def _repository(root: Path) -> None:
+    if _git(root, "rev-parse", "--is-inside-work-tree").returncode != 0:
+        raise SideError(f"{root} is not in a git repository; compare two folders with `diff DIR_A DIR_B`")
+
+
+def _blob_id(data: bytes) -> str:
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()  # git's object id of a file
+
+
+def git_side(root: Path, rev: str) -> Side:
+    """The annotation files of a commit, tag or branch."""
+    _repository(root)
+    if rev.startswith("-") or not rev.strip():
+        raise SideError(f"bad revision {rev!r}")
+    found = _git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
+    if found.returncode != 0:
+        raise SideError(f"unknown revision {rev!r}: no such commit in {root}")
+    commit = found.stdout.decode().strip()
+    listed = _git(root, "ls-tree", "-r", "-z", commit, "--", DOCS, KB_FILE)
+    if listed.returncode != 0:
+        raise SideError(f"cannot list {rev}: {listed.stderr.decode(errors='replace').strip()}")
+    blobs = {}
+    for entry in listed.stdout.split(b"\0"):
+        if not entry:
+            continue
+        meta, _, path = entry.partition(b"\t")
+        mode, kind, blob = meta.split()
+        rel = path.decode("utf-8", errors="surrogateescape")
+        if kind == b"blob" and mode != b"120000" and _wanted(rel):
+            blobs[rel] = blob.decode()
+
+    def read(paths: list[str]) -> dict[str, bytes]:
+        return dict(zip(paths, _cat_blobs(root, [blobs[p] for p in paths])))
+
+    return Side(rev, f"{rev}:", blobs, read)
+
+
+def _cat_blobs(root: Path, ids: list[str]) -> list[bytes]:
+    """The contents of git blobs, all in one `git cat-file --batch` process."""
+    done = _git(root, "cat-file", "--batch", stdin="".join(i + "\n" for i in ids).encode())
+    out, at, data = [], 0, done.stdout
+    for _ in ids:
+        end = data.index(b"\n", at)
+        header = data[at:end].split()
+        if len(header) != 3:
+            raise SideError(f"git cat-file: {data[at:end].decode(errors='replace')}")
+        size = int(header[2])
+        out.append(data[end + 1:end + 1 + size])
+        at = end + 1 + size + 1
+    return out
+
+
+def _files_in(folder: Path) -> dict[str, Path]:
+    files = {}
+    docs = folder / DOCS
+    if docs.is_dir():
+        for p in sorted(docs.glob("*.yaml")):
+            if p.is_file():
+                files[f"{DOCS}/{p.name}"] = p
+    if (folder / KB_FILE).is_file():
+        files[KB_FILE] = folder / KB_FILE
+    return files
+
+
+def _disk_side(name: str, label: str, folder: Path) -> Side:
+    contents = {}
+    for rel, p in _files_in(folder).items():
+        try:
+            with open(p, "rb") as fh:
+                contents[rel] = fh.read(MAX_BYTES + 1)  # more than the limit is refused when parsed
+        except OSError as exc:
+            raise SideError(f"cannot read {p}: {exc.strerror or exc}") from None
+    # A file cut at the limit gets no blob id, so it is never taken for the same file as the other side's.
+    blobs = {rel: _blob_id(data) if len(data) <= MAX_BYTES else "" for rel, data in contents.items()}
+    return Side(name, label, blobs, lambda wanted: {p: contents[p] for p in wanted})
+
+
+def worktree_side(root: Path) -> Side:
+    """The files as they are on disk now, uncommitted changes included."""
+    _repository(root)
+    return _disk_side("working tree", "", root)
+
+
+def folder_side(folder: Path) -> Side:
+    """A folder laid out like the repository (annotations/docs, annotations/kb.yaml)."""
+    if not (folder / "annotations").is_dir():
+        raise SideError(f"{folder} has no annotations/ folder")
+    return _disk_side(os.fspath(folder), f"{os.fspath(folder)}/", folder)

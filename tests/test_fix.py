@@ -1,0 +1,242 @@
+"""`idlib-gold fix` on copies of the real corpus: certain fixes restore the file byte for byte,
+ambiguous ones stay findings, nothing else changes, and bad inputs get usage errors."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import snapshot
+
+DOC = "000_10fe6d47143cad7a"
+REL = f"annotations/docs/{DOC}.yaml"
+
+
+def _doc(repo: Path) -> Path:
+    return repo / REL
+
+
+def _edit(repo: Path, old: str, new: str) -> None:
+    path = _doc(repo)
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.org",
+                    "-c", "commit.gpgsign=false", *args], check=True, capture_output=True)
+
+
+def test_fix_on_the_valid_corpus_changes_no_byte(cli, repo):
+    before = snapshot(repo / "annotations")
+    result = cli("fix", root=repo)
+    assert result.code == 0, result.out
+    assert "0 fix(es) in 0 file(s); 0 left" in result.out
+    assert snapshot(repo / "annotations") == before
+
+
+def test_certain_fixes_restore_the_file_byte_for_byte_and_a_second_run_changes_nothing(cli, repo):
+    original = _doc(repo).read_bytes()
+    _edit(repo, "start: 112, end: 118, text: \"Turkey\"", "start: 100, end: 106, text: \"Turkey\"")  # IG305
+    _edit(repo, "start: 190, end: 195, text: \"Syria\"", "start: 189, end: 195, text: \" Syria\"")  # IG306
+    _edit(repo, "start: 1658, end: 1672,", "start: 1600, end: 1600,")  # IG304, empty span
+    _edit(repo, "content: {start: 971, end: 1097,", "content: {start: 960, end: 1097,")  # a quote part
+    lines = _doc(repo).read_text(encoding="utf-8").split("\n")
+    i = next(n for n, line in enumerate(lines) if line.startswith("  - {id: e4,"))
+    lines[i], lines[i + 1] = lines[i + 1], lines[i]  # IG318
+    _doc(repo).write_text("\n".join(lines), encoding="utf-8")
+    assert cli("validate", root=repo).code == 1
+
+    result = cli("fix", root=repo)
+    assert result.code == 0, result.out
+    assert _doc(repo).read_bytes() == original
+    assert "5 fix(es) in 1 file(s); 0 left" in result.out
+    assert f"fixed: {REL}:12: e2: start 100 → 112, end 106 → 118 (IG305" in result.out
+    assert f"fixed: {REL}:13: e3: start 189 → 190, text ' Syria' → 'Syria' (IG306" in result.out
+    assert "entities: sorted by start offset, 2 line(s) moved (IG318" in result.out
+    assert "PASSED: 5 document(s) checked after fixing, no findings" in result.out
+
+    again = cli("fix", root=repo)
+    assert again.code == 0 and "0 fix(es) in 0 file(s)" in again.out
+    assert _doc(repo).read_bytes() == original
+
+
+def test_a_new_annotation_with_label_text_and_rough_offsets_is_anchored(cli, repo):
+    """The annotator's way: append a line with label, text and a guess at the offsets; fix does the rest."""
+    original = _doc(repo).read_text(encoding="utf-8")
+    line = '  - {id: e17, label: GPE, start: 1029, end: 1037, text: "Reyhanli", entity: reyhanli}\n'
+    last = '  - {id: e20, label: GPE, start: 1101, end: 1107, text: "Turkey", entity: turkey}\n'
+    rough = line.replace("start: 1029, end: 1037", "start: 1000, end: 1000")
+    text = original.replace(line, "")
+    _doc(repo).write_text(text.replace(last, last + rough), encoding="utf-8")
+    result = cli("fix", root=repo)
+    assert result.code == 0, result.out
+    assert "e17: start 1000 → 1029, end 1000 → 1037" in result.out
+    assert _doc(repo).read_text(encoding="utf-8") == original
+
+
+def test_an_ambiguous_span_stays_a_finding_with_its_hint(cli, repo):
+    _edit(repo, "{id: e6, label: NORP, start: 391, end: 397", "{id: e6, label: NORP, start: 380, end: 386")
+    before = _doc(repo).read_bytes()
+    result = cli("fix", root=repo)
+    assert result.code == 1
+    assert _doc(repo).read_bytes() == before
+    assert "left: " in result.out and "'Syrian' occurs 2 times within ±200 characters of 380–386 (at 230, 391)" \
+        in result.out
+    assert "IG305 e6: text 'Syrian'" in result.out and "fix: the text occurs at start: 391" in result.out
+
+
+def test_a_text_far_from_its_offsets_is_left(cli, repo):
+    _edit(repo, "start: 112, end: 118, text: \"Turkey\"", "start: 400, end: 406, text: \"Turkey\"")
+    before = _doc(repo).read_bytes()
+    result = cli("fix", root=repo)
+    assert result.code == 1 and _doc(repo).read_bytes() == before
+    assert "'Turkey' does not occur within ±200 characters of 400–406" in result.out
+
+
+def test_a_place_another_annotation_holds_is_left(cli, repo):
+    """The one occurrence near the offsets is e12's: moving e2 there would be a guess."""
+    _edit(repo, "start: 112, end: 118, text: \"Turkey\"", "start: 3000, end: 3006, text: \"Turkey\"")
+    before = _doc(repo).read_bytes()
+    result = cli("fix", root=repo)
+    assert result.code == 1 and _doc(repo).read_bytes() == before
+    assert "'Turkey' occurs once within ±200 characters, at 2875–2881, but e56 is annotated there" in result.out
+
+
+def test_dry_run_prints_a_diff_and_writes_nothing(cli, repo):
+    _edit(repo, "start: 112, end: 118, text: \"Turkey\"", "start: 100, end: 106, text: \"Turkey\"")
+    before = snapshot(repo / "annotations")
+    result = cli("fix", "--dry-run", REL, root=repo)
+    assert snapshot(repo / "annotations") == before
+    assert result.code == 0  # no finding would remain
+    assert f"--- a/{REL}\n+++ b/{REL}\n" in result.out
+    assert '-  - {id: e2, label: GPE, start: 100, end: 106, text: "Turkey", entity: turkey}\n' in result.out
+    assert '+  - {id: e2, label: GPE, start: 112, end: 118, text: "Turkey", entity: turkey}\n' in result.out
+    assert "would fix:" in result.out and "as they would be after fixing" in result.out
+    assert not list((repo / "annotations" / "docs").glob(".*"))
+
+
+def _committed(repo: Path) -> None:
+    _git(repo, "init", "-q")
+    _git(repo, "add", "annotations")
+    _git(repo, "commit", "-q", "-m", "corpus")
+
+
+def test_sha256_is_filled_in_for_a_new_document_only(cli, repo):
+    _committed(repo)
+    new_id = "005_new"
+    text = (repo / "annotations/texts" / f"{DOC}.txt").read_bytes() + b"\nA new line.\n"
+    (repo / "annotations/texts" / f"{new_id}.txt").write_bytes(text)
+    yaml_text = _doc(repo).read_text(encoding="utf-8").replace(f"id: {DOC}\n", f"id: {new_id}\n")
+    sha_line = next(line for line in yaml_text.splitlines(keepends=True) if line.startswith("sha256:"))
+    new_yaml = repo / "annotations/docs" / f"{new_id}.yaml"
+    new_yaml.write_text(yaml_text.replace(sha_line, ""), encoding="utf-8")
+    _edit(repo, sha_line, "sha256: null\n")  # a committed document whose sha256 was removed
+
+    result = cli("fix", root=repo)
+    digest = hashlib.sha256(text).hexdigest()
+    assert f"sha256: {digest}\n" in new_yaml.read_text(encoding="utf-8")
+    assert new_yaml.read_text(encoding="utf-8").splitlines()[1:3] == [f"id: {new_id}", f"sha256: {digest}"]
+    assert f"fixed: annotations/docs/{new_id}.yaml:3: sha256 filled in" in result.out
+    assert "sha256: null\n" in _doc(repo).read_text(encoding="utf-8")
+    assert f"left: {REL}: sha256 is missing and not filled in: it is in git HEAD" in result.out
+    assert result.code == 1
+
+
+def test_a_mismatching_sha256_is_never_repaired(cli, repo):
+    _committed(repo)
+    text_path = repo / "annotations/texts" / f"{DOC}.txt"
+    text_path.write_bytes(text_path.read_bytes().replace(b"Turkey", b"Turkei", 1))
+    _edit(repo, "start: 112, end: 118, text: \"Turkey\"", "start: 100, end: 106, text: \"Turkey\"")
+    before = _doc(repo).read_bytes()
+    result = cli("fix", root=repo)
+    assert result.code == 1 and _doc(repo).read_bytes() == before
+    assert "IG301 the text differs from its sha256: no span is fixed in an edited text" in result.out
+    assert "IG301 text" in result.out
+
+
+def test_comments_and_a_missing_final_newline_are_kept(cli, repo):
+    text = _doc(repo).read_text(encoding="utf-8")
+    text = text.replace("entities:\n", "entities:  # checked twice\n# a comment line above e1\n", 1).rstrip("\n")
+    text = text.replace("text: \"Syrian\", entity: norp-syrian}\n", "text: \"Syrian\", entity: norp-syrian}  # e4\n", 1)
+    _doc(repo).write_text(text, encoding="utf-8")
+    _edit(repo, "start: 112, end: 118, text: \"Turkey\"", "start: 100, end: 106, text: \"Turkey\"")
+    lines = _doc(repo).read_text(encoding="utf-8").split("\n")
+    i = next(n for n, line in enumerate(lines) if line.startswith("  - {id: e4,"))
+    lines[i], lines[i + 1] = lines[i + 1], lines[i]  # e4 and its comment move together
+    _doc(repo).write_text("\n".join(lines), encoding="utf-8")
+    result = cli("fix", root=repo)
+    assert result.code == 0, result.out
+    assert _doc(repo).read_text(encoding="utf-8") == text
+
+
+def test_out_of_order_lines_that_are_not_one_per_line_are_left(cli, repo):
+    lines = _doc(repo).read_text(encoding="utf-8").split("\n")
+    i = next(n for n, line in enumerate(lines) if line.startswith("  - {id: e4,"))
+    lines[i], lines[i + 1] = lines[i + 1], "  # a comment between annotations\n" + lines[i]
+    _doc(repo).write_text("\n".join(lines), encoding="utf-8")
+    before = _doc(repo).read_bytes()
+    result = cli("fix", root=repo)
+    assert result.code == 1 and _doc(repo).read_bytes() == before
+    assert "IG318 entities are out of order but not one annotation per line: not sorted" in result.out
+
+
+@pytest.mark.parametrize("make", ["symlink", "fifo", "fifo text"])
+def test_fix_refuses_symlinks_and_special_files(cli, repo, make):
+    """A named pipe would block the reader; a symbolic link would be replaced by a file."""
+    target = repo / "annotations/docs/zz.yaml"
+    _edit(repo, "start: 112, end: 118, text: \"Turkey\"", "start: 100, end: 106, text: \"Turkey\"")
+    before = snapshot(repo / "annotations")
+    if make == "symlink":
+        os.symlink(_doc(repo), target)
+    elif make == "fifo":
+        os.mkfifo(target)
+    else:
+        target.write_bytes(_doc(repo).read_bytes())
+        os.mkfifo(repo / "annotations/texts/zz.txt")
+    result = cli("fix", root=repo)
+    assert result.code == 2 and "regular files only" in result.err and "Traceback" not in result.err
+    assert "zz." in result.err
+    assert {k: v for k, v in snapshot(repo / "annotations").items() if "zz" not in k} == before
+
+
+def test_dry_run_leaves_special_files_out_of_its_scratch_copy(cli, repo):
+    os.mkfifo(repo / "annotations/zz-pipe")
+    _edit(repo, "start: 112, end: 118, text: \"Turkey\"", "start: 100, end: 106, text: \"Turkey\"")
+    result = cli("fix", "--dry-run", root=repo)
+    assert result.code == 0 and "PASSED" in result.out
+
+
+@pytest.mark.parametrize("args, message", [
+    (["nothere.yaml"], "no such file"),
+    (["/etc/hostname"], "is outside the repository"),
+    (["schema"], "is not an annotation file"),
+])
+def test_fix_bad_paths_are_usage_errors(cli, repo, args, message):
+    if args[0] == "schema":
+        (repo / "schema").mkdir(exist_ok=True)
+    if args[0].startswith("/") and not Path(args[0]).exists():
+        pytest.skip("no file outside the repository to name")
+    result = cli("fix", *args, root=repo)
+    assert result.code == 2 and message in result.err and "Traceback" not in result.err
+
+
+@pytest.mark.parametrize("content", [b"{{{ not yaml", b"\xff\xfe not utf-8", b"entities: 7\n", b""])
+def test_fix_on_a_broken_file_changes_nothing_and_reports_it(cli, repo, content):
+    _doc(repo).write_bytes(content)
+    result = cli("fix", root=repo)
+    assert result.code == 1 and _doc(repo).read_bytes() == content
+    assert "FAILED" in result.out
+
+
+def test_fix_keeps_the_file_mode(cli, repo):
+    _doc(repo).chmod(0o640)
+    _edit(repo, "start: 112, end: 118, text: \"Turkey\"", "start: 100, end: 106, text: \"Turkey\"")
+    assert cli("fix", root=repo).code == 0
+    assert _doc(repo).stat().st_mode & 0o777 == 0o640
+    assert not [p for p in (repo / "annotations/docs").iterdir() if p.name.startswith(".")]
