@@ -229,6 +229,26 @@ def test_a_previous_export_is_replaced_and_nothing_else(repo, tmp_path, cli):
     assert snapshot(out) == first
 
 
+def test_a_failed_rename_keeps_the_previous_export(repo, tmp_path, cli, monkeypatch):
+    """If the new folder cannot be renamed into place, the previous export is put back and no
+    temporary folder is left."""
+    out = tmp_path / "out"
+    assert cli("export", "--format", "conll", str(out), root=repo).code == 0
+    before = snapshot(out)
+    real = os.replace
+
+    def failing(src, dst):
+        if str(src).endswith(".new"):
+            raise OSError(28, "No space left on device", str(dst))
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", failing)
+    result = cli("export", "--format", "brat", str(out), root=repo)
+    assert result.code == 2 and "No space left" in result.err
+    assert snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "repo"]
+
+
 def test_an_empty_folder_is_filled(repo, tmp_path, cli):
     (tmp_path / "out").mkdir()
     assert cli("export", "--format", "conll", str(tmp_path / "out"), root=repo).code == 0
@@ -257,6 +277,10 @@ def _bad_out(case: str, repo: Path, tmp_path: Path) -> str:
         (tmp_path / "full").mkdir()
         (tmp_path / "full" / "keep.txt").write_text("x")
         return str(tmp_path / "full")
+    if case == "current-folder":
+        (tmp_path / "here").mkdir()
+        os.chdir(tmp_path / "here")
+        return "."
     if case == "parent-is-a-file":
         (tmp_path / "f").write_text("x")
         return str(tmp_path / "f" / "out")
@@ -264,8 +288,9 @@ def _bad_out(case: str, repo: Path, tmp_path: Path) -> str:
 
 
 @pytest.mark.parametrize("case", ["file", "symlink", "inside-dataset", "dataset", "annotations", "repository",
-                                  "above-repository", "non-empty", "parent-is-a-file"])
-def test_a_bad_out_is_a_usage_error_and_changes_nothing(case, repo, tmp_path, cli):
+                                  "above-repository", "non-empty", "parent-is-a-file", "current-folder"])
+def test_a_bad_out_is_a_usage_error_and_changes_nothing(case, repo, tmp_path, cli, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     out = _bad_out(case, repo, tmp_path)
     before, around = snapshot(repo), snapshot(tmp_path)
     result = cli("export", "--format", "brat", out, root=repo)

@@ -60,12 +60,15 @@ def _previous_export(out: Path) -> bool:
 
 def check_out(out: Path, root: Path) -> None:
     """Raise UnsafeOutput unless OUT may be (re)written: not a symlink, not a file, not a
-    repository folder or inside one, and empty or a previous export."""
+    repository folder or inside one, not the current folder (renaming it away would leave
+    the shell in a deleted folder), and empty or a previous export."""
     if out.is_symlink():
         raise UnsafeOutput(f"{out} is a symbolic link; give the real folder")
-    resolved, root = out.resolve(), root.resolve()
+    resolved, root, here = out.resolve(), root.resolve(), Path.cwd().resolve()
     if resolved == root or resolved in root.parents:
         raise UnsafeOutput(f"{out} holds the repository; give a folder of its own")
+    if resolved == here or resolved in here.parents:
+        raise UnsafeOutput(f"{out} is the current folder or above it; give a folder of its own")
     for name in _PROTECTED:
         if resolved == root / name or (root / name) in resolved.parents:
             raise UnsafeOutput(f"{out} is inside {name}/ of the repository; give a folder outside it")
@@ -79,10 +82,12 @@ def check_out(out: Path, root: Path) -> None:
 def write_folder(out: Path, files: dict[str, bytes], fmt: str) -> None:
     """Write `files` (relative name → bytes) and the manifest as the folder OUT, atomically:
     a temporary folder beside OUT is filled, then renamed to OUT; a previous export is
-    moved aside first and removed only once the new one is in place."""
+    moved aside first, put back if the rename fails, and removed once the new one is in place."""
+    out = Path(os.path.abspath(out))
     out.parent.mkdir(parents=True, exist_ok=True)
     names = sorted(files)
     fresh = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".new", dir=out.parent))
+    old = None
     try:
         for name in names:
             path = fresh / name
@@ -90,20 +95,16 @@ def write_folder(out: Path, files: dict[str, bytes], fmt: str) -> None:
             path.write_bytes(files[name])
         (fresh / MANIFEST).write_bytes(_manifest(fmt, names))
         os.chmod(fresh, 0o777 & ~_umask())
-    except BaseException:
-        shutil.rmtree(fresh, ignore_errors=True)
-        raise
-    old = None
-    if out.is_dir():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
-        os.replace(out, old / "export")
-    try:
+        if out.is_dir():
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
+            os.replace(out, old / "export")
         os.replace(fresh, out)
     except BaseException:
-        if old is not None:
+        if old is not None and (old / "export").is_dir() and not out.exists():
             os.replace(old / "export", out)  # put the previous export back
-            shutil.rmtree(old, ignore_errors=True)
         shutil.rmtree(fresh, ignore_errors=True)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
