@@ -1,8 +1,10 @@
 """`idlib-gold export`: each format read back by its consuming library (or a strict reader) equals the gold.
 
 CoNLL is read by a small reader here and its spans taken by `seqeval.get_entities`; spaCy
-by `DocBin().from_disk` and `doc.ents`; brat by the strict standoff reader below (the brat
-readers on PyPI reject what brat allows: two annotations of one span, and drop attributes).
+by `DocBin().from_disk` and `doc.ents`; brat by the strict standoff reader below. The brat
+reader on PyPI (pybrat 0.1.7) refuses every split of the export, because brat allows two
+annotations of one span (a quote's speaker that is also an entity mention) and it does not,
+and it has no attribute lines (the 10 quote types of the test document would go unchecked).
 """
 
 from __future__ import annotations
