@@ -339,3 +339,17 @@ def test_a_corpus_with_errors_is_refused(repo, tmp_path, cli):
     result = cli("export", "--format", "conll", str(tmp_path / "o"), root=repo)
     assert result.code == 1 and "IG3" in result.out and "left unchanged" in result.out
     assert not (tmp_path / "o").exists() and list(tmp_path.iterdir()) == [repo]
+
+
+def test_the_export_needs_no_dataset_folder_but_every_text(repo, tmp_path, cli):
+    """It reads the annotation files: without dataset/ it exports the same bytes; without a text it
+    reports the missing file and writes nothing."""
+    import shutil
+
+    assert cli("export", "--format", "brat", str(tmp_path / "with"), root=repo).code == 0
+    shutil.rmtree(repo / "dataset")
+    assert cli("export", "--format", "brat", str(tmp_path / "without"), root=repo).code == 0
+    assert snapshot(tmp_path / "with") == snapshot(tmp_path / "without")
+    next((repo / "annotations" / "texts").glob("*.txt")).unlink()
+    result = cli("export", "--format", "brat", str(tmp_path / "o"), root=repo)
+    assert result.code == 1 and "IG" in result.out and not (tmp_path / "o").exists()
