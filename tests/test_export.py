@@ -283,6 +283,11 @@ def _bad_out(case: str, repo: Path, tmp_path: Path) -> str:
         (tmp_path / "here").mkdir()
         os.chdir(tmp_path / "here")
         return "."
+    if case == "empty-name":
+        return ""
+    if case == "deep-under-a-file":
+        (tmp_path / "f").write_text("x")
+        return str(tmp_path / "f" / "a" / "b")
     if case == "parent-is-a-file":
         (tmp_path / "f").write_text("x")
         return str(tmp_path / "f" / "out")
@@ -290,7 +295,8 @@ def _bad_out(case: str, repo: Path, tmp_path: Path) -> str:
 
 
 @pytest.mark.parametrize("case", ["file", "symlink", "inside-dataset", "dataset", "annotations", "repository",
-                                  "above-repository", "non-empty", "parent-is-a-file", "current-folder"])
+                                  "above-repository", "non-empty", "parent-is-a-file", "current-folder",
+                                  "empty-name", "deep-under-a-file"])
 def test_a_bad_out_is_a_usage_error_and_changes_nothing(case, repo, tmp_path, cli, monkeypatch):
     monkeypatch.chdir(tmp_path)
     out = _bad_out(case, repo, tmp_path)

@@ -249,6 +249,8 @@ def cmd_export(args) -> int:
     from .exporting.common import MANIFEST, UnsafeOutput, check_out, write_folder
 
     root = _root(args.root)
+    if not args.out:
+        raise UsageError("OUT is empty; give a folder name")
     out = Path(args.out)
     try:
         check_out(out, root)

@@ -64,6 +64,9 @@ def check_out(out: Path, root: Path) -> None:
     the shell in a deleted folder), and empty or a previous export."""
     if out.is_symlink():
         raise UnsafeOutput(f"{out} is a symbolic link; give the real folder")
+    above = next((p for p in Path(os.path.abspath(out)).parents if p.exists()), None)
+    if above is not None and not above.is_dir():
+        raise UnsafeOutput(f"{above} is not a folder, so {out} cannot be made")
     resolved, root, here = out.resolve(), root.resolve(), Path.cwd().resolve()
     if resolved == root or resolved in root.parents:
         raise UnsafeOutput(f"{out} holds the repository; give a folder of its own")
