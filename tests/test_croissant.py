@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import socket
 import subprocess
@@ -115,10 +116,60 @@ def test_mlcroissant_validates_the_generated_file(folder, caplog):
 
     ds = mlc.Dataset(jsonld=str(folder / "croissant.json"))  # raises ValidationError on any error
     issues = ds.metadata.ctx.issues
-    assert not issues.errors
-    # Recommended but left out: datePublished (the build has no clock).
-    assert all("datePublished" in w for w in issues.warnings), issues.warnings
+    assert not issues.errors and not issues.warnings, (issues.errors, issues.warnings)
     assert "not standard" not in caplog.text  # the @context is complete
+
+
+def test_reading_every_record_set_logs_no_warning(folder, caplog):
+    """No warning by logging (where mlcroissant reports a transform that does not match) nor by
+    `warnings` (pytest turns those into errors, but for the two library deprecations above)."""
+    import logging
+
+    import mlcroissant as mlc
+
+    with caplog.at_level(logging.WARNING):
+        ds = mlc.Dataset(jsonld=str(folder / "croissant.json"))
+        counts = {rs.id: sum(1 for _ in ds.records(record_set=rs.id)) for rs in ds.metadata.record_sets}
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert counts["entities"] == sum(pq_rows(folder, "entities").values()) > 0
+
+
+def pq_rows(folder, config: str) -> dict[str, int]:
+    import pyarrow.parquet as pq
+
+    return {p.stem: pq.read_metadata(p).num_rows for p in sorted((folder / "data" / config).glob("*.parquet"))}
+
+
+def test_class_labels_refer_to_enumerations_that_hold_their_names(croissant, folder):
+    """Each ClassLabel column names its enumeration record set, and mlcroissant reads from it the
+    names `datasets` gives for the same column. (No `references`: see building/croissant.py.)"""
+    from idlib_gold.building.features import ClassLabel, List, features_for  # equal to datasets' (test_features)
+
+    meta = json.loads((folder / "croissant.json").read_text(encoding="utf-8"))
+    record_sets = {r["@id"]: r for r in meta["recordSet"]}
+    checked = 0
+    for config in CONFIGS:
+        fields = {f["name"]: f for f in record_sets[config]["field"]}
+        for column, feature in features_for(config).items():
+            inner = feature.feature if isinstance(feature, List) else feature
+            if not isinstance(inner, ClassLabel):
+                continue
+            enumeration = re.search(r"`(\w+)` record set", fields[column]["description"])[1]
+            assert record_sets[enumeration]["dataType"] == "sc:Enumeration"
+            rows = [_plain(r) for r in croissant.records(record_set=enumeration)]
+            assert [r[f"{enumeration}/name"] for r in rows] == list(inner.names)
+            assert [r[f"{enumeration}/index"] for r in rows] == list(range(len(inner.names)))
+            checked += 1
+    assert checked == 6  # entities.label, figures.label, figures.category, quotes.type, kb.type, ner.ner_tags
+
+
+def test_date_published_is_the_changelog_date_of_the_dataset_version(folder):
+    from idlib_gold import DATASET_DATE, DATASET_VERSION
+
+    meta = json.loads((folder / "croissant.json").read_text(encoding="utf-8"))
+    assert meta["datePublished"] == DATASET_DATE
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert re.search(rf"^## \[[^\]]+\] - {DATASET_DATE} \(dataset {re.escape(DATASET_VERSION)}\)$", changelog, re.M)
 
 
 @pytest.mark.parametrize("config", CONFIGS)
@@ -172,7 +223,8 @@ def test_file_objects_and_fields_describe_the_folder(folder):
         assert objects[name]["contentSize"] == f"{len(data)} B"
         assert objects[name]["sha256"] == hashlib.sha256(data).hexdigest()
     record_sets = {r["@id"]: r for r in meta["recordSet"]}
-    assert set(record_sets) == set(CONFIGS) | {"splits"}
+    assert set(record_sets) == set(CONFIGS) | {"splits", "entity_labels", "figure_labels", "figure_categories",
+                                               "quote_types", "kb_types", "ner_tags"}
     for config in CONFIGS:
         assert [f["name"] for f in record_sets[config]["field"]] == ["split"] + list(features_for(config))
     fields = {f["@id"]: f for r in record_sets.values() for f in r["field"]}

@@ -142,3 +142,43 @@ def test_the_card_header_reads_back_through_huggingface_hub():
     card = DatasetCard(text)
     assert card.data.to_dict() == written
     assert [c["config_name"] for c in card.data.to_dict()["configs"]] == CONFIGS + ["ner", "kb"]
+
+
+def test_the_cards_pandas_advice_keeps_offsets_integer(monkeypatch, hf_offline):
+    """The card's snippet runs as written and keeps nullable offsets integer, where the plain
+    `to_pandas()` it warns about turns them into floats."""
+    import re
+
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    card = (ROOT / "dataset" / "README.md").read_text(encoding="utf-8")
+    section = card[card.index("**Offsets in pandas.**"):]
+    code = re.search(r"```python\n(.*?)```", section, re.S)[1]
+    monkeypatch.chdir(ROOT)
+    names: dict = {}
+    exec(compile(code, "dataset/README.md", "exec"), names)
+    table = names["quotes"]
+    speaker = table["speaker.start"].to_pylist()
+    assert None in speaker and all(isinstance(v, int) for v in speaker if v is not None)
+    assert table.to_pandas()["speaker.start"].dtype == "float64"  # what the card warns about
+    arrow = table.to_pandas(types_mapper=pd.ArrowDtype)["speaker.start"]
+    assert str(arrow.dtype) == "int32[pyarrow]"
+    assert [None if pd.isna(v) else v for v in arrow] == speaker
+    assert [None if pd.isna(v) else v for v in names["df"]["speaker.start"]] == speaker
+    polars = names["pl_df"]["speaker.start"]
+    assert str(polars.dtype) == "Int32" and polars.to_list() == speaker
+    assert pq.read_table(ROOT / "dataset/data/quotes/train.parquet").num_rows == len(speaker)
+
+
+def test_no_project_code_converts_tables_through_pandas():
+    """Offsets never pass through float in the project: no table goes through `to_pandas()`
+    without Arrow types (the table checks use polars)."""
+    import re
+
+    calls = []
+    for path in sorted((ROOT / "src").rglob("*.py")):
+        for m in re.finditer(r"\.to_pandas\(([^)]*)\)", path.read_text(encoding="utf-8")):
+            if "types_mapper" not in m[1]:
+                calls.append(f"{path.relative_to(ROOT)}: {m[0]}")
+    assert calls == []

@@ -4,8 +4,10 @@ The repository is the dataset: `annotations/` holds the hand-written gold, `sche
 the JSON Schema that defines it, and `dataset/` the Parquet folder built from it.
 """
 
-__all__ = ["__version__", "DATASET_VERSION"]
+__all__ = ["__version__", "DATASET_VERSION", "DATASET_DATE"]
 
 __version__ = "0.2.0"
 #: Version of the annotations themselves; bumped when the gold changes.
 DATASET_VERSION = "1.1.0"
+#: The day DATASET_VERSION was released (its CHANGELOG entry); Croissant's `datePublished`.
+DATASET_DATE = "2026-12-03"

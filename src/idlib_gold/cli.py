@@ -340,6 +340,42 @@ def cmd_diff(args) -> int:
         raise UsageError(str(exc)) from None
     sys.stdout.write(render_diff(diff, args.format))
     return 2 if diff.findings else 0
+EXPORT_FORMATS = ("conll", "spacy", "brat")
+
+
+def cmd_export(args) -> int:
+    """Write the checked gold as files for training tools; refuse a corpus with errors."""
+    from .exporting.common import MANIFEST, UnsafeOutput, check_out, write_folder
+
+    root = _root(args.root)
+    if not args.out:
+        raise UsageError("OUT is empty; give a folder name")
+    out = Path(args.out)
+    try:
+        check_out(out, root)
+        corpus, findings = _load_valid(root)
+        if has_errors(findings):
+            _emit(findings, f"export stopped: the corpus has errors; {out.as_posix()} left unchanged", "text",
+                  sys.stdout)
+            return 1
+        if args.format == "conll":
+            from .exporting.conll import render_conll
+
+            files = render_conll(corpus.documents)
+        elif args.format == "spacy":
+            from .exporting.docbin import render_spacy
+
+            files = render_spacy(corpus.documents)
+        else:
+            from .exporting.brat import render_brat
+
+            files = render_brat(corpus.documents, corpus.kb_entries)
+        write_folder(out, files, args.format)
+    except UnsafeOutput as exc:
+        raise UsageError(str(exc)) from None
+    print(f"wrote {out.as_posix()}/: {args.format}, {len(corpus.documents)} document(s), "
+          f"{len(files)} file(s) and {MANIFEST}")
+    return 0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -400,6 +436,12 @@ def _parser() -> argparse.ArgumentParser:
     rd.add_argument("--out", required=True, metavar="DIR", help="folder to write the pages to")
     common(rd, fmt=False)
     rd.set_defaults(func=cmd_render)
+    ex = sub.add_parser("export", help="write the gold for training tools: CoNLL, spaCy DocBin or brat standoff")
+    ex.add_argument("--format", required=True, choices=EXPORT_FORMATS,
+                    help="conll: token and BIO tag per line; spacy: a DocBin per split; brat: .txt/.ann per document")
+    ex.add_argument("out", metavar="OUT", help="folder to write (new, empty, or a previous export)")
+    common(ex, fmt=False)
+    ex.set_defaults(func=cmd_export)
     return p
 
 

@@ -321,7 +321,24 @@ tags = ner["train"].features["ner_tags"].feature.names   # ['O', 'B-PERSON', 'I-
 
 No loading script is involved: the configs, splits and typed features are declared in this card's
 YAML header and the data are Parquet files under `data/<config>/<split>.parquet`. Croissant metadata
-is in `croissant.json`.
+is in `croissant.json`: each class-label column refers to an enumeration record set holding its names
+(`entity_labels`, `figure_labels`, `figure_categories`, `quote_types`, `kb_types`, `ner_tags`), and
+`mlcroissant` returns text fields as `bytes` (decode them with `.decode("utf-8")`).
+
+**Offsets in pandas.** A span that can be absent (a quote's `speaker`, `cue` or `addressee`, a
+figure's `measured`) is stored as Arrow `int32` with nulls. pandas' default conversion has no integer
+type with nulls, so `to_pandas()` (pyarrow's or `datasets`') turns its offsets into `float64` (`600.0`,
+`NaN` for null), and a float offset cannot slice the text. Keep pyarrow's types, or use polars:
+
+```python
+import pandas as pd
+import pyarrow.parquet as pq
+from datasets import load_dataset
+
+quotes = pq.read_table("dataset/data/quotes/train.parquet").flatten()
+df = quotes.to_pandas(types_mapper=pd.ArrowDtype)  # speaker.start: int32[pyarrow], null as <NA>
+pl_df = load_dataset("./dataset", "quotes")["train"].flatten().to_polars()  # speaker.start: Int32
+```
 
 ## Languages
 

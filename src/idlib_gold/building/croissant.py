@@ -9,13 +9,23 @@ refers to a `splits` record set that gives each split its Croissant meaning.
 
 Type mapping (Hugging Face feature → Croissant field):
 - `Value` string/int/float/bool → `sc:Text` / `sc:Integer` / `sc:Float` / `sc:Boolean`;
-- `ClassLabel` → `sc:Integer` (the stored index) with the label names in the description;
+- `ClassLabel` → `sc:Integer` (the stored index), whose description names the enumeration
+  record set of its names (`dataType: sc:Enumeration`, inline `data` rows of `index` and
+  `name`), so the names are data a loader reads, not only prose. The field does not
+  `references` it: mlcroissant 1.1.1 joins only one reference per record set, and with a
+  second one beside the split's, `records(..., filters={"<config>/split": ...})` fails;
 - a struct (the `{start, end, text}` spans) → a field with one `subField` per key, each
   extracted from the column with a `jsonPath` transform;
 - a `List` → the same field with `isArray: true` (Croissant 1.1).
 
+mlcroissant 1.1.1 also applies a field's transforms twice when the field `references` another
+record set (once for the join, once when it reads the fields), so the split regex also
+accepts the split name it already extracted: with a regex that matched only the path,
+every row logged a "Could not match" warning (706 for the real corpus).
+
 The output depends only on the files' bytes and the code: keys are sorted, lists keep
-the build's order, and nothing in it is a date, a host name or an absolute path.
+the build's order, and nothing in it is a host name, an absolute path or the time of the build
+(`datePublished` is the release day of the dataset version, `DATASET_DATE`).
 """
 
 from __future__ import annotations
@@ -24,10 +34,11 @@ import hashlib
 import json
 import re
 
-from .. import DATASET_VERSION, vocabulary
+from .. import DATASET_DATE, DATASET_VERSION, vocabulary
 from ..layout import CONFIGS
 from .card import CITATION, CONFIG_SUMMARY, PRETTY_NAME
 from .features import ClassLabel, List, Value, features_for
+from .ner import tag_names
 
 __all__ = ["CONFORMS_TO", "CONTEXT", "render_croissant"]
 
@@ -141,11 +152,40 @@ def _file_set(config: str) -> dict:
             "encodingFormat": PARQUET, "includes": f"data/{config}/*.parquet"}
 
 
+def _enumerations() -> dict[tuple[str, ...], str]:
+    """Label names → the id of the enumeration record set that lists them, one per vocabulary."""
+    return {tuple(names): name for name, names in (
+        ("entity_labels", vocabulary.entity_labels()), ("figure_labels", vocabulary.figure_labels()),
+        ("figure_categories", vocabulary.figure_categories()), ("quote_types", vocabulary.quote_types()),
+        ("kb_types", vocabulary.kb_types()), ("ner_tags", tag_names()))}
+
+
+def _enumeration_id(feature) -> str:
+    try:
+        return _enumerations()[tuple(feature.names)]
+    except KeyError:
+        raise ValueError(f"no enumeration record set for the class label names {feature.names}") from None
+
+
+def _enumeration_record_set(record_set: str, names: list[str]) -> dict:
+    return {
+        "@type": "cr:RecordSet", "@id": record_set, "name": record_set, "dataType": "sc:Enumeration",
+        "description": "The names of a class label column, by the index stored in the Parquet files.",
+        "key": {"@id": f"{record_set}/index"},
+        "field": [
+            {"@type": "cr:Field", "@id": f"{record_set}/index", "name": "index", "dataType": "sc:Integer"},
+            {"@type": "cr:Field", "@id": f"{record_set}/name", "name": "name", "dataType": "sc:Text"},
+        ],
+        "data": [{f"{record_set}/index": i, f"{record_set}/name": n} for i, n in enumerate(names)],
+    }
+
+
 def _leaf(feature) -> tuple[str, str | None]:
     """Croissant data type and description of a scalar feature."""
     if isinstance(feature, ClassLabel):
         names = ", ".join(f"{i}={n}" for i, n in enumerate(feature.names))
-        return "sc:Integer", f"Class label stored as its index; the names are: {names}."
+        return "sc:Integer", (f"Class label stored as its index; the names are in the "
+                              f"`{_enumeration_id(feature)}` record set: {names}.")
     if isinstance(feature, Value):
         dtype = feature.dtype
         if dtype in _DTYPES:
@@ -189,7 +229,7 @@ def _record_set(config: str, splits: list[str], summary: str | None) -> dict:
         "@type": "cr:Field", "@id": f"{config}/split", "name": "split", "dataType": "sc:Text",
         "description": f"The split of the row, from its file name; refers to the `{SPLITS}` record set.",
         "source": {"fileSet": file_set, "extract": {"fileProperty": "fullpath"},
-                   "transform": {"regex": f"^data/{re.escape(config)}/({alternatives})\\.parquet$"}},
+                   "transform": {"regex": f"^(?:data/{re.escape(config)}/)?({alternatives})(?:\\.parquet)?$"}},
         "references": {"field": {"@id": f"{SPLITS}/name"}},
     }]
     features = features_for(config)
@@ -242,6 +282,7 @@ def render_croissant(files: dict[str, bytes]) -> str:
         "license": [CC_BY_4, {"@type": "sc:CreativeWork", "name": "Article texts: copyright of their publishers",
                               "description": TEXTS_LICENSE}],
         "version": DATASET_VERSION,
+        "datePublished": DATASET_DATE,
         "citeAs": CITATION % DATASET_VERSION,
         "keywords": keywords,
         "inLanguage": card.get("language", ["en"]),
@@ -249,6 +290,7 @@ def render_croissant(files: dict[str, bytes]) -> str:
                          for c in configs for s in _ordered(data_files[c], all_splits)]
                         + [_file_set(c) for c in configs],
         "recordSet": [_splits_record_set(all_splits)]
+                     + [_enumeration_record_set(rs, list(names)) for names, rs in _enumerations().items()]
                      + [_record_set(c, _ordered(data_files[c], all_splits), CONFIG_SUMMARY.get(c))
                         for c in configs],
     }
