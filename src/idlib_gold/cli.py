@@ -208,6 +208,55 @@ def cmd_evaluate(args) -> int:
     return 1 if has_errors(findings) else 0
 
 
+def _repository(arg: str | None) -> Path | None:
+    """The repository root, or None where there is none (agree can compare two trees alone)."""
+    try:
+        return _root(arg)
+    except UsageError:
+        if arg:
+            raise
+        return None
+
+
+def cmd_agree(args) -> int:
+    """Inter-annotator agreement of two annotation trees of the same texts."""
+    from .scoring.agreement import agreement, texts_differ
+    from .scoring.agreement_report import render_agreement
+    from .scoring.trees import SideError, find_side, load_side
+
+    repo = _repository(args.root)
+    base = repo or Path.cwd().resolve()
+    try:
+        sides = [find_side(Path(folder), base, repo) for folder in (args.dir_a, args.dir_b)]
+    except SideError as exc:
+        raise UsageError(str(exc)) from None
+    if (base / sides[0].tree.docs).resolve() == (base / sides[1].tree.docs).resolve():
+        raise UsageError(f"{args.dir_a} and {args.dir_b} are the same annotation tree")
+    loaded, findings = [], []
+    for side in sides:
+        corpus, side_findings = load_side(side, base)
+        loaded.append({d.id: d for d in corpus.documents})
+        findings += side_findings
+    if has_errors(findings):
+        _emit(findings, "agreement not computed: fix the errors of each tree first", args.format, sys.stdout)
+        return 1
+    a, b = loaded
+    pairs = [(a[i], b[i]) for i in sorted(a.keys() & b.keys())]
+    findings += texts_differ(pairs)
+    pairs = [(x, y) for x, y in pairs if x.text == y.text]
+    if not pairs:
+        _emit(findings, "agreement not computed: no document with the same text is in both trees", args.format,
+              sys.stdout)
+        return 1 if has_errors(findings) else 2
+    scores = agreement(pairs, sorted(a.keys() - b.keys()), sorted(b.keys() - a.keys()))
+    for key, side in zip("ab", sides):
+        lent = f"; {' and '.join(side.borrowed)} from the repository" if side.borrowed else ""
+        scores[key] = f"{side.given} ({side.shape}{lent})"
+    checked = f"{len(pairs)} document(s) compared"
+    sys.stdout.write(render_agreement(scores, findings, checked, args.format, args.detail))
+    return 1 if has_errors(findings) else 0
+
+
 def cmd_baseline(args) -> int:
     """Write a reference baseline's predictions for every document, ready for `evaluate`."""
     from .checking import pipeline
@@ -276,6 +325,13 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--format", choices=("text", "json"), default="text")
     common(ev, fmt=False)
     ev.set_defaults(func=cmd_evaluate)
+    ag = sub.add_parser("agree", help="inter-annotator agreement of two annotation trees of the same texts")
+    ag.add_argument("dir_a", metavar="DIR_A", help="an annotation folder (docs/, texts/) or a repository root")
+    ag.add_argument("dir_b", metavar="DIR_B", help="the other annotator's tree, in either shape")
+    ag.add_argument("--detail", action="store_true", help="list every disagreement, for adjudication")
+    ag.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    common(ag, fmt=False)
+    ag.set_defaults(func=cmd_agree)
     bl = sub.add_parser("baseline", help="write a reference baseline's predictions (no model, no download)")
     bl.add_argument("kind", choices=("figures", "quotes"), help="figures: numbers by rule; quotes: quoted speech")
     bl.add_argument("--out", required=True, metavar="FILE", help="the predictions file to write (JSON Lines)")
