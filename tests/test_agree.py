@@ -223,3 +223,26 @@ def test_mismatched_texts_are_a_finding_and_the_rest_is_compared(cli, trees):
     out = json.loads(result.out)
     assert [f["code"] for f in out["findings"]] == ["IG707"]
     assert DOC not in out["agreement"]["documents"] and len(out["agreement"]["documents"]) == 4
+
+
+def test_the_card_gives_the_agreement_of_a_second_annotators_tree(cli, repo):
+    card = repo / "dataset" / "README.md"
+    assert "There is no\ninter-annotator agreement figure" in card.read_text(encoding="utf-8")
+    second = repo / "annotations" / "second" / "docs"
+    second.mkdir(parents=True)
+    shutil.copy(repo / "annotations" / "docs" / f"{DOC}.yaml", second)
+    _edit(second / f"{DOC}.yaml", '  - {id: e2, label: GPE, start: 112, end: 118, text: "Turkey", entity: turkey}\n', "")
+    stale = cli("check", root=repo)
+    assert stale.code == 1 and "IG601" in stale.out  # the card must now carry the figures
+    assert cli("build", root=repo).code == 0
+    assert cli("check", root=repo).code == 0
+    text = card.read_text(encoding="utf-8")
+    assert "There is no\ninter-annotator agreement figure" not in text and "Inter-annotator agreement between" in text
+    agree = _agree(cli, repo, str(repo / "annotations"), str(repo / "annotations" / "second"), "--format", "markdown")
+    rows = [line for line in agree.out.splitlines() if line.startswith("| entities, exact F1")]
+    assert rows and rows[0] in text  # the same figures as the command prints
+    assert "| Cohen's kappa, BIO tags, all tokens |" in text
+
+    (second / f"{DOC}.yaml").write_text("id: [unclosed\n", encoding="utf-8")
+    broken = cli("build", root=repo)
+    assert broken.code == 1 and "annotations/second/docs/" in broken.out and "IG103" in broken.out

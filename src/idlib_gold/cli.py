@@ -103,6 +103,29 @@ def _load_valid(root: Path):
     return corpus, findings
 
 
+def _second_agreement(root: Path, corpus) -> tuple[dict | None, list[Finding]]:
+    """The dataset card's agreement figures: `annotations/second/` (a second annotator's documents)
+    against the gold, by the same code as `idlib-gold agree`; None where there is no second tree."""
+    from .scoring.agreement import agreement, texts_differ
+    from .scoring.agreement_report import agreement_rows
+    from .scoring.trees import SECOND, SideError, find_side, load_side
+
+    if not (root / SECOND).is_dir():
+        return None, []
+    try:
+        side = find_side(root / SECOND, root, root)
+    except SideError as exc:
+        raise UsageError(str(exc)) from None
+    second, findings = load_side(side, root)
+    gold = {d.id: d for d in corpus.documents}
+    pairs = [(gold[d.id], d) for d in sorted(second.documents, key=lambda d: d.id) if d.id in gold]
+    findings += texts_differ(pairs)
+    if has_errors(findings) or not pairs:
+        return None, findings
+    scores = agreement(pairs, [], [])
+    return {"documents": scores["documents"], "rows": agreement_rows(scores)}, findings
+
+
 def cmd_build(args) -> int:
     from .building.folder import render_outputs, write_outputs
     from .checking.lints import lint_corpus
@@ -110,14 +133,17 @@ def cmd_build(args) -> int:
 
     root = _root(args.root)
     corpus, findings = _load_valid(root)
+    agreement = None
     if not has_errors(findings):
         findings += lint_corpus(corpus)
+        agreement, more = _second_agreement(root, corpus)
+        findings += more
     if _exit_code(findings, args.strict):
         _emit(findings, "build stopped; dataset/ left unchanged", args.format, sys.stdout)
         return 1
     if findings:
         _emit(findings, "building anyway: warnings only", args.format, sys.stdout)
-    files = render_outputs(corpus)
+    files = render_outputs(corpus, agreement)
     del corpus  # the files hold everything now; the table checks need the memory
     from .checking.tables import validate_files
 
@@ -159,7 +185,10 @@ def cmd_check(args) -> int:
     corpus, findings = _load_valid(root)
     findings += lint_corpus(corpus)
     if not has_errors(findings):
-        findings += compare_outputs(root / DATASET_DIR, render_outputs(corpus))
+        agreement, more = _second_agreement(root, corpus)
+        findings += more
+    if not has_errors(findings):
+        findings += compare_outputs(root / DATASET_DIR, render_outputs(corpus, agreement))
     _emit(findings, f"{len(corpus.documents)} documents and {DATASET_DIR}/ checked", args.format, sys.stdout)
     if args.format == "text":
         print(_summary(corpus))
