@@ -39,9 +39,9 @@ def _root(arg: str | None) -> Path:
 
 
 def _emit(findings: list[Finding], checked: str, fmt: str, out) -> None:
-    from .report import render_json, render_text
+    from .report import render
 
-    out.write(render_json(findings, checked) if fmt == "json" else render_text(findings, checked))
+    out.write(render(findings, checked, fmt if fmt in ("text", "json", "sarif", "github") else "text"))
 
 
 def _exit_code(findings: list[Finding], strict: bool) -> int:
@@ -152,7 +152,13 @@ def cmd_build(args) -> int:
         _emit(table_findings, "built tables failed their checks; dataset/ left unchanged", args.format, sys.stdout)
         return 1
     changed = write_outputs(root / DATASET_DIR, files)
-    print(f"{'wrote' if changed else 'unchanged:'} {DATASET_DIR}/ ({len(files)} files)")
+    done = f"{'wrote' if changed else 'unchanged:'} {DATASET_DIR}/ ({len(files)} files)"
+    if args.format in ("sarif", "github"):  # stdout stays one log for tools; the news goes to stderr
+        if not findings:
+            _emit(findings, done, args.format, sys.stdout)
+        print(done, file=sys.stderr)
+    else:
+        print(done)
     return 0
 
 
@@ -233,7 +239,10 @@ def cmd_evaluate(args) -> int:
     raw = path.read_bytes()
     scores, findings = evaluate_file(corpus.documents, raw, relative_name(path, root), args.split)
     checked = f"{len(scores['documents'])} document(s) scored"
-    sys.stdout.write(render_scores(scores, findings, checked, args.format))
+    if args.format in ("sarif", "github"):  # the predictions file's findings, on its lines
+        _emit(findings, checked, args.format, sys.stdout)
+    else:
+        sys.stdout.write(render_scores(scores, findings, checked, args.format))
     return 1 if has_errors(findings) else 0
 
 
@@ -282,7 +291,10 @@ def cmd_agree(args) -> int:
         lent = f"; {' and '.join(side.borrowed)} from the repository" if side.borrowed else ""
         scores[key] = f"{side.given} ({side.shape}{lent})"
     checked = f"{len(pairs)} document(s) compared"
-    sys.stdout.write(render_agreement(scores, findings, checked, args.format, args.detail))
+    if args.format in ("sarif", "github"):
+        _emit(findings, checked, args.format, sys.stdout)
+    else:
+        sys.stdout.write(render_agreement(scores, findings, checked, args.format, args.detail))
     return 1 if has_errors(findings) else 0
 
 
@@ -324,10 +336,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"idlib-gold {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
+    from .report import FORMATS
+
     def common(sp, fmt=True):
         sp.add_argument("--root", help="repository root (default: nearest folder with annotations/)")
         if fmt:
-            sp.add_argument("--format", choices=("text", "json"), default="text")
+            sp.add_argument("--format", choices=FORMATS, default="text",
+                            help="text for people; json; sarif (SARIF 2.1.0) or github (workflow commands) for CI")
             sp.add_argument("--strict", action="store_true", help="treat warnings as errors")
 
     v = sub.add_parser("validate", help="validate annotation files (default: the whole repository)")
@@ -351,14 +366,16 @@ def _parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("evaluate", help="score a system's predictions (JSON Lines) against the gold")
     ev.add_argument("predictions", metavar="PREDICTIONS", help="JSON Lines file, one object per document")
     ev.add_argument("--split", choices=splits(), help="score only the documents of this split (default: all)")
-    ev.add_argument("--format", choices=("text", "json"), default="text")
+    ev.add_argument("--format", choices=FORMATS, default="text",
+                    help="text or json: scores and findings; sarif or github: the findings alone, for CI")
     common(ev, fmt=False)
     ev.set_defaults(func=cmd_evaluate)
     ag = sub.add_parser("agree", help="inter-annotator agreement of two annotation trees of the same texts")
     ag.add_argument("dir_a", metavar="DIR_A", help="an annotation folder (docs/, texts/) or a repository root")
     ag.add_argument("dir_b", metavar="DIR_B", help="the other annotator's tree, in either shape")
     ag.add_argument("--detail", action="store_true", help="list every disagreement, for adjudication")
-    ag.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    ag.add_argument("--format", choices=("text", "json", "markdown", "sarif", "github"), default="text",
+                    help="text, json or markdown: figures and findings; sarif or github: the findings alone, for CI")
     common(ag, fmt=False)
     ag.set_defaults(func=cmd_agree)
     bl = sub.add_parser("baseline", help="write a reference baseline's predictions (no model, no download)")
