@@ -25,15 +25,20 @@ class UsageError(Exception):
 
 
 def _root(arg: str | None) -> Path:
-    """The repository root: --root, else the nearest folder upwards that has annotations/."""
+    """The repository root: --root, else the nearest folder upwards that has annotations/. Its own
+    schema/, where it has one, is what it is validated against (vocabulary.use_repository)."""
+    from .vocabulary import use_repository
+
     if arg:
         root = Path(arg)
         if not (root / "annotations").is_dir():
             raise UsageError(f"{root} has no annotations/ folder")
+        use_repository(root.resolve())
         return root.resolve()
     here = Path.cwd().resolve()
     for folder in (here, *here.parents):
         if (folder / "annotations").is_dir():
+            use_repository(folder)
             return folder
     raise UsageError("no annotations/ folder here or above; run inside the repository or pass --root")
 
@@ -42,6 +47,22 @@ def _emit(findings: list[Finding], checked: str, fmt: str, out) -> None:
     from .report import render
 
     out.write(render(findings, checked, fmt if fmt in ("text", "json", "sarif", "github") else "text"))
+
+
+#: What `build`, `check` and `validate --parquet` need beyond the validator: the `build` extra.
+BUILD_DEPENDENCIES = ("pyarrow", "pandas", "pandera", "polars", "datasets")
+
+
+def _need_build_dependencies(command: str) -> None:
+    """A usage error naming the extra when the build dependencies are not installed (the light
+    install that the pre-commit hook uses has only what validation needs)."""
+    from importlib.util import find_spec
+
+    missing = [name for name in BUILD_DEPENDENCIES if find_spec(name) is None]
+    if missing:
+        raise UsageError(f"`idlib-gold {command}` needs the build dependencies, which are not installed "
+                         f"(missing: {', '.join(missing)}); install them with: pip install 'idlib-gold[build]' "
+                         f"(from a checkout: pip install '.[build]')")
 
 
 def _exit_code(findings: list[Finding], strict: bool) -> int:
@@ -72,6 +93,7 @@ def cmd_validate(args) -> int:
     if args.parquet is None or args.paths:
         findings, checked = validate_repository(root, args.paths or None)
     if args.parquet is not None:
+        _need_build_dependencies("validate --parquet")
         from .checking.tables import validate_folder
 
         folder = Path(args.parquet)
@@ -132,6 +154,7 @@ def cmd_build(args) -> int:
     from .layout import DATASET_DIR
 
     root = _root(args.root)
+    _need_build_dependencies("build")
     corpus, findings = _load_valid(root)
     agreement = None
     if not has_errors(findings):
@@ -188,6 +211,7 @@ def cmd_check(args) -> int:
     from .layout import DATASET_DIR
 
     root = _root(args.root)
+    _need_build_dependencies("check")
     corpus, findings = _load_valid(root)
     findings += lint_corpus(corpus)
     if not has_errors(findings):
@@ -411,6 +435,9 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     finally:
         gc.unfreeze()  # for callers that run commands in-process (tests, notebooks)
+        from .vocabulary import use_repository
+
+        use_repository(None)
 
 
 if __name__ == "__main__":  # pragma: no cover
