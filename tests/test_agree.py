@@ -246,3 +246,23 @@ def test_the_card_gives_the_agreement_of_a_second_annotators_tree(cli, repo):
     (second / f"{DOC}.yaml").write_text("id: [unclosed\n", encoding="utf-8")
     broken = cli("build", root=repo)
     assert broken.code == 1 and "annotations/second/docs/" in broken.out and "IG103" in broken.out
+
+
+def test_trees_without_a_document_in_common_are_a_usage_error(cli, trees, tmp_path):
+    repo, _ = trees
+    for name, doc in (("x", DOC), ("y", "001_340019b8c38c476d")):
+        (tmp_path / name / "docs").mkdir(parents=True)
+        shutil.copy(repo / "annotations" / "docs" / f"{doc}.yaml", tmp_path / name / "docs")
+    result = _agree(cli, repo, str(tmp_path / "x"), str(tmp_path / "y"))
+    assert result.code == 2 and "no document in common" in result.err
+
+
+def test_an_unsafe_file_name_and_a_kb_that_is_a_folder_are_findings(cli, trees, tmp_path):
+    repo, _ = trees
+    side = tmp_path / "c"
+    (side / "docs").mkdir(parents=True)
+    shutil.copy(repo / "annotations" / "docs" / f"{DOC}.yaml", side / "docs" / "Bad Name.yaml")
+    (side / "kb.yaml").mkdir()
+    result = _agree(cli, repo, str(repo / "annotations"), str(side), "--format", "json")
+    assert result.code == 1
+    assert {f["code"] for f in json.loads(result.out)["findings"]} == {"IG109", "IG303"}

@@ -306,10 +306,12 @@ def cmd_agree(args) -> int:
     pairs = [(a[i], b[i]) for i in sorted(a.keys() & b.keys())]
     findings += texts_differ(pairs)
     pairs = [(x, y) for x, y in pairs if x.text == y.text]
+    if not pairs and not has_errors(findings):
+        raise UsageError(f"{args.dir_a} and {args.dir_b} have no document in common")
     if not pairs:
         _emit(findings, "agreement not computed: no document with the same text is in both trees", args.format,
               sys.stdout)
-        return 1 if has_errors(findings) else 2
+        return 1
     scores = agreement(pairs, sorted(a.keys() - b.keys()), sorted(b.keys() - a.keys()))
     for key, side in zip("ab", sides):
         lent = f"; {' and '.join(side.borrowed)} from the repository" if side.borrowed else ""
