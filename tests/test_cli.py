@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from conftest import ROOT
 
 
@@ -60,3 +62,24 @@ def test_utf16_offsets_get_their_own_hint():
     u16_start = len(text[:start].encode("utf-16-le")) // 2
     hint = diagnose(text, text.encode(), u16_start, u16_start + 5, "Idlib")
     assert hint == f"these look like UTF-16 code-unit offsets (JavaScript/Java); in code points the span is start: {start}, end: {start + 5}"
+
+
+def test_validate_imports_none_of_the_build_dependencies():
+    """The pre-commit hook's environment has only what validation needs; `validate` must not reach for more."""
+    run = subprocess.run([sys.executable, "-X", "importtime", "-c",
+                          "import sys; from idlib_gold.cli import main; sys.exit(main(['validate']))"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    imported = {line.split("|")[-1].strip().split(".")[0] for line in run.stderr.splitlines() if "|" in line}
+    assert "jsonschema" in imported or "jsonschema_rs" in imported  # the measurement sees imports at all
+    assert imported.isdisjoint({"pyarrow", "pandas", "pandera", "polars", "datasets", "numpy"}), imported
+
+
+@pytest.mark.parametrize("args", [["build"], ["check"], ["validate", "--parquet", "dataset"]])
+def test_commands_needing_the_build_extra_say_so_when_it_is_missing(cli, monkeypatch, args):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "pandera" else real(name, *a))
+    result = cli(*args)
+    assert result.code == 2 and "idlib-gold[build]" in result.err and "pandera" in result.err

@@ -1,4 +1,6 @@
-"""The pre-commit hook, run by the real pre-commit framework in a scratch git repository."""
+"""The pre-commit hooks, run by the real pre-commit framework in scratch git repositories: this
+repository's own hook from a shell without the virtual environment, and the published hook as a
+consumer corpus uses it, validating against the consumer's own schema/."""
 
 from __future__ import annotations
 
@@ -7,6 +9,8 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import json
 
 import pytest
 import yaml
@@ -27,10 +31,13 @@ def git_repo(tmp_path: Path):
     repo = tmp_path / "annotators"
     for name in ("annotations", "schema"):
         shutil.copytree(ROOT / name, repo / name)
+    shutil.copytree(ROOT / "hooks", repo / "hooks")
     for name in (".pre-commit-config.yaml", ".gitattributes"):
         shutil.copy(ROOT / name, repo / name)
-    env = dict(os.environ)
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    # a shell without the project's environment: no venv on PATH, none active; the clone's .venv/ has it
+    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep)
+                                  if p and not (Path(p) / "idlib-gold").exists())
     env["PRE_COMMIT_HOME"] = str(tmp_path / "pre-commit-cache")
     env["HOME"] = str(tmp_path)
     env.update(GIT_AUTHOR_NAME="A", GIT_AUTHOR_EMAIL="a@example.org", GIT_COMMITTER_NAME="A",
@@ -38,6 +45,8 @@ def git_repo(tmp_path: Path):
     assert _git(repo, "init", "-q", env=env).returncode == 0
     assert _git(repo, "add", "-A", env=env).returncode == 0
     assert _git(repo, "commit", "-q", "-m", "start", env=env).returncode == 0
+    (repo / ".venv").symlink_to(Path(sys.prefix), target_is_directory=True)
+    (repo / ".git" / "info" / "exclude").write_text(".venv\n")
     installed = subprocess.run([sys.executable, "-m", "pre_commit", "install"], cwd=repo, env=env,
                                capture_output=True, text=True, timeout=300)
     assert installed.returncode == 0, installed.stdout + installed.stderr
@@ -79,3 +88,77 @@ def test_the_hooks_file_patterns_match_annotation_files():
             assert pattern.search(ok), (name, ok)
         for no in ("annotations/GUIDELINES.md", "dataset/README.md", "src/idlib_gold/cli.py"):
             assert not pattern.search(no), (name, no)
+
+
+def test_the_local_hook_says_how_to_install_when_there_is_no_environment(git_repo):
+    repo, env = git_repo
+    (repo / ".venv").unlink()
+    path = repo / DOC
+    path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    _git(repo, "add", DOC, env=env)
+    refused = _git(repo, "commit", "-m", "no environment", env=env)
+    out = refused.stdout + refused.stderr
+    assert refused.returncode != 0 and "idlib-gold is not installed for this clone" in out and "pip install -e" in out
+
+
+# ---- the published hook (.pre-commit-hooks.yaml), used by a consumer corpus ----------------------
+
+def _publisher(tmp_path: Path, env: dict) -> tuple[Path, str]:
+    """This project's source as a git repository, the way a consumer's config names it."""
+    pub = tmp_path / "idlib-gold"
+    for name in ("src", "schema"):
+        shutil.copytree(ROOT / name, pub / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml"):
+        shutil.copy(ROOT / name, pub / name)
+    for args in (("init", "-q"), ("add", "-A"), ("commit", "-q", "-m", "release")):
+        assert _git(pub, *args, env=env).returncode == 0
+    return pub, _git(pub, "rev-parse", "HEAD", env=env).stdout.strip()
+
+
+def test_a_consumer_corpus_is_validated_against_its_own_schema(tmp_path):
+    if shutil.which("git") is None:
+        pytest.fail("git is required for the pre-commit test")
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    env.update(PRE_COMMIT_HOME=str(tmp_path / "pre-commit-cache"), HOME=str(tmp_path), GIT_AUTHOR_NAME="A",
+               GIT_AUTHOR_EMAIL="a@example.org", GIT_COMMITTER_NAME="A", GIT_COMMITTER_EMAIL="a@example.org")
+    pub, rev = _publisher(tmp_path, env)
+    consumer = tmp_path / "consumer"
+    for name in ("annotations", "schema"):
+        shutil.copytree(ROOT / name, consumer / name)
+    # the consumer's vocabulary has no TIME
+    schema_path = consumer / "schema" / "document.schema.json"
+    schema = json.loads(schema_path.read_text(encoding="utf-8"))
+    labels = schema["$defs"]["entity_label"]
+    i = labels["enum"].index("TIME")
+    del labels["enum"][i], labels["enumDescriptions"][i]
+    schema_path.write_text(json.dumps(schema, indent=2), encoding="utf-8")
+    (consumer / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {pub}\n    rev: {rev}\n    hooks:\n      - id: idlib-gold-validate\n", encoding="utf-8")
+    for args in (("init", "-q"), ("add", "-A"), ("commit", "-q", "-m", "start")):
+        assert _git(consumer, *args, env=env).returncode == 0
+    installed = subprocess.run([sys.executable, "-m", "pre_commit", "install", "--install-hooks"], cwd=consumer,
+                               env=env, capture_output=True, text=True, timeout=600)
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    hook_env = [p for p in (tmp_path / "pre-commit-cache").glob("repo*/py_env-*")]
+    assert hook_env, list((tmp_path / "pre-commit-cache").iterdir())
+    site = next(hook_env[0].glob("lib/python*/site-packages"))
+    present = {p.name.split("-")[0].lower() for p in site.glob("*.dist-info")}
+    assert present.isdisjoint({"pyarrow", "pandas", "pandera", "polars", "datasets", "numpy"}), present
+
+    # a document without TIME passes; one whose TIME annotation is touched is refused by the consumer's schema
+    plain = consumer / "annotations/docs/002_64197da7831f2480.yaml"
+    plain.write_text(plain.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    _git(consumer, "add", "-A", env=env)
+    accepted = _git(consumer, "commit", "-m", "a document without TIME", env=env)
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+    timed = consumer / DOC
+    lines = timed.read_text(encoding="utf-8").splitlines(keepends=True)
+    line_no = next(n for n, line in enumerate(lines, 1) if "label: TIME" in line)
+    lines[line_no - 1] = lines[line_no - 1].replace('note: "', 'note: "re-read; ')
+    timed.write_text("".join(lines), encoding="utf-8")
+    _git(consumer, "add", "-A", env=env)
+    refused = _git(consumer, "commit", "-m", "touch a TIME annotation", env=env)
+    out = refused.stdout + refused.stderr
+    assert refused.returncode != 0, out
+    assert f"{DOC}:{line_no}:" in out and "IG201" in out and "'TIME' is not one of" in out, out
+    assert "Traceback" not in out

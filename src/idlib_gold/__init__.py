@@ -6,7 +6,7 @@ the JSON Schema that defines it, and `dataset/` the Parquet folder built from it
 
 __all__ = ["__version__", "DATASET_VERSION", "DATASET_DATE"]
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 #: Version of the annotations themselves; bumped when the gold changes.
 DATASET_VERSION = "1.1.0"
 #: The day DATASET_VERSION was released (its CHANGELOG entry); Croissant's `datePublished`.

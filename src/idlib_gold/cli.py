@@ -25,23 +25,44 @@ class UsageError(Exception):
 
 
 def _root(arg: str | None) -> Path:
-    """The repository root: --root, else the nearest folder upwards that has annotations/."""
+    """The repository root: --root, else the nearest folder upwards that has annotations/. Its own
+    schema/, where it has one, is what it is validated against (vocabulary.use_repository)."""
+    from .vocabulary import use_repository
+
     if arg:
         root = Path(arg)
         if not (root / "annotations").is_dir():
             raise UsageError(f"{root} has no annotations/ folder")
+        use_repository(root.resolve())
         return root.resolve()
     here = Path.cwd().resolve()
     for folder in (here, *here.parents):
         if (folder / "annotations").is_dir():
+            use_repository(folder)
             return folder
     raise UsageError("no annotations/ folder here or above; run inside the repository or pass --root")
 
 
 def _emit(findings: list[Finding], checked: str, fmt: str, out) -> None:
-    from .report import render_json, render_text
+    from .report import render
 
-    out.write(render_json(findings, checked) if fmt == "json" else render_text(findings, checked))
+    out.write(render(findings, checked, fmt if fmt in ("text", "json", "sarif", "github") else "text"))
+
+
+#: What `build`, `check` and `validate --parquet` need beyond the validator: the `build` extra.
+BUILD_DEPENDENCIES = ("pyarrow", "pandas", "pandera", "polars", "datasets")
+
+
+def _need_build_dependencies(command: str) -> None:
+    """A usage error naming the extra when the build dependencies are not installed (the light
+    install that the pre-commit hook uses has only what validation needs)."""
+    from importlib.util import find_spec
+
+    missing = [name for name in BUILD_DEPENDENCIES if find_spec(name) is None]
+    if missing:
+        raise UsageError(f"`idlib-gold {command}` needs the build dependencies, which are not installed "
+                         f"(missing: {', '.join(missing)}); install them with: pip install 'idlib-gold[build]' "
+                         f"(from a checkout: pip install '.[build]')")
 
 
 def _exit_code(findings: list[Finding], strict: bool) -> int:
@@ -72,6 +93,7 @@ def cmd_validate(args) -> int:
     if args.parquet is None or args.paths:
         findings, checked = validate_repository(root, args.paths or None)
     if args.parquet is not None:
+        _need_build_dependencies("validate --parquet")
         from .checking.tables import validate_folder
 
         folder = Path(args.parquet)
@@ -103,21 +125,48 @@ def _load_valid(root: Path):
     return corpus, findings
 
 
+def _second_agreement(root: Path, corpus) -> tuple[dict | None, list[Finding]]:
+    """The dataset card's agreement figures: `annotations/second/` (a second annotator's documents)
+    against the gold, by the same code as `idlib-gold agree`; None where there is no second tree."""
+    from .scoring.agreement import agreement, texts_differ
+    from .scoring.agreement_report import agreement_rows
+    from .scoring.trees import SECOND, SideError, find_side, load_side
+
+    if not (root / SECOND).is_dir():
+        return None, []
+    try:
+        side = find_side(root / SECOND, root, root)
+    except SideError as exc:
+        raise UsageError(str(exc)) from None
+    second, findings = load_side(side, root)
+    gold = {d.id: d for d in corpus.documents}
+    pairs = [(gold[d.id], d) for d in sorted(second.documents, key=lambda d: d.id) if d.id in gold]
+    findings += texts_differ(pairs)
+    if has_errors(findings) or not pairs:
+        return None, findings
+    scores = agreement(pairs, [], [])
+    return {"documents": scores["documents"], "rows": agreement_rows(scores)}, findings
+
+
 def cmd_build(args) -> int:
     from .building.folder import render_outputs, write_outputs
     from .checking.lints import lint_corpus
     from .layout import DATASET_DIR
 
     root = _root(args.root)
+    _need_build_dependencies("build")
     corpus, findings = _load_valid(root)
+    agreement = None
     if not has_errors(findings):
         findings += lint_corpus(corpus)
+        agreement, more = _second_agreement(root, corpus)
+        findings += more
     if _exit_code(findings, args.strict):
         _emit(findings, "build stopped; dataset/ left unchanged", args.format, sys.stdout)
         return 1
     if findings:
         _emit(findings, "building anyway: warnings only", args.format, sys.stdout)
-    files = render_outputs(corpus)
+    files = render_outputs(corpus, agreement)
     del corpus  # the files hold everything now; the table checks need the memory
     from .checking.tables import validate_files
 
@@ -126,7 +175,13 @@ def cmd_build(args) -> int:
         _emit(table_findings, "built tables failed their checks; dataset/ left unchanged", args.format, sys.stdout)
         return 1
     changed = write_outputs(root / DATASET_DIR, files)
-    print(f"{'wrote' if changed else 'unchanged:'} {DATASET_DIR}/ ({len(files)} files)")
+    done = f"{'wrote' if changed else 'unchanged:'} {DATASET_DIR}/ ({len(files)} files)"
+    if args.format in ("sarif", "github"):  # stdout stays one log for tools; the news goes to stderr
+        if not findings:
+            _emit(findings, done, args.format, sys.stdout)
+        print(done, file=sys.stderr)
+    else:
+        print(done)
     return 0
 
 
@@ -156,10 +211,14 @@ def cmd_check(args) -> int:
     from .layout import DATASET_DIR
 
     root = _root(args.root)
+    _need_build_dependencies("check")
     corpus, findings = _load_valid(root)
     findings += lint_corpus(corpus)
     if not has_errors(findings):
-        findings += compare_outputs(root / DATASET_DIR, render_outputs(corpus))
+        agreement, more = _second_agreement(root, corpus)
+        findings += more
+    if not has_errors(findings):
+        findings += compare_outputs(root / DATASET_DIR, render_outputs(corpus, agreement))
     _emit(findings, f"{len(corpus.documents)} documents and {DATASET_DIR}/ checked", args.format, sys.stdout)
     if args.format == "text":
         print(_summary(corpus))
@@ -204,7 +263,64 @@ def cmd_evaluate(args) -> int:
     raw = path.read_bytes()
     scores, findings = evaluate_file(corpus.documents, raw, relative_name(path, root), args.split)
     checked = f"{len(scores['documents'])} document(s) scored"
-    sys.stdout.write(render_scores(scores, findings, checked, args.format))
+    if args.format in ("sarif", "github"):  # the predictions file's findings, on its lines
+        _emit(findings, checked, args.format, sys.stdout)
+    else:
+        sys.stdout.write(render_scores(scores, findings, checked, args.format))
+    return 1 if has_errors(findings) else 0
+
+
+def _repository(arg: str | None) -> Path | None:
+    """The repository root, or None where there is none (agree can compare two trees alone)."""
+    try:
+        return _root(arg)
+    except UsageError:
+        if arg:
+            raise
+        return None
+
+
+def cmd_agree(args) -> int:
+    """Inter-annotator agreement of two annotation trees of the same texts."""
+    from .scoring.agreement import agreement, texts_differ
+    from .scoring.agreement_report import render_agreement
+    from .scoring.trees import SideError, find_side, load_side
+
+    repo = _repository(args.root)
+    base = repo or Path.cwd().resolve()
+    try:
+        sides = [find_side(Path(folder), base, repo) for folder in (args.dir_a, args.dir_b)]
+    except SideError as exc:
+        raise UsageError(str(exc)) from None
+    if (base / sides[0].tree.docs).resolve() == (base / sides[1].tree.docs).resolve():
+        raise UsageError(f"{args.dir_a} and {args.dir_b} are the same annotation tree")
+    loaded, findings = [], []
+    for side in sides:
+        corpus, side_findings = load_side(side, base)
+        loaded.append({d.id: d for d in corpus.documents})
+        findings += side_findings
+    if has_errors(findings):
+        _emit(findings, "agreement not computed: fix the errors of each tree first", args.format, sys.stdout)
+        return 1
+    a, b = loaded
+    pairs = [(a[i], b[i]) for i in sorted(a.keys() & b.keys())]
+    findings += texts_differ(pairs)
+    pairs = [(x, y) for x, y in pairs if x.text == y.text]
+    if not pairs and not has_errors(findings):
+        raise UsageError(f"{args.dir_a} and {args.dir_b} have no document in common")
+    if not pairs:
+        _emit(findings, "agreement not computed: no document with the same text is in both trees", args.format,
+              sys.stdout)
+        return 1
+    scores = agreement(pairs, sorted(a.keys() - b.keys()), sorted(b.keys() - a.keys()))
+    for key, side in zip("ab", sides):
+        lent = f"; {' and '.join(side.borrowed)} from the repository" if side.borrowed else ""
+        scores[key] = f"{side.given} ({side.shape}{lent})"
+    checked = f"{len(pairs)} document(s) compared"
+    if args.format in ("sarif", "github"):
+        _emit(findings, checked, args.format, sys.stdout)
+    else:
+        sys.stdout.write(render_agreement(scores, findings, checked, args.format, args.detail))
     return 1 if has_errors(findings) else 0
 
 
@@ -383,10 +499,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"idlib-gold {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
+    from .report import FORMATS
+
     def common(sp, fmt=True):
         sp.add_argument("--root", help="repository root (default: nearest folder with annotations/)")
         if fmt:
-            sp.add_argument("--format", choices=("text", "json"), default="text")
+            sp.add_argument("--format", choices=FORMATS, default="text",
+                            help="text for people; json; sarif (SARIF 2.1.0) or github (workflow commands) for CI")
             sp.add_argument("--strict", action="store_true", help="treat warnings as errors")
 
     v = sub.add_parser("validate", help="validate annotation files (default: the whole repository)")
@@ -410,9 +529,18 @@ def _parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("evaluate", help="score a system's predictions (JSON Lines) against the gold")
     ev.add_argument("predictions", metavar="PREDICTIONS", help="JSON Lines file, one object per document")
     ev.add_argument("--split", choices=splits(), help="score only the documents of this split (default: all)")
-    ev.add_argument("--format", choices=("text", "json"), default="text")
+    ev.add_argument("--format", choices=FORMATS, default="text",
+                    help="text or json: scores and findings; sarif or github: the findings alone, for CI")
     common(ev, fmt=False)
     ev.set_defaults(func=cmd_evaluate)
+    ag = sub.add_parser("agree", help="inter-annotator agreement of two annotation trees of the same texts")
+    ag.add_argument("dir_a", metavar="DIR_A", help="an annotation folder (docs/, texts/) or a repository root")
+    ag.add_argument("dir_b", metavar="DIR_B", help="the other annotator's tree, in either shape")
+    ag.add_argument("--detail", action="store_true", help="list every disagreement, for adjudication")
+    ag.add_argument("--format", choices=("text", "json", "markdown", "sarif", "github"), default="text",
+                    help="text, json or markdown: figures and findings; sarif or github: the findings alone, for CI")
+    common(ag, fmt=False)
+    ag.set_defaults(func=cmd_agree)
     bl = sub.add_parser("baseline", help="write a reference baseline's predictions (no model, no download)")
     bl.add_argument("kind", choices=("figures", "quotes"), help="figures: numbers by rule; quotes: quoted speech")
     bl.add_argument("--out", required=True, metavar="FILE", help="the predictions file to write (JSON Lines)")
@@ -465,6 +593,9 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     finally:
         gc.unfreeze()  # for callers that run commands in-process (tests, notebooks)
+        from .vocabulary import use_repository
+
+        use_repository(None)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -30,7 +30,7 @@ LEVELS: dict[str, tuple[str, str]] = {
     "4": ("Parquet tables", "checking/tables.py"),
     "5": ("consistency lints", "checking/lints.py"),
     "6": ("the dataset folder", "building/folder.py"),
-    "7": ("predictions files", "scoring/"),
+    "7": ("predictions files and compared annotation trees", "scoring/"),
 }
 
 # The table of every code a check can emit. Tests assert each one has a fixture.
@@ -81,13 +81,15 @@ CODES: dict[str, Code] = {
     "IG601": Code("error", "stale dataset file", "A file in dataset/ differs from what a build writes now. Run `idlib-gold build`."),
     "IG602": Code("error", "missing dataset file", "A file a build writes is missing from dataset/. Run `idlib-gold build`."),
     "IG603": Code("error", "unexpected dataset file", "dataset/ holds a file a build would not write. Remove it or run `idlib-gold build`."),
-    # 7xx predictions files (idlib-gold evaluate): scoring/; the line is the JSON Lines line number
+    # 7xx predictions files (idlib-gold evaluate; the line is the JSON Lines line number) and
+    # annotation trees compared by idlib-gold agree: scoring/
     "IG701": Code("error", "prediction line not JSON", "A line of the predictions file is not UTF-8 JSON; each line holds one JSON object."),
     "IG702": Code("error", "prediction schema", "A prediction record does not match schema/predictions.schema.json."),
     "IG703": Code("error", "unknown document", "A prediction names a document id that is not in the corpus."),
     "IG704": Code("error", "document predicted twice", "A document has more than one prediction line; only the first is scored."),
     "IG705": Code("error", "predicted span mismatch", "A predicted span is outside the text, or its text differs from the document text at its offsets."),
     "IG706": Code("warning", "document not predicted", "A scored document has no prediction line, or its line lacks a layer other lines predict; it counts as predicting nothing there."),
+    "IG707": Code("error", "text differs between trees", "Two annotation trees compared by `idlib-gold agree` hold different texts for one document id; that document is not compared."),
 }
 
 

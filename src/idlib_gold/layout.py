@@ -10,18 +10,39 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
     "TEXTS", "DOCS", "KB_FILE", "ID_PATTERN", "LAYERS", "DATASET_DIR",
     "DOC_CONFIGS", "SPLIT_CONFIGS", "CONFIGS", "doc_id_of_path", "parquet_path", "written_splits",
-    "fingerprint",
+    "fingerprint", "Tree",
 ]
 
 TEXTS = "annotations/texts"
 DOCS = "annotations/docs"
 KB_FILE = "annotations/kb.yaml"
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+
+
+@dataclass(frozen=True)
+class Tree:
+    """Where one annotation tree's files are, as paths relative to the corpus root (POSIX, may
+    start with `..`), which are also the paths findings show. The repository's own tree is the
+    default; `idlib-gold agree` reads trees laid out apart (a second annotator's `docs/` beside
+    the repository's texts and KB)."""
+
+    docs: str = DOCS
+    texts: str = TEXTS
+    kb: str = KB_FILE
+
+    def yaml(self, doc_id: str) -> str:
+        return f"{self.docs}/{doc_id}.yaml"
+
+    def text(self, doc_id: str) -> str:
+        return f"{self.texts}/{doc_id}.txt"
+
 
 #: The annotation layers of a document, in the order the files list them.
 LAYERS = ("entities", "figures", "quotes")

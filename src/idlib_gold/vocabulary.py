@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 
 __all__ = [
-    "DOCUMENT", "KB", "PREDICTIONS", "schema_dir", "load_schema", "entity_labels", "figure_labels",
+    "DOCUMENT", "KB", "PREDICTIONS", "schema_dir", "use_repository", "load_schema", "entity_labels", "figure_labels",
     "figure_categories", "quote_types", "kb_types", "splits", "units", "describe",
 ]
 
@@ -24,17 +24,43 @@ KB = "kb.schema.json"
 PREDICTIONS = "predictions.schema.json"
 
 
-def schema_dir() -> Path:
-    """The packaged copy of schema/ in an installed wheel, else the source tree's."""
+#: The schema/ folder of the repository being validated, when it has one (`use_repository`).
+_repository_schemas: Path | None = None
+
+
+def use_repository(root: Path | None) -> None:
+    """Read the schemas of the repository at `root` from now on, where it has a `schema/` with a
+    document schema: a corpus that narrows or widens the vocabulary in its own schema/ (say, drops
+    TIME) is validated by its own rules, not by the copy packaged with idlib-gold. None goes back
+    to the packaged copy. The command line calls this once it knows the repository root."""
+    global _repository_schemas
+    folder = root / "schema" if root is not None else None
+    _repository_schemas = folder if folder is not None and (folder / DOCUMENT).is_file() else None
+
+
+def _packaged_dir() -> Path:
     packaged = resources.files("idlib_gold") / "schema"
     if packaged.is_dir():
         return Path(str(packaged))
     return Path(__file__).resolve().parents[2] / "schema"
 
 
-@cache
+def schema_dir(name: str = DOCUMENT) -> Path:
+    """Where schema `name` is read from: the validated repository's schema/ when it has that file
+    (see `use_repository`), else the packaged copy in an installed wheel, else the source tree's.
+    This is the one place schemas are found."""
+    if _repository_schemas is not None and (_repository_schemas / name).is_file():
+        return _repository_schemas
+    return _packaged_dir()
+
+
 def load_schema(name: str) -> dict:
-    return json.loads((schema_dir() / name).read_text(encoding="utf-8"))
+    return _load(schema_dir(name), name)
+
+
+@cache
+def _load(folder: Path, name: str) -> dict:
+    return json.loads((folder / name).read_text(encoding="utf-8"))
 
 
 def _defs(name: str = DOCUMENT) -> dict:

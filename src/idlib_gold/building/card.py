@@ -278,7 +278,24 @@ CITATION = """@misc{idlib_gold,
 }"""
 
 
-def render_card(corpus: Corpus, counts: dict, files: dict[str, bytes], sizes: dict[str, int]) -> str:
+def _agreement(agreement: dict | None) -> str:
+    """The agreement paragraph: the figures `idlib-gold agree` computes (passed in as rows by the
+    command, since this stage may not import the scorer), or the statement that there are none."""
+    if agreement is None:
+        return ("The counts per document, layer and label are in the statistics tables above. There is no\n"
+                "inter-annotator agreement figure: the second reading was a review, not a blind double annotation.\n")
+    n = len(agreement["documents"])
+    return (f"The counts per document, layer and label are in the statistics tables above.\n\n"
+            f"Inter-annotator agreement between the gold (`annotations/`) and a second annotator's independent "
+            f"annotation of {n} document(s) (`annotations/second/`), as `idlib-gold agree annotations "
+            f"annotations/second` computes it. The gold is the reference; pairwise F1 is symmetric, so it is the "
+            f"agreement figure. Cohen's kappa is over the BIO tags of the `ner` view, once over all tokens and once "
+            f"over the tokens that at least one annotator tagged.\n\n"
+            + _table(["measure", "value", "on"], [list(r) for r in agreement["rows"]]))
+
+
+def render_card(corpus: Corpus, counts: dict, files: dict[str, bytes], sizes: dict[str, int],
+                agreement: dict | None = None) -> str:
 
     fp = fingerprint(files)
     n = {c: sum(counts[c].values()) for c in CONFIGS}
@@ -397,9 +414,7 @@ How the annotations were checked:
    (three continuation quotes gained their cue; one infinitive "threatened to …" was removed as not a
    quote) and raised the hard cases that became decisions 40–50 of the guidelines.
 
-The counts per document, layer and label are in the statistics tables above. There is no
-inter-annotator agreement figure: the second reading was a review, not a blind double annotation.
-
+{_agreement(agreement)}
 ## Personal and sensitive information
 
 The texts name real public figures (heads of state, ministers, members of parliament, the head of

@@ -14,7 +14,7 @@ import re
 from collections import defaultdict
 
 from ..findings import Finding
-from ..layout import DOCS, KB_FILE, LAYERS, TEXTS
+from ..layout import KB_FILE, LAYERS
 from ..reading.corpus import Corpus, Document
 from ..text.spans import diagnose, iter_spans, overlaps
 from ..text.stories import assign_splits
@@ -272,7 +272,7 @@ def check_files(corpus: Corpus) -> list[Finding]:
     annotation file that are not both there."""
     out = []
     for doc_id, reason in sorted(corpus.unloadable.items()):
-        rel_yaml, rel_text = f"{DOCS}/{doc_id}.yaml", f"{TEXTS}/{doc_id}.txt"
+        rel_yaml, rel_text = corpus.tree.yaml(doc_id), corpus.tree.text(doc_id)
         if reason == "unsafe":
             out.append(Finding("IG303", f"file name {doc_id!r} is not a safe document id", rel_yaml,
                                hint="rename to lower-case letters, digits, '_' and '-' (at most 64)"))

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..findings import Finding
-from ..layout import KB_FILE, doc_id_of_path
+from ..layout import KB_FILE, Tree, doc_id_of_path
 from ..reading.corpus import Corpus, Document, load_corpus
 from . import schema
 from .documents import check_document
@@ -30,11 +30,12 @@ def prepare_document(doc: Document, kb_types: dict[str, str] | None) -> None:
     doc.shingles  # noqa: B018 -- fills the cached property
 
 
-def load(root: Path, only: list[str] | None = None, prepare: bool = True) -> tuple[Corpus, list[Finding]]:
+def load(root: Path, only: list[str] | None = None, prepare: bool = True,
+         tree: Tree = Tree()) -> tuple[Corpus, list[Finding]]:
     """The corpus (all documents, or the ids in `only`) with every schema-valid document loaded, and
     the findings of reading and of the schema; with `prepare`, each document's own checks have run
-    too (`check_corpus` and `lint_corpus` then collect them)."""
-    return load_corpus(root, only, admit=schema.validate, prepare=prepare_document if prepare else None)
+    too (`check_corpus` and `lint_corpus` then collect them). `tree` says where the files are."""
+    return load_corpus(root, only, admit=schema.validate, prepare=prepare_document if prepare else None, tree=tree)
 
 
 def documents_named(root: Path, paths: list[str]) -> list[str] | None:

@@ -13,13 +13,18 @@ from typing import Any
 
 from ..findings import Finding
 from ..reading.files import Loaded
-from ..vocabulary import DOCUMENT, load_schema
+from ..vocabulary import DOCUMENT, load_schema, schema_dir
 
 __all__ = ["validate", "json_path", "deepest", "hint"]
 
 
-@cache
 def _validator(name: str):
+    return _reference(schema_dir(name), name)
+
+
+@cache
+def _reference(folder, name: str):
+    """One validator per schema file (the folder is part of the key: see vocabulary.use_repository)."""
     from jsonschema import Draft202012Validator  # imported here: only schema checks need it
 
     return Draft202012Validator(load_schema(name))
@@ -59,8 +64,12 @@ def hint(error) -> str | None:
     return None
 
 
-@cache
 def _compiled(name: str):
+    return _compiled_for(schema_dir(name), name)
+
+
+@cache
+def _compiled_for(folder, name: str):
     """A compiled validator (jsonschema-rs) for the fast yes/no, or None where it is not installed."""
     try:
         import jsonschema_rs

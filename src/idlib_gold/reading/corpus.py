@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .. import vocabulary
 from ..findings import Finding
-from ..layout import DOCS, ID_PATTERN, KB_FILE, TEXTS
+from ..layout import ID_PATTERN, Tree
 from .files import Loaded, read_text, read_yaml
 
 __all__ = ["Document", "Corpus", "Gate", "Prepare", "load_corpus", "load_kb", "load_document", "unloadable"]
@@ -81,6 +81,7 @@ class Corpus:
     documents: list[Document] = field(default_factory=list)
     kb: Loaded | None = None
     complete: bool = True  # False when only some documents were loaded (validate PATHS…)
+    tree: Tree = field(default_factory=Tree)  # where the files are, relative to root
     #: Document ids left out before reading, with the reason (`unloadable`).
     unloadable: dict[str, str] = field(default_factory=dict)
     _stories: object = field(default=None, repr=False, compare=False)
@@ -99,33 +100,34 @@ class Corpus:
         return self._stories
 
 
-def _doc_ids(root: Path) -> list[str]:
-    stems = {p.stem for p in (root / DOCS).glob("*.yaml")} | {p.stem for p in (root / TEXTS).glob("*.txt")}
+def _doc_ids(root: Path, tree: Tree) -> list[str]:
+    stems = {p.stem for p in (root / tree.docs).glob("*.yaml")} | {p.stem for p in (root / tree.texts).glob("*.txt")}
     return sorted(stems)
 
 
-def load_kb(root: Path, admit: Gate | None = None) -> tuple[Loaded | None, list[Finding]]:
-    loaded, findings = read_yaml(root / KB_FILE, KB_FILE)
+def load_kb(root: Path, admit: Gate | None = None, tree: Tree = Tree()) -> tuple[Loaded | None, list[Finding]]:
+    loaded, findings = read_yaml(root / tree.kb, tree.kb)
     if loaded is None or admit is None:
         return loaded, findings
-    findings = admit(loaded, KB_FILE, vocabulary.KB)
+    findings = admit(loaded, tree.kb, vocabulary.KB)
     return (loaded if not findings else None), findings
 
 
-def unloadable(root: Path, doc_id: str) -> str | None:
+def unloadable(root: Path, doc_id: str, tree: Tree = Tree()) -> str | None:
     """Why a document id cannot be loaded at all, or None: "unsafe" (the id is not a safe file
     name) or "unpaired" (its text or its annotation file is missing). The checks report these
     (IG303, IG316); the loader only leaves such ids out."""
     if not ID_PATTERN.match(doc_id):
         return "unsafe"
-    if not (root / DOCS / f"{doc_id}.yaml").exists() or not (root / TEXTS / f"{doc_id}.txt").exists():
+    if not (root / tree.yaml(doc_id)).exists() or not (root / tree.text(doc_id)).exists():
         return "unpaired"
     return None
 
 
-def load_document(root: Path, doc_id: str, admit: Gate | None = None) -> tuple[Document | None, list[Finding]]:
+def load_document(root: Path, doc_id: str, admit: Gate | None = None,
+                  tree: Tree = Tree()) -> tuple[Document | None, list[Finding]]:
     """One document whose files both exist (see `unloadable`), read and put through the gate."""
-    rel_yaml, rel_text = f"{DOCS}/{doc_id}.yaml", f"{TEXTS}/{doc_id}.txt"
+    rel_yaml, rel_text = tree.yaml(doc_id), tree.text(doc_id)
     text, raw, text_findings = read_text(root / rel_text, rel_text)
     loaded, yaml_findings = read_yaml(root / rel_yaml, rel_yaml)
     findings = text_findings + yaml_findings
@@ -138,10 +140,11 @@ def load_document(root: Path, doc_id: str, admit: Gate | None = None) -> tuple[D
 
 
 def load_corpus(root: Path, only: list[str] | None = None, admit: Gate | None = None,
-                prepare: Prepare | None = None) -> tuple[Corpus, list[Finding]]:
+                prepare: Prepare | None = None, tree: Tree = Tree()) -> tuple[Corpus, list[Finding]]:
     """Load the KB and the documents (all, or the ids in `only`), each through the gate `admit`
     (None: every file that parses is admitted, unvalidated), running `prepare` on each admitted
     document as it is read. Callers that want the checked corpus use `checking.pipeline`.
+    `tree` says where the files are under `root` (default: the repository's own layout).
 
     Python's cycle collector is paused meanwhile. Each document leaves thousands of
     dicts, lists and strings alive, and each full collection walks every one of them
@@ -152,26 +155,26 @@ def load_corpus(root: Path, only: list[str] | None = None, admit: Gate | None = 
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _load_corpus(root, only, admit, prepare)
+        return _load_corpus(root, only, admit, prepare, tree)
     finally:
         if was_enabled:
             gc.enable()
 
 
 def _load_corpus(root: Path, only: list[str] | None, admit: Gate | None,
-                 prepare: Prepare | None) -> tuple[Corpus, list[Finding]]:
-    kb, findings = load_kb(root, admit)
-    ids = _doc_ids(root) if only is None else sorted(set(only))
-    corpus = Corpus(root=root, kb=kb, complete=only is None)
+                 prepare: Prepare | None, tree: Tree) -> tuple[Corpus, list[Finding]]:
+    kb, findings = load_kb(root, admit, tree)
+    ids = _doc_ids(root, tree) if only is None else sorted(set(only))
+    corpus = Corpus(root=root, kb=kb, complete=only is None, tree=tree)
     if only is None and not ids:
-        findings.append(Finding("IG108", "no documents found", DOCS))
+        findings.append(Finding("IG108", "no documents found", tree.docs))
     for doc_id in ids:
-        reason = unloadable(root, doc_id)
+        reason = unloadable(root, doc_id, tree)
         if reason:
             corpus.unloadable[doc_id] = reason
     ids = [i for i in ids if i not in corpus.unloadable]
     kb_types = {e["id"]: e["type"] for e in corpus.kb_entries} if corpus.kb else None
-    for doc, doc_findings in _load_documents(root, ids, admit, prepare, kb_types):
+    for doc, doc_findings in _load_documents(root, ids, admit, prepare, kb_types, tree):
         findings += doc_findings
         if doc is not None:
             corpus.documents.append(doc)
@@ -191,10 +194,10 @@ def _workers() -> int:
 
 
 def _load_chunk(root: Path, ids: list[str], admit: Gate | None, prepare: Prepare | None,
-                kb_types: dict | None) -> list[tuple[Document | None, list[Finding]]]:
+                kb_types: dict | None, tree: Tree) -> list[tuple[Document | None, list[Finding]]]:
     out = []
     for doc_id in ids:
-        doc, findings = load_document(root, doc_id, admit)
+        doc, findings = load_document(root, doc_id, admit, tree)
         if doc is not None and prepare is not None:
             prepare(doc, kb_types)
         out.append((doc, findings))
@@ -202,23 +205,24 @@ def _load_chunk(root: Path, ids: list[str], admit: Gate | None, prepare: Prepare
 
 
 def _load_documents(root: Path, ids: list[str], admit: Gate | None, prepare: Prepare | None,
-                    kb_types: dict | None):
+                    kb_types: dict | None, tree: Tree):
     """(document, findings) for each id, in order. Reading, parsing, schema-checking and preparing
     a document depend on that document alone, so a large corpus is read by a few forked worker
     processes in chunks; the results, and so every finding and output, are the same as in one.
     (Forked workers share the parent's string-hash seed, so their shingle hashes agree.)"""
     if len(ids) < PARALLEL_MIN or _workers() < 2:  # the pre-commit hook's case: no process machinery imported
-        yield from _load_chunk(root, ids, admit, prepare, kb_types)
+        yield from _load_chunk(root, ids, admit, prepare, kb_types, tree)
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     if "fork" not in multiprocessing.get_all_start_methods():
-        yield from _load_chunk(root, ids, admit, prepare, kb_types)
+        yield from _load_chunk(root, ids, admit, prepare, kb_types, tree)
         return
     workers = _workers()
     chunks = [ids[i:i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
         n = len(chunks)
-        for results in pool.map(_load_chunk, [root] * n, chunks, [admit] * n, [prepare] * n, [kb_types] * n):
+        for results in pool.map(_load_chunk, [root] * n, chunks, [admit] * n, [prepare] * n, [kb_types] * n,
+                                [tree] * n):
             yield from results
