@@ -290,7 +290,10 @@ def _agreement(agreement: dict | None) -> str:
             f"annotation of {n} document(s) (`annotations/second/`), as `idlib-gold agree annotations "
             f"annotations/second` computes it. The gold is the reference; pairwise F1 is symmetric, so it is the "
             f"agreement figure. Cohen's kappa is over the BIO tags of the `ner` view, once over all tokens and once "
-            f"over the tokens that at least one annotator tagged.\n\n"
+            f"over the tokens that at least one annotator tagged. The second annotator had the guidelines, whose "
+            f"decision list takes its examples from this corpus, so the figures say how reproducible the guidelines "
+            f"make the gold, not how hard the task is on unseen text; every disagreement is adjudicated and "
+            f"recorded in `CHANGELOG.md`.\n\n"
             + _table(["measure", "value", "on"], [list(r) for r in agreement["rows"]]))
 
 
