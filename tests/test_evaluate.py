@@ -349,7 +349,8 @@ def test_the_prediction_schema_is_draft_2020_12_describes_every_field_and_copies
 def test_the_prediction_schema_resolves_the_document_schema_offline(monkeypatch):
     import urllib.request
 
-    from idlib_gold.scoring.predictions import validator
+    from idlib_gold.checking.schema import deepest
+    from idlib_gold.scoring.predictions import _compiled, validator
 
     def no_network(*args, **kwargs):
         raise AssertionError("the schema tried to fetch a URL")
@@ -360,7 +361,9 @@ def test_the_prediction_schema_resolves_the_document_schema_offline(monkeypatch)
     bad = {"id": "alpha", "entities": [{"label": "CITY", "start": 0, "end": 6, "text": "ANKARA"}]}
     assert list(validator().iter_errors(good)) == []
     (error,) = validator().iter_errors(bad)
+    error = deepest(error)  # a name or a ClassLabel id: the name alternative explains a bad name
     assert error.validator == "enum" and "PERSON" in error.validator_value  # the list came from the gold schema
+    assert _compiled() is not None and _compiled().is_valid(good) and not _compiled().is_valid(bad)
 
 
 # ---- the baselines ---------------------------------------------------------------------------------
