@@ -50,6 +50,18 @@ Quotes:
   compared as a set (an id, a list of ids for a joint speaker, null as the empty set).
 - cue: the distinct cue spans (start, end) of a document's quotes, gold against
   predicted, scored like strict spans without labels.
+- parts (speaker, cue, addressee), the attribution of each quote as PARC 3.0 and
+  PolNeAR score the source, cue and content of an attribution relation, in two
+  schemes. exact: the quotes are paired by content-exact matching and the part
+  spans have the same start and end; partial: the quotes are paired by content
+  overlap (as for the token F1) and the part spans share at least one character.
+  TP = pairs whose parts match; predicted = predicted quotes whose part is not
+  null; gold = gold quotes whose part is not null; P/R/F1 as above. A part no
+  predicted quote carries is not predicted (null).
+- speaker_entity_link: the speaker links as entity-linking pairs (quote, KB id):
+  gold = the ids of every gold quote's speaker_entity, predicted likewise;
+  TP = the ids shared by the two quotes of a pair (content-exact pairs for exact,
+  content-overlap pairs for partial). An anonymous speaker (null or []) has no link.
 """
 
 from __future__ import annotations
@@ -58,8 +70,9 @@ import re
 from collections import Counter
 
 __all__ = ["prf", "match_strict", "match_partial", "token_f1", "score_spans", "score_figure_attributes",
-           "score_quotes", "FIGURE_ATTRIBUTES"]
+           "score_quotes", "FIGURE_ATTRIBUTES", "QUOTE_PARTS"]
 
+QUOTE_PARTS = ("speaker", "cue", "addressee")
 FIGURE_ATTRIBUTES = ("value", "value_1pct", "unit", "approximate", "bound", "category", "source")
 _ARTICLES = {"a", "an", "the"}
 _WORD = re.compile(r"\w+")
@@ -199,9 +212,60 @@ def _cue_spans(quotes: list[dict]) -> set[tuple[int, int]]:
     return {(q["cue"]["start"], q["cue"]["end"]) for q in quotes if q.get("cue")}
 
 
+def _content(quotes: list[dict]) -> list[dict]:
+    return [{"start": q["content"]["start"], "end": q["content"]["end"]} for q in quotes]
+
+
+def _same_span(g: dict, p: dict) -> bool:
+    return g["start"] == p["start"] and g["end"] == p["end"]
+
+
+def _overlaps(g: dict, p: dict) -> bool:
+    return min(g["end"], p["end"]) > max(g["start"], p["start"])
+
+
+_QUOTE_SCHEMES = (("exact", match_strict, _same_span), ("partial", match_partial, _overlaps))
+
+
+def score_quote_parts(docs: list[tuple[list[dict], list[dict]]], carried: set) -> dict:
+    """Speaker, cue and addressee spans on the paired quotes, exact and partial (see the module docstring)."""
+    out = {}
+    for part in QUOTE_PARTS:
+        if part not in carried:
+            out[part] = None
+            continue
+        out[part] = {}
+        for scheme, match, same in _QUOTE_SCHEMES:
+            tp = n_pred = n_gold = 0
+            for gold, pred in docs:
+                n_gold += sum(q.get(part) is not None for q in gold)
+                n_pred += sum(q.get(part) is not None for q in pred)
+                for gi, pi in match(_content(gold), _content(pred)):
+                    g, p = gold[gi].get(part), pred[pi].get(part)
+                    tp += g is not None and p is not None and same(g, p)
+            out[part][scheme] = prf(tp, n_pred, n_gold)
+    return out
+
+
+def score_speaker_links(docs: list[tuple[list[dict], list[dict]]], carried: set) -> dict | None:
+    """Speaker links (quote, KB id) as entity-linking P/R/F1 on the exact and the partial quote pairs."""
+    if "speaker_entity" not in carried:
+        return None
+    out = {}
+    for scheme, match, _ in _QUOTE_SCHEMES:
+        tp = n_pred = n_gold = 0
+        for gold, pred in docs:
+            n_gold += sum(len(_speaker_set(q.get("speaker_entity"))) for q in gold)
+            n_pred += sum(len(_speaker_set(q.get("speaker_entity"))) for q in pred)
+            for gi, pi in match(_content(gold), _content(pred)):
+                tp += len(_speaker_set(gold[gi].get("speaker_entity")) & _speaker_set(pred[pi].get("speaker_entity")))
+        out[scheme] = prf(tp, n_pred, n_gold)
+    return out
+
+
 def score_quotes(docs: list[tuple[list[dict], list[dict]]]) -> dict:
     """Content (exact and token F1), speaker entity, type and cue scores over (gold, predicted) quote lists."""
-    content = lambda qs: [{"start": q["content"]["start"], "end": q["content"]["end"]} for q in qs]  # noqa: E731
+    content = _content
     exact_pairs, token_scores, n_pred, n_gold = [], [], 0, 0
     cue_tp = cue_pred = cue_gold = 0
     carried = {key for _, pred in docs for p in pred for key in p}
@@ -222,6 +286,8 @@ def score_quotes(docs: list[tuple[list[dict], list[dict]]]) -> dict:
                                     lambda g, p: _speaker_set(g) == _speaker_set(p)),
         "type": _accuracy(exact_pairs, "type", carried, lambda g, p: g == p),
         "cue": prf(cue_tp, cue_pred, cue_gold) if "cue" in carried else None,
+        "parts": score_quote_parts(docs, carried),
+        "speaker_entity_link": score_speaker_links(docs, carried),
     }
 
 
