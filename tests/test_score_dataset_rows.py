@@ -71,3 +71,25 @@ def test_per_annotation_rows_grouped_by_document_score_perfectly(cli, hf_offline
     records = [{"id": d["id"], config: by_doc.get(d["id"], [])} for d in documents]
     scores = _evaluate(cli, _write_jsonl(tmp_path / f"{config}.jsonl", records))
     _assert_perfect(scores, [config])
+@pytest.mark.parametrize("tags_as", ["ids", "names"])
+def test_ner_rows_as_bio_json_lines_score_perfectly(cli, hf_offline, tmp_path, tags_as):
+    from idlib_gold.building.ner import tag_names
+
+    names = tag_names()
+    rows = _load("ner", hf_offline)
+    records = [{"id": r["id"], "ner_tags": r["ner_tags"] if tags_as == "ids" else [names[t] for t in r["ner_tags"]]}
+               for r in rows]
+    scores = _evaluate(cli, _write_jsonl(tmp_path / "ner.jsonl", records))
+    _assert_perfect(scores, ["entities", "figures"])
+
+
+def test_ner_rows_as_conll_score_perfectly(cli, hf_offline, tmp_path):
+    from idlib_gold.building.ner import tag_names
+
+    names = tag_names()
+    rows = _load("ner", hf_offline)
+    blocks = ["".join(f"{token}\t{names[tag]}\n" for token, tag in zip(r["tokens"], r["ner_tags"])) for r in rows]
+    path = tmp_path / "ner.conll"
+    path.write_text("\n".join(blocks), encoding="utf-8")
+    scores = _evaluate(cli, path)
+    _assert_perfect(scores, ["entities", "figures"])

@@ -202,7 +202,8 @@ def cmd_evaluate(args) -> int:
         return 1
     path = Path(args.predictions)
     raw = path.read_bytes()
-    scores, findings = evaluate_file(corpus.documents, raw, relative_name(path, root), args.split)
+    scores, findings = evaluate_file(corpus.documents, raw, relative_name(path, root), args.split,
+                                     args.input_format)
     checked = f"{len(scores['documents'])} document(s) scored"
     sys.stdout.write(render_scores(scores, findings, checked, args.format))
     return 1 if has_errors(findings) else 0
@@ -274,6 +275,9 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("predictions", metavar="PREDICTIONS", help="JSON Lines file, one object per document")
     ev.add_argument("--split", choices=splits(), help="score only the documents of this split (default: all)")
     ev.add_argument("--format", choices=("text", "json"), default="text")
+    ev.add_argument("--input-format", choices=("auto", "spans", "bio", "conll", "pipeline"), default="auto",
+                    help="spans: JSON Lines span records; bio: JSON Lines {id, ner_tags} per ner row; conll: token "
+                         "and tag per line; pipeline: {start, end, entity_group} spans per document (default: detect)")
     common(ev, fmt=False)
     ev.set_defaults(func=cmd_evaluate)
     bl = sub.add_parser("baseline", help="write a reference baseline's predictions (no model, no download)")

@@ -291,18 +291,21 @@ def score_quotes(docs: list[tuple[list[dict], list[dict]]]) -> dict:
     }
 
 
-def evaluate_file(documents: list, raw: bytes, rel: str, split: str | None = None) -> tuple[dict, list]:
+def evaluate_file(documents: list, raw: bytes, rel: str, split: str | None = None,
+                  form: str = "auto") -> tuple[dict, list]:
     """Scores and findings for a predictions file (`raw`, shown as `rel`) against the gold documents.
 
     `split` limits scoring to the documents of that split; lines for other documents
     are read and checked, then left out with a note. A layer is scored when at least
     one scored line carries its key; then every scored document counts, and one
     whose line is missing or lacks the key predicts nothing there (IG706).
+    `form` is the input shape (token_inputs.FORMATS), or auto to detect it.
     """
     from ..findings import Finding
-    from .predictions import LAYERS, read_predictions
+    from .predictions import LAYERS
+    from .token_inputs import read_input
 
-    read = read_predictions(raw, rel, {d.id: d for d in documents})
+    form, read = read_input(raw, rel, documents, form, split)
     findings = list(read.findings)
     scored = sorted((d for d in documents if split is None or d.data["split"] == split), key=lambda d: d.id)
     scored_ids = {d.id for d in scored}
@@ -322,7 +325,7 @@ def evaluate_file(documents: list, raw: bytes, rel: str, split: str | None = Non
                                     hint="write an empty list for a layer the system found nothing in"))
         for layer in layers:
             pairs[layer].append((doc.data[layer], pred.data.get(layer, []) if pred else []))
-    scores = {"predictions": rel, "split": split, "documents": [d.id for d in scored], "layers": layers,
+    scores = {"predictions": rel, "input_format": form, "split": split, "documents": [d.id for d in scored], "layers": layers,
               "notes": notes}
     for layer in ("entities", "figures"):
         scores[layer] = None if layer not in pairs else {
