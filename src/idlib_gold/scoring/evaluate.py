@@ -62,11 +62,29 @@ Quotes:
   gold = the ids of every gold quote's speaker_entity, predicted likewise;
   TP = the ids shared by the two quotes of a pair (content-exact pairs for exact,
   content-overlap pairs for partial). An anonymous speaker (null or []) has no link.
+
+Why the arithmetic is the project's own and not seqeval's or nervaluate's (measured on
+2026-12-03 with seqeval 1.2.2 and nervaluate 1.2.1, both given the same spans):
+
+- seqeval works on BIO tag sequences, so it cannot score spans that do not fall on the
+  ner tokens, quotes, or overlapping predictions. On tags it agrees with this module to the
+  last digit (strict micro and per-label P/R/F1 on the perturbed corpus, and on damaged tags
+  with I- without B-: tests/test_evaluate.py, tests/test_token_inputs.py).
+- nervaluate gives the same counts for strict (its "strict") and partial (its "ent_type") on
+  the figure baseline (48 correct of 49 predicted, 464 gold), the gold itself (464/464) and a
+  perturbed copy of the gold (strict 298, partial 325 of 403 predicted). It differs where
+  predictions overlap each other: on bench/predictions.py's 100,000 overlapping spans it
+  counts 0 strict matches where 29 predictions have a gold span's exact offsets and label,
+  because it pairs each prediction with the first overlapping gold span instead of one-to-one
+  by best overlap; and it took 17.8 s for them against 1.4 s here. Its report has no macro
+  average, no figure attributes and no quotes. So this module keeps its own matching, and the
+  tests hold it to seqeval.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter
 
 __all__ = ["prf", "match_strict", "match_partial", "token_f1", "score_spans", "score_figure_attributes",
@@ -107,14 +125,25 @@ def match_strict(gold: list[dict], pred: list[dict]) -> list[tuple[int, int]]:
 
 
 def match_partial(gold: list[dict], pred: list[dict]) -> list[tuple[int, int]]:
-    """Greedy one-to-one pairs of overlapping spans with equal labels, largest overlap first."""
+    """Greedy one-to-one pairs of overlapping spans with equal labels, largest overlap first.
+
+    Candidates are found by bisection over the gold starts: a gold span starting at or before
+    `p.start - longest gold span` ends before p starts, so only a window of gold spans is
+    looked at per prediction (100,000 overlapping predictions on the real corpus: 0.4 s
+    instead of 19 s for the all-pairs loop, same pairs)."""
+    order = sorted(range(len(gold)), key=lambda i: gold[i]["start"])
+    starts = [gold[i]["start"] for i in order]
+    longest = max((g["end"] - g["start"] for g in gold), default=0)
     candidates = []
-    for gi, g in enumerate(gold):
-        for pi, p in enumerate(pred):
-            overlap = min(g["end"], p["end"]) - max(g["start"], p["start"])
-            if overlap > 0 and g.get("label") == p.get("label"):
-                union = max(g["end"], p["end"]) - min(g["start"], p["start"])
-                candidates.append((-overlap, union, g["start"], p["start"], gi, pi))
+    for pi, p in enumerate(pred):
+        ps, pe, label = p["start"], p["end"], p.get("label")
+        for k in range(bisect_right(starts, ps - longest), bisect_left(starts, pe)):
+            gi = order[k]
+            g = gold[gi]
+            overlap = min(g["end"], pe) - max(g["start"], ps)
+            if overlap > 0 and g.get("label") == label:
+                union = max(g["end"], pe) - min(g["start"], ps)
+                candidates.append((-overlap, union, g["start"], ps, gi, pi))
     used_g, used_p, pairs = set(), set(), []
     for *_, gi, pi in sorted(candidates):
         if gi not in used_g and pi not in used_p:
