@@ -93,3 +93,26 @@ def test_ner_rows_as_conll_score_perfectly(cli, hf_offline, tmp_path):
     path.write_text("\n".join(blocks), encoding="utf-8")
     scores = _evaluate(cli, path)
     _assert_perfect(scores, ["entities", "figures"])
+
+
+def test_a_classlabel_id_past_the_last_name_is_a_finding(cli, tmp_path):
+    record = {"id": "003_e4f66969423e83e9", "entities": [{"label": 13, "start": 0, "end": 6, "text": "Turkey"}],
+              "quotes": [{"type": 3, "content": {"start": 0, "end": 6, "text": "Turkey"}}]}
+    result = cli("evaluate", str(_write_jsonl(tmp_path / "p.jsonl", [record])), "--format", "json", root=ROOT)
+    out = json.loads(result.out)
+    assert result.code == 1
+    assert [(f["code"], f["line"], f["message"].split(":")[0]) for f in out["findings"]] == [
+        ("IG702", 1, "entities[0].label"), ("IG702", 1, "quotes[0].type")]
+
+
+def test_the_json_output_keeps_every_field_it_had_and_adds_new_ones(cli, hf_offline, tmp_path):
+    """Existing users read these keys; new scores are added beside them, never renamed."""
+    rows = _load("documents", hf_offline)
+    records = [{"id": r["id"], "entities": r["entities"], "figures": r["figures"], "quotes": r["quotes"]}
+               for r in rows]
+    scores = _evaluate(cli, _write_jsonl(tmp_path / "documents.jsonl", records))
+    assert {"predictions", "split", "documents", "layers", "notes", "entities", "figures", "entities+figures",
+            "quotes"} <= set(scores)
+    assert {"strict", "partial", "attributes"} <= set(scores["figures"])
+    assert {"content_exact", "content_token", "speaker_entity", "type", "cue"} <= set(scores["quotes"])
+    assert {"parts", "speaker_entity_link"} <= set(scores["quotes"]) and scores["input_format"] == "spans"
