@@ -15,7 +15,7 @@ Three shapes besides the project's own span records (predictions.py):
   as JSON Lines `{"id": <doc id>, "entities": [...]}`, or one raw JSON list per line matched to the
   documents in `load_dataset` order (as for conll). Offsets are code points of the document text;
   white space at a span's edges is trimmed (some tokenizers include a leading space); `word`
-  is not checked (it is the tokenizer's detokenized text).
+  is not checked (it is the tokenizer's detokenized text); a span listed twice counts once.
 
 Tags map back to character spans through the ner rows' token offsets (building/ner.py), with
 conlleval's and seqeval's reading of an I-X that follows neither B-X nor I-X: it starts a span
@@ -65,7 +65,8 @@ def _doc_order(documents) -> list:
 
 
 def detect(raw: bytes) -> str:
-    """The shape of a predictions file, from its first line that is neither blank nor a comment."""
+    """The shape of a predictions file, from its first line that is neither blank nor a comment
+    (nor `{"id": …, "entities": []}`, which both JSON shapes write for a document with no spans)."""
     for line in raw.split(b"\n"):
         line = line.strip()
         if not line or line.startswith(b"#"):
@@ -81,6 +82,8 @@ def detect(raw: bytes) -> str:
         if isinstance(record, dict) and "ner_tags" in record:
             return "bio"
         items = record.get("entities") if isinstance(record, dict) else None
+        if items == [] and set(record) <= {"id", "entities"}:
+            continue  # either shape: the next line decides
         if isinstance(items, list) and items and all(isinstance(i, dict) for i in items) and any(
                 "entity_group" in i or "score" in i or "text" not in i for i in items):
             return "pipeline"
