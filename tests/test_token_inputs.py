@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT
-from idlib_gold.building.ner import spans_from_bio, tag_names
+from idlib_gold.building.ner import spans_from_bio
 from idlib_gold.checking.pipeline import load as load_corpus
 from idlib_gold.scoring.token_inputs import detect, row_order
 
@@ -53,6 +53,7 @@ def _bio_lines(rows, change=None):
     ('{"id": "d", "entities": []}\n{"id": "e", "entities": [{"entity_group": "GPE", "start": 0, "end": 6}]}', "pipeline"),
     ('{"id": "d", "entities": []}\n{"id": "e", "entities": [{"label": "GPE", "start": 0, "end": 6, "text": "x"}]}', "spans"),
     ("{not json", "spans"),
+    ('{"id": "d", "entities": []}\nnot json', "spans"),
     ("", "spans"),
 ])
 def test_the_shape_is_detected_from_the_first_line(text, shape):

@@ -37,7 +37,8 @@ from ..findings import Finding
 from ..layout import LAYERS
 from ..text.spans import diagnose, iter_spans
 
-__all__ = ["PREDICTIONS", "LAYERS", "Prediction", "PredictionsFile", "read_predictions", "validator", "relative_name"]
+__all__ = ["PREDICTIONS", "LAYERS", "Prediction", "PredictionsFile", "read_predictions", "parse_line", "validator",
+           "relative_name"]
 
 PREDICTIONS = "predictions.schema.json"
 _SPAN_PARTS = ("content", "speaker", "cue", "addressee")
@@ -169,7 +170,7 @@ def _span_findings(record: dict, doc, rel: str, line: int) -> list[Finding]:
     return out
 
 
-def _parse(raw_line: bytes, rel: str, line: int) -> tuple[object, list[Finding]]:
+def parse_line(raw_line: bytes, rel: str, line: int) -> tuple[object, list[Finding]]:
     try:
         text = raw_line.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -199,7 +200,7 @@ def read_predictions(raw: bytes, rel: str, documents: dict) -> PredictionsFile:
         raw_line = raw_line.rstrip(b"\r")
         if not raw_line.strip():
             continue
-        record, problems = _parse(raw_line, rel, number)
+        record, problems = parse_line(raw_line, rel, number)
         doc_id = record.get("id") if isinstance(record, dict) else None
         known = isinstance(doc_id, str) and doc_id in documents
         if known and doc_id in first_line:

@@ -10,12 +10,7 @@ Three shapes besides the project's own span records (predictions.py):
   test; rows in file order); with `--split`, a file holding exactly that split's number of
   sequences is matched to that split's rows. Every token must equal its row's token (IG717), so
   a file out of step with the rows is caught instead of scored.
-- **pipeline**: character spans `{start, end, label | entity_group, score?, word?}` as the common
-  inference pipelines emit them (transformers' token-classification pipeline with aggregation),
-  as JSON Lines `{"id": <doc id>, "entities": [...]}`, or one raw JSON list per line matched to the
-  documents in `load_dataset` order (as for conll). Offsets are code points of the document text;
-  white space at a span's edges is trimmed (some tokenizers include a leading space); `word`
-  is not checked (it is the tokenizer's detokenized text); a span listed twice counts once.
+- **pipeline**: character spans as inference pipelines emit them (read in pipeline_inputs.py).
 
 Tags map back to character spans through the ner rows' token offsets (building/ner.py), with
 conlleval's and seqeval's reading of an I-X that follows neither B-X nor I-X: it starts a span
@@ -31,8 +26,9 @@ from dataclasses import dataclass
 
 from .. import vocabulary
 from ..building.ner import bio_rows, spans_from_bio, tag_names
-from ..findings import Finding
-from .predictions import Prediction, PredictionsFile, read_predictions
+from .collected import Collector, matched
+from .pipeline_inputs import read_pipeline
+from .predictions import PredictionsFile, parse_line, read_predictions
 
 __all__ = ["FORMATS", "detect", "read_input", "row_order"]
 
@@ -59,18 +55,17 @@ def row_order(documents) -> list[_Row]:
     return rows
 
 
-def _doc_order(documents) -> list:
-    rank = {s: n for n, s in enumerate(vocabulary.splits())}
-    return sorted(documents, key=lambda d: (rank.get(d.data["split"], len(rank)), d.id))
-
-
 def detect(raw: bytes) -> str:
     """The shape of a predictions file, from its first line that is neither blank nor a comment
-    (nor `{"id": …, "entities": []}`, which both JSON shapes write for a document with no spans)."""
+    (nor `{"id": …, "entities": []}`, which both JSON shapes write for a document with no spans;
+    after such a line, a line that is no JSON object makes the file span records, as it began)."""
+    undecided = False
     for line in raw.split(b"\n"):
         line = line.strip()
-        if not line or line.startswith(b"#"):
+        if not line or (line.startswith(b"#") and not undecided):
             continue
+        if not line.startswith(b"{") and undecided:
+            return "spans"
         if line.startswith(b"["):
             return "pipeline"
         if not line.startswith(b"{"):
@@ -83,7 +78,8 @@ def detect(raw: bytes) -> str:
             return "bio"
         items = record.get("entities") if isinstance(record, dict) else None
         if items == [] and set(record) <= {"id", "entities"}:
-            continue  # either shape: the next line decides
+            undecided = True  # either shape: the next line decides
+            continue
         if isinstance(items, list) and items and all(isinstance(i, dict) for i in items) and any(
                 "entity_group" in i or "score" in i or "text" not in i for i in items):
             return "pipeline"
@@ -91,36 +87,7 @@ def detect(raw: bytes) -> str:
     return "spans"
 
 
-class _Collector:
-    """Spans per document, the line each document was first met on, and the findings."""
-
-    def __init__(self, rel: str, documents):
-        self.rel, self.findings, self.first_line = rel, [], {}
-        self.docs = {d.id: d for d in documents}
-        self.spans: dict[str, list[tuple[int, int, str]]] = {}
-        self.entity_labels = set(vocabulary.entity_labels())
-
-    def add(self, code: str, message: str, line: int, hint: str | None = None) -> None:
-        self.findings.append(Finding(code, message, self.rel, line, hint=hint))
-
-    def met(self, doc_id: str, line: int) -> None:
-        self.first_line.setdefault(doc_id, line)
-        self.spans.setdefault(doc_id, [])
-
-    def result(self) -> PredictionsFile:
-        preds = []
-        for doc_id, spans in self.spans.items():
-            text = self.docs[doc_id].text
-            layers = {"entities": [], "figures": []}
-            for s, e, label in sorted(set(spans)):
-                layer = "entities" if label in self.entity_labels else "figures"
-                layers[layer].append({"label": label, "start": s, "end": e, "text": text[s:e]})
-            preds.append(Prediction(self.first_line[doc_id], doc_id, layers))
-        preds.sort(key=lambda p: p.line)
-        return PredictionsFile(self.rel, preds, self.findings, dict(self.first_line))
-
-
-def _decode_tags(tags, names: list[str], index: dict[str, int], out: _Collector, line: int, where: str):
+def _decode_tags(tags, names: list[str], index: dict[str, int], out: Collector, line: int, where: str):
     decoded = []
     for k, tag in enumerate(tags):
         if isinstance(tag, int) and not isinstance(tag, bool) and 0 <= tag < len(names):
@@ -135,7 +102,7 @@ def _decode_tags(tags, names: list[str], index: dict[str, int], out: _Collector,
     return decoded
 
 
-def _ill_formed(tags: list[str], out: _Collector, line: int, where: str) -> None:
+def _ill_formed(tags: list[str], out: Collector, line: int, where: str) -> None:
     previous = "O"
     for k, tag in enumerate(tags):
         if tag.startswith("I-") and previous[2:] != tag[2:]:
@@ -144,13 +111,13 @@ def _ill_formed(tags: list[str], out: _Collector, line: int, where: str) -> None
         previous = tag
 
 
-def _apply(row: _Row, tags: list[str], out: _Collector, line: int, where: str) -> None:
+def _apply(row: _Row, tags: list[str], out: Collector, line: int, where: str) -> None:
     _ill_formed(tags, out, line, where)
     out.met(row.doc_id, line)
     out.spans[row.doc_id] += spans_from_bio(tags, row.starts, row.ends)
 
 
-def _check_length(row: _Row, tags, out: _Collector, line: int, where: str) -> bool:
+def _check_length(row: _Row, tags, out: Collector, line: int, where: str) -> bool:
     if len(tags) == len(row.tokens):
         return True
     out.add("IG713", f"{where}{len(tags)} tag(s) for the {len(row.tokens)} token(s) of row {row.id}; "
@@ -158,23 +125,21 @@ def _check_length(row: _Row, tags, out: _Collector, line: int, where: str) -> bo
     return False
 
 
-def _missing_rows(rows: list[_Row], seen: set[str], out: _Collector) -> None:
+def _missing_rows(rows: list[_Row], seen: set[str], out: Collector) -> None:
     for row in rows:
         if row.doc_id in out.spans and row.id not in seen:
             out.add("IG719", f"row {row.id} of a predicted document has no tag sequence; it predicts nothing",
                     out.first_line[row.doc_id], hint="write a sequence of O tags for a row with no spans")
 
 
-def _read_bio(raw: bytes, out: _Collector, rows: list[_Row]) -> None:
-    from .predictions import _parse
-
+def _read_bio(raw: bytes, out: Collector, rows: list[_Row]) -> None:
     names = tag_names()
     index = {n: i for i, n in enumerate(names)}
     by_id, seen = {r.id: r for r in rows}, {}
     for number, raw_line in enumerate(raw.split(b"\n"), start=1):
         if not raw_line.strip():
             continue
-        record, problems = _parse(raw_line.rstrip(b"\r"), out.rel, number)
+        record, problems = parse_line(raw_line.rstrip(b"\r"), out.rel, number)
         if problems:
             out.findings += problems
             continue
@@ -199,7 +164,7 @@ def _read_bio(raw: bytes, out: _Collector, rows: list[_Row]) -> None:
     _missing_rows(rows, set(seen), out)
 
 
-def _sequences(raw: bytes, out: _Collector, tags_known: set[str]) -> list[tuple[int, list[str], list[str]]]:
+def _sequences(raw: bytes, out: Collector, tags_known: set[str]) -> list[tuple[int, list[str], list[str]]]:
     """(first line, tokens, tags) of each CoNLL sequence; malformed lines are findings.
 
     A line starting with `#` is a comment unless its last column is a tag: `#` is also a
@@ -227,20 +192,11 @@ def _sequences(raw: bytes, out: _Collector, tags_known: set[str]) -> list[tuple[
     return seqs
 
 
-def _matched(items: list, everything: list, split: str | None) -> list:
-    """The rows (or documents) a positional file is matched to: all of them, or one split's when its count fits."""
-    if split is not None:
-        own = [x for x in everything if (x.split if isinstance(x, _Row) else x.data["split"]) == split]
-        if len(items) == len(own):
-            return own
-    return everything
-
-
-def _read_conll(raw: bytes, out: _Collector, rows: list[_Row], split: str | None) -> None:
+def _read_conll(raw: bytes, out: Collector, rows: list[_Row], split: str | None) -> None:
     names = tag_names()
     index = {n: i for i, n in enumerate(names)}
     seqs = _sequences(raw, out, set(index) | {str(i) for i in range(len(names))})
-    rows = _matched(seqs, rows, split)
+    rows = matched(seqs, rows, split, lambda r: r.split)
     seen = set()
     for k, (line, tokens, tags) in enumerate(seqs):
         if k >= len(rows):
@@ -266,85 +222,14 @@ def _read_conll(raw: bytes, out: _Collector, rows: list[_Row], split: str | None
     _missing_rows(rows, seen, out)
 
 
-def _pipeline_spans(items, doc, out: _Collector, line: int, where: str) -> list | None:
-    labels = set(vocabulary.entity_labels()) | set(vocabulary.figure_labels())
-    text, spans = doc.text, []
-    for k, item in enumerate(items):
-        label = item.get("label", item.get("entity_group")) if isinstance(item, dict) else None
-        s, e = (item.get("start"), item.get("end")) if isinstance(item, dict) else (None, None)
-        ok = all(isinstance(v, int) and not isinstance(v, bool) for v in (s, e)) and 0 <= (s or 0) < (e or 0) <= len(text)
-        if not ok or not isinstance(label, str):
-            hint = ("run the pipeline with aggregation_strategy='simple' (or 'first') for spans"
-                    if isinstance(item, dict) and "entity" in item and label is None else
-                    f"start and end are code-point offsets in the document text (0–{len(text)})")
-            out.add("IG720", f"{where}span {k} {str(item)[:80]}: no integer start < end inside the text or no "
-                             "label; the line is not scored", line, hint=hint)
-            return None
-        if label not in labels:
-            out.add("IG721", f"{where}span {k} label {label!r} is not an entity or figure label; the line is not "
-                             "scored", line, hint="map the model's labels to the gold's OntoNotes labels first")
-            return None
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if s < e:
-            spans.append((s, e, label))
-    return spans
-
-
-def _read_pipeline(raw: bytes, out: _Collector, documents, split: str | None) -> None:
-    from .predictions import _parse
-
-    parsed = []
-    for number, raw_line in enumerate(raw.split(b"\n"), start=1):
-        if not raw_line.strip():
-            continue
-        record, problems = _parse(raw_line.rstrip(b"\r"), out.rel, number)
-        if problems:
-            out.findings += problems
-            continue
-        parsed.append((number, record))
-    positional = [p for p in parsed if isinstance(p[1], list)]
-    order = _matched(positional, _doc_order(documents), split)
-    k = 0
-    for number, record in parsed:
-        if isinstance(record, list):
-            if k >= len(order):
-                out.add("IG718", f"list {k + 1} has no document to match (there are {len(order)}); not scored",
-                        number, hint="raw lists follow the documents in load_dataset order")
-                k += 1
-                continue
-            doc, items, k = order[k], record, k + 1
-        elif isinstance(record, dict) and isinstance(record.get("id"), str) and isinstance(record.get("entities"), list):
-            doc, items = out.docs.get(record["id"]), record["entities"]
-            if doc is None:
-                out.add("IG703", f"document {record['id']!r} is not in the corpus", number,
-                        hint="ids are the stems of annotations/texts/<id>.txt")
-                continue
-        else:
-            out.add("IG722", "not a list of spans nor an object with a string id and an entities list", number,
-                    hint='{"id": "<doc id>", "entities": [{"start": 0, "end": 6, "entity_group": "GPE"}]}')
-            continue
-        if doc.id in out.first_line:
-            out.add("IG704", f"document {doc.id!r} was already predicted on line {out.first_line[doc.id]}; "
-                             "this line is not scored", number, hint="write one line per document")
-            continue
-        out.first_line[doc.id] = number
-        spans = _pipeline_spans(items, doc, out, number, "" if isinstance(record, dict) else f"document {doc.id}: ")
-        if spans is not None:
-            out.met(doc.id, number)
-            out.spans[doc.id] += spans
-
-
 def read_input(raw: bytes, rel: str, documents, form: str = "auto", split: str | None = None) -> tuple[str, PredictionsFile]:
     """The shape read (detected when `form` is auto) and its predictions as span records."""
     form = detect(raw) if form == "auto" else form
     if form == "spans":
         return form, read_predictions(raw, rel, {d.id: d for d in documents})
-    out = _Collector(rel, documents)
+    out = Collector(rel, documents)
     if form == "pipeline":
-        _read_pipeline(raw, out, documents, split)
+        read_pipeline(raw, out, documents, split)
     elif form == "bio":
         _read_bio(raw, out, row_order(documents))
     else:
