@@ -4,7 +4,9 @@
 
 For the real corpus and for synthetic corpora of 1x … 1000x its size (see synth.py), it
 times whole processes: `idlib-gold validate` on the YAML tree, `idlib-gold validate
---parquet`, `idlib-gold build`, and `load_dataset(folder)` with a cold and a warm cache;
+--parquet`, `idlib-gold build`, and `load_dataset(folder)` with a cold and a warm cache, and
+`idlib-gold evaluate` on 100,000 generated predictions for the real documents (predictions.py)
+against reading the same file with json.loads;
 next to them the floor (the same span/text and range checks in pyarrow.compute, floor.py)
 and the peer (the same checks as a pandas row loop, peer.py). Each figure is the median of
 `--repeat` runs after one warm-up run. A step that runs past `--timeout` is stopped, reported
@@ -31,6 +33,8 @@ from report import REAL_STEPS, STEPS, cell_time, exponents, machine, markdown  #
 from timing import Measure, measure  # noqa: E402
 
 __all__ = ["run_benchmark", "STEPS", "REAL_STEPS"]
+
+PREDICTED_ANNOTATIONS = 100_000
 
 
 def _tool() -> list[str]:
@@ -101,6 +105,13 @@ def _real(work: Path, env: dict, args: dict) -> tuple[dict, dict]:
                              None)
     commands["tree"] = ([*tool, "validate"], None)
     commands["validate_parquet"] = ([*tool, "validate", "--parquet", "dataset"], None)
+    # a system's output at scale: 100,000 predicted annotations on the real documents
+    predicted = work / "predictions-100k.jsonl"
+    import predictions
+
+    predictions.generate(root / "dataset", predicted, PREDICTED_ANNOTATIONS)
+    commands["evaluate"] = ([*tool, "evaluate", str(predicted), "--format", "json"], None)
+    commands["evaluate_floor"] = ([sys.executable, str(HERE / "predictions.py"), "--floor", str(predicted)], None)
     print("real corpus", file=sys.stderr)
     counts = {"documents": len(list((root / "annotations/docs").glob("*.yaml")))}
     pool, real_docs, _ = synth.paragraph_pool(REPO)

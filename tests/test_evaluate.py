@@ -278,7 +278,8 @@ def test_usage_and_io_errors_exit_2(cli, tmp_path):
 
 def test_prediction_codes_are_in_the_7xx_range_and_explained():
     mine = {c for c in CODES if c.startswith("IG7")}
-    assert mine == {"IG701", "IG702", "IG703", "IG704", "IG705", "IG706", "IG707"}  # IG707: agree's trees
+    # IG707: agree's trees; IG710–IG722: token-classifier and pipeline inputs
+    assert mine == {f"IG70{n}" for n in range(1, 8)} | {f"IG7{n}" for n in range(10, 23)}
 
 
 # ---- text and JSON agree ---------------------------------------------------------------------------
@@ -349,7 +350,8 @@ def test_the_prediction_schema_is_draft_2020_12_describes_every_field_and_copies
 def test_the_prediction_schema_resolves_the_document_schema_offline(monkeypatch):
     import urllib.request
 
-    from idlib_gold.scoring.predictions import validator
+    from idlib_gold.checking.schema import deepest
+    from idlib_gold.scoring.predictions import _compiled, validator
 
     def no_network(*args, **kwargs):
         raise AssertionError("the schema tried to fetch a URL")
@@ -360,7 +362,9 @@ def test_the_prediction_schema_resolves_the_document_schema_offline(monkeypatch)
     bad = {"id": "alpha", "entities": [{"label": "CITY", "start": 0, "end": 6, "text": "ANKARA"}]}
     assert list(validator().iter_errors(good)) == []
     (error,) = validator().iter_errors(bad)
+    error = deepest(error)  # a name or a ClassLabel id: the name alternative explains a bad name
     assert error.validator == "enum" and "PERSON" in error.validator_value  # the list came from the gold schema
+    assert _compiled() is not None and _compiled().is_valid(good) and not _compiled().is_valid(bad)
 
 
 # ---- the baselines ---------------------------------------------------------------------------------

@@ -261,7 +261,8 @@ def cmd_evaluate(args) -> int:
         return 1
     path = Path(args.predictions)
     raw = path.read_bytes()
-    scores, findings = evaluate_file(corpus.documents, raw, relative_name(path, root), args.split)
+    scores, findings = evaluate_file(corpus.documents, raw, relative_name(path, root), args.split,
+                                     args.input_format)
     checked = f"{len(scores['documents'])} document(s) scored"
     if args.format in ("sarif", "github"):  # the predictions file's findings, on its lines
         _emit(findings, checked, args.format, sys.stdout)
@@ -531,6 +532,9 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--split", choices=splits(), help="score only the documents of this split (default: all)")
     ev.add_argument("--format", choices=FORMATS, default="text",
                     help="text or json: scores and findings; sarif or github: the findings alone, for CI")
+    ev.add_argument("--input-format", choices=("auto", "spans", "bio", "conll", "pipeline"), default="auto",
+                    help="spans: JSON Lines span records; bio: JSON Lines {id, ner_tags} per ner row; conll: token "
+                         "and tag per line; pipeline: {start, end, entity_group} spans per document (default: detect)")
     common(ev, fmt=False)
     ev.set_defaults(func=cmd_evaluate)
     ag = sub.add_parser("agree", help="inter-annotator agreement of two annotation trees of the same texts")

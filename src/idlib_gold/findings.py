@@ -90,6 +90,20 @@ CODES: dict[str, Code] = {
     "IG705": Code("error", "predicted span mismatch", "A predicted span is outside the text, or its text differs from the document text at its offsets."),
     "IG706": Code("warning", "document not predicted", "A scored document has no prediction line, or its line lacks a layer other lines predict; it counts as predicting nothing there."),
     "IG707": Code("error", "text differs between trees", "Two annotation trees compared by `idlib-gold agree` hold different texts for one document id; that document is not compared."),
+    # 71x–72x token-classifier and pipeline inputs: scoring/token_inputs.py
+    "IG710": Code("error", "tag record malformed", "A BIO line must be a JSON object with a string `id` (a row id of the ner config) and a `ner_tags` list."),
+    "IG711": Code("error", "unknown ner row", "A tag record names a row id that is not in the ner config (`<doc id>-pNNN`)."),
+    "IG712": Code("error", "ner row predicted twice", "A ner row has more than one tag sequence; only the first is scored."),
+    "IG713": Code("error", "wrong number of tags", "A tag sequence is longer or shorter than its ner row's tokens; the sequence is not scored."),
+    "IG714": Code("error", "unknown tag", "A tag is neither one of the ner config's 37 tag names nor one of their ClassLabel ids (0–36); the sequence is not scored."),
+    "IG715": Code("warning", "I- tag without B-", "An I-X tag follows neither B-X nor I-X; as in conlleval and seqeval, it starts a new X span."),
+    "IG716": Code("error", "CoNLL line malformed", "A CoNLL line needs a token and a tag separated by white space (the tag is the last column)."),
+    "IG717": Code("error", "CoNLL token differs", "A CoNLL sequence's token differs from the token of the ner row it is matched to: the sequences are out of step with the rows."),
+    "IG718": Code("error", "too many sequences", "A CoNLL file or raw pipeline list holds more sequences than there are ner rows or documents to match them to."),
+    "IG719": Code("warning", "ner row not predicted", "A ner row of a predicted document has no tag sequence; it counts as predicting nothing there."),
+    "IG720": Code("error", "pipeline span malformed", "A pipeline span needs integer `start` < `end` inside the text and a string `label` or `entity_group`."),
+    "IG721": Code("error", "pipeline label unknown", "A pipeline span's label is not one of the 18 entity and figure labels of the gold."),
+    "IG722": Code("error", "pipeline line malformed", "A pipeline line must be a JSON list of spans or an object with a string `id` and an `entities` list."),
 }
 
 

@@ -23,15 +23,15 @@ def fmt(value) -> str:
     return "–" if value is None else f"{value:.4f}"
 
 
-def _row(name: str, s: dict, counts: bool = True) -> str:
-    line = f"  {name:<16}{fmt(s['precision']):>8}{fmt(s['recall']):>8}{fmt(s['f1']):>8}"
+def _row(name: str, s: dict, counts: bool = True, width: int = 16) -> str:
+    line = f"  {name:<{width}}{fmt(s['precision']):>8}{fmt(s['recall']):>8}{fmt(s['f1']):>8}"
     if counts and "tp" in s:
         line += f"{s['tp']:>7}{s['predicted']:>7}{s['gold']:>7}"
     return line
 
 
-def _header() -> str:
-    return f"  {'label':<16}{'P':>8}{'R':>8}{'F1':>8}{'TP':>7}{'pred':>7}{'gold':>7}"
+def _header(width: int = 16) -> str:
+    return f"  {'label':<{width}}{'P':>8}{'R':>8}{'F1':>8}{'TP':>7}{'pred':>7}{'gold':>7}"
 
 
 def _span_tables(layer: str, result: dict) -> list[str]:
@@ -64,6 +64,13 @@ def _quotes(q: dict) -> list[str]:
              _row("content token", token, counts=False)
              + f"  soft; mean token F1 over {token['pairs']} overlap pair(s): {fmt(token['mean_f1'])}"]
     lines.append(_row("cue", q["cue"]) if q["cue"] is not None else f"  {'cue':<16}{'not predicted':>24}")
+    lines += ["", "quote attribution on paired quotes (exact: content-exact pairs, same span; "
+                  "partial: content-overlap pairs, overlapping span)", _header(22).replace("label", "part ", 1)]
+    rows = [(f"{name} {scheme}", q["parts"][name][scheme] if q["parts"][name] else None)
+            for name in q["parts"] for scheme in ("exact", "partial")]
+    link = q["speaker_entity_link"]
+    rows += [(f"speaker link {scheme}", link[scheme] if link else None) for scheme in ("exact", "partial")]
+    lines += [_row(name, s, width=22) if s is not None else f"  {name:<22}{'not predicted':>24}" for name, s in rows]
     matched = q["content_exact"]["tp"]
     lines += ["", f"quote attributes on {matched} content-exact pair(s)",
               f"  {'attribute':<16}{'correct':>8}{'accuracy':>10}"]

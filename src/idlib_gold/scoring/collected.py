@@ -1,0 +1,59 @@
+"""What the token and pipeline readers collect: spans per document, turned into span records.
+
+Both readers (token_inputs.py, pipeline_inputs.py) end in the same place: character spans
+with a label per document, the line each document was first met on, and findings. This
+module turns them into the `Prediction` records the scorer takes, splitting the labels into
+the entities and figures layers by the gold's label sets, and holds the one rule for files
+matched by position (CoNLL sequences, raw pipeline lists).
+"""
+
+from __future__ import annotations
+
+from .. import vocabulary
+from ..findings import Finding
+from .predictions import Prediction, PredictionsFile
+
+__all__ = ["Collector", "doc_order", "matched"]
+
+
+def doc_order(documents) -> list:
+    rank = {s: n for n, s in enumerate(vocabulary.splits())}
+    return sorted(documents, key=lambda d: (rank.get(d.data["split"], len(rank)), d.id))
+
+
+class Collector:
+    """Spans per document, the line each document was first met on, and the findings."""
+
+    def __init__(self, rel: str, documents):
+        self.rel, self.findings, self.first_line = rel, [], {}
+        self.docs = {d.id: d for d in documents}
+        self.spans: dict[str, list[tuple[int, int, str]]] = {}
+        self.entity_labels = set(vocabulary.entity_labels())
+
+    def add(self, code: str, message: str, line: int, hint: str | None = None) -> None:
+        self.findings.append(Finding(code, message, self.rel, line, hint=hint))
+
+    def met(self, doc_id: str, line: int) -> None:
+        self.first_line.setdefault(doc_id, line)
+        self.spans.setdefault(doc_id, [])
+
+    def result(self) -> PredictionsFile:
+        preds = []
+        for doc_id, spans in self.spans.items():
+            text = self.docs[doc_id].text
+            layers = {"entities": [], "figures": []}
+            for s, e, label in sorted(set(spans)):
+                layer = "entities" if label in self.entity_labels else "figures"
+                layers[layer].append({"label": label, "start": s, "end": e, "text": text[s:e]})
+            preds.append(Prediction(self.first_line[doc_id], doc_id, layers))
+        preds.sort(key=lambda p: p.line)
+        return PredictionsFile(self.rel, preds, self.findings, dict(self.first_line))
+
+
+def matched(items: list, everything: list, split: str | None, split_of) -> list:
+    """The rows (or documents) a positional file is matched to: all of them, or one split's when its count fits."""
+    if split is not None:
+        own = [x for x in everything if split_of(x) == split]
+        if len(items) == len(own):
+            return own
+    return everything

@@ -1,0 +1,88 @@
+"""Spans as inference pipelines emit them: `{start, end, label | entity_group, score?, word?}`.
+
+The common shape of token-classification pipelines with aggregation (transformers' among
+them), per document: JSON Lines `{"id": <doc id>, "entities": [...]}`, or one raw JSON list
+per line matched to the documents in `load_dataset` order of the `documents` config (splits
+train, validation, test; ids in order), or to one split's documents with `--split` when the
+file holds exactly that many lines. Offsets are code points of the document text; white
+space at a span's edges is trimmed (some tokenizers include a leading space); `word` is not
+checked (it is the tokenizer's detokenized text); a span listed twice counts once. A bad
+line is a finding with its line (IG703, IG704, IG718, IG720–IG722) and is not scored.
+"""
+
+from __future__ import annotations
+
+from .. import vocabulary
+from .collected import Collector, doc_order, matched
+from .predictions import parse_line
+
+__all__ = ["read_pipeline"]
+
+
+def _pipeline_spans(items, doc, out: Collector, line: int, where: str) -> list | None:
+    labels = set(vocabulary.entity_labels()) | set(vocabulary.figure_labels())
+    text, spans = doc.text, []
+    for k, item in enumerate(items):
+        label = item.get("label", item.get("entity_group")) if isinstance(item, dict) else None
+        s, e = (item.get("start"), item.get("end")) if isinstance(item, dict) else (None, None)
+        ok = all(isinstance(v, int) and not isinstance(v, bool) for v in (s, e)) and 0 <= (s or 0) < (e or 0) <= len(text)
+        if not ok or not isinstance(label, str):
+            hint = ("run the pipeline with aggregation_strategy='simple' (or 'first') for spans"
+                    if isinstance(item, dict) and "entity" in item and label is None else
+                    f"start and end are code-point offsets in the document text (0–{len(text)})")
+            out.add("IG720", f"{where}span {k} {str(item)[:80]}: no integer start < end inside the text or no "
+                             "label; the line is not scored", line, hint=hint)
+            return None
+        if label not in labels:
+            out.add("IG721", f"{where}span {k} label {label!r} is not an entity or figure label; the line is not "
+                             "scored", line, hint="map the model's labels to the gold's OntoNotes labels first")
+            return None
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if s < e:
+            spans.append((s, e, label))
+    return spans
+
+
+def read_pipeline(raw: bytes, out: Collector, documents, split: str | None) -> None:
+    parsed = []
+    for number, raw_line in enumerate(raw.split(b"\n"), start=1):
+        if not raw_line.strip():
+            continue
+        record, problems = parse_line(raw_line.rstrip(b"\r"), out.rel, number)
+        if problems:
+            out.findings += problems
+            continue
+        parsed.append((number, record))
+    positional = [p for p in parsed if isinstance(p[1], list)]
+    order = matched(positional, doc_order(documents), split, lambda d: d.data["split"])
+    k = 0
+    for number, record in parsed:
+        if isinstance(record, list):
+            if k >= len(order):
+                out.add("IG718", f"list {k + 1} has no document to match (there are {len(order)}); not scored",
+                        number, hint="raw lists follow the documents in load_dataset order")
+                k += 1
+                continue
+            doc, items, k = order[k], record, k + 1
+        elif isinstance(record, dict) and isinstance(record.get("id"), str) and isinstance(record.get("entities"), list):
+            doc, items = out.docs.get(record["id"]), record["entities"]
+            if doc is None:
+                out.add("IG703", f"document {record['id']!r} is not in the corpus", number,
+                        hint="ids are the stems of annotations/texts/<id>.txt")
+                continue
+        else:
+            out.add("IG722", "not a list of spans nor an object with a string id and an entities list", number,
+                    hint='{"id": "<doc id>", "entities": [{"start": 0, "end": 6, "entity_group": "GPE"}]}')
+            continue
+        if doc.id in out.first_line:
+            out.add("IG704", f"document {doc.id!r} was already predicted on line {out.first_line[doc.id]}; "
+                             "this line is not scored", number, hint="write one line per document")
+            continue
+        out.first_line[doc.id] = number
+        spans = _pipeline_spans(items, doc, out, number, "" if isinstance(record, dict) else f"document {doc.id}: ")
+        if spans is not None:
+            out.met(doc.id, number)
+            out.spans[doc.id] += spans

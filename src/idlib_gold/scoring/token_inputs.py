@@ -1,0 +1,237 @@
+"""What token classifiers and inference pipelines write, turned into span predictions.
+
+Three shapes besides the project's own span records (predictions.py):
+
+- **bio**: JSON Lines `{"id": <ner row id>, "ner_tags": [...]}`, tags as names (`B-GPE`) or as
+  the ner config's ClassLabel ids (0–36); other keys (`tokens`, scores) are ignored.
+- **conll**: one `token tag` line per token (the tag is the last white-space separated column),
+  a blank line between sequences, `#` comment and `-DOCSTART-` lines skipped. Sequence k is
+  matched to row k of the ner config in the order `load_dataset` gives (splits train, validation,
+  test; rows in file order); with `--split`, a file holding exactly that split's number of
+  sequences is matched to that split's rows. Every token must equal its row's token (IG717), so
+  a file out of step with the rows is caught instead of scored.
+- **pipeline**: character spans as inference pipelines emit them (read in pipeline_inputs.py).
+
+Tags map back to character spans through the ner rows' token offsets (building/ner.py), with
+conlleval's and seqeval's reading of an I-X that follows neither B-X nor I-X: it starts a span
+(warning IG715). Labels split into the entities and figures layers by the gold's label sets,
+and the result is scored exactly like span records. A bad line or sequence is a finding with its
+line and is not scored; the rest is.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from .. import vocabulary
+from ..building.ner import bio_rows, spans_from_bio, tag_names
+from .collected import Collector, matched
+from .pipeline_inputs import read_pipeline
+from .predictions import PredictionsFile, parse_line, read_predictions
+
+__all__ = ["FORMATS", "detect", "read_input", "row_order"]
+
+FORMATS = ("spans", "bio", "conll", "pipeline")
+
+
+@dataclass(frozen=True)
+class _Row:
+    id: str
+    doc_id: str
+    split: str
+    tokens: list[str]
+    starts: list[int]
+    ends: list[int]
+
+
+def row_order(documents) -> list[_Row]:
+    """The ner rows in the order load_dataset yields them: by split (train, validation, test), then doc id."""
+    rank = {s: n for n, s in enumerate(vocabulary.splits())}
+    rows = []
+    for doc in sorted(documents, key=lambda d: (rank.get(d.data["split"], len(rank)), d.id)):
+        rows += [_Row(r["id"], doc.id, doc.data["split"], r["tokens"], r["token_starts"], r["token_ends"])
+                 for r in bio_rows(doc)]
+    return rows
+
+
+def detect(raw: bytes) -> str:
+    """The shape of a predictions file, from its first line that is neither blank nor a comment
+    (nor `{"id": …, "entities": []}`, which both JSON shapes write for a document with no spans;
+    after such a line, a line that is no JSON object makes the file span records, as it began)."""
+    undecided = False
+    for line in raw.split(b"\n"):
+        line = line.strip()
+        if not line or (line.startswith(b"#") and not undecided):
+            continue
+        if not line.startswith(b"{") and undecided:
+            return "spans"
+        if line.startswith(b"["):
+            return "pipeline"
+        if not line.startswith(b"{"):
+            return "conll"
+        try:
+            record = json.loads(line)
+        except ValueError:
+            return "spans"  # reported as IG701 by the span reader
+        if isinstance(record, dict) and "ner_tags" in record:
+            return "bio"
+        items = record.get("entities") if isinstance(record, dict) else None
+        if items == [] and set(record) <= {"id", "entities"}:
+            undecided = True  # either shape: the next line decides
+            continue
+        if isinstance(items, list) and items and all(isinstance(i, dict) for i in items) and any(
+                "entity_group" in i or "score" in i or "text" not in i for i in items):
+            return "pipeline"
+        return "spans"
+    return "spans"
+
+
+def _decode_tags(tags, names: list[str], index: dict[str, int], out: Collector, line: int, where: str):
+    decoded = []
+    for k, tag in enumerate(tags):
+        if isinstance(tag, int) and not isinstance(tag, bool) and 0 <= tag < len(names):
+            decoded.append(names[tag])
+        elif isinstance(tag, str) and tag in index:
+            decoded.append(tag)
+        else:
+            out.add("IG714", f"{where}tag {k} ({tag!r}) is not a tag of the ner config; the sequence is not scored",
+                    line, hint=f"tags are O, B-X, I-X for X in {', '.join(vocabulary.entity_labels()[:3])}, … "
+                               f"or their ClassLabel ids 0–{len(names) - 1}")
+            return None
+    return decoded
+
+
+def _ill_formed(tags: list[str], out: Collector, line: int, where: str) -> None:
+    previous = "O"
+    for k, tag in enumerate(tags):
+        if tag.startswith("I-") and previous[2:] != tag[2:]:
+            out.add("IG715", f"{where}tag {k} {tag} follows {previous}; it starts a new {tag[2:]} span", line,
+                    hint=f"write B-{tag[2:]} where a span starts")
+        previous = tag
+
+
+def _apply(row: _Row, tags: list[str], out: Collector, line: int, where: str) -> None:
+    _ill_formed(tags, out, line, where)
+    out.met(row.doc_id, line)
+    out.spans[row.doc_id] += spans_from_bio(tags, row.starts, row.ends)
+
+
+def _check_length(row: _Row, tags, out: Collector, line: int, where: str) -> bool:
+    if len(tags) == len(row.tokens):
+        return True
+    out.add("IG713", f"{where}{len(tags)} tag(s) for the {len(row.tokens)} token(s) of row {row.id}; "
+                     "not scored", line, hint="one tag per token of the ner config's row")
+    return False
+
+
+def _missing_rows(rows: list[_Row], seen: set[str], out: Collector) -> None:
+    for row in rows:
+        if row.doc_id in out.spans and row.id not in seen:
+            out.add("IG719", f"row {row.id} of a predicted document has no tag sequence; it predicts nothing",
+                    out.first_line[row.doc_id], hint="write a sequence of O tags for a row with no spans")
+
+
+def _read_bio(raw: bytes, out: Collector, rows: list[_Row]) -> None:
+    names = tag_names()
+    index = {n: i for i, n in enumerate(names)}
+    by_id, seen = {r.id: r for r in rows}, {}
+    for number, raw_line in enumerate(raw.split(b"\n"), start=1):
+        if not raw_line.strip():
+            continue
+        record, problems = parse_line(raw_line.rstrip(b"\r"), out.rel, number)
+        if problems:
+            out.findings += problems
+            continue
+        if not (isinstance(record, dict) and isinstance(record.get("id"), str)
+                and isinstance(record.get("ner_tags"), list)):
+            out.add("IG710", "not an object with a string id and a ner_tags list", number,
+                    hint='{"id": "<doc id>-p000", "ner_tags": ["O", "B-GPE", …]}')
+            continue
+        row = by_id.get(record["id"])
+        if row is None:
+            out.add("IG711", f"row {record['id']!r} is not in the ner config", number,
+                    hint="row ids are <doc id>-pNNN, as in load_dataset('./dataset', 'ner')")
+            continue
+        if row.id in seen:
+            out.add("IG712", f"row {row.id} was already predicted on line {seen[row.id]}; not scored", number)
+            continue
+        seen[row.id] = number
+        out.first_line.setdefault(row.doc_id, number)
+        tags = _decode_tags(record["ner_tags"], names, index, out, number, "")
+        if tags is not None and _check_length(row, tags, out, number, ""):
+            _apply(row, tags, out, number, "")
+    _missing_rows(rows, set(seen), out)
+
+
+def _sequences(raw: bytes, out: Collector, tags_known: set[str]) -> list[tuple[int, list[str], list[str]]]:
+    """(first line, tokens, tags) of each CoNLL sequence; malformed lines are findings.
+
+    A line starting with `#` is a comment unless its last column is a tag: `#` is also a
+    token of the texts (`& # 39;`)."""
+    seqs, tokens, tags, start, bad = [], [], [], 0, False
+    for number, raw_line in enumerate(raw.split(b"\n") + [b""], start=1):
+        line = raw_line.decode("utf-8", errors="replace").strip()
+        if line.startswith("-DOCSTART-") or (line.startswith("#") and line.split()[-1] not in tags_known):
+            continue
+        if not line:
+            if tokens or bad:
+                seqs.append((start, None if bad else tokens, tags))
+            tokens, tags, bad = [], [], False
+            continue
+        fields = line.split()
+        if not tokens and not bad:
+            start = number
+        if len(fields) < 2:
+            out.add("IG716", f"{line[:40]!r} has {len(fields)} column(s); a token and a tag are needed", number,
+                    hint="write `token<TAB>tag`, a blank line between sequences")
+            bad = True
+            continue
+        tokens.append(fields[0])
+        tags.append(fields[-1])
+    return seqs
+
+
+def _read_conll(raw: bytes, out: Collector, rows: list[_Row], split: str | None) -> None:
+    names = tag_names()
+    index = {n: i for i, n in enumerate(names)}
+    seqs = _sequences(raw, out, set(index) | {str(i) for i in range(len(names))})
+    rows = matched(seqs, rows, split, lambda r: r.split)
+    seen = set()
+    for k, (line, tokens, tags) in enumerate(seqs):
+        if k >= len(rows):
+            out.add("IG718", f"sequence {k + 1} has no ner row to match (there are {len(rows)}); not scored", line,
+                    hint="sequences follow the ner config's rows in load_dataset order")
+            continue
+        row = rows[k]
+        seen.add(row.id)
+        if tokens is None:
+            continue
+        where = f"sequence {k + 1} (row {row.id}): "
+        out.first_line.setdefault(row.doc_id, line)
+        if not _check_length(row, tags, out, line, where):
+            continue
+        wrong = next((n for n, (a, b) in enumerate(zip(tokens, row.tokens)) if a != b), None)
+        if wrong is not None:
+            out.add("IG717", f"{where}token {wrong} is {tokens[wrong]!r}, the row has {row.tokens[wrong]!r}; "
+                             "not scored", line + wrong, hint="sequences follow the ner config's rows in order")
+            continue
+        tags = _decode_tags([int(t) if t.isdigit() else t for t in tags], names, index, out, line, where)
+        if tags is not None:
+            _apply(row, tags, out, line, where)
+    _missing_rows(rows, seen, out)
+
+
+def read_input(raw: bytes, rel: str, documents, form: str = "auto", split: str | None = None) -> tuple[str, PredictionsFile]:
+    """The shape read (detected when `form` is auto) and its predictions as span records."""
+    form = detect(raw) if form == "auto" else form
+    if form == "spans":
+        return form, read_predictions(raw, rel, {d.id: d for d in documents})
+    out = Collector(rel, documents)
+    if form == "pipeline":
+        read_pipeline(raw, out, documents, split)
+    elif form == "bio":
+        _read_bio(raw, out, row_order(documents))
+    else:
+        _read_conll(raw, out, row_order(documents), split)
+    return form, out.result()
