@@ -108,7 +108,10 @@ def cmd_build(args) -> int:
     from .checking.lints import lint_corpus
     from .layout import DATASET_DIR
 
+    from .building.stamp import inputs_digest, record
+
     root = _root(args.root)
+    inputs = inputs_digest(root)
     corpus, findings = _load_valid(root)
     if not has_errors(findings):
         findings += lint_corpus(corpus)
@@ -126,6 +129,7 @@ def cmd_build(args) -> int:
         _emit(table_findings, "built tables failed their checks; dataset/ left unchanged", args.format, sys.stdout)
         return 1
     changed = write_outputs(root / DATASET_DIR, files)
+    record(root, root / DATASET_DIR, inputs)
     print(f"{'wrote' if changed else 'unchanged:'} {DATASET_DIR}/ ({len(files)} files)")
     return 0
 
@@ -150,16 +154,26 @@ def _summary(corpus) -> str:
 
 
 def cmd_check(args) -> int:
-    """The main job: the annotations are valid and dataset/ is exactly what they build."""
-    from .building.folder import compare_outputs, render_outputs
+    """The main job: the annotations are valid and dataset/ is exactly what they build.
+
+    Whether dataset/ is up to date is answered by the stamp when it vouches for these inputs
+    and these files (building/stamp.py), else by building in memory and comparing bytes."""
+    from .building.stamp import inputs_digest, is_current, record
     from .checking.lints import lint_corpus
     from .layout import DATASET_DIR
 
     root = _root(args.root)
+    target = root / DATASET_DIR
+    inputs = inputs_digest(root)
     corpus, findings = _load_valid(root)
     findings += lint_corpus(corpus)
-    if not has_errors(findings):
-        findings += compare_outputs(root / DATASET_DIR, render_outputs(corpus))
+    if not has_errors(findings) and not is_current(root, target, inputs):
+        from .building.folder import compare_outputs, render_outputs
+
+        stale = compare_outputs(target, render_outputs(corpus))
+        if not stale:
+            record(root, target, inputs)
+        findings += stale
     _emit(findings, f"{len(corpus.documents)} documents and {DATASET_DIR}/ checked", args.format, sys.stdout)
     if args.format == "text":
         print(_summary(corpus))
