@@ -21,7 +21,7 @@ from .card import render_card
 from .croissant import render_croissant
 from .features import features_for
 from .ner import bio_columns
-from .rows import config_rows
+from .rows import LAYER_CONFIGS, config_columns, config_rows
 
 __all__ = ["render_outputs", "write_outputs", "compare_outputs"]
 
@@ -76,6 +76,9 @@ def render_outputs(corpus: Corpus) -> dict[str, bytes]:
         if config == "ner":
             _ner_outputs(corpus, files, sizes, counts)
             continue
+        if config in LAYER_CONFIGS:
+            _layer_outputs(corpus, config, files, sizes, counts)
+            continue
         rows = config_rows(corpus, config)
         counts[config] = {split: len(split_rows) for split, split_rows in rows.items()}
         features = features_for(config)
@@ -86,6 +89,19 @@ def render_outputs(corpus: Corpus) -> dict[str, bytes]:
     files["croissant.json"] = render_croissant(files).encode("utf-8")
     files["README.md"] = render_card(corpus, counts, files, sizes).encode("utf-8")
     return files
+
+
+def _layer_outputs(corpus: Corpus, config: str, files: dict, sizes: dict, counts: dict) -> None:
+    import pyarrow as pa
+
+    schema = features_for(config).arrow_schema
+    by_split = config_columns(corpus, config)
+    counts[config] = {split: len(columns["doc_id"]) for split, columns in by_split.items()}
+    for split in written_splits(counts[config]):
+        name = parquet_path(config, split)
+        columns = by_split.pop(split)
+        table = pa.Table.from_pydict({f.name: columns.get(f.name, []) for f in schema}, schema=schema)
+        files[name], sizes[name] = _table_bytes(table)
 
 
 def _ner_outputs(corpus: Corpus, files: dict, sizes: dict, counts: dict) -> None:
