@@ -224,7 +224,7 @@ def markdown(info: dict, real: dict, real_counts: dict, scaled: dict, counts: di
            f"Command: `{info['command']}`. Every figure is the median wall time, in seconds, of "
            f"{info['repeat']} run(s) of a whole process (interpreter start and imports included) "
            + ("after one warm-up run; a warm-up longer than "
-              f"{info['slow']:.0f} s is followed by a single timed run. " if info["warmup"] else
+              f"{info['slow']:.0f} s counts as the first timed run. " if info["warmup"] else
               "with no warm-up run (smoke test: first runs, not comparable). ")
            + f"A run past {info['timeout']:.0f} s is stopped and shown as a lower bound; that step is not run "
            f"at larger scales. Peak RSS is {RSS_METHOD}, the largest over its runs. × is the ratio to the "
