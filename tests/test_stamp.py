@@ -104,10 +104,14 @@ def test_the_inputs_digest_covers_schema_code_and_library_versions(repo, tmp_pat
 
 
 def test_a_stamp_is_not_written_when_inputs_change_during_the_command(repo):
-    inputs = stamp.inputs_digest(repo)
+    inputs = stamp.read_inputs(repo)
+    assert inputs.digest == stamp.inputs_digest(repo) and inputs.unchanged()
     (repo / DOC).write_text((repo / DOC).read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert not inputs.unchanged()
     stamp.record(repo, repo / "dataset", inputs)
     assert not (repo / stamp.STAMP_DIR / "dataset-stamp.json").exists()
+    (repo / "annotations/notes.txt").write_text("x", encoding="utf-8")  # an added file counts too
+    assert stamp.read_inputs(repo).unchanged() and not inputs.unchanged()
 
 
 def test_a_stamp_from_another_dataset_is_not_trusted(repo, cli):

@@ -108,10 +108,10 @@ def cmd_build(args) -> int:
     from .checking.lints import lint_corpus
     from .layout import DATASET_DIR
 
-    from .building.stamp import inputs_digest, record
+    from .building.stamp import read_inputs, record
 
     root = _root(args.root)
-    inputs = inputs_digest(root)
+    inputs = read_inputs(root)
     corpus, findings = _load_valid(root)
     if not has_errors(findings):
         findings += lint_corpus(corpus)
@@ -158,16 +158,16 @@ def cmd_check(args) -> int:
 
     Whether dataset/ is up to date is answered by the stamp when it vouches for these inputs
     and these files (building/stamp.py), else by building in memory and comparing bytes."""
-    from .building.stamp import inputs_digest, is_current, record
+    from .building.stamp import is_current, read_inputs, record
     from .checking.lints import lint_corpus
     from .layout import DATASET_DIR
 
     root = _root(args.root)
     target = root / DATASET_DIR
-    inputs = inputs_digest(root)
+    inputs = read_inputs(root)
     corpus, findings = _load_valid(root)
     findings += lint_corpus(corpus)
-    if not has_errors(findings) and not is_current(root, target, inputs):
+    if not has_errors(findings) and not is_current(root, target, inputs.digest):
         from .building.folder import compare_outputs, render_outputs
 
         stale = compare_outputs(target, render_outputs(corpus))
