@@ -17,6 +17,20 @@ sharing many paragraphs are one story, and a story lives in one split. Drawing f
 articles at once makes every pair of 10x documents share about a fifth of their text,
 so the whole corpus becomes one story in one split, leaving the other splits empty.
 
+**Varied words** (the default): shuffled paragraphs alone repeat the same 104 paragraphs,
+so the 1,000x corpus had 22,203 distinct word 8-grams out of 2.88 million, which
+flatters everything that hashes or compares text (the story measurement, IG503) and
+understates memory. So every word outside the protected text is replaced by a word of
+the same length from the real texts' own vocabulary, with its capitalisation, drawn from
+the seeded generator: offsets stay valid and the 1,000x corpus has about 2.8 million
+distinct 8-grams. Protected, and copied verbatim: every annotated span (entities,
+figures and what they measure, every quote part), the title line (it must be a line of
+the text), and waived strings. Only whole words of ASCII letters are replaced (a word
+glued to digits, `10km`, or inside a placeholder stays), so the tokenizer's tokens keep
+their edges, and the vocabulary leaves out every word of an entity or figure span, so
+no replacement creates an unannotated occurrence of an annotated string (IG501).
+`vary=False` gives the old repeated corpora.
+
 Each document gets its own id, sha256 and story id, except where the measurement groups
 documents (at 1x and 10x, where a paragraph recurs in few documents: at 100x and above
 it recurs in so many that the measurement discounts it as boilerplate). A story id that
@@ -34,11 +48,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["Paragraph", "paragraph_pool", "generate", "count_annotations", "REAL_DOCS"]
+__all__ = ["Paragraph", "paragraph_pool", "generate", "count_annotations", "vocabulary", "vary_words", "REAL_DOCS"]
 
 REAL_DOCS = 5  # the real corpus; scale 1x is this many documents
 _PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 _YAML_WORDS = {"null", "true", "false", "yes", "no", "on", "off", "y", "n"}
+_WORD = re.compile(r"\w+")
+_LETTERS = re.compile(r"[A-Za-z]+")
 
 
 @dataclass
@@ -172,6 +188,67 @@ def _compose(pars: list[Paragraph]) -> tuple[str, dict[str, list[dict]]]:
     return "\n\n".join(text_parts), layers
 
 
+def vocabulary(real: dict) -> dict[int, list[str]]:
+    """Length → sorted lower-case words of the real texts that no entity or figure span contains."""
+    words, banned = set(), set()
+    for data, text in real.values():
+        words |= {w.lower() for w in _WORD.findall(text) if _LETTERS.fullmatch(w)}
+        for layer in ("entities", "figures"):
+            banned |= {w.lower() for a in data[layer] for w in _WORD.findall(a["text"])}
+    by_length: dict[int, list[str]] = {}
+    for w in sorted(words - banned):
+        by_length.setdefault(len(w), []).append(w)
+    return by_length
+
+
+def _protected(text: str, layers: dict, title: str | None, waivers: list[dict]) -> list[tuple[int, int]]:
+    """Sorted, merged (start, end) ranges of `text` that must stay verbatim."""
+    spans = [(a["start"], a["end"]) for a in layers["entities"]]
+    spans += [(f["start"], f["end"]) for f in layers["figures"]]
+    spans += [(f["measured"]["start"], f["measured"]["end"]) for f in layers["figures"] if f.get("measured")]
+    spans += [(s["start"], s["end"]) for q in layers["quotes"] for s in _quote_spans(q)]
+    for needle in [title] + [w.get("text") for w in waivers]:
+        if needle:
+            at = text.find(needle)
+            while at >= 0:
+                spans.append((at, at + len(needle)))
+                at = text.find(needle, at + 1)
+    merged: list[tuple[int, int]] = []
+    for a, b in sorted(spans):
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def vary_words(text: str, protected: list[tuple[int, int]], vocab: dict[int, list[str]],
+               rng: random.Random) -> str:
+    """`text` with each unprotected whole word of ASCII letters replaced by a vocabulary word of the
+    same length and capitalisation; every offset stays valid."""
+    out, pos, k = [], 0, 0
+    for m in _WORD.finditer(text):
+        s, e = m.span()
+        while k < len(protected) and protected[k][1] <= s:
+            k += 1
+        if k < len(protected) and protected[k][0] < e:
+            continue  # touches protected text
+        word = m.group(0)
+        choices = vocab.get(len(word))
+        if not choices or not _LETTERS.fullmatch(word):
+            continue
+        new = choices[rng.randrange(len(choices))]
+        if word.isupper() and len(word) > 1:
+            new = new.upper()
+        elif word[0].isupper():
+            new = new[0].upper() + new[1:]
+        out.append(text[pos:s])
+        out.append(new)
+        pos = e
+    out.append(text[pos:])
+    return "".join(out)
+
+
 def _stories_and_splits(texts: dict[str, str], fallback: dict[str, str]) -> tuple[dict, dict]:
     """Story id and split per document: one story each unless the validator's measurement groups them."""
     try:
@@ -191,7 +268,7 @@ def count_annotations(layers: dict[str, list[dict]]) -> tuple[int, int]:
     return rows, spans
 
 
-def generate(out: Path, n_docs: int, source_root: Path, seed: int = 20200202) -> dict:
+def generate(out: Path, n_docs: int, source_root: Path, seed: int = 20200202, vary: bool = True) -> dict:
     """Write a corpus of `n_docs` synthetic documents under `out` (annotations/ only).
 
     Returns its counts, and under "corpus" the same documents as in-memory data, so the
@@ -203,6 +280,7 @@ def generate(out: Path, n_docs: int, source_root: Path, seed: int = 20200202) ->
     (out / "annotations/texts").mkdir(parents=True, exist_ok=True)
     (out / "annotations/docs").mkdir(parents=True, exist_ok=True)
     families = {t: [p for p in pool if p.source == t] for t in templates}
+    vocab = vocabulary(real) if vary else {}
     made, used_kb, rows, spans = [], set(), 0, 0
     for i in range(n_docs):
         template_data = real[templates[i % len(templates)]][0]
@@ -216,6 +294,8 @@ def generate(out: Path, n_docs: int, source_root: Path, seed: int = 20200202) ->
                 if (w["code"], w.get("text")) not in seen:
                     seen.add((w["code"], w.get("text")))
                     waivers.append(w)
+        if vary:
+            text = vary_words(text, _protected(text, layers, template_data["title"], waivers), vocab, rng)
         doc_id = f"syn{i:06d}"
         raw = text.encode("utf-8")
         made.append((doc_id, raw, layers, waivers, template_data))

@@ -100,7 +100,9 @@ def run_process(cmd: list[str], cwd: Path, env: dict, timeout: float) -> Run:
 
 def measure(cmd: list[str], *, cwd: Path, env: dict, repeat: int, timeout: float, slow: float,
             before=None, ok_codes=(0,), warmup: bool = True) -> Measure:
-    """One warm-up run, then `repeat` timed runs (a single one when the warm-up took over `slow` s).
+    """One warm-up run, then `repeat` timed runs. A warm-up that took over `slow` s counts as the
+    first timed run: against its length what it warms (imports, file caches) is noise, and a
+    step that long is timed `repeat` times all the same.
 
     `before` runs ahead of every run, untimed (removing a build's output, making an empty
     cache). A run past `timeout` is killed and ends the step: its figure is a lower bound.
@@ -120,7 +122,7 @@ def measure(cmd: list[str], *, cwd: Path, env: dict, repeat: int, timeout: float
             return result
         if warming:
             warming = False
-            repeat = 1 if run.seconds > slow else repeat
-            continue
+            if run.seconds <= slow:
+                continue
         result.runs.append(run)
     return result

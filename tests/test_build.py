@@ -120,3 +120,38 @@ def test_a_large_corpus_builds_a_card_counted_per_split_and_loads(tmp_path, cli,
     assert "| document | document | overlap |" in card  # overlapping pairs listed, no n × n matrix
     loaded = load_dataset(str(tmp_path / "dataset"), "documents", cache_dir=str(tmp_path / "cache"))
     assert sum(len(split) for split in loaded.values()) == n
+
+
+def test_the_tables_built_from_columns_equal_those_built_from_rows(tmp_path, corpus):
+    """The build writes `ner` and the per-annotation configs from columns; the same rows through
+    `Table.from_pylist` give the same bytes and sizes, on the real corpus and on a generated one."""
+    import sys
+
+    from idlib_gold.building import folder
+    from idlib_gold.building.features import features_for
+    from idlib_gold.building.rows import config_rows
+    from idlib_gold.checking import pipeline
+    from idlib_gold.layout import parquet_path
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import synth
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    synth.generate(tmp_path, 40, ROOT)
+    generated, findings = pipeline.load(tmp_path)
+    assert not findings
+    for loaded in (corpus, generated):
+        for config in ("ner", "entities", "figures", "quotes"):
+            files, sizes, counts = {}, {}, {}
+            if config == "ner":
+                folder._ner_outputs(loaded, files, sizes, counts)
+            else:
+                folder._layer_outputs(loaded, config, files, sizes, counts)
+            rows = config_rows(loaded, config)
+            assert counts[config] == {split: len(r) for split, r in rows.items()}
+            assert files  # every written split compared below
+            for split, split_rows in rows.items():
+                name = parquet_path(config, split)
+                if name in files:
+                    assert (files[name], sizes[name]) == folder._parquet_bytes(split_rows, features_for(config)), name

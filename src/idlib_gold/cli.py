@@ -153,8 +153,11 @@ def cmd_build(args) -> int:
     from .checking.lints import lint_corpus
     from .layout import DATASET_DIR
 
+    from .building.stamp import read_inputs, record
+
     root = _root(args.root)
     _need_build_dependencies("build")
+    inputs = read_inputs(root)
     corpus, findings = _load_valid(root)
     agreement = None
     if not has_errors(findings):
@@ -175,6 +178,7 @@ def cmd_build(args) -> int:
         _emit(table_findings, "built tables failed their checks; dataset/ left unchanged", args.format, sys.stdout)
         return 1
     changed = write_outputs(root / DATASET_DIR, files)
+    record(root, root / DATASET_DIR, inputs)
     done = f"{'wrote' if changed else 'unchanged:'} {DATASET_DIR}/ ({len(files)} files)"
     if args.format in ("sarif", "github"):  # stdout stays one log for tools; the news goes to stderr
         if not findings:
@@ -205,20 +209,30 @@ def _summary(corpus) -> str:
 
 
 def cmd_check(args) -> int:
-    """The main job: the annotations are valid and dataset/ is exactly what they build."""
-    from .building.folder import compare_outputs, render_outputs
+    """The main job: the annotations are valid and dataset/ is exactly what they build.
+
+    Whether dataset/ is up to date is answered by the stamp when it vouches for these inputs
+    and these files (building/stamp.py), else by building in memory and comparing bytes."""
+    from .building.stamp import is_current, read_inputs, record
     from .checking.lints import lint_corpus
     from .layout import DATASET_DIR
 
     root = _root(args.root)
     _need_build_dependencies("check")
+    target = root / DATASET_DIR
+    inputs = read_inputs(root)
     corpus, findings = _load_valid(root)
     findings += lint_corpus(corpus)
-    if not has_errors(findings):
+    if not has_errors(findings) and not is_current(root, target, inputs.digest):
+        from .building.folder import compare_outputs, render_outputs
+
         agreement, more = _second_agreement(root, corpus)
         findings += more
-    if not has_errors(findings):
-        findings += compare_outputs(root / DATASET_DIR, render_outputs(corpus, agreement))
+        if not has_errors(findings):
+            stale = compare_outputs(target, render_outputs(corpus, agreement))
+            if not stale:
+                record(root, target, inputs)
+            findings += stale
     _emit(findings, f"{len(corpus.documents)} documents and {DATASET_DIR}/ checked", args.format, sys.stdout)
     if args.format == "text":
         print(_summary(corpus))

@@ -16,19 +16,47 @@ from pathlib import Path
 from ..findings import Finding
 from ..layout import CONFIGS, DATASET_DIR, parquet_path, written_splits
 from ..reading.corpus import Corpus
+from ..vocabulary import splits
 from .card import render_card
 from .croissant import render_croissant
 from .features import features_for
-from .rows import config_rows
+from .ner import bio_columns
+from .rows import LAYER_CONFIGS, config_columns, config_rows
 
 __all__ = ["render_outputs", "write_outputs", "compare_outputs"]
 
 def _parquet_bytes(rows: list[dict], features) -> tuple[bytes, int]:
     """The Parquet file and the in-memory Arrow size of its table (the card's `num_bytes`)."""
     import pyarrow as pa
+
+    return _table_bytes(pa.Table.from_pylist(rows, schema=features.arrow_schema))
+
+
+def _ner_table(columns: dict, schema):
+    """The `ner` table from `bio_columns`: Arrow arrays over the flat columns, no per-row objects.
+    Integer columns are handed over as buffers; the table equals `Table.from_pylist` of the rows
+    (tests/test_build.py compares the bytes)."""
+    import pyarrow as pa
+
+    def ints(values, kind):
+        return pa.Array.from_buffers(kind, len(values), [None, pa.py_buffer(values)])
+
+    offsets = ints(columns["offsets"], pa.int32())
+
+    def listed(name, values):
+        return pa.ListArray.from_arrays(offsets, values, type=schema.field(name).type)
+
+    arrays = [pa.array(columns["id"], pa.string()), pa.array(columns["doc_id"], pa.string()),
+              listed("tokens", pa.array(columns["tokens"], pa.string())),
+              listed("ner_tags", ints(columns["ner_tags"], pa.int64())),
+              listed("token_starts", ints(columns["token_starts"], pa.int32())),
+              listed("token_ends", ints(columns["token_ends"], pa.int32()))]
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _table_bytes(table) -> tuple[bytes, int]:
     import pyarrow.parquet as pq
 
-    table = pa.Table.from_pylist(rows, schema=features.arrow_schema)
     sink = io.BytesIO()
     # Fixed writer settings: the bytes depend only on the rows (and the pyarrow version).
     pq.write_table(table, sink, compression="zstd", compression_level=3, use_dictionary=True,
@@ -46,6 +74,12 @@ def render_outputs(corpus: Corpus, agreement: dict | None = None) -> dict[str, b
     sizes: dict[str, int] = {}
     counts: dict[str, dict[str, int]] = {}
     for config in CONFIGS:
+        if config == "ner":
+            _ner_outputs(corpus, files, sizes, counts)
+            continue
+        if config in LAYER_CONFIGS:
+            _layer_outputs(corpus, config, files, sizes, counts)
+            continue
         rows = config_rows(corpus, config)
         counts[config] = {split: len(split_rows) for split, split_rows in rows.items()}
         features = features_for(config)
@@ -56,6 +90,33 @@ def render_outputs(corpus: Corpus, agreement: dict | None = None) -> dict[str, b
     files["croissant.json"] = render_croissant(files).encode("utf-8")
     files["README.md"] = render_card(corpus, counts, files, sizes, agreement).encode("utf-8")
     return files
+
+
+def _layer_outputs(corpus: Corpus, config: str, files: dict, sizes: dict, counts: dict) -> None:
+    import pyarrow as pa
+
+    schema = features_for(config).arrow_schema
+    by_split = config_columns(corpus, config)
+    counts[config] = {split: len(columns["doc_id"]) for split, columns in by_split.items()}
+    for split in written_splits(counts[config]):
+        name = parquet_path(config, split)
+        columns = by_split.pop(split)
+        table = pa.Table.from_pydict({f.name: columns.get(f.name, []) for f in schema}, schema=schema)
+        files[name], sizes[name] = _table_bytes(table)
+
+
+def _ner_outputs(corpus: Corpus, files: dict, sizes: dict, counts: dict) -> None:
+    schema = features_for("ner").arrow_schema
+    docs = sorted(corpus.documents, key=lambda d: d.id)
+    counts["ner"] = {}
+    columns_by_split = {}
+    for split in splits():
+        columns = bio_columns([d for d in docs if d.data["split"] == split])
+        counts["ner"][split] = len(columns["id"])
+        columns_by_split[split] = columns
+    for split in written_splits(counts["ner"]):
+        name = parquet_path("ner", split)
+        files[name], sizes[name] = _table_bytes(_ner_table(columns_by_split.pop(split), schema))
 
 
 def _existing(target: Path) -> dict[str, bytes]:

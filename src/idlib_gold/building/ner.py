@@ -7,12 +7,13 @@ back.
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_left, bisect_right
 
 from .. import vocabulary
 from ..text.tokens import Tokens, paragraphs
 
-__all__ = ["tag_names", "span_labels", "bio_rows", "spans_from_bio", "flat_spans"]
+__all__ = ["tag_names", "span_labels", "bio_rows", "bio_columns", "spans_from_bio", "flat_spans"]
 
 
 def span_labels() -> list[str]:
@@ -62,6 +63,48 @@ def bio_rows(doc) -> list[dict]:
     return [{"id": f"{doc.id}-p{n:03d}", "doc_id": doc.id,
              "tokens": [text[s:e] for s, e in zip(starts[n], ends[n])],
              "ner_tags": tags[n], "token_starts": starts[n], "token_ends": ends[n]} for n in range(len(pars))]
+
+
+def bio_columns(docs) -> dict:
+    """The `ner` rows of `docs` as columns, what the build writes: the same values as `bio_rows`
+    with the tags as ClassLabel indices, without a dict and four lists per paragraph.
+
+    Row ids and document ids are lists of strings, `tokens` one flat list of strings and the
+    integer columns flat arrays, with `offsets` saying where each row's tokens start (Arrow's
+    list layout). At 1,000× the corpus (334,000 rows, 3.35 million tokens) the row dicts and
+    `Table.from_pylist` took about 7 s of a 40 s build."""
+    index = {t: i for i, t in enumerate(tag_names())}
+    ids, doc_ids, offsets, tokens = [], [], array("i", [0]), []
+    tags, starts, ends = array("q"), array("i"), array("i")
+    for doc in docs:
+        text, toks = doc.text, _tokens(doc)
+        pars = paragraphs(text)
+        ranges = [toks.between(s, e) for s, e in pars]
+        par_starts = [s for s, _ in pars]
+        doc_tags = array("q", bytes(8 * len(toks)))  # 0 is "O"
+        for s, e, label in flat_spans(doc.data):
+            b, i = index["B-" + label], index["I-" + label]
+            n = max(0, bisect_right(par_starts, s) - 1)
+            while n < len(pars) and pars[n][0] < e:
+                if pars[n][1] > s:
+                    a, z = ranges[n]
+                    first, last = bisect_left(toks.starts, s, a, z), bisect_right(toks.ends, e, a, z)
+                    for k in range(first, last):
+                        doc_tags[k] = b if k == first else i
+                n += 1
+        first = ranges[0][0] if ranges else 0
+        last = ranges[-1][1] if ranges else 0
+        base = len(tags) - first
+        for n, (a, z) in enumerate(ranges):
+            ids.append(f"{doc.id}-p{n:03d}")
+            doc_ids.append(doc.id)
+            offsets.append(base + z)
+            tokens += [text[s:e] for s, e in zip(toks.starts[a:z], toks.ends[a:z])]
+        tags += doc_tags[first:last]
+        starts += toks.starts[first:last]
+        ends += toks.ends[first:last]
+    return {"id": ids, "doc_id": doc_ids, "offsets": offsets, "tokens": tokens, "ner_tags": tags,
+            "token_starts": starts, "token_ends": ends}
 
 
 def spans_from_bio(tags: list[str], starts: list[int], ends: list[int]) -> list[tuple[int, int, str]]:

@@ -13,7 +13,10 @@ from ..layout import CONFIGS
 from ..reading.corpus import Corpus, Document
 from .ner import bio_rows, tag_names
 
-__all__ = ["config_rows"]
+__all__ = ["config_rows", "config_columns", "LAYER_CONFIGS"]
+
+#: Configs with one row per annotation of a layer, built as columns (`config_columns`).
+LAYER_CONFIGS = ("entities", "figures", "quotes")
 
 def _span(s: dict | None) -> dict | None:
     return None if s is None else {"start": s["start"], "end": s["end"], "text": s["text"]}
@@ -96,3 +99,24 @@ def config_rows(corpus: Corpus, config: str) -> dict[str, list[dict]]:
         raise ValueError(f"unknown config {config!r}")
     return out
 
+
+
+def config_columns(corpus: Corpus, config: str) -> dict[str, dict[str, list]]:
+    """split → column → values of a per-annotation config: the values of `config_rows`, gathered
+    column by column. `Table.from_pydict` converts one list per column, where `from_pylist` took
+    each row dict apart again (at 1,000× the corpus, 528,000 entity rows)."""
+    if config not in LAYER_CONFIGS:
+        raise ValueError(f"{config!r} is not a per-annotation config")
+    enc = _Encoder()
+    make = {"entities": entity_row, "figures": figure_row, "quotes": quote_row}[config]
+    by_split: dict[str, list[tuple[str, dict]]] = {s: [] for s in vocabulary.splits()}
+    for doc in sorted(corpus.documents, key=lambda d: d.id):
+        by_split[doc.data["split"]].append(doc)
+    out = {}
+    for split, docs in by_split.items():
+        made = [(doc.id, make(a, enc)) for doc in docs for a in doc.data[config]]
+        names = list(made[0][1]) if made else []
+        columns = {"doc_id": [doc_id for doc_id, _ in made]}
+        columns.update({name: [row[name] for _, row in made] for name in names})
+        out[split] = columns
+    return out

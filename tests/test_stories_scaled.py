@@ -1,0 +1,70 @@
+"""The story measurement on generated corpora equals a plain all-pairs computation of its definition."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections import Counter
+from itertools import combinations
+
+import pytest
+
+from conftest import ROOT
+
+from idlib_gold.text.stories import COMMON, LISTED, MATRIX_MAX, SHINGLE, THRESHOLD, measure
+
+sys.path.insert(0, str(ROOT / "bench"))
+
+
+def _reference(texts: dict[str, str]) -> tuple[dict, list[list[str]]]:
+    """The module docstring's definition, computed the slow way: shingles as word tuples, every pair."""
+    shingles = {}
+    for doc_id, text in texts.items():
+        words = [w.lower() for w in re.findall(r"[^\W_]+", text)]
+        shingles[doc_id] = {tuple(words[k:k + SHINGLE]) for k in range(len(words) - SHINGLE + 1)}
+    frequency = Counter(s for doc in shingles.values() for s in doc)
+    limit = max(COMMON, len(texts) // 100)
+    floor = 0.0 if len(texts) <= MATRIX_MAX else LISTED
+    pairs = {}
+    for a, b in combinations(sorted(texts), 2):
+        common = sum(1 for s in shingles[a] & shingles[b] if frequency[s] <= limit)
+        value = common / max(1, min(len(shingles[a]), len(shingles[b])))
+        if common and value >= floor:
+            pairs[(a, b)] = value
+    parent = {d: d for d in texts}
+
+    def find(d):
+        while parent[d] != d:
+            d = parent[d]
+        return d
+
+    for (a, b), value in pairs.items():
+        if value >= THRESHOLD:
+            ra, rb = find(a), find(b)
+            parent[max(ra, rb)] = min(ra, rb)
+    groups = {}
+    for d in sorted(texts):
+        groups.setdefault(find(d), []).append(d)
+    return pairs, sorted(groups.values())
+
+
+@pytest.mark.parametrize("vary", [True, False], ids=["varied words", "repeated paragraphs"])
+def test_measured_pairs_and_stories_equal_the_definition_on_a_generated_corpus(tmp_path, vary):
+    import synth
+
+    n = 2 * MATRIX_MAX  # above MATRIX_MAX, so only listed pairs are kept
+    synth.generate(tmp_path, n, ROOT, vary=vary)
+    texts = {p.stem: p.read_text(encoding="utf-8") for p in sorted((tmp_path / "annotations/texts").glob("*.txt"))}
+    pairs, groups = _reference(texts)
+    got = measure(texts)
+    assert got.groups == groups
+    assert got.pairs.keys() == pairs.keys()
+    assert all(got.pairs[k] == pytest.approx(v) for k, v in pairs.items())
+    assert any(len(g) > 1 for g in groups)  # the corpus has stories to find, so the test can fail
+
+
+def test_the_real_corpus_measures_the_same_as_the_definition(corpus):
+    texts = {d.id: d.text for d in corpus.documents}
+    pairs, groups = _reference(texts)
+    got = measure(texts)
+    assert got.groups == groups and got.pairs.keys() == pairs.keys()
