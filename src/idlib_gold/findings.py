@@ -45,6 +45,7 @@ CODES: dict[str, Code] = {
     "IG107": Code("error", "file too large", "The file exceeds the size limit for annotation files."),
     "IG108": Code("error", "missing file", "A file the corpus needs is missing."),
     "IG109": Code("error", "unreadable file", "The file could not be read."),
+    "IG110": Code("error", "not a regular file", "The file is a device, a FIFO or a socket, or it (or a folder on its path) is a symbolic link inside the repository; only regular files are read, and annotations only from the repository itself."),
     # 2xx JSON Schema: checking/schema.py
     "IG201": Code("error", "schema", "The file does not match its JSON Schema in schema/."),
     # 3xx cross-checks: checking/documents.py
@@ -88,6 +89,7 @@ CODES: dict[str, Code] = {
     "IG704": Code("error", "document predicted twice", "A document has more than one prediction line; only the first is scored."),
     "IG705": Code("error", "predicted span mismatch", "A predicted span is outside the text, or its text differs from the document text at its offsets."),
     "IG706": Code("warning", "document not predicted", "A scored document has no prediction line, or its line lacks a layer other lines predict; it counts as predicting nothing there."),
+    "IG707": Code("error", "no predictions", "The predictions file holds no prediction line; nothing would be scored."),
 }
 
 
