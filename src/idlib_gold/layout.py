@@ -14,7 +14,7 @@ from pathlib import Path
 
 __all__ = [
     "TEXTS", "DOCS", "KB_FILE", "ID_PATTERN", "LAYERS", "DATASET_DIR",
-    "DOC_CONFIGS", "SPLIT_CONFIGS", "CONFIGS", "doc_id_of_path", "parquet_path", "written_splits",
+    "DOC_CONFIGS", "SPLIT_CONFIGS", "CONFIGS", "parquet_path", "written_splits",
     "fingerprint",
 ]
 
@@ -32,14 +32,6 @@ DOC_CONFIGS = ("documents", "entities", "figures", "quotes")
 #: Every config with train/validation/test splits; the KB has a single split.
 SPLIT_CONFIGS = DOC_CONFIGS + ("ner",)
 CONFIGS = SPLIT_CONFIGS + ("kb",)
-
-
-def doc_id_of_path(path: str) -> str | None:
-    """The document id a `docs/<id>.yaml` or `texts/<id>.txt` path names, else None."""
-    p = Path(path)
-    if p.suffix in (".yaml", ".txt") and p.parent.name in ("docs", "texts"):
-        return p.stem
-    return None
 
 
 def parquet_path(config: str, split: str) -> str:
