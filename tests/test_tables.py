@@ -160,3 +160,18 @@ def test_IG403_a_missing_column_is_one_short_sentence(files):
 def test_IG401_a_figure_value_that_is_not_finite(files, value):
     findings = validate_files(_edit(files, "data/figures/train.parquet", _set(0, "value", value)))
     assert any(f.code == "IG401" and "not a finite number" in f.message for f in findings), findings
+
+
+@pytest.mark.parametrize("special", ["fifo", "dev-zero"])
+def test_IG403_a_split_file_that_is_not_a_regular_file(cli, tmp_path, special):
+    import os
+    import shutil
+
+    folder = tmp_path / "received"
+    shutil.copytree(ROOT / "dataset", folder)
+    target = folder / "data/kb/train.parquet"
+    target.unlink()
+    os.mkfifo(target) if special == "fifo" else target.symlink_to("/dev/zero")
+    result = cli("validate", "--parquet", str(folder), root=ROOT)
+    assert result.code == 1 and "IG403" in result.out and "kb/train.parquet" in result.out
+    assert "Traceback" not in result.out + result.err

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import stat
 from pathlib import Path
 
 from .. import vocabulary
@@ -41,6 +43,9 @@ def _read(files: dict[str, bytes | Path]) -> tuple[dict, list[Finding]]:
         if len(parts) != 3 or parts[0] != "data" or not name.endswith(".parquet"):
             continue
         try:
+            if not isinstance(data, bytes) and not stat.S_ISREG(os.stat(data).st_mode):  # a FIFO or device
+                findings.append(Finding("IG403", "not a regular file: a FIFO, a device or a socket", f"dataset/{name}"))
+                continue
             source = io.BytesIO(data) if isinstance(data, bytes) else str(data)
             tables.setdefault(parts[1], {})[Path(parts[2]).stem] = pq.read_table(source)
         except Exception as exc:  # any unreadable file is a finding, not a traceback
