@@ -24,11 +24,10 @@ from hypothesis import strategies as st
 
 from conftest import ROOT, run_cli
 
-settings.register_profile("suite", max_examples=60, deadline=None, derandomize=True,
-                          suppress_health_check=list(HealthCheck))
-settings.register_profile("long", max_examples=int(os.environ.get("IDLIB_FUZZ_EXAMPLES", "5000")), deadline=None,
-                          suppress_health_check=list(HealthCheck))
-settings.load_profile("long" if os.environ.get("IDLIB_FUZZ") == "long" else "suite")
+_LONG = os.environ.get("IDLIB_FUZZ") == "long"
+# Applied to this module's test only, so the other property tests keep their own settings.
+FUZZ = settings(max_examples=int(os.environ.get("IDLIB_FUZZ_EXAMPLES", "5000")) if _LONG else 60,
+                derandomize=not _LONG, deadline=None, suppress_health_check=list(HealthCheck))
 
 DOCS = sorted(p.name for p in (ROOT / "annotations/docs").glob("*.yaml"))
 FILES = ["annotations/kb.yaml"] + [f"annotations/docs/{d}" for d in DOCS] + \
@@ -216,6 +215,7 @@ def pristine(tmp_path_factory) -> Path:
 COMMANDS = ["validate", "validate", "validate", "check", "build", "locate", "evaluate", "baseline", "render"]
 
 
+@FUZZ
 @given(data=st.data())
 def test_no_input_breaks_a_command(pristine, tmp_path_factory, data):
     sandbox = tmp_path_factory.mktemp("example")
