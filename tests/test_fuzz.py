@@ -2,7 +2,8 @@
 
 Each example starts from a scratch copy of the repository (annotations, schema, a built dataset/),
 breaks one file (a value, a type, an offset, the structure, the bytes, or the kind of file it is),
-then runs one command in-process with random arguments. Whatever happens, the command must end
+then runs one command in-process with random arguments (`validate --parquet` also on a received copy
+of dataset/ with a table or the card broken). Whatever happens, the command must end
 with exit 0, 1 or 2, print no traceback, write nothing outside its own target (`--out`, or
 `dataset/` for a build that passed), and leave `dataset/` as it was.
 
@@ -153,6 +154,47 @@ def _predictions(out: Path, data) -> str:
     return str(path)
 
 
+def _received(repo: Path, out: Path, data) -> str:
+    """A copy of dataset/ as someone might receive it, with one table or the card broken."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    folder = out / "received"
+    shutil.copytree(repo / "dataset", folder)
+    tables = sorted(folder.rglob("*.parquet"))
+    target = data.draw(st.sampled_from(tables), label="table")
+    how = data.draw(st.sampled_from(["bytes", "retype", "drop-file", "drop-column", "card", "none"]), label="how")
+    if how == "bytes":
+        target.write_bytes(_bytes(target.read_bytes(), data))
+    elif how == "drop-file":
+        target.unlink()
+    elif how == "card":
+        card = folder / "README.md"
+        card.write_bytes(_replace_value(card.read_bytes(), data) if data.draw(st.booleans())
+                         else _restructure(card.read_bytes(), data))
+    elif how in ("retype", "drop-column"):
+        table = pq.read_table(target)
+        i = data.draw(st.integers(0, table.num_columns - 1), label="column")
+        if how == "drop-column":
+            table = table.remove_column(i)
+        else:
+            column = table.column(i)
+            kind = data.draw(st.sampled_from(["string", "float64", "inf", "int64", "null"]), label="as")
+            try:
+                if kind == "inf" and pa.types.is_floating(column.type):
+                    column = pc.multiply(column, pa.scalar(float("inf")))
+                elif kind == "null":
+                    column = pa.nulls(len(column), column.type)
+                elif kind != "inf":
+                    column = column.cast({"string": pa.string(), "float64": pa.float64(), "int64": pa.int64()}[kind])
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                pass  # that column has no such form: leave it
+            table = table.set_column(i, table.field(i).name, column)
+        pq.write_table(table, target)
+    return str(folder)
+
+
 def _argv(command: str, repo: Path, out: Path, data) -> list[str]:
     paths = _paths(repo, out)
     noise = st.one_of(st.sampled_from(["--strict", "--format", "json", "text", "xml", "--split", "test", "dev",
@@ -161,9 +203,12 @@ def _argv(command: str, repo: Path, out: Path, data) -> list[str]:
     draw = data.draw
     if command == "validate":
         argv = ["validate", *draw(st.lists(paths, max_size=3), label="paths")]
-        if draw(st.booleans(), label="parquet"):
-            argv += ["--parquet", draw(st.sampled_from(["dataset", str(repo / "dataset"), "annotations", "/dev/null",
-                                                        "nowhere", str(out)]), label="folder")]
+        parquet = draw(st.sampled_from(["", "", "received", "received", "dataset", "annotations", "/dev/null",
+                                        "nowhere", "out"]), label="parquet")
+        if parquet:
+            folder = {"received": lambda: _received(repo, out, data), "out": lambda: str(out)}.get(parquet,
+                                                                                                 lambda: parquet)()
+            argv += ["--parquet", folder]
     elif command == "locate":
         argv = ["locate", draw(st.one_of(st.sampled_from(DOC_IDS + ["../kb", "/etc/passwd", "x" * 70]), st.text(max_size=12))),
                 draw(st.one_of(st.sampled_from(["Turkey", "Idlib", "", " ", "\n"]), st.text(max_size=6)))]
