@@ -175,3 +175,14 @@ def test_IG403_a_split_file_that_is_not_a_regular_file(cli, tmp_path, special):
     result = cli("validate", "--parquet", str(folder), root=ROOT)
     assert result.code == 1 and "IG403" in result.out and "kb/train.parquet" in result.out
     assert "Traceback" not in result.out + result.err
+
+
+def test_IG403_a_parquet_file_outside_the_table_layout_is_not_passed_over(cli, tmp_path):
+    import shutil
+
+    folder = tmp_path / "received"
+    shutil.copytree(ROOT / "dataset", folder)
+    (folder / "data/kb/old").mkdir()
+    shutil.copy(folder / "data/kb/train.parquet", folder / "data/kb/old/train.parquet")
+    result = cli("validate", "--parquet", str(folder), root=ROOT)
+    assert result.code == 1 and "dataset/data/kb/old/train.parquet: IG403" in result.out

@@ -41,10 +41,14 @@ def _read(files: dict[str, bytes | Path]) -> tuple[dict, list[Finding]]:
     for name, data in sorted(files.items()):
         parts = Path(name).parts
         if len(parts) != 3 or parts[0] != "data" or not name.endswith(".parquet"):
+            if name.endswith(".parquet"):  # counted as checked, so it must not pass unread
+                findings.append(Finding("IG403", "a Parquet file outside data/<config>/<split>.parquet is not a "
+                                                 "table of this dataset", f"dataset/{name}"))
             continue
         try:
             if not isinstance(data, bytes) and not stat.S_ISREG(os.stat(data).st_mode):  # a FIFO or device
-                findings.append(Finding("IG403", "not a regular file: a FIFO, a device or a socket", f"dataset/{name}"))
+                findings.append(Finding("IG403", "not a regular file (a folder, a FIFO, a device or a socket)",
+                                        f"dataset/{name}"))
                 continue
             source = io.BytesIO(data) if isinstance(data, bytes) else str(data)
             tables.setdefault(parts[1], {})[Path(parts[2]).stem] = pq.read_table(source)
