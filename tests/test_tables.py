@@ -186,3 +186,20 @@ def test_IG403_a_parquet_file_outside_the_table_layout_is_not_passed_over(cli, t
     shutil.copy(folder / "data/kb/train.parquet", folder / "data/kb/old/train.parquet")
     result = cli("validate", "--parquet", str(folder), root=ROOT)
     assert result.code == 1 and "dataset/data/kb/old/train.parquet: IG403" in result.out
+
+
+def test_the_card_types_read_here_are_the_ones_datasets_reads():
+    """table_types reads the card's features without `datasets`; both readings must agree."""
+    import yaml
+    from datasets import Features
+
+    from idlib_gold.checking.table_types import _actual, _fits, declared
+
+    header = yaml.safe_load((ROOT / "dataset/README.md").read_text(encoding="utf-8").split("---\n")[1])
+    card = declared(header)
+    for config in header["dataset_info"]:
+        arrow = Features._from_yaml_list(config["features"]).arrow_schema
+        mine = card.columns[config["config_name"]]
+        assert list(mine) == arrow.names
+        for field in arrow:
+            assert _fits(_actual(field.type), mine[field.name]), (config["config_name"], field.name)

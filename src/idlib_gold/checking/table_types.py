@@ -6,6 +6,12 @@ int32 and ClassLabel. `load_dataset` reads the card's `dataset_info` features, s
 columns differ from them is broken for every user even where the values look right. This
 module reads the card's YAML header and compares each table's Arrow schema with it; `tables.py`
 turns the differences into findings.
+
+The header is read here rather than by `datasets.Features`, because importing `datasets` on top of
+polars, pandera and pyarrow took 3.0 s instead of 2.1 s (medians of three whole-process runs on a
+shared 2-core machine): about 0.9 s more for `validate --parquet`, which the benchmark times at
+1.9 s on the real corpus. The card's feature syntax used here is four forms (dtype, class_label,
+list, struct); a built card is compared with `datasets`' own reading in `tests/test_tables.py`.
 """
 
 from __future__ import annotations
