@@ -53,9 +53,15 @@ def _replace_value(raw: bytes, data) -> bytes:
     spots = [m for m in re.finditer(r"(\w+): ((?:\"[^\"]*\"|[^,{}\[\]\n]*))", text)]
     if not spots:
         return raw
-    m = data.draw(st.sampled_from(spots), label="spot")
-    if m.group(1) in ("start", "end"):
-        value = data.draw(st.one_of(st.integers(-5, 10**6).map(str), SCALARS), label="offset")
+    numeric = [m for m in spots if m.group(1) in ("start", "end", "value", "value_max")]
+    # Half the time a number: the same number in another type or form is the likeliest slip.
+    m = data.draw(st.sampled_from(numeric if numeric and data.draw(st.booleans(), label="numeric") else spots),
+                  label="spot")
+    if m.group(2).strip().isdigit():
+        v = int(m.group(2))
+        near = [f"{v}.0", f"{v + 1}", f"{max(v - 1, 0)}", f"{v}e0", f"'{v}'", "true", "false", "-1", ".inf",
+                "-.inf", ".nan", "1" + "0" * 400, f"{v + 0.5}", f"0{v}", f"{v:_}", f"0x{v:x}", "null"]
+        value = data.draw(st.one_of(st.sampled_from(near), st.integers(-5, 10**6).map(str), SCALARS), label="number")
     else:
         value = data.draw(SCALARS, label="value")
     return (text[:m.start(2)] + value + text[m.end(2):]).encode("utf-8", errors="surrogatepass")
