@@ -2,18 +2,23 @@
 changes dataset/.
 
 Each fixture replaces one file of the small valid corpus in tests/fixtures/base/. Its first line
-says what is wrong and what to expect: `# CODE [line N] [max_bytes=N] [strict]: why`. The file's
-suffix says what it replaces:
+says what is wrong and what to expect: `# CODE [line N] [max_bytes=N] [strict] [alone]: why`
+(`alone`: no other code may be reported, so a finding that follows from this one is not). The
+file's suffix says what it replaces:
 
 - `NAME.yaml`: annotations/docs/alpha.yaml; `NAME.kb.yaml`: annotations/kb.yaml;
   `NAME.txt`: annotations/texts/alpha.txt
 - `NAME.rename.yaml`: a new document file, at the path on the second line
 - `NAME.remove` / `NAME.mkdir`: deletes the path on the second line / puts a folder there
+- `NAME.fifo`: puts a FIFO (named pipe) at the path on the second line
+- `NAME.symlink`: replaces the path on the second line by a symbolic link to the third line, where
+  `@copy` stands for an identical copy of that file or folder outside the repository
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -25,17 +30,18 @@ from idlib_gold.findings import CODES
 
 FIXTURES = ROOT / "tests" / "fixtures"
 CASES = sorted((FIXTURES / "invalid").iterdir())
-HEADER = re.compile(rb"^(?:\xef\xbb\xbf)?# (IG\d{3})(?: line (\d+))?(?: max_bytes=(\d+))?( strict)?: (.+)$")
+HEADER = re.compile(rb"^(?:\xef\xbb\xbf)?# (IG\d{3})(?: line (\d+))?(?: max_bytes=(\d+))?( strict)?( alone)?: (.+)$")
 
 
-def _header(path: Path) -> tuple[str, int | None, int | None, bool]:
+def _header(path: Path) -> tuple[str, int | None, int | None, bool, bool]:
     raw = path.read_bytes()
     first = raw.decode("utf-16").splitlines()[0].encode() if raw.startswith((b"\xff\xfe", b"\xfe\xff")) \
         else raw.splitlines()[0]
     m = HEADER.match(first)
     assert m, f"{path.name}: first line must be '# CODE [line N]: why'"
-    code, line, max_bytes, strict, _ = m.groups()
-    return code.decode(), int(line) if line else None, int(max_bytes) if max_bytes else None, bool(strict)
+    code, line, max_bytes, strict, alone, _ = m.groups()
+    return (code.decode(), int(line) if line else None, int(max_bytes) if max_bytes else None, bool(strict),
+            bool(alone))
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +55,21 @@ def base_repo(tmp_path_factory) -> Path:
     return repo
 
 
-def _apply(case: Path, repo: Path) -> None:
+def _apply(case: Path, repo: Path, outside: Path) -> None:
     name = case.name
+    if name.endswith((".fifo", ".symlink")):
+        lines = case.read_text(encoding="utf-8").splitlines()
+        target = repo / lines[1].strip()
+        destination = lines[2].strip() if name.endswith(".symlink") else None
+        if destination == "@copy":
+            destination = outside / target.name
+            (shutil.copytree if target.is_dir() else shutil.copy)(target, destination)
+        shutil.rmtree(target) if target.is_dir() else target.unlink()
+        if name.endswith(".fifo"):
+            os.mkfifo(target)
+        else:
+            target.symlink_to(destination)
+        return
     if name.endswith((".remove", ".mkdir", ".rename.yaml")):
         lines = case.read_text(encoding="utf-8").splitlines(keepends=True)
         target = repo / lines[1].strip()
@@ -77,11 +96,12 @@ def test_the_base_corpus_is_valid(base_repo, cli):
 
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
 def test_bad_input_is_reported_with_code_and_line(case, base_repo, tmp_path, cli, monkeypatch):
-    code, line, max_bytes, strict = _header(case)
+    code, line, max_bytes, strict, alone = _header(case)
     repo = tmp_path / "repo"
     shutil.copytree(base_repo, repo)
     before = snapshot(repo / "dataset")
-    _apply(case, repo)
+    (tmp_path / "outside").mkdir()
+    _apply(case, repo, tmp_path / "outside")
     if max_bytes:
         monkeypatch.setattr("idlib_gold.reading.files.MAX_BYTES", max_bytes)
     flags = ["--strict"] if strict else []
@@ -93,6 +113,8 @@ def test_bad_input_is_reported_with_code_and_line(case, base_repo, tmp_path, cli
     assert mine, f"expected {code}, got {[f['code'] for f in findings]}"
     if line is not None:
         assert line in [f["line"] for f in mine], mine
+    if alone:
+        assert {f["code"] for f in findings} == {code}, findings
     assert all(not Path(f["path"]).is_absolute() for f in findings)
 
     text = cli("validate", *flags, root=repo)
@@ -101,6 +123,7 @@ def test_bad_input_is_reported_with_code_and_line(case, base_repo, tmp_path, cli
 
     built = cli("build", *flags, root=repo)
     assert built.code == 1 and "dataset/ left unchanged" in built.out
+    assert "Traceback" not in built.out + built.err
     assert snapshot(repo / "dataset") == before
 
 

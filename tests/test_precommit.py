@@ -162,3 +162,21 @@ def test_a_consumer_corpus_is_validated_against_its_own_schema(tmp_path):
     assert refused.returncode != 0, out
     assert f"{DOC}:{line_no}:" in out and "IG201" in out and "'TIME' is not one of" in out, out
     assert "Traceback" not in out
+
+
+def test_run_all_files_prints_each_finding_once(git_repo):
+    """`pre-commit run --all-files` hands the hook every file; in parallel batches each batch
+    that holds kb.yaml re-validated the corpus, and findings came out twice."""
+    repo, env = git_repo
+    path = repo / DOC
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    line_no = next(i for i, line in enumerate(lines, 1) if 'text: "Turkey"' in line)
+    lines[line_no - 1] = lines[line_no - 1].replace('text: "Turkey"', 'text: "Turkei"')
+    path.write_text("".join(lines), encoding="utf-8")
+    ran = subprocess.run([sys.executable, "-m", "pre_commit", "run", "--all-files"], cwd=repo, env=env,
+                         capture_output=True, text=True, timeout=300)
+    out = ran.stdout + ran.stderr
+    assert ran.returncode != 0 and "Traceback" not in out
+    findings = [line for line in out.splitlines() if " IG" in line and line.startswith("annotations/")]
+    assert any(f"{DOC}:{line_no}:" in f and "IG305" in f for f in findings), out
+    assert len(findings) == len(set(findings)), out

@@ -16,7 +16,8 @@ from idlib_gold.checking.tables import validate_files
 @pytest.fixture(scope="module")
 def files() -> dict[str, bytes]:
     folder = ROOT / "dataset"
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*.parquet"))}
+    files = {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*.parquet"))}
+    return {**files, "README.md": (folder / "README.md").read_bytes()}
 
 
 def _edit(files: dict, name: str, change) -> dict:
@@ -99,7 +100,8 @@ def test_unreadable_and_missing_tables_are_findings(files):
     del broken["data/kb/train.parquet"]
     codes = [(f.code, f.path) for f in validate_files(broken)]
     assert ("IG403", "dataset/data/quotes/test.parquet") in codes
-    assert ("IG403", "dataset/data/kb") in codes
+    assert ("IG403", "dataset/data/kb/train.parquet") in codes
+    assert len(codes) == len(set(codes)) == 2  # nothing that follows from the two (unused KB entries …)
 
 
 def test_validate_parquet_on_a_folder(cli, tmp_path, files):
@@ -113,3 +115,91 @@ def test_validate_parquet_on_a_folder(cli, tmp_path, files):
     result = cli("validate", "--parquet", str(folder), root=ROOT)
     assert result.code == 1 and "IG401" in result.out and "column label" in result.out
     assert cli("validate", "--parquet", str(tmp_path / "nowhere"), root=ROOT).code == 2
+
+
+def _column(files: dict, name: str, column: str, array) -> dict:
+    table = pq.read_table(io.BytesIO(files[name]))
+    table = table.set_column(table.schema.get_field_index(column), column, array)
+    sink = io.BytesIO()
+    pq.write_table(table, sink)
+    return {**files, name: sink.getvalue()}
+
+
+@pytest.mark.parametrize("column, make, declared", [
+    ("start", lambda t: t["start"].cast(pa.string()), "int32"),
+    ("start", lambda t: t["start"].cast(pa.float64()), "int32"),
+    ("label", lambda t: pa.array([str(v) for v in t["label"].to_pylist()]), "int64"),
+])
+def test_IG403_a_column_of_another_type_than_the_card_declares(files, column, make, declared):
+    name = "data/entities/train.parquet"
+    table = pq.read_table(io.BytesIO(files[name]))
+    findings = validate_files(_column(files, name, column, make(table)))
+    assert [f.code for f in findings] == ["IG403"], findings
+    assert findings[0].path == f"dataset/{name}"
+    assert f"column {column} is" in findings[0].message and f"declares {declared}" in findings[0].message
+
+
+def test_IG403_a_missing_split_file_is_reported_alone(files):
+    broken = dict(files)
+    del broken["data/entities/validation.parquet"]
+    findings = validate_files(broken)
+    assert [(f.code, f.path) for f in findings] == [("IG403", "dataset/data/entities/validation.parquet")]
+
+
+def test_IG403_a_missing_column_is_one_short_sentence(files):
+    name = "data/figures/train.parquet"
+    table = pq.read_table(io.BytesIO(files[name])).drop_columns(["unit"])
+    sink = io.BytesIO()
+    pq.write_table(table, sink)
+    findings = validate_files({**files, name: sink.getvalue()})
+    assert [f.code for f in findings] == ["IG403"]
+    assert "column unit is missing" in findings[0].message and "\n" not in findings[0].message
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan")])
+def test_IG401_a_figure_value_that_is_not_finite(files, value):
+    findings = validate_files(_edit(files, "data/figures/train.parquet", _set(0, "value", value)))
+    assert any(f.code == "IG401" and "not a finite number" in f.message for f in findings), findings
+
+
+@pytest.mark.parametrize("special", ["fifo", "dev-zero"])
+def test_IG403_a_split_file_that_is_not_a_regular_file(cli, tmp_path, special):
+    import os
+    import shutil
+
+    folder = tmp_path / "received"
+    shutil.copytree(ROOT / "dataset", folder)
+    target = folder / "data/kb/train.parquet"
+    target.unlink()
+    os.mkfifo(target) if special == "fifo" else target.symlink_to("/dev/zero")
+    result = cli("validate", "--parquet", str(folder), root=ROOT)
+    assert result.code == 1 and "IG403" in result.out and "kb/train.parquet" in result.out
+    assert "Traceback" not in result.out + result.err
+
+
+def test_IG403_a_parquet_file_outside_the_table_layout_is_not_passed_over(cli, tmp_path):
+    import shutil
+
+    folder = tmp_path / "received"
+    shutil.copytree(ROOT / "dataset", folder)
+    (folder / "data/kb/old").mkdir()
+    shutil.copy(folder / "data/kb/train.parquet", folder / "data/kb/old/train.parquet")
+    result = cli("validate", "--parquet", str(folder), root=ROOT)
+    assert result.code == 1 and "dataset/data/kb/old/train.parquet: IG403" in result.out
+
+
+def test_the_card_types_read_here_are_the_ones_datasets_reads():
+    """table_types reads the card's features without `datasets`; both readings must agree."""
+    import yaml
+    from datasets import Features
+
+    from idlib_gold.checking.table_types import _actual, _fits, declared
+
+    header = yaml.safe_load((ROOT / "dataset/README.md").read_text(encoding="utf-8").split("---\n")[1])
+    card = declared(header)
+    for config in header["dataset_info"]:
+        arrow = Features._from_yaml_list(config["features"]).arrow_schema
+        mine = card.columns[config["config_name"]]
+        assert list(mine) == arrow.names
+        for field in arrow:
+            assert _fits(_actual(field.type), mine[field.name]), (config["config_name"], field.name)

@@ -76,7 +76,11 @@ def validate_repository(root: Path, paths: list[str] | None = None, lints: bool 
     from .checking import pipeline
     from .checking.documents import check_corpus
 
-    only = pipeline.documents_named(root, paths) if paths else None
+    only = None
+    if paths:
+        only, refused = pipeline.documents_named(root, paths)
+        if refused:  # checking nothing and saying PASSED would be a false pass
+            raise UsageError("; ".join(refused))
     corpus, findings = _loaded(pipeline.load(root, only))
     findings += check_corpus(corpus)
     if lints:
@@ -241,11 +245,13 @@ def cmd_check(args) -> int:
 
 
 def cmd_locate(args) -> int:
-    from .layout import TEXTS
+    from .layout import ID_PATTERN, TEXTS
     from .reading.files import read_text
     from .text.spans import find_all
 
     root = _root(args.root)
+    if not ID_PATTERN.match(args.doc_id):  # an id, never a path: no file outside annotations/texts is read
+        raise UsageError(f"{args.doc_id!r} is not a document id (the stem of {TEXTS}/<id>.txt)")
     rel = f"{TEXTS}/{args.doc_id}.txt"
     text, _, findings = read_text(root / rel, rel)
     if text is None:
@@ -264,8 +270,9 @@ def cmd_locate(args) -> int:
 
 def cmd_evaluate(args) -> int:
     """Score a predictions file against the gold; bad lines are findings, the rest is scored."""
+    from .reading.files import read_bounded
     from .scoring.evaluate import evaluate_file
-    from .scoring.predictions import relative_name
+    from .scoring.predictions import PREDICTIONS_MAX_BYTES, relative_name
     from .scoring.report import render_scores
 
     root = _root(args.root)
@@ -274,7 +281,10 @@ def cmd_evaluate(args) -> int:
         _emit(findings, "evaluation stopped: the gold itself has errors", args.format, sys.stdout)
         return 1
     path = Path(args.predictions)
-    raw = path.read_bytes()
+    raw, unreadable = read_bounded(path, relative_name(path, root), PREDICTIONS_MAX_BYTES, links=True)
+    if raw is None:  # a missing, special or oversized file: nothing can be scored
+        _emit(unreadable, "nothing scored", args.format, sys.stdout)
+        return 2
     scores, findings = evaluate_file(corpus.documents, raw, relative_name(path, root), args.split,
                                      args.input_format)
     checked = f"{len(scores['documents'])} document(s) scored"

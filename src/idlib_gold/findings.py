@@ -45,6 +45,7 @@ CODES: dict[str, Code] = {
     "IG107": Code("error", "file too large", "The file exceeds the size limit for annotation files."),
     "IG108": Code("error", "missing file", "A file the corpus needs is missing."),
     "IG109": Code("error", "unreadable file", "The file could not be read."),
+    "IG110": Code("error", "not a regular file", "The file is a device, a FIFO or a socket, or it (or a folder on its path) is a symbolic link inside the repository; only regular files are read, and annotations only from the repository itself."),
     # 2xx JSON Schema: checking/schema.py
     "IG201": Code("error", "schema", "The file does not match its JSON Schema in schema/."),
     # 3xx cross-checks: checking/documents.py
@@ -104,6 +105,7 @@ CODES: dict[str, Code] = {
     "IG720": Code("error", "pipeline span malformed", "A pipeline span needs integer `start` < `end` inside the text and a string `label` or `entity_group`."),
     "IG721": Code("error", "pipeline label unknown", "A pipeline span's label is not one of the 18 entity and figure labels of the gold."),
     "IG722": Code("error", "pipeline line malformed", "A pipeline line must be a JSON list of spans or an object with a string `id` and an `entities` list."),
+    "IG708": Code("error", "no predictions", "The predictions file holds no prediction line; nothing would be scored."),
 }
 
 

@@ -180,7 +180,8 @@ def lint_shared(corpus: Corpus, min_words: int = 6) -> list[Finding]:
     Linear in the number of sentences (a dict keyed by the folded sentence), so it scales to corpora where
     many documents share passages."""
     where = defaultdict(list)  # folded sentence → [(doc, start, end)]
-    for doc in sorted(corpus.documents, key=lambda d: d.id):
+    # An edited text (IG301) is reported once; its sentences would only echo that finding here.
+    for doc in sorted((d for d in corpus.documents if d.intact), key=lambda d: d.id):
         seen = defaultdict(list)
         for s, e in sentences(doc.text):
             key = doc.text[s:e].translate(_FOLD)
@@ -220,7 +221,10 @@ def lint_shared(corpus: Corpus, min_words: int = 6) -> list[Finding]:
 def lint_corpus(corpus: Corpus) -> list[Finding]:
     out = []
     for doc in corpus.documents:
-        out += doc.unannotated if doc.unannotated is not None else lint_unannotated(doc)
+        if doc.unannotated is not None:
+            out += doc.unannotated
+        elif doc.intact:  # an edited text is reported once, as IG301
+            out += lint_unannotated(doc)
     out += lint_labels(corpus)
     if corpus.complete:
         out += lint_shared(corpus)

@@ -10,10 +10,11 @@ cross back to the parent. The corpus-wide checks and lints then read the results
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from ..findings import Finding
-from ..layout import KB_FILE, Tree, doc_id_of_path
+from ..layout import DOCS, KB_FILE, TEXTS, Tree
 from ..reading.corpus import Corpus, Document, load_corpus
 from . import schema
 from .documents import check_document
@@ -26,7 +27,8 @@ def prepare_document(doc: Document, kb_types: dict[str, str] | None) -> None:
     """The per-document work that runs where a document is read: its cross-checks, its IG501
     scan, and its shingles for the story measurement."""
     doc.checks = check_document(doc, kb_types)
-    doc.unannotated = lint_unannotated(doc)
+    # On an edited text (IG301) every offset may be off: the scan would only echo that finding.
+    doc.unannotated = lint_unannotated(doc) if doc.intact else []
     doc.shingles  # noqa: B018 -- fills the cached property
 
 
@@ -38,11 +40,49 @@ def load(root: Path, only: list[str] | None = None, prepare: bool = True,
     return load_corpus(root, only, admit=schema.validate, prepare=prepare_document if prepare else None, tree=tree)
 
 
-def documents_named(root: Path, paths: list[str]) -> list[str] | None:
-    """The document ids that the files in `paths` belong to, or None when a path asks for the whole
-    corpus (the KB, which every document references, or the annotations folder itself)."""
-    rels = [Path(p).resolve().relative_to(root).as_posix() if Path(p).is_absolute() or Path(p).exists()
-            else p for p in paths]
-    if KB_FILE in rels or any(r in ("annotations", "annotations/", ".") for r in rels):
-        return None
-    return sorted({i for i in (doc_id_of_path(r) for r in rels) if i})
+#: Folders that stand for the whole corpus when given as a path: what a user means by them.
+_WHOLE = (".", "annotations", DOCS, TEXTS)
+_WHAT = f"an annotation file ({DOCS}/<id>.yaml, {TEXTS}/<id>.txt or {KB_FILE}) or the folder annotations/"
+
+
+def _relative(root: Path, given: str) -> tuple[str | None, str | None]:
+    """A path as given on the command line → (repository-relative path, None) or (None, why not).
+
+    A relative path is taken from the current folder, else from the repository root (--root)."""
+    path = Path(given)
+    candidates = [path] if path.is_absolute() else [Path.cwd() / path, root / path]
+    found = next((c for c in candidates if os.path.lexists(c)), None)
+    if found is None:
+        return None, f"{given}: no such file"
+    absolute = Path(os.path.abspath(found))
+    for base in (root, root.resolve()):
+        try:
+            return absolute.relative_to(base).as_posix() or ".", None
+        except ValueError:
+            pass
+    try:  # reached through a link to the repository: compare the real paths
+        return absolute.resolve().relative_to(root.resolve()).as_posix() or ".", None
+    except (ValueError, OSError, RuntimeError):
+        return None, f"{given}: outside the repository {root}; give {_WHAT}"
+
+
+def documents_named(root: Path, paths: list[str]) -> tuple[list[str] | None, list[str]]:
+    """(the document ids the files in `paths` belong to, or None when a path asks for the whole
+    corpus (the KB, which every document references, or an annotations folder); and why each path
+    that names no annotation file was refused). Validating such a path would check nothing and
+    pass, so the caller treats any refusal as a usage error."""
+    ids, whole, refused = set(), False, []
+    for given in paths:
+        rel, why = _relative(root, given)
+        if rel is None:
+            refused.append(why)
+            continue
+        rel = rel.rstrip("/") or "."
+        parent, name = rel.rpartition("/")[0], rel.rpartition("/")[2]
+        if rel in _WHOLE or rel == KB_FILE:
+            whole = True
+        elif (parent, Path(name).suffix) in ((DOCS, ".yaml"), (TEXTS, ".txt")) and Path(name).stem:
+            ids.add(Path(name).stem)
+        else:
+            refused.append(f"{given}: not {_WHAT}")
+    return (None if whole else sorted(ids)), refused

@@ -8,6 +8,7 @@ gate, the predictions reader) explains a schema error the same way.
 from __future__ import annotations
 
 import difflib
+import math
 from functools import cache
 from typing import Any
 
@@ -15,7 +16,28 @@ from ..findings import Finding
 from ..reading.files import Loaded
 from ..vocabulary import DOCUMENT, load_schema, schema_dir
 
-__all__ = ["validate", "json_path", "deepest", "hint"]
+__all__ = ["validate", "json_path", "deepest", "hint", "strict_validator_class", "typed_loosely"]
+
+
+def _is_integer(_checker, value) -> bool:
+    return type(value) is int  # not 12.0, not True
+
+
+def _is_number(_checker, value) -> bool:
+    return type(value) is int or (type(value) is float and math.isfinite(value))
+
+
+@cache
+def strict_validator_class():
+    """Draft 2020-12 as the files are typed: an integer is written as one, and a number is finite.
+
+    JSON Schema counts 12.0 as an integer, and YAML reads `.inf` and `.nan` as numbers; either
+    would pass the schema and then break an offset (text[12.0:...]) or a table. The YAML reader
+    keeps each scalar's type (12 is an int, 12.0 a float), so the gate checks the Python types."""
+    from jsonschema import Draft202012Validator, validators  # imported here: only schema checks need it
+
+    checker = Draft202012Validator.TYPE_CHECKER.redefine_many({"integer": _is_integer, "number": _is_number})
+    return validators.extend(Draft202012Validator, type_checker=checker)
 
 
 def _validator(name: str):
@@ -25,9 +47,24 @@ def _validator(name: str):
 @cache
 def _reference(folder, name: str):
     """One validator per schema file (the folder is part of the key: see vocabulary.use_repository)."""
-    from jsonschema import Draft202012Validator  # imported here: only schema checks need it
+    return strict_validator_class()(load_schema(name))
 
-    return Draft202012Validator(load_schema(name))
+
+def typed_loosely(value) -> bool:
+    """Whether a value holds a float the compiled validator would judge as JSON does: a whole one
+    (which it takes for an integer) or one that is not finite. Such data go to the reference."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        t = type(v)
+        if t is float:
+            if v.is_integer() or not math.isfinite(v):
+                return True
+        elif t is dict:
+            stack.extend(v.values())
+        elif t is list:
+            stack.extend(v)
+    return False
 
 
 def json_path(path) -> str:
@@ -59,6 +96,13 @@ def hint(error) -> str | None:
         return "remove the field or correct its spelling; allowed fields are listed in the schema"
     if error.validator == "required":
         return "add the missing field (null where it does not apply)"
+    if error.validator == "type" and type(error.instance) is float:
+        if not math.isfinite(error.instance):
+            return "write a finite number (.inf and .nan are not numbers here)"
+        if "integer" in error.validator_value and error.instance.is_integer():
+            return f"write {int(error.instance)}, without a decimal point: offsets are whole numbers"
+    if error.validator in ("maximum", "minimum") and type(error.instance) is int and abs(error.instance) > 10**15:
+        return "check for a pasted run of digits"
     if error.validator == "pattern":
         return f"the value must match {error.validator_value}"
     return None
@@ -89,7 +133,7 @@ def validate(loaded: Loaded, rel: str, name: str = DOCUMENT) -> list[Finding]:
     compiled one is the stricter, which only sends a file on to the reference.
     """
     compiled = _compiled(name)
-    if compiled is not None:
+    if compiled is not None and not typed_loosely(loaded.data):
         try:
             if compiled.is_valid(loaded.data):
                 return []

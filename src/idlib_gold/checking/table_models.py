@@ -161,6 +161,11 @@ class Figures(_Spans):
     def measured_text_matches(cls, data):
         return _rows(data, _span_ok("measured_"))
 
+    @pa.dataframe_check(error="value, value_max: not a finite number")
+    def finite(cls, data):
+        value_max = pl.col("value_max")
+        return _rows(data, pl.col("value").is_finite() & (value_max.is_null() | value_max.is_finite()))
+
     @pa.dataframe_check(error="value, value_max: value_max is below value")
     def range_order(cls, data):
         return _rows(data, pl.col("value_max").is_null() | (pl.col("value_max") >= pl.col("value")))

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import stat
 from pathlib import Path
 
 from .. import vocabulary
@@ -39,8 +41,15 @@ def _read(files: dict[str, bytes | Path]) -> tuple[dict, list[Finding]]:
     for name, data in sorted(files.items()):
         parts = Path(name).parts
         if len(parts) != 3 or parts[0] != "data" or not name.endswith(".parquet"):
+            if name.endswith(".parquet"):  # counted as checked, so it must not pass unread
+                findings.append(Finding("IG403", "a Parquet file outside data/<config>/<split>.parquet is not a "
+                                                 "table of this dataset", f"dataset/{name}"))
             continue
         try:
+            if not isinstance(data, bytes) and not stat.S_ISREG(os.stat(data).st_mode):  # a FIFO or device
+                findings.append(Finding("IG403", "not a regular file (a folder, a FIFO, a device or a socket)",
+                                        f"dataset/{name}"))
+                continue
             source = io.BytesIO(data) if isinstance(data, bytes) else str(data)
             tables.setdefault(parts[1], {})[Path(parts[2]).stem] = pq.read_table(source)
         except Exception as exc:  # any unreadable file is a finding, not a traceback
@@ -295,13 +304,66 @@ def _combined(splits: list[tuple[str, object]]):
         return None, parts
 
 
-def validate_tables(tables: dict) -> list[Finding]:
+CARD = "README.md"
+
+
+def read_card(raw: bytes | None) -> tuple[object, list[Finding]]:
+    """The configs a dataset card declares (table_types.Declared), or None and why not."""
+    from ..reading.files import parse_yaml
+    from .table_types import declared
+
+    where = f"dataset/{CARD}"
+    if raw is None:
+        return None, [Finding("IG403", "no dataset card: the split files and column types cannot be checked", where,
+                              hint="the card's YAML header declares them; rebuild with `idlib-gold build`")]
+    text = raw.decode("utf-8", errors="replace")
+    parts = text.split("---\n", 2) if text.startswith("---\n") else []
+    loaded, problems = parse_yaml(parts[1], where) if len(parts) == 3 else (None, [])
+    card = declared(loaded.data) if loaded is not None else None
+    if card is None:
+        return None, problems + [Finding("IG403", "the card's YAML header declares no configs", where)]
+    return card, []
+
+
+def _against_card(tables: dict, card) -> tuple[list[Finding], set[str]]:
+    """Split files the card declares but the folder lacks, and columns whose type is not the declared one;
+    and the configs whose tables do not have the declared columns (their rules would not apply)."""
+    from .table_types import differences
+
+    findings, broken = [], set()
+    for config, splits in sorted(card.files.items()):
+        for split, path in sorted(splits.items()):
+            if split not in tables.get(config, {}):
+                findings.append(Finding("IG403", f"missing: the card declares it as the {split} split of {config}",
+                                        f"dataset/{path}", hint="rebuild the dataset with `idlib-gold build`"))
+    for config, splits in sorted(tables.items()):
+        for split, table in sorted(splits.items()):
+            where = f"dataset/data/{config}/{split}.parquet"
+            if split not in card.files.get(config, {}):
+                findings.append(Finding("IG403", "the card does not declare this file", where))
+                continue
+            for problem in differences(table.schema, card.columns.get(config, {})):
+                findings.append(Finding("IG403", problem, where, hint="rebuild the dataset with `idlib-gold build`"))
+                broken.add(config)
+    return findings, broken
+
+
+def validate_tables(tables: dict, card=None) -> list[Finding]:
+    """The pandera models over the tables; with the card's declarations (`read_card`), first the split
+    files and column types. A missing split file or a column of another type is reported alone:
+    with it every cross-table rule (a KB entry no table uses, a row whose document is absent) would
+    fail for that reason, and a coercing model would take "12" or 12.0 for an int32 offset."""
     import polars as pl
 
     from .table_models import MODELS
 
-    findings = [Finding("IG403", f"no Parquet files for config {config!r}", f"dataset/data/{config}")
-                for config in REQUIRED if config not in tables]
+    if card is not None:
+        findings, broken = _against_card(tables, card)
+        if broken or any(f.message.startswith("missing:") for f in findings):
+            return findings
+    else:
+        findings = [Finding("IG403", f"no Parquet files for config {config!r}", f"dataset/data/{config}")
+                    for config in REQUIRED if config not in tables]
     # Frames are made up front only for the configs the lookups read, and each config's frames are
     # released once it is checked: the checks never hold two copies of everything at once (the ner
     # tokens alone are millions of strings).
@@ -334,7 +396,8 @@ def _check_config(config: str, model, splits: list, texts, kb_types: dict, used:
             findings += _findings(config, where, exc.failure_cases, df)
         except (pe.SchemaError, KeyError, ValueError, TypeError, AttributeError, IndexError,
                 pl.exceptions.PolarsError, pl.exceptions.PanicException, pa.ArrowException) as exc:
-            findings += [Finding("IG403", f"table does not have the expected columns or types: {exc}",
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]  # not a query plan
+            findings += [Finding("IG403", f"table does not have the expected columns or types: {first}",
                                  f"dataset/data/{config}/{split}.parquet") for split, _, _ in where]
     return findings
 
@@ -357,15 +420,26 @@ def _nested_agree(frames: dict) -> list[Finding]:
     return out
 
 
+def _folded(read: list[Finding], checked: list[Finding]) -> list[Finding]:
+    """An unreadable file is also missing from the tables: say only that it cannot be read."""
+    unreadable = {f.path for f in read}
+    return read + [f for f in checked if not (f.path in unreadable and f.message.startswith("missing:"))]
+
+
 def validate_files(files: dict[str, bytes]) -> list[Finding]:
+    """The built files' tables, against the card among them (when there is one)."""
     tables, findings = _read(files)
-    return findings + validate_tables(tables)
+    card = read_card(files[CARD])[0] if CARD in files else None
+    return _folded(findings, validate_tables(tables, card))
 
 
 def validate_folder(folder: Path) -> tuple[list[Finding], str]:
+    from ..reading.files import read_bounded
+
     files = {p.relative_to(folder).as_posix(): p for p in sorted(folder.rglob("*.parquet"))}
     tables, findings = _read(files)
     if not files:
         return [Finding("IG403", "no Parquet files under data/", str(folder))], "0 tables"
-    findings += validate_tables(tables)
-    return findings, f"{len(files)} Parquet file(s) checked"
+    raw = read_bounded(folder / CARD, CARD, 64 * 1024 * 1024, links=True)[0] if (folder / CARD).exists() else None
+    card, problems = read_card(raw)
+    return problems + _folded(findings, validate_tables(tables, card)), f"{len(files)} Parquet file(s) checked"

@@ -57,6 +57,13 @@ class Document:
     # for a large corpus, computed in the worker process that read the file (see `prepare`).
 
     @cached_property
+    def intact(self) -> bool:
+        """Whether the text's SHA-256 is the one recorded; when it is not, every offset may be off (IG301)."""
+        import hashlib
+
+        return hashlib.sha256(self.raw).hexdigest() == self.data.get("sha256")
+
+    @cached_property
     def tokens(self):
         """The text's tokens under the tokenizer rule (text.tokens.Tokens)."""
         from ..text.tokens import Tokens
@@ -84,7 +91,15 @@ class Corpus:
     tree: Tree = field(default_factory=Tree)  # where the files are, relative to root
     #: Document ids left out before reading, with the reason (`unloadable`).
     unloadable: dict[str, str] = field(default_factory=dict)
+    #: Document ids that were read but not loaded (a reading or schema finding says why).
+    failed: set[str] = field(default_factory=set)
     _stories: object = field(default=None, repr=False, compare=False)
+
+    @property
+    def whole(self) -> bool:
+        """Every document of the repository is loaded: corpus-wide conclusions (an unused KB entry, a
+        measured story) hold only then; otherwise they follow from another finding."""
+        return self.complete and not self.failed and not self.unloadable
 
     @property
     def kb_entries(self) -> list[dict]:
@@ -119,7 +134,8 @@ def unloadable(root: Path, doc_id: str, tree: Tree = Tree()) -> str | None:
     (IG303, IG316); the loader only leaves such ids out."""
     if not ID_PATTERN.match(doc_id):
         return "unsafe"
-    if not (root / tree.yaml(doc_id)).exists() or not (root / tree.text(doc_id)).exists():
+    # lexists: a link (even a dangling one) is read and refused as such, not taken for a missing file
+    if not os.path.lexists(root / tree.yaml(doc_id)) or not os.path.lexists(root / tree.text(doc_id)):
         return "unpaired"
     return None
 
@@ -178,8 +194,8 @@ def _load_corpus(root: Path, only: list[str] | None, admit: Gate | None,
         findings += doc_findings
         if doc is not None:
             corpus.documents.append(doc)
+    corpus.failed = set(ids) - {d.id for d in corpus.documents}
     return corpus, findings
-
 
 #: Below this many documents one process reads them all: starting workers would cost more than it saves.
 PARALLEL_MIN = 400

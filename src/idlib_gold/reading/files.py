@@ -8,6 +8,8 @@ value, the line and column it was written on, so later checks can point there.
 
 from __future__ import annotations
 
+import os
+import stat
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +20,7 @@ import yaml
 from ..findings import Finding
 from .flowstyle import read_flow_style
 
-__all__ = ["MAX_BYTES", "Loaded", "read_text", "read_yaml", "read_yaml_bytes", "line_col_of_offset"]
+__all__ = ["MAX_BYTES", "Loaded", "read_bounded", "read_text", "read_yaml", "read_yaml_bytes", "line_col_of_offset"]
 
 #: Annotation and text files are small; anything past this is a mistake (a binary, a dump).
 MAX_BYTES = 2 * 1024 * 1024
@@ -60,17 +62,78 @@ class Loaded:
         return self.positions.get((), (None, None))
 
 
-def _read_bytes(path: Path, rel: str) -> tuple[bytes | None, list[Finding]]:
+_KINDS = ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a FIFO"),
+          (stat.S_ISSOCK, "a socket"))
+
+
+def _not_regular(mode: int, rel: str, what: str) -> Finding:
+    kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+    return Finding("IG110", f"{what} is {kind}; only regular files are read", rel,
+                   hint="replace it with a regular file holding the content")
+
+
+def _symlinked(path: Path, rel: str) -> Finding | None:
+    """A symbolic link at the file or at any folder between the repository root and it.
+
+    A link lets content from outside the repository (another checkout, a secret, /dev/zero)
+    pass for a committed file, so links are refused wherever they are under the root."""
+    depth = len(Path(rel).parts)
+    for level, part in enumerate([path, *path.parents][:depth]):
+        try:
+            if stat.S_ISLNK(os.lstat(part).st_mode):
+                shown = "/".join(Path(rel).parts[:depth - level])
+                return Finding("IG110", f"{shown} is a symbolic link; files are read only from the repository itself",
+                               rel, hint=f"replace the link {shown} with the file (or folder) it points to")
+        except OSError:
+            return None  # a missing folder: the read below names the problem
+    return None
+
+
+def read_bounded(path: Path, rel: str, limit: int | None = None,
+                 links: bool = False) -> tuple[bytes | None, list[Finding]]:
+    """The bytes of a regular file, never more than `limit` + 1 of them read, or a finding.
+
+    The file's type is checked before it is opened (os.lstat) and again on the open file
+    (O_NOFOLLOW, fstat), and the read stops past the limit whatever `stat` says: a link to
+    /dev/zero or a FIFO reports a size of 0 and would otherwise be read forever. Repository
+    files are never read through a link; `links` allows one for a file the user names (a
+    predictions file), which must still lead to a regular file."""
+    limit = MAX_BYTES if limit is None else limit
+    linked = None if links else _symlinked(path, rel)
+    if linked is not None:
+        return None, [linked]
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            return None, [Finding("IG107", f"file is {size:,} bytes; the limit is {MAX_BYTES:,}", rel,
-                                  hint="annotation and text files are small; check that this is the right file")]
-        return path.read_bytes(), []
+        mode = (os.stat if links else os.lstat)(path).st_mode
+        if stat.S_ISDIR(mode):
+            return None, [Finding("IG109", "cannot read: is a folder, not a file", rel)]
+        if not stat.S_ISREG(mode):
+            return None, [_not_regular(mode, rel, "the file")]
+        nofollow = 0 if links else getattr(os, "O_NOFOLLOW", 0)
+        fd = os.open(path, os.O_RDONLY | nofollow | getattr(os, "O_NONBLOCK", 0)
+                     | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+        try:
+            mode = os.fstat(fd).st_mode
+            if not stat.S_ISREG(mode):  # swapped between the two looks
+                return None, [_not_regular(mode, rel, "the file")]
+            chunks, size = [], 0
+            while size <= limit:
+                chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+        finally:
+            os.close(fd)
     except FileNotFoundError:
         return None, [Finding("IG108", "file not found", rel)]
     except OSError as exc:
         return None, [Finding("IG109", f"cannot read: {exc.strerror or exc}", rel)]
+    raw = b"".join(chunks)
+    if len(raw) > limit:
+        line = raw.count(b"\n", 0, limit) + 1
+        return None, [Finding("IG107", f"file is over the limit of {limit:,} bytes (crossed on this line)", rel,
+                              line, hint="annotation and text files are small; check that this is the right file")]
+    return raw, []
 
 
 def line_col_of_offset(text: str, offset: int) -> tuple[int, int]:
@@ -103,7 +166,7 @@ def _decode(raw: bytes, rel: str) -> tuple[str | None, list[Finding]]:
 
 def read_text(path: Path, rel: str) -> tuple[str | None, bytes | None, list[Finding]]:
     """A text file as (text, raw bytes, findings); text is None when it cannot be used."""
-    raw, findings = _read_bytes(path, rel)
+    raw, findings = read_bounded(path, rel)
     if raw is None:
         return None, None, findings
     text, findings = _decode(raw, rel)
@@ -253,13 +316,10 @@ def _kept(text: str) -> bytes:
 
 def read_yaml(path: Path, rel: str) -> tuple[Loaded | None, list[Finding]]:
     """Load one YAML file strictly; on failure, findings say where and why."""
-    raw, findings = _read_bytes(path, rel)
+    raw, findings = read_bounded(path, rel)
     if raw is None:
         return None, findings
-    text, findings = _decode(raw, rel)
-    if text is None:
-        return None, findings
-    return parse_yaml(text, rel)
+    return read_yaml_bytes(raw, rel)
 
 
 def read_yaml_bytes(raw: bytes, rel: str) -> tuple[Loaded | None, list[Finding]]:
@@ -308,6 +368,11 @@ def parse_yaml(text: str, rel: str, depth: int | None = EAGER_DEPTH,
         elif in_flow:
             hint = "check the quotes and braces of this annotation; put text with , : # { } [ ] in double quotes"
         return None, [Finding("IG103", problem or "YAML syntax error", rel, line, col, hint=hint)]
+    except yaml.reader.ReaderError as exc:  # a character YAML refuses (NUL, other control characters)
+        char = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        line, col = line_col_of_offset(text, min(max(exc.position, 0), len(text)))
+        return None, [Finding("IG103", f"character U+{char:04X} is not allowed in YAML", rel, line, col,
+                              hint="remove the control character (an editor may show it as ^@ or a box)")]
     except yaml.YAMLError as exc:  # pragma: no cover - PyYAML raises marked errors for text input
         return None, [Finding("IG103", str(exc), rel)]
     except RecursionError:

@@ -1,0 +1,297 @@
+"""Fuzzing every command: hypothesis breaks real annotation files and writes random argument lists.
+
+Each example starts from a scratch copy of the repository (annotations, schema, a built dataset/),
+breaks one file (a value, a type, an offset, the structure, the bytes, or the kind of file it is),
+then runs one command in-process with random arguments (`validate --parquet` also on a received copy
+of dataset/ with a table or the card broken). Whatever happens, the command must end
+with exit 0, 1 or 2, print no traceback, write nothing outside its own target (`--out`, or
+`dataset/` for a build that passed), and leave `dataset/` as it was.
+
+The in-suite profile is short. For a long run: `IDLIB_FUZZ=long python -m pytest tests/test_fuzz.py`
+(IDLIB_FUZZ_EXAMPLES sets the number of examples per test).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import ROOT, run_cli
+
+_LONG = os.environ.get("IDLIB_FUZZ") == "long"
+# Applied to this module's test only, so the other property tests keep their own settings.
+FUZZ = settings(max_examples=int(os.environ.get("IDLIB_FUZZ_EXAMPLES", "5000")) if _LONG else 60,
+                derandomize=not _LONG, deadline=None, suppress_health_check=list(HealthCheck))
+
+DOCS = sorted(p.name for p in (ROOT / "annotations/docs").glob("*.yaml"))
+FILES = ["annotations/kb.yaml"] + [f"annotations/docs/{d}" for d in DOCS] + \
+        [f"annotations/texts/{d[:-5]}.txt" for d in DOCS]
+DOC_IDS = [d[:-5] for d in DOCS]
+
+# YAML scalars chosen to hit the edges of types: floats for ints, non-finite and huge numbers, booleans,
+# nulls, dates, strings that look like numbers, collections where a scalar belongs, tags and aliases.
+TRICKY = ["12.0", "0.0", "-1", "1e3", ".inf", "-.inf", ".nan", "1" + "0" * 400, "9" * 5000, "true", "no", "null",
+          "~", "", "''", '""', "2020-02-02", "0x1F", "017", "1_000", "[]", "{}", "[1, 2]", "{a: 1}", "!!python/none",
+          "&a 1", "*a", "'12'", '"\\u0000"', "\u00a0", "-", "?", "|", ">", "%", "@", "`", "\t1", "1:2", "#x"]
+SCALARS = st.one_of(st.sampled_from(TRICKY), st.integers(-2**70, 2**70).map(str),
+                    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+                    st.text(max_size=12).map(lambda s: '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'))
+
+
+def _replace_value(raw: bytes, data) -> bytes:
+    """Swap one `key: value` of the file for a tricky scalar, or an offset for another number."""
+    text = raw.decode("utf-8", errors="replace")
+    import re
+
+    spots = [m for m in re.finditer(r"(\w+): ((?:\"[^\"]*\"|[^,{}\[\]\n]*))", text)]
+    if not spots:
+        return raw
+    numeric = [m for m in spots if m.group(1) in ("start", "end", "value", "value_max")]
+    # Half the time a number: the same number in another type or form is the likeliest slip.
+    m = data.draw(st.sampled_from(numeric if numeric and data.draw(st.booleans(), label="numeric") else spots),
+                  label="spot")
+    if m.group(2).strip().isdigit():
+        v = int(m.group(2))
+        near = [f"{v}.0", f"{v + 1}", f"{max(v - 1, 0)}", f"{v}e0", f"'{v}'", "true", "false", "-1", ".inf",
+                "-.inf", ".nan", "1" + "0" * 400, f"{v + 0.5}", f"0{v}", f"{v:_}", f"0x{v:x}", "null"]
+        value = data.draw(st.one_of(st.sampled_from(near), st.integers(-5, 10**6).map(str), SCALARS), label="number")
+    else:
+        value = data.draw(SCALARS, label="value")
+    return (text[:m.start(2)] + value + text[m.end(2):]).encode("utf-8", errors="surrogatepass")
+
+
+def _restructure(raw: bytes, data) -> bytes:
+    lines = raw.split(b"\n")
+    i = data.draw(st.integers(0, max(len(lines) - 1, 0)), label="line")
+    how = data.draw(st.sampled_from(["drop", "repeat", "swap", "truncate", "indent", "dedent", "join"]), label="how")
+    if how == "drop":
+        del lines[i]
+    elif how == "repeat":
+        lines.insert(i, lines[i])
+    elif how == "swap" and i + 1 < len(lines):
+        lines[i], lines[i + 1] = lines[i + 1], lines[i]
+    elif how == "truncate":
+        return raw[:data.draw(st.integers(0, len(raw)), label="cut")]
+    elif how == "indent":
+        lines[i] = b"  " + lines[i]
+    elif how == "dedent":
+        lines[i] = lines[i].lstrip()
+    elif how == "join" and i + 1 < len(lines):
+        lines[i:i + 2] = [lines[i] + lines[i + 1]]
+    return b"\n".join(lines)
+
+
+def _bytes(raw: bytes, data) -> bytes:
+    at = data.draw(st.integers(0, len(raw)), label="at")
+    junk = data.draw(st.one_of(st.binary(min_size=1, max_size=8),
+                               st.sampled_from([b"\x00", b"\xef\xbb\xbf", b"\xff\xfe", b"\r\n", b"\xc3", b"\t",
+                                                b"\xe2\x80\xa8", b"&", b"*", b"!", b"#", b"'", b'"', b"{", b"]"])),
+                     label="junk")
+    replace = data.draw(st.booleans(), label="replace")
+    return raw[:at] + junk + raw[at + (len(junk) if replace else 0):]
+
+
+def _break(repo: Path, data) -> None:
+    rel = data.draw(st.sampled_from(FILES), label="file")
+    path = repo / rel
+    raw = path.read_bytes()
+    kind = data.draw(st.sampled_from(["value", "value", "value", "structure", "bytes", "special", "none"]),
+                     label="mutation")
+    if kind == "value" and not rel.endswith(".txt"):
+        path.write_bytes(_replace_value(raw, data))
+    elif kind in ("structure", "value"):
+        path.write_bytes(_restructure(raw, data))
+    elif kind == "bytes":
+        path.write_bytes(_bytes(raw, data))
+    elif kind == "special":
+        what = data.draw(st.sampled_from(["dev-zero", "fifo", "folder", "missing", "link-out", "dangling", "empty"]),
+                         label="special")
+        path.unlink()
+        if what == "dev-zero":
+            path.symlink_to("/dev/zero")
+        elif what == "fifo":
+            os.mkfifo(path)
+        elif what == "folder":
+            path.mkdir()
+        elif what == "link-out":
+            outside = repo.parent / "outside" / path.name
+            outside.write_bytes(raw)
+            path.symlink_to(outside)
+        elif what == "dangling":
+            path.symlink_to(repo.parent / "nowhere")
+        elif what == "empty":
+            path.write_bytes(b"")
+
+
+def _paths(repo: Path, out: Path):
+    """Arguments naming files: real ones, wrong ones, special ones, random ones."""
+    fixed = FILES + ["annotations", "annotations/docs", "annotations/texts", ".", "README.md", "schema",
+                     "dataset", "/dev/zero", "/dev/null", "/tmp", "/nonexistent/x.yaml", "../x.yaml",
+                     "annotations/docs/zz.yaml", "annotations/texts/zz.txt", str(repo / FILES[1]),
+                     str(out / "preds.jsonl"), "annotations/docs/../kb.yaml", "", "-", "--"]
+    return st.one_of(st.sampled_from(fixed), st.text(max_size=20))
+
+
+def _predictions(out: Path, data) -> str:
+    """A predictions file: the gold's own lines, broken the same ways as annotation files."""
+    import json
+
+    lines = []
+    for doc_id in data.draw(st.lists(st.sampled_from(DOC_IDS + ["nope"]), max_size=4), label="predicted"):
+        lines.append(json.dumps({"id": doc_id, "entities": [{"label": "GPE", "start": 0, "end": 6, "text": "ANKARA"}],
+                                 "figures": [], "quotes": []}))
+    raw = "\n".join(lines).encode("utf-8")
+    mutation = data.draw(st.sampled_from(["none", "value", "bytes"]), label="predictions mutation")
+    if mutation == "value":
+        raw = _replace_value(raw.replace(b'"', b""), data) if data.draw(st.booleans()) else raw.replace(
+            b'"start": 0', b'"start": ' + data.draw(st.sampled_from(
+                [b"0.0", b"1e999", b"-1e999", b"NaN", b"Infinity", b"true", b"null", b'"0"', b"1" + b"0" * 5000])))
+    elif mutation == "bytes":
+        raw = _bytes(raw, data)
+    path = out / "preds.jsonl"
+    path.write_bytes(raw)
+    return str(path)
+
+
+def _received(repo: Path, out: Path, data) -> str:
+    """A copy of dataset/ as someone might receive it, with one table or the card broken."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    folder = out / "received"
+    shutil.copytree(repo / "dataset", folder)
+    tables = sorted(folder.rglob("*.parquet"))
+    target = data.draw(st.sampled_from(tables), label="table")
+    how = data.draw(st.sampled_from(["bytes", "retype", "drop-file", "drop-column", "card", "none"]), label="how")
+    if how == "bytes":
+        target.write_bytes(_bytes(target.read_bytes(), data))
+    elif how == "drop-file":
+        target.unlink()
+    elif how == "card":
+        card = folder / "README.md"
+        card.write_bytes(_replace_value(card.read_bytes(), data) if data.draw(st.booleans())
+                         else _restructure(card.read_bytes(), data))
+    elif how in ("retype", "drop-column"):
+        table = pq.read_table(target)
+        i = data.draw(st.integers(0, table.num_columns - 1), label="column")
+        if how == "drop-column":
+            table = table.remove_column(i)
+        else:
+            column = table.column(i)
+            kind = data.draw(st.sampled_from(["string", "float64", "inf", "int64", "null"]), label="as")
+            try:
+                if kind == "inf" and pa.types.is_floating(column.type):
+                    column = pc.multiply(column, pa.scalar(float("inf")))
+                elif kind == "null":
+                    column = pa.nulls(len(column), column.type)
+                elif kind != "inf":
+                    column = column.cast({"string": pa.string(), "float64": pa.float64(), "int64": pa.int64()}[kind])
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                pass  # that column has no such form: leave it
+            table = table.set_column(i, table.field(i).name, column)
+        pq.write_table(table, target)
+    return str(folder)
+
+
+def _argv(command: str, repo: Path, out: Path, data) -> list[str]:
+    paths = _paths(repo, out)
+    noise = st.one_of(st.sampled_from(["--strict", "--format", "json", "text", "xml", "--split", "test", "dev",
+                                       "--parquet", "--out", "-h", "--version", "--nope"]), st.text(max_size=10))
+    fmt = st.lists(st.sampled_from([["--format", "json"], ["--format", "text"], ["--strict"]]), max_size=2)
+    draw = data.draw
+    if command == "validate":
+        argv = ["validate", *draw(st.lists(paths, max_size=3), label="paths")]
+        parquet = draw(st.sampled_from(["", "", "received", "received", "dataset", "annotations", "/dev/null",
+                                        "nowhere", "out"]), label="parquet")
+        if parquet:
+            folder = {"received": lambda: _received(repo, out, data), "out": lambda: str(out)}.get(parquet,
+                                                                                                 lambda: parquet)()
+            argv += ["--parquet", folder]
+    elif command == "locate":
+        argv = ["locate", draw(st.one_of(st.sampled_from(DOC_IDS + ["../kb", "/etc/passwd", "x" * 70]), st.text(max_size=12))),
+                draw(st.one_of(st.sampled_from(["Turkey", "Idlib", "", " ", "\n"]), st.text(max_size=6)))]
+    elif command == "evaluate":
+        target = _predictions(out, data) if draw(st.booleans(), label="own predictions") else draw(paths)
+        argv = ["evaluate", target, *draw(st.sampled_from([[], ["--split", "test"], ["--split", "nope"]]))]
+    elif command == "baseline":
+        argv = ["baseline", draw(st.sampled_from(["figures", "quotes", "entities"])),
+                "--out", str(out / draw(st.sampled_from(["b.jsonl", "sub/b.jsonl", "", "."])))]
+    elif command == "render":
+        argv = ["render", *draw(st.lists(st.one_of(st.sampled_from(DOC_IDS + ["../x", "nope"]), st.text(max_size=8)),
+                                         max_size=2)), "--out", str(out / draw(st.sampled_from(["pages", "", "x/y"])))]
+    else:
+        argv = [command]
+    argv += [a for group in draw(fmt, label="format") for a in group]
+    if draw(st.integers(0, 9), label="noisy") == 0:
+        argv.insert(draw(st.integers(1, len(argv))), draw(noise, label="noise"))
+    return argv
+
+
+def _state(folder: Path, skip: tuple[Path, ...] = ()) -> dict[str, str]:
+    """Every entry under `folder`: its kind and, for a regular file, its content's hash."""
+    out = {}
+    for dirpath, dirnames, filenames in os.walk(folder):
+        here = Path(dirpath)
+        if any(here == s or s in here.parents for s in skip):
+            dirnames[:] = []
+            continue
+        for name in dirnames + filenames:
+            p = here / name
+            if p in skip:
+                continue
+            mode = os.lstat(p).st_mode
+            out[p.relative_to(folder).as_posix()] = (hashlib.sha256(p.read_bytes()).hexdigest()
+                                                     if stat.S_ISREG(mode) else str(stat.S_IFMT(mode)))
+    return out
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory) -> Path:
+    """The repository with its dataset/, copied once; each example works on a fresh copy of it."""
+    base = tmp_path_factory.mktemp("fuzz") / "repo"
+    for name in ("annotations", "schema", "dataset"):
+        shutil.copytree(ROOT / name, base / name)
+    (base / "README.md").write_text("# a file that is not an annotation\n", encoding="utf-8")
+    return base
+
+
+COMMANDS = ["validate", "validate", "validate", "check", "build", "locate", "evaluate", "baseline", "render"]
+
+
+@FUZZ
+@given(data=st.data())
+def test_no_input_breaks_a_command(pristine, tmp_path_factory, data):
+    sandbox = tmp_path_factory.mktemp("example")
+    repo, out = sandbox / "repo", sandbox / "out"
+    shutil.copytree(pristine, repo, symlinks=True)
+    out.mkdir()
+    (sandbox / "outside").mkdir()
+    _break(repo, data)
+    command = data.draw(st.sampled_from(COMMANDS), label="command")
+    argv = _argv(command, repo, out, data)
+    dataset_before = _state(repo / "dataset")
+    # check and build may (re)write their stamp of dataset/ (building/stamp.py): a cache of their own
+    own = (out, repo / "dataset", repo / ".idlib-gold-cache")
+    before = _state(sandbox, skip=own)
+    cwd = os.getcwd()
+    os.chdir(repo)
+    try:
+        result = run_cli(*argv, root=repo)
+    finally:
+        os.chdir(cwd)
+    try:
+        assert result.code in (0, 1, 2), (argv, result)
+        assert "Traceback" not in result.out + result.err, (argv, result)
+        assert _state(sandbox, skip=own) == before, argv
+        if not (command == "build" and result.code == 0):
+            assert _state(repo / "dataset") == dataset_before, (argv, result.out)
+    finally:
+        shutil.rmtree(sandbox, ignore_errors=True)
