@@ -227,6 +227,25 @@ def _argv(command: str, repo: Path, out: Path, data) -> list[str]:
     elif command == "render":
         argv = ["render", *draw(st.lists(st.one_of(st.sampled_from(DOC_IDS + ["../x", "nope"]), st.text(max_size=8)),
                                          max_size=2)), "--out", str(out / draw(st.sampled_from(["pages", "", "x/y"])))]
+    elif command == "fix":
+        argv = ["fix", *draw(st.lists(paths, max_size=2), label="paths"),
+                *draw(st.sampled_from([[], [], ["--dry-run"]]), label="dry run")]
+    elif command == "diff":
+        sides = st.one_of(st.sampled_from(["HEAD", "HEAD~3", "A..B", "--", str(repo), str(repo / "annotations"),
+                                           str(out), "nowhere", "/dev/null"]), st.text(max_size=8))
+        argv = ["diff", *draw(st.lists(sides, max_size=3), label="sides"),
+                *draw(st.sampled_from([[], ["--format", "markdown"], ["--format", "json"]]), label="diff format")]
+    elif command == "agree":
+        trees = st.one_of(st.sampled_from([str(repo / "annotations"), str(repo / "annotations/second"), str(repo),
+                                           str(out), str(repo / "annotations/docs"), "nowhere", "/dev/null", "/"]),
+                          st.text(max_size=8))
+        argv = ["agree", draw(trees, label="tree a"), draw(trees, label="tree b"),
+                *draw(st.sampled_from([[], ["--detail"], ["--format", "markdown"], ["--format", "sarif"]]))]
+    elif command == "export":
+        target = draw(st.sampled_from([str(out / "export"), str(out / "export"), str(out), str(repo / "dataset"),
+                                       str(repo / "annotations"), str(repo), ".", "", "/dev/null",
+                                       str(repo / "README.md")]), label="export out")
+        argv = ["export", "--format", draw(st.sampled_from(["conll", "brat", "spacy", "CONLL", ""])), target]
     else:
         argv = [command]
     argv += [a for group in draw(fmt, label="format") for a in group]
@@ -263,7 +282,8 @@ def pristine(tmp_path_factory) -> Path:
     return base
 
 
-COMMANDS = ["validate", "validate", "validate", "check", "build", "locate", "evaluate", "baseline", "render"]
+COMMANDS = ["validate", "validate", "validate", "check", "build", "locate", "evaluate", "baseline", "render",
+            "fix", "diff", "agree", "export"]
 
 
 @FUZZ
@@ -280,6 +300,8 @@ def test_no_input_breaks_a_command(pristine, tmp_path_factory, data):
     dataset_before = _state(repo / "dataset")
     # check and build may (re)write their stamp of dataset/ (building/stamp.py): a cache of their own
     own = (out, repo / "dataset", repo / ".idlib-gold-cache")
+    if command == "fix":  # fix edits the annotation files it is given, in place: its own target
+        own += (repo / "annotations" / "docs",)
     before = _state(sandbox, skip=own)
     cwd = os.getcwd()
     os.chdir(repo)
