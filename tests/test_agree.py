@@ -270,3 +270,20 @@ def test_an_unsafe_file_name_and_a_kb_that_is_a_folder_are_findings(cli, trees, 
     result = _agree(cli, repo, str(repo / "annotations"), str(side), "--format", "json")
     assert result.code == 1
     assert {f["code"] for f in json.loads(result.out)["findings"]} == {"IG109", "IG303"}
+
+
+def test_validate_checks_the_second_annotators_tree(cli, repo):
+    """The second tree is data of the repository: validated whole or by its own paths, never mixed up
+    with the gold document of the same id."""
+    second = repo / "annotations" / "second" / "docs" / "002_64197da7831f2480.yaml"
+    assert second.exists()
+    whole = cli("validate", root=repo)
+    assert whole.code == 0 and "5 document(s) checked, and 2 in annotations/second/" in whole.out, whole.out
+    second.write_text(second.read_text(encoding="utf-8").replace("start: 6, end: 16,", "start: 6.0, end: 16,", 1), encoding="utf-8")
+    for args in ((), (str(second),)):
+        result = cli("validate", *args, "--format", "json", root=repo)
+        findings = json.loads(result.out)["findings"]
+        assert result.code == 1 and findings, result.out
+        assert {f["path"] for f in findings} == {"annotations/second/docs/002_64197da7831f2480.yaml"}
+    gold_only = cli("validate", str(repo / "annotations/docs/002_64197da7831f2480.yaml"), root=repo)
+    assert gold_only.code == 0 and "annotations/second" not in gold_only.out and "1 document(s) checked" in gold_only.out

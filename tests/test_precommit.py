@@ -84,7 +84,8 @@ def test_the_hooks_file_patterns_match_annotation_files():
         data = yaml.safe_load((ROOT / name).read_text())
         hooks = data if isinstance(data, list) else [h for r in data["repos"] for h in r["hooks"]]
         pattern = re.compile(hooks[0]["files"])
-        for ok in ("annotations/docs/000_10fe6d47143cad7a.yaml", "annotations/texts/a.txt", "annotations/kb.yaml"):
+        for ok in ("annotations/docs/000_10fe6d47143cad7a.yaml", "annotations/texts/a.txt", "annotations/kb.yaml",
+                   "annotations/second/docs/002_64197da7831f2480.yaml"):
             assert pattern.search(ok), (name, ok)
         for no in ("annotations/GUIDELINES.md", "dataset/README.md", "src/idlib_gold/cli.py"):
             assert not pattern.search(no), (name, no)

@@ -75,20 +75,47 @@ def validate_repository(root: Path, paths: list[str] | None = None, lints: bool 
     """Reading, schema and cross-checks (and lints) over the whole repository or some of its files."""
     from .checking import pipeline
     from .checking.documents import check_corpus
+    from .layout import SECOND
 
-    only = None
+    only, main_tree, second = None, True, not paths  # no paths: the whole repository, second tree included
     if paths:
-        only, refused = pipeline.documents_named(root, paths)
-        if refused:  # checking nothing and saying PASSED would be a false pass
-            raise UsageError("; ".join(refused))
-    corpus, findings = _loaded(pipeline.load(root, only))
-    findings += check_corpus(corpus)
-    if lints:
-        from .checking.lints import lint_corpus
+        named = [(p, pipeline.relative_path(root, p)[0]) for p in paths]
+        in_second = [p for p, rel in named if rel is not None and (rel == SECOND or rel.startswith(SECOND + "/"))]
+        paths = [p for p in paths if p not in in_second]
+        second, main_tree = bool(in_second), bool(paths)
+        if paths:
+            only, refused = pipeline.documents_named(root, paths)
+            if refused:  # checking nothing and saying PASSED would be a false pass
+                raise UsageError("; ".join(refused))
+    findings, n = [], 0
+    if main_tree:
+        corpus, findings = _loaded(pipeline.load(root, only))
+        findings += check_corpus(corpus)
+        if lints:
+            from .checking.lints import lint_corpus
 
-        findings += lint_corpus(corpus)
-    checked = f"{len(corpus.documents)} document(s) checked"
+            findings += lint_corpus(corpus)
+        n = len(corpus.documents)
+    checked = f"{n} document(s) checked"
+    if second and (root / SECOND).is_dir():
+        more, n_second = _second_tree(root)
+        findings += more
+        checked += f", and {n_second} in {SECOND}/"
     return findings, checked
+
+
+def _second_tree(root: Path) -> tuple[list[Finding], int]:
+    """The findings of a second annotator's tree (reading, schema, the per-document checks) and its
+    number of documents; its documents are on the gold's texts, so IG707 names any that differ."""
+    from .layout import SECOND
+    from .scoring.trees import SideError, find_side, load_side
+
+    try:
+        side = find_side(root / SECOND, root, root)
+    except SideError as exc:
+        raise UsageError(str(exc)) from None
+    corpus, findings = load_side(side, root)
+    return findings, len(corpus.documents)
 
 
 def cmd_validate(args) -> int:
@@ -134,7 +161,8 @@ def _second_agreement(root: Path, corpus) -> tuple[dict | None, list[Finding]]:
     against the gold, by the same code as `idlib-gold agree`; None where there is no second tree."""
     from .scoring.agreement import agreement, texts_differ
     from .scoring.agreement_report import agreement_rows
-    from .scoring.trees import SECOND, SideError, find_side, load_side
+    from .layout import SECOND
+    from .scoring.trees import SideError, find_side, load_side
 
     if not (root / SECOND).is_dir():
         return None, []

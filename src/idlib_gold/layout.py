@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
-    "TEXTS", "DOCS", "KB_FILE", "ID_PATTERN", "LAYERS", "DATASET_DIR",
+    "TEXTS", "DOCS", "KB_FILE", "SECOND", "ID_PATTERN", "LAYERS", "DATASET_DIR",
     "DOC_CONFIGS", "SPLIT_CONFIGS", "CONFIGS", "doc_id_of_path", "parquet_path", "written_splits",
     "fingerprint", "Tree",
 ]
@@ -22,6 +22,9 @@ __all__ = [
 TEXTS = "annotations/texts"
 DOCS = "annotations/docs"
 KB_FILE = "annotations/kb.yaml"
+#: A second annotator's copy of some documents (`docs/<id>.yaml`), on the same texts and KB: the
+#: agreement the dataset card reports is measured against it.
+SECOND = "annotations/second"
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 

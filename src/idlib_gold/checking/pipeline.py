@@ -20,7 +20,7 @@ from . import schema
 from .documents import check_document
 from .lints import lint_unannotated
 
-__all__ = ["prepare_document", "load", "documents_named"]
+__all__ = ["prepare_document", "load", "documents_named", "relative_path"]
 
 
 def prepare_document(doc: Document, kb_types: dict[str, str] | None) -> None:
@@ -45,7 +45,7 @@ _WHOLE = (".", "annotations", DOCS, TEXTS)
 _WHAT = f"an annotation file ({DOCS}/<id>.yaml, {TEXTS}/<id>.txt or {KB_FILE}) or the folder annotations/"
 
 
-def _relative(root: Path, given: str) -> tuple[str | None, str | None]:
+def relative_path(root: Path, given: str) -> tuple[str | None, str | None]:
     """A path as given on the command line → (repository-relative path, None) or (None, why not).
 
     A relative path is taken from the current folder, else from the repository root (--root)."""
@@ -73,7 +73,7 @@ def documents_named(root: Path, paths: list[str]) -> tuple[list[str] | None, lis
     pass, so the caller treats any refusal as a usage error."""
     ids, whole, refused = set(), False, []
     for given in paths:
-        rel, why = _relative(root, given)
+        rel, why = relative_path(root, given)
         if rel is None:
             refused.append(why)
             continue

@@ -22,13 +22,12 @@ from pathlib import Path
 from ..checking import pipeline
 from ..checking.documents import check_corpus
 from ..findings import Finding
-from ..layout import DOCS, KB_FILE, TEXTS, Tree
+from ..layout import DOCS, KB_FILE, SECOND, TEXTS, Tree
 from ..reading.corpus import Corpus
 
 __all__ = ["Side", "SideError", "find_side", "load_side", "SECOND"]
 
 #: A second annotator's tree inside a repository, compared with annotations/ for the dataset card.
-SECOND = "annotations/second"
 
 
 class SideError(Exception):
