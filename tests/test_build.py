@@ -76,20 +76,19 @@ def test_a_build_that_fails_validation_leaves_dataset_untouched(repo, cli):
 
 
 def test_a_build_interrupted_while_writing_leaves_dataset_untouched(repo, cli, monkeypatch):
-    import idlib_gold.building.folder as build
+    import errno
+    import os
 
     _retag_first_gpe(repo)
     before = snapshot(repo / "dataset")
-    real_replace = build.os.replace
 
-    def failing_replace(src, dst):
-        if ".dataset.new-" in str(src):  # the swap of the new folder into place fails
-            raise OSError(28, "No space left on device")
-        return real_replace(src, dst)
+    def disk_full(fd, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(build.os, "replace", failing_replace)
+    monkeypatch.setattr(os, "write", disk_full)
     result = cli("build", root=repo)
     assert result.code == 2 and "No space left on device" in result.err
+    assert ".dataset.new-" in result.err and "dataset/ left unchanged" in result.err
     assert snapshot(repo / "dataset") == before
     assert not [p for p in repo.iterdir() if p.name.startswith(".dataset")]
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from . import __version__
 from .findings import Finding, has_errors
+from .outputs import OutputError
 
 __all__ = ["main"]
 
@@ -180,15 +181,20 @@ def _second_agreement(root: Path, corpus) -> tuple[dict | None, list[Finding]]:
     return {"documents": scores["documents"], "rows": agreement_rows(scores)}, findings
 
 
+def _note(notes: list[str]) -> None:
+    for note in notes:
+        print(f"idlib-gold: note: {note}", file=sys.stderr)
+
+
 def cmd_build(args) -> int:
-    from .building.folder import render_outputs, write_outputs
+    from .building.folder import recover_outputs, render_outputs, write_outputs
+    from .building.stamp import read_inputs, record
     from .checking.lints import lint_corpus
     from .layout import DATASET_DIR
 
-    from .building.stamp import read_inputs, record
-
     root = _root(args.root)
     _need_build_dependencies("build")
+    _note(recover_outputs(root / DATASET_DIR))  # an interrupted build is finished first, whatever follows
     inputs = read_inputs(root)
     corpus, findings = _load_valid(root)
     agreement = None
@@ -209,7 +215,8 @@ def cmd_build(args) -> int:
     if has_errors(table_findings):
         _emit(table_findings, "built tables failed their checks; dataset/ left unchanged", args.format, sys.stdout)
         return 1
-    changed = write_outputs(root / DATASET_DIR, files)
+    changed, notes = write_outputs(root / DATASET_DIR, files)
+    _note(notes)
     record(root, root / DATASET_DIR, inputs)
     done = f"{'wrote' if changed else 'unchanged:'} {DATASET_DIR}/ ({len(files)} files)"
     if args.format in ("sarif", "github"):  # stdout stays one log for tools; the news goes to stderr
@@ -245,12 +252,14 @@ def cmd_check(args) -> int:
 
     Whether dataset/ is up to date is answered by the stamp when it vouches for these inputs
     and these files (building/stamp.py), else by building in memory and comparing bytes."""
+    from .building.folder import recover_outputs
     from .building.stamp import is_current, read_inputs, record
     from .checking.lints import lint_corpus
     from .layout import DATASET_DIR
 
     root = _root(args.root)
     _need_build_dependencies("check")
+    _note(recover_outputs(root / DATASET_DIR))  # compare the folder an interrupted build left, not none
     target = root / DATASET_DIR
     inputs = read_inputs(root)
     corpus, findings = _load_valid(root)
@@ -380,6 +389,7 @@ def cmd_agree(args) -> int:
 def cmd_baseline(args) -> int:
     """Write a reference baseline's predictions for every document, ready for `evaluate`."""
     from .checking import pipeline
+    from .outputs import refuse_unsafe_file
     from .scoring.baselines import baseline_lines
 
     root = _root(args.root)
@@ -387,25 +397,34 @@ def cmd_baseline(args) -> int:
     if has_errors(findings):
         _emit(findings, "baseline not written: the corpus has errors", "text", sys.stdout)
         return 1
+    from .outputs import write_file
+
     out = Path(args.out)
+    refuse_unsafe_file(out)  # before the work, so a bad --out fails fast
     lines = baseline_lines(args.kind, corpus.documents)
-    out.write_text("".join(lines), encoding="utf-8")
+    write_file(out, "".join(lines).encode("utf-8"))
     print(f"wrote {out.as_posix()}: {args.kind} predictions for {len(lines)} document(s)")
     return 0
 
 
 def cmd_render(args) -> int:
     """Write the static review pages: one HTML file per document and index.html."""
+    from .outputs import prepare_folder, refuse_unsafe_file, refuse_unsafe_folder, write_file
     from .review.pages import render_pages
 
     root = _root(args.root)
+    out = Path(args.out)
+    refuse_unsafe_folder(out)
     pages, unknown = render_pages(root, args.doc_ids or None)
     if unknown:
         raise UsageError(f"no document {', '.join(unknown)} in {root.name}/annotations")
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    for name, page in sorted(pages.items()):
-        (out / name).write_text(page, encoding="utf-8")
+    prepare_folder(out)
+    for name in sorted(pages):  # every target is checked before the first is written
+        refuse_unsafe_file(out / name)
+    for name, page in sorted(pages.items()):  # each page replaced whole; index.html last
+        if name != "index.html":
+            write_file(out / name, page.encode("utf-8"))
+    write_file(out / "index.html", pages["index.html"].encode("utf-8"))
     print(f"wrote {len(pages) - 1} document page(s) and index.html to {out.as_posix()}/")
     return 0
 
@@ -639,11 +658,12 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
-    except UsageError as exc:
+    except (UsageError, OutputError) as exc:
         print(f"idlib-gold: error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
-        print(f"idlib-gold: error: {exc.strerror or exc}: {exc.filename or ''}", file=sys.stderr)
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"idlib-gold: error: {exc.strerror or exc}{where}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

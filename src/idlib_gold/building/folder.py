@@ -2,28 +2,27 @@
 
 Two properties matter to users: determinism (two builds of the same annotations
 are byte-identical, so `check` can compare bytes and git diffs stay empty) and
-atomicity (a failed or interrupted build leaves the previous `dataset/` whole).
+atomicity (a failed or killed build leaves the previous `dataset/` whole; how the
+swap achieves that, and how the next command finishes an interrupted one, is in `swap`).
 """
 
 from __future__ import annotations
 
 import io
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 from ..findings import Finding
 from ..layout import CONFIGS, DATASET_DIR, parquet_path, written_splits
 from ..reading.corpus import Corpus
 from ..vocabulary import splits
+from . import swap
 from .card import render_card
 from .croissant import render_croissant
 from .features import features_for
 from .ner import bio_columns
 from .rows import LAYER_CONFIGS, config_columns, config_rows
 
-__all__ = ["render_outputs", "write_outputs", "compare_outputs"]
+__all__ = ["render_outputs", "write_outputs", "recover_outputs", "compare_outputs"]
 
 def _parquet_bytes(rows: list[dict], features) -> tuple[bytes, int]:
     """The Parquet file and the in-memory Arrow size of its table (the card's `num_bytes`)."""
@@ -157,32 +156,21 @@ def compare_outputs(target: Path, expected: dict[str, bytes]) -> list[Finding]:
     return out
 
 
-def write_outputs(target: Path, files: dict[str, bytes]) -> bool:
-    """Replace `target` with exactly `files`; returns False when it already was. Never half-written."""
-    if _existing(target) == files:
-        return False
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
-    staging.chmod(0o755)  # mkdtemp makes it private; the dataset folder is for everyone
-    try:
-        for name, data in files.items():
-            path = staging / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with open(path, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-        old = target.parent / f".{target.name}.old"
-        if old.exists():
-            shutil.rmtree(old)
-        if target.exists():
-            os.replace(target, old)
-        os.replace(staging, target)
-        shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        old = target.parent / f".{target.name}.old"
-        if old.exists() and not target.exists():
-            os.replace(old, target)
-        raise
-    return True
+def recover_outputs(target: Path) -> list[str]:
+    """Finish or roll back a swap an interrupted build left behind (see `swap`); what was done."""
+    notes: list[str] = []
+    with swap.locked(target):
+        swap.recover(target, notes)
+    return notes
+
+
+def write_outputs(target: Path, files: dict[str, bytes]) -> tuple[bool, list[str]]:
+    """Replace `target` with exactly `files`, never half-written (see `swap`): whether anything
+    changed, and notes on leftovers of earlier builds it recovered or could not remove."""
+    notes: list[str] = []
+    with swap.locked(target):
+        swap.recover(target, notes)
+        if _existing(target) == files:
+            return False, notes
+        swap.replace_folder(target, files, notes)
+    return True, notes

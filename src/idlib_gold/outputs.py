@@ -1,0 +1,140 @@
+"""Writing output files so that an output is never lost, half-written or written elsewhere.
+
+Every file a command writes (`baseline --out`, `render --out`, the files of `dataset/`) goes
+through here, because three things go wrong with a plain `open(path, "w")`:
+
+- a crash, a full disk or a kill while writing leaves the old file truncated and the new one
+  partial; so a file is written to a temporary file in the same folder, flushed to disk
+  (`fsync`) and moved over the target with `os.replace`, which is atomic on POSIX and Windows:
+  readers see the whole old file or the whole new one;
+- a symbolic link or a special file (a device, a FIFO) at the target path would be followed
+  and its target overwritten, or a device written to; such a target is refused. `os.replace`
+  itself replaces a link rather than following it, so a link that appears after the check
+  still cannot be written through;
+- an `OSError` names the temporary file, or nothing at all; here it becomes an `OutputError`
+  naming the target and the reason, which the command line reports with exit code 2.
+
+Only the last component of a path is checked: a folder on the way to it may be a link (such as
+`/tmp` on some systems), as the user chose it.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+__all__ = ["OutputError", "FILE_MODE", "refuse_unsafe_file", "refuse_unsafe_folder", "prepare_folder",
+           "write_file", "write_all", "fsync_folder", "reason"]
+
+#: Files written are readable by everyone, whatever the temporary file's private mode was.
+FILE_MODE = 0o644
+
+
+class OutputError(Exception):
+    """An output cannot be written; the message names the path and the reason (exit code 2)."""
+
+
+def reason(exc: OSError) -> str:
+    return exc.strerror or str(exc)
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def _lstat(path: Path) -> os.stat_result | None:
+    try:
+        return os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise OutputError(f"{path}: {reason(exc)}") from None
+
+
+def refuse_unsafe_file(path: Path) -> None:
+    """Raise unless `path` is absent or a regular file (never a link, folder or device)."""
+    st = _lstat(path)
+    if st is None or stat.S_ISREG(st.st_mode):
+        return
+    if stat.S_ISLNK(st.st_mode):
+        raise OutputError(f"{path}: is a symbolic link; outputs are never written through links "
+                          "(remove the link or choose another path)")
+    raise OutputError(f"{path}: is {_kind(st.st_mode)}, not a regular file; choose another path")
+
+
+def refuse_unsafe_folder(path: Path) -> None:
+    """Raise unless `path` is absent or a real folder (never a link or a file)."""
+    st = _lstat(path)
+    if st is None or stat.S_ISDIR(st.st_mode):
+        return
+    if stat.S_ISLNK(st.st_mode):
+        raise OutputError(f"{path}: is a symbolic link; outputs are never written through links "
+                          "(remove the link or choose another path)")
+    what = "a regular file" if stat.S_ISREG(st.st_mode) else _kind(st.st_mode)
+    raise OutputError(f"{path}: is {what}, not a folder; choose another path")
+
+
+def prepare_folder(path: Path) -> None:
+    """Make sure `path` is a real folder, creating it (and its parents) if needed."""
+    refuse_unsafe_folder(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{exc.filename or path}: {reason(exc)}") from None
+    refuse_unsafe_folder(path)
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """Write every byte to a file descriptor and flush it to disk."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+    os.fsync(fd)
+
+
+def fsync_folder(path: Path) -> None:
+    """Make a rename in `path` durable. Best effort: Windows cannot open folders, and some file
+    systems refuse to sync one; the rename itself is atomic either way."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` atomically: a temporary file in the same folder, fsync, os.replace."""
+    path = Path(path)
+    refuse_unsafe_file(path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise OutputError(f"{path}: {reason(exc)}") from None
+    try:
+        try:
+            write_all(fd, data)
+        finally:
+            os.close(fd)
+        os.chmod(tmp, FILE_MODE)
+        os.replace(tmp, path)
+    except BaseException as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        if isinstance(exc, OSError):
+            raise OutputError(f"{path}: {reason(exc)}") from None
+        raise
+    fsync_folder(path.parent)
