@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from .. import vocabulary
 from ..findings import Finding
-from .predictions import Prediction, PredictionsFile
+from .predictions import Prediction, PredictionsFile, parse_line
 
 __all__ = ["Collector", "doc_order", "matched"]
 
@@ -29,6 +29,17 @@ class Collector:
         self.docs = {d.id: d for d in documents}
         self.spans: dict[str, list[tuple[int, int, str]]] = {}
         self.entity_labels = set(vocabulary.entity_labels())
+
+    def json_lines(self, raw: bytes):
+        """(line number, value) of each non-blank JSON line; a line that is not JSON is a finding."""
+        for number, raw_line in enumerate(raw.split(b"\n"), start=1):
+            if not raw_line.strip():
+                continue
+            record, problems = parse_line(raw_line.rstrip(b"\r"), self.rel, number)
+            if problems:
+                self.findings += problems
+                continue
+            yield number, record
 
     def add(self, code: str, message: str, line: int, hint: str | None = None) -> None:
         self.findings.append(Finding(code, message, self.rel, line, hint=hint))

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from .. import vocabulary
 from .collected import Collector, doc_order, matched
-from .predictions import parse_line
 
 __all__ = ["read_pipeline"]
 
@@ -47,15 +46,7 @@ def _pipeline_spans(items, doc, out: Collector, line: int, where: str) -> list |
 
 
 def read_pipeline(raw: bytes, out: Collector, documents, split: str | None) -> None:
-    parsed = []
-    for number, raw_line in enumerate(raw.split(b"\n"), start=1):
-        if not raw_line.strip():
-            continue
-        record, problems = parse_line(raw_line.rstrip(b"\r"), out.rel, number)
-        if problems:
-            out.findings += problems
-            continue
-        parsed.append((number, record))
+    parsed = list(out.json_lines(raw))
     positional = [p for p in parsed if isinstance(p[1], list)]
     order = matched(positional, doc_order(documents), split, lambda d: d.data["split"])
     k = 0

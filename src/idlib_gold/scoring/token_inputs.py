@@ -28,7 +28,7 @@ from .. import vocabulary
 from ..building.ner import bio_rows, spans_from_bio, tag_names
 from .collected import Collector, matched
 from .pipeline_inputs import read_pipeline
-from .predictions import PredictionsFile, parse_line, read_predictions
+from .predictions import PredictionsFile, read_predictions
 
 __all__ = ["FORMATS", "detect", "read_input", "row_order"]
 
@@ -136,13 +136,7 @@ def _read_bio(raw: bytes, out: Collector, rows: list[_Row]) -> None:
     names = tag_names()
     index = {n: i for i, n in enumerate(names)}
     by_id, seen = {r.id: r for r in rows}, {}
-    for number, raw_line in enumerate(raw.split(b"\n"), start=1):
-        if not raw_line.strip():
-            continue
-        record, problems = parse_line(raw_line.rstrip(b"\r"), out.rel, number)
-        if problems:
-            out.findings += problems
-            continue
+    for number, record in out.json_lines(raw):
         if not (isinstance(record, dict) and isinstance(record.get("id"), str)
                 and isinstance(record.get("ner_tags"), list)):
             out.add("IG710", "not an object with a string id and a ner_tags list", number,
