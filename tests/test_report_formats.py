@@ -30,7 +30,7 @@ def sarif_validator():
 
 @pytest.fixture
 def broken(tmp_path: Path) -> Path:
-    """The small valid corpus with one span shifted (IG305 and IG319 at line 15) and a warning (IG501)."""
+    """The small valid corpus with one span shifted: IG305 at line 15, and the IG319 and IG501 it causes."""
     repo = tmp_path / "repo"
     shutil.copytree(FIXTURES / "base", repo)
     shutil.copy(FIXTURES / "invalid" / "IG305-shifted-span.yaml", repo / "annotations/docs/alpha.yaml")
@@ -52,11 +52,14 @@ def test_sarif_has_a_rule_per_code_and_results_on_lines(cli, broken, sarif_valid
     assert [r["id"] for r in rules] == list(CODES)
     assert all(r["shortDescription"]["text"] == CODES[r["id"]].title and CODES[r["id"]].explanation in r["help"]["text"]
                and r["defaultConfiguration"]["level"] == CODES[r["id"]].severity for r in rules)
-    by_code = {r["ruleId"]: r for r in run["results"]}
-    assert set(by_code) == {"IG305", "IG319", "IG501"}
-    ig305 = by_code["IG305"]
-    assert ig305["level"] == "error" and by_code["IG501"]["level"] == "warning"
+    assert [r["ruleId"] for r in run["results"]] == ["IG305"]  # one slip, one result
+    ig305 = run["results"][0]
+    assert ig305["level"] == "error"
     assert rules[ig305["ruleIndex"]]["id"] == "IG305"
+    related = ig305["relatedLocations"]  # what the slip caused, on its lines
+    assert [r["message"]["text"].split()[0] for r in related] == ["IG319", "IG501"]
+    assert all(r["message"]["text"].endswith("caused by the IG305 of this result") for r in related)
+    assert [r["physicalLocation"]["region"]["startLine"] for r in related] == [15, 15]
     location = ig305["locations"][0]["physicalLocation"]
     assert location["artifactLocation"] == {"uri": "annotations/docs/alpha.yaml", "uriBaseId": "%SRCROOT%"}
     assert location["region"] == {"startLine": 15, "startColumn": 54}
@@ -81,9 +84,10 @@ def test_github_annotations(cli, broken):
     pattern = re.compile(r"^::(error|warning) file=([^,]+)(?:,line=(\d+)(?:,col=(\d+))?)?,title=(IG\d{3})[^:]*::(.+)$")
     parsed = [pattern.match(x) for x in lines[:-1]]
     assert all(parsed), lines
-    assert ("error", "annotations/docs/alpha.yaml", "15", "54", "IG305") in [m.groups()[:5] for m in parsed]
+    assert [m.groups()[:5] for m in parsed] == [("error", "annotations/docs/alpha.yaml", "15", "54", "IG305")]
     assert all("\n" not in m.group(6) for m in parsed) and any("%0Afix: " in m.group(6) for m in parsed)
-    assert lines[-1].startswith("FAILED: 2 error(s), 1 warning(s)")
+    assert "%0Aannotations/docs/alpha.yaml:15:5: IG319 " in parsed[0].group(6)  # what it caused, in its message
+    assert lines[-1].startswith("FAILED: 1 error(s), 0 warning(s)")
 
 
 def test_workflow_command_escaping():

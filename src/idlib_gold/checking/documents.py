@@ -1,15 +1,18 @@
 """Cross-checks: what JSON Schema cannot say about a document (level 3).
 
 Each function takes schema-valid data and returns findings. The checks are
-independent of each other so one broken span does not hide another, with one
-exception: an edited text (checksum mismatch) is reported alone, since every
-offset after the edit would otherwise be reported as a hundred separate errors.
+independent of each other so one broken span does not hide another; what follows
+from another finding (every span of an edited text, the edges of a shifted span)
+is still reported, and the reporter folds it into its cause (`findings.fold`). A
+finding about two annotations names the other one (`involves`), so it can be
+folded into either's cause.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+from bisect import bisect_right
 import re
 from collections import defaultdict
 
@@ -25,9 +28,9 @@ __all__ = ["check_corpus", "check_document", "figure_numbers"]
 
 
 
-def _at(doc: Document, path: tuple, code: str, message: str, annotation=None, hint=None) -> Finding:
+def _at(doc: Document, path: tuple, code: str, message: str, annotation=None, hint=None, involves=()) -> Finding:
     line, col = doc.where(*path)
-    return Finding(code, message, doc.rel, line, col, annotation, hint)
+    return Finding(code, message, doc.rel, line, col, annotation, hint, involves=tuple(involves))
 
 
 def check_metadata(doc: Document) -> list[Finding]:
@@ -75,21 +78,53 @@ def check_spans(doc: Document) -> list[Finding]:
     return out
 
 
+def _in_order(starts: list[int]) -> set[int]:
+    """Indices of a longest run of `starts` that never decreases (not necessarily adjacent): the
+    annotations that may stay where they are; every other one is out of place. Patience sorting,
+    from the last line up, so that of two equally long runs the one keeping the upper lines wins
+    (of two swapped lines, the lower one is reported)."""
+    tails: list[int] = []  # tails[k]: index starting the best run of length k + 1 found so far
+    values: list[int] = []  # -starts[tails[k]], for bisection
+    after: dict[int, int | None] = {}
+    for i in range(len(starts) - 1, -1, -1):
+        k = bisect_right(values, -starts[i])
+        after[i] = tails[k - 1] if k else None
+        if k == len(tails):
+            tails.append(i)
+            values.append(-starts[i])
+        else:
+            tails[k], values[k] = i, -starts[i]
+    kept, i = set(), (tails[-1] if tails else None)
+    while i is not None:
+        kept.add(i)
+        i = after[i]
+    return kept
+
+
 def check_ids_and_order(doc: Document) -> list[Finding]:
     out, seen = [], {}
     for layer in LAYERS:
-        previous = -1
-        for i, ann in enumerate(doc.data[layer]):
+        anns = doc.data[layer]
+        for i, ann in enumerate(anns):
             if ann["id"] in seen:
                 out.append(_at(doc, (layer, i, "id"), "IG307", f"id {ann['id']} is used twice", ann["id"],
                                hint=f"first used on line {seen[ann['id']]}; give this one a new id"))
             else:
                 seen[ann["id"]] = doc.where(layer, i)[0]
-            start = ann["start"] if layer != "quotes" else min(s["start"] for _, s in iter_spans(ann, layer))
-            if start < previous:
-                out.append(_at(doc, (layer, i), "IG318", f"{ann['id']} starts before the annotation above it",
-                               ann["id"], hint="keep each layer sorted by start offset"))
-            previous = max(previous, start)
+        starts = [a["start"] if layer != "quotes" else min(s["start"] for _, s in iter_spans(a, layer)) for a in anns]
+        kept = _in_order(starts)
+        # One line out of place is one finding, on that line, whichever way it moved.
+        for i in sorted(set(range(len(anns))) - kept):
+            above = next((j for j in range(i - 1, -1, -1) if j in kept), None)
+            if above is not None and starts[above] > starts[i]:
+                other, where = above, "before {} above it (at {})"
+            else:
+                other = next(j for j in range(i + 1, len(anns)) if j in kept)
+                where = "after {} below it (at {})"
+            out.append(_at(doc, (layer, i), "IG318",
+                           f"{anns[i]['id']} starts at {starts[i]}, "
+                           + where.format(anns[other]["id"], starts[other]),
+                           anns[i]["id"], hint="keep each layer sorted by start offset", involves=[anns[other]["id"]]))
     return out
 
 
@@ -100,7 +135,8 @@ def check_overlaps(doc: Document) -> list[Finding]:
     for first, second in overlaps(flat):
         out.append(_at(doc, index[second[2]], "IG310",
                        f"{second[2]} ({second[0]}–{second[1]}) overlaps {first[2]} ({first[0]}–{first[1]})",
-                       second[2], hint="entity and figure spans never overlap: shorten one or remove it"))
+                       second[2], hint="entity and figure spans never overlap: shorten one or remove it",
+                       involves=[first[2]]))
     for i, q in enumerate(doc.data["quotes"]):
         parts = [(s["start"], s["end"], name[0]) for name, s in iter_spans(q, "quotes")]
         for first, second in overlaps(parts):
@@ -187,8 +223,6 @@ def check_references(doc: Document, kb_types: dict[str, str]) -> list[Finding]:
 
 def check_document(doc: Document, kb_types: dict[str, str] | None) -> list[Finding]:
     out = check_metadata(doc)
-    if any(f.code == "IG301" for f in out):
-        return out  # an edited text makes every span check noise
     out += check_spans(doc) + check_ids_and_order(doc) + check_overlaps(doc) + check_figures(doc) + check_dates(doc)
     out += check_token_edges(doc)
     if kb_types is not None:
@@ -259,8 +293,8 @@ def check_measured_stories(corpus: Corpus) -> list[Finding]:
                            f"{sorted(measured)}",
                            hint="give every document of a measured group one story id, and no other document"))
     rule = assign_splits(groups)
-    for doc_id, doc in sorted(docs.items()):
-        if not out and rule[doc_id] != doc.data["split"]:
+    for doc_id, doc in sorted(docs.items()):  # after an IG320 these follow from it (findings.CONSEQUENCES)
+        if rule[doc_id] != doc.data["split"]:
             out.append(_at(doc, ("split",), "IG321",
                            f"split {doc.data['split']}, but the split rule assigns {rule[doc_id]}",
                            hint=f"set split: {rule[doc_id]} (the rule is in src/idlib_gold/text/stories.py)"))

@@ -15,8 +15,10 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 
 from ..findings import Finding
+from ..layout import LAYERS
 from ..reading.corpus import Corpus, Document
 from ..reading.files import line_col_of_offset
+from ..text.spans import iter_spans
 
 __all__ = ["lint_corpus", "shared_sentences", "sentences", "sentence_signature"]
 
@@ -47,6 +49,28 @@ def _flat(doc: Document):
     return [(a, "entities") for a in doc.data["entities"]] + [(a, "figures") for a in doc.data["figures"]]
 
 
+def _holds(doc: Document, span: dict) -> bool:
+    """Whether a span's text is at its offsets (else IG304 or IG305 reports it)."""
+    return 0 <= span["start"] < span["end"] <= len(doc.text) and doc.text[span["start"]:span["end"]] == span["text"]
+
+
+def _kb_types(corpus: Corpus) -> dict[str, str]:
+    return {e["id"]: e["type"] for e in corpus.kb_entries}
+
+
+def _contradicts_kb(a: dict, kb_types: dict[str, str]) -> bool:
+    """A mention whose label differs from the type of the KB entry it links to (IG309)."""
+    return a.get("entity") in kb_types and kb_types[a["entity"]] != a["label"]
+
+
+def _sound(doc: Document, kb_types: dict[str, str]) -> bool:
+    """An unedited text whose every span is where its text is and whose every label agrees with the
+    KB: only such a document is evidence about another one (IG503); otherwise what it would show
+    about the other follows from its own IG301, IG304, IG305 or IG309."""
+    return doc.intact and not any(_contradicts_kb(a, kb_types) for a in doc.data["entities"]) and \
+        all(_holds(doc, span) for layer in LAYERS for a in doc.data[layer] for _, span in iter_spans(a, layer))
+
+
 def _waived(doc: Document, code: str, text: str) -> bool:
     return any(w["code"] == code and w.get("text", text) == text for w in doc.data.get("waivers", []))
 
@@ -69,34 +93,79 @@ def _bare_occurrences(text: str, string: str, starts: list[int], reach: list[int
         s = text.find(string, e if whole else s + 1)  # whole-word matches do not overlap
 
 
+def _intended(doc: Document, starts: list[int], reach: list[int]) -> list[tuple[int, int, dict, tuple]]:
+    """(start, end, annotation, json path) of the place each misplaced entity or figure was meant for:
+    of the occurrences of its text that no annotation covers, the one nearest its written start."""
+    out = []
+    for layer in ("entities", "figures"):
+        for i, a in enumerate(doc.data[layer]):
+            if a["text"] and not _holds(doc, a):
+                bare = list(_bare_occurrences(doc.text, a["text"], starts, reach))
+                if bare:
+                    s, e = min(bare, key=lambda b: (abs(b[0] - a["start"]), b[0]))
+                    out.append((s, e, a, (layer, i)))
+    return out
+
+
 def lint_unannotated(doc: Document) -> list[Finding]:
+    """IG501 at each whole-word occurrence of an annotated string that no annotation covers, located
+    at the annotation of that string nearest to it, the one it is compared with. An occurrence inside
+    the place a misplaced annotation was meant for (`_intended`) is bare because of that annotation's
+    IG304/IG305: the finding is then on that annotation, and follows from its."""
     covered = sorted((a["start"], a["end"]) for a, _ in _flat(doc))
     starts, reach, furthest = [], [], -1
     for a, b in covered:
         furthest = max(furthest, b)
         starts.append(a)
         reach.append(furthest)
-    labels = defaultdict(set)
-    for a, _ in _flat(doc):
-        labels[a["text"]].add(a["label"])
+    uses = defaultdict(list)  # annotated string → [(annotation, json path)]
+    for layer in ("entities", "figures"):
+        for i, a in enumerate(doc.data[layer]):
+            uses[a["text"]].append((a, (layer, i)))
+    intended = _intended(doc, starts, reach)
     out = []
-    for string, labs in sorted(labels.items()):
+    for string, items in sorted(uses.items()):
         if not string or _waived(doc, "IG501", string):
             continue
+        labs = "/".join(sorted({a["label"] for a, _ in items}))
+        sound = [(a, path) for a, path in items if _holds(doc, a)]
         for s, e in _bare_occurrences(doc.text, string, starts, reach):
             tline, tcol = line_col_of_offset(doc.text, s)
-            out.append(Finding("IG501", f"{string!r} ({'/'.join(sorted(labs))}) is not annotated at {s}–{e} "
-                               f"(text line {tline}, column {tcol})", doc.rel, None, None, None,
-                               f"annotate it, or add a waiver {{code: IG501, text: {string!r}, reason: …}}"))
+            message = f"{string!r} ({labs}) is not annotated at {s}–{e} (text line {tline}, column {tcol})"
+            meant = [(abs(a["start"] - s), a, path) for i_s, i_e, a, path in intended if i_s <= s and e <= i_e]
+            misplaced = min(meant, key=lambda m: m[0])[1:] if meant else None
+            pool = [item for item in (sound or items) if misplaced is None or item[0] is not misplaced[0]]
+            compared = min(pool, key=lambda item: (abs(item[0]["start"] - s), item[0]["start"])) if pool else None
+            if compared is not None:
+                message += f"; it is annotated as {compared[0]['id']} on line {doc.where(*compared[1])[0]}"
+            hint = f"annotate it, or add a waiver {{code: IG501, text: {string!r}, reason: …}}"
+            at = compared
+            if misplaced is not None:
+                a, path = misplaced
+                message += (f"; {a['id']} on line {doc.where(*path)[0]} is written for this place but at "
+                            f"{a['start']}–{a['end']}")
+                hint = f"correct the offsets of {a['id']}"
+                at = misplaced
+            line, col = doc.where(*at[1]) if at else (None, None)
+            involves = (compared[0]["id"],) if compared is not None and at is not compared else ()
+            out.append(Finding("IG501", message, doc.rel, line, col, at[0]["id"] if at else None, hint,
+                               involves=involves))
     return out
 
 
 def lint_labels(corpus: Corpus) -> list[Finding]:
+    """IG502 on each use of a string whose label is not the one most uses of it carry, in the
+    documents loaded (all of them, or those `validate PATHS…` named: the message says how many)."""
+    kb_types = _kb_types(corpus)
     uses = defaultdict(list)  # folded text → [(label, doc, path, id)]
+    agrees = defaultdict(int)  # (folded text, label) → uses whose label agrees with their KB entry
     for doc in corpus.documents:
         for layer in ("entities", "figures"):
             for i, a in enumerate(doc.data[layer]):
-                uses[a["text"].translate(_FOLD)].append((a["label"], doc, (layer, i), a["id"]))
+                key = a["text"].translate(_FOLD)
+                uses[key].append((a["label"], doc, (layer, i), a["id"]))
+                agrees[key, a["label"]] += not _contradicts_kb(a, kb_types)
+    counted = f"{len(corpus.documents)} document(s) checked"
     out = []
     for string, items in sorted(uses.items()):
         by_label = defaultdict(list)
@@ -105,7 +174,9 @@ def lint_labels(corpus: Corpus) -> list[Finding]:
         if len(by_label) < 2:
             continue
         summary = ", ".join(f"{lab} ×{len(v)}" for lab, v in sorted(by_label.items()))
-        majority = max(sorted(by_label), key=lambda lab: len(by_label[lab]))
+        # the label most uses carry, counting first those a KB entry confirms: on a tie, a label that
+        # contradicts the KB (IG309) is the one reported, so the finding follows from that IG309
+        majority = max(sorted(by_label), key=lambda lab: (agrees[string, lab], len(by_label[lab])))
         for label, group in sorted(by_label.items()):
             if label == majority:
                 continue
@@ -113,9 +184,15 @@ def lint_labels(corpus: Corpus) -> list[Finding]:
                 if _waived(doc, "IG502", string):
                     continue
                 line, col = doc.where(*path)
-                out.append(Finding("IG502", f"{string!r} is {label} here; across the corpus: {summary}",
-                                   doc.rel, line, col, ann_id,
-                                   "if the meaning differs, waive it with the reason; else use one label"))
+                # the majority use it is compared with: the nearest in this document, else the first
+                same = [u for u in by_label[majority] if u[1] is doc]
+                ref = min(same, key=lambda u: abs(u[1].where(*u[2])[0] - line)) if same else by_label[majority][0]
+                ref_line = ref[1].where(*ref[2])[0]
+                where = f"line {ref_line}" if same else f"{ref[1].rel}:{ref_line}"
+                out.append(Finding("IG502", f"{string!r} is {label} here and {majority} as {ref[3]} ({where}); "
+                                   f"in the {counted}: {summary}", doc.rel, line, col, ann_id,
+                                   "if the meaning differs, waive it with the reason; else use one label",
+                                   involves=(ref[3],) if same else ()))
     return out
 
 
@@ -136,6 +213,10 @@ class _Signer:
             self.layers.append((layer, ordered, [key(a) for a in ordered]))
 
     def sign(self, start: int, end: int) -> list[tuple]:
+        return sorted((item for item, _ in self.parts(start, end)), key=repr)
+
+    def parts(self, start: int, end: int) -> list[tuple[tuple, str]]:
+        """(signature item, annotation id) of every annotation inside [start, end), in text order."""
         def rel(span):
             return None if span is None else (span["start"] - start, span["end"] - start)
 
@@ -145,19 +226,19 @@ class _Signer:
                 return rel(span)
             return ("outside", span["text"].translate(_FOLD))
 
-        sig = []
+        out = []
         for layer, ordered, starts in self.layers:
             for a in ordered[bisect_left(starts, start):bisect_left(starts, end)]:
                 if layer == "entities" and a["end"] <= end:
-                    sig.append(("E", rel(a), a["label"], a.get("entity"), a.get("value")))
+                    out.append((("E", rel(a), a["label"], a.get("entity"), a.get("value")), a["id"]))
                 elif layer == "figures" and a["end"] <= end:
-                    sig.append(("F", rel(a), a["label"], a["value"], a["value_max"], a["unit"], a["approximate"],
-                                a["bound"], rel(a["measured"]), a["category"], a["source"]))
+                    out.append((("F", rel(a), a["label"], a["value"], a["value_max"], a["unit"], a["approximate"],
+                                 a["bound"], rel(a["measured"]), a["category"], a["source"]), a["id"]))
                 elif layer == "quotes" and a["content"]["end"] <= end:
                     se = a["speaker_entity"]
-                    sig.append(("Q", a["type"], rel(a["content"]), part(a["speaker"]), part(a["cue"]),
-                                part(a["addressee"]), tuple(se) if isinstance(se, list) else se))
-        return sorted(sig, key=repr)
+                    out.append((("Q", a["type"], rel(a["content"]), part(a["speaker"]), part(a["cue"]),
+                                 part(a["addressee"]), tuple(se) if isinstance(se, list) else se), a["id"]))
+        return out
 
 
 def shared_sentences(a: Document, b: Document, min_words: int = 6) -> list[tuple[tuple[int, int], tuple[int, int]]]:
@@ -173,15 +254,20 @@ def shared_sentences(a: Document, b: Document, min_words: int = 6) -> list[tuple
     return pairs
 
 
-def lint_shared(corpus: Corpus, min_words: int = 6) -> list[Finding]:
+def lint_shared(corpus: Corpus, min_words: int = 6, doubtful: frozenset = frozenset()) -> list[Finding]:
     """One pass over every sentence of every document: sentences found in several documents are grouped,
-    and a document whose annotations of the sentence differ from the most common ones is reported.
+    and a document whose annotations of the sentence differ from the most common ones is reported,
+    on its first annotation the others lack. Of equally common ones, the reference is one without an
+    annotation in `doubtful` ((document id, annotation id) pairs another lint reported), so one
+    mislabelled mention is reported where it is, and its IG503 follows from its IG502.
 
     Linear in the number of sentences (a dict keyed by the folded sentence), so it scales to corpora where
     many documents share passages."""
     where = defaultdict(list)  # folded sentence → [(doc, start, end)]
-    # An edited text (IG301) is reported once; its sentences would only echo that finding here.
-    for doc in sorted((d for d in corpus.documents if d.intact), key=lambda d: d.id):
+    # A document with an edited text or a misplaced span is no evidence about another one: its
+    # sentences are left out until the IG301/IG304/IG305 is fixed.
+    kb_types = _kb_types(corpus)
+    for doc in sorted((d for d in corpus.documents if _sound(d, kb_types)), key=lambda d: d.id):
         seen = defaultdict(list)
         for s, e in sentences(doc.text):
             key = doc.text[s:e].translate(_FOLD)
@@ -200,32 +286,48 @@ def lint_shared(corpus: Corpus, min_words: int = 6) -> list[Finding]:
             signer = signers.get(doc.id)
             if signer is None:
                 signer = signers[doc.id] = _Signer(doc)
-            signed.append((doc, s, e, repr(signer.sign(s, e))))
+            parts = signer.parts(s, e)
+            doubted = any((doc.id, ann_id) in doubtful for _, ann_id in parts)
+            signed.append((doc, s, e, repr(sorted((item for item, _ in parts), key=repr)), parts, doubted))
         counts = defaultdict(int)
-        for *_, sig in signed:
-            counts[sig] += 1
-        # the most common signature, the earliest document on ties (an index, not `signed.index`,
-        # whose == on Documents compares whole texts: quadratic in the places of a sentence)
-        reference = signed[max(range(len(signed)), key=lambda i: (counts[signed[i][3]], -i))]
-        for doc, s, e in [(d, s, e) for d, s, e, sig in signed if sig != reference[3]]:
-            if _waived(doc, "IG503", doc.text[s:e]):
+        for place in signed:
+            counts[place[3]] += 1
+        # the most common signature, one without a doubted annotation on ties, then the earliest
+        # document (an index, not `signed.index`, whose == on Documents compares whole texts:
+        # quadratic in the places of a sentence)
+        reference = signed[max(range(len(signed)), key=lambda i: (counts[signed[i][3]], not signed[i][5], -i))]
+        ref_items = {item for item, _ in reference[4]}
+        for doc, s, e, sig, parts, _ in signed:
+            if sig == reference[3] or _waived(doc, "IG503", doc.text[s:e]):
                 continue
             line, _ = line_col_of_offset(doc.text, s)
             ref_doc, ref_s, ref_e = reference[:3]
+            differing = [ann_id for item, ann_id in parts if item not in ref_items]
+            at, col, ann = None, None, None
+            if differing:
+                ann = differing[0]
+                at, col = _where_id(doc, ann)
             out.append(Finding("IG503", f"sentence shared with {ref_doc.id} is annotated differently: "
-                               f"{doc.text[s:e][:60]!r}… (text line {line})", doc.rel, None, None, None,
+                               f"{doc.text[s:e][:60]!r}… (text line {line})", doc.rel, at, col, ann,
                                f"make the annotations of {doc.id} {s}–{e} match {ref_doc.id} {ref_s}–{ref_e}"))
     return out
+
+
+def _where_id(doc: Document, ann_id: str) -> tuple[int | None, int | None]:
+    for layer in LAYERS:
+        for i, a in enumerate(doc.data[layer]):
+            if a["id"] == ann_id:
+                return doc.where(layer, i)
+    return None, None
 
 
 def lint_corpus(corpus: Corpus) -> list[Finding]:
     out = []
     for doc in corpus.documents:
-        if doc.unannotated is not None:
-            out += doc.unannotated
-        elif doc.intact:  # an edited text is reported once, as IG301
-            out += lint_unannotated(doc)
-    out += lint_labels(corpus)
+        out += doc.unannotated if doc.unannotated is not None else lint_unannotated(doc)
+    labels = lint_labels(corpus)
+    out += labels
     if corpus.complete:
-        out += lint_shared(corpus)
+        by_path = {d.rel: d.id for d in corpus.documents}
+        out += lint_shared(corpus, doubtful=frozenset((by_path[f.path], f.annotation) for f in labels))
     return out

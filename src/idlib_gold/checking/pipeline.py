@@ -27,8 +27,7 @@ def prepare_document(doc: Document, kb_types: dict[str, str] | None) -> None:
     """The per-document work that runs where a document is read: its cross-checks, its IG501
     scan, and its shingles for the story measurement."""
     doc.checks = check_document(doc, kb_types)
-    # On an edited text (IG301) every offset may be off: the scan would only echo that finding.
-    doc.unannotated = lint_unannotated(doc) if doc.intact else []
+    doc.unannotated = lint_unannotated(doc)
     doc.shingles  # noqa: B018 -- fills the cached property
 
 
