@@ -65,7 +65,7 @@ def git_side(root: Path, rev: str) -> Side:
         raise SideError(f"bad revision {rev!r}")
     found = _git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
     if found.returncode != 0:
-        raise SideError(f"unknown revision {rev!r}: no such commit in {root}")
+        raise SideError(_unknown(root, rev))
     commit = found.stdout.decode().strip()
     listed = _git(root, "ls-tree", "-r", "-z", commit, "--", DOCS, KB_FILE)
     if listed.returncode != 0:
@@ -84,6 +84,23 @@ def git_side(root: Path, rev: str) -> Side:
         return dict(zip(paths, _cat_blobs(root, [blobs[p] for p in paths])))
 
     return Side(rev, f"{rev}:", blobs, read)
+
+
+#: How many tag names an unknown-revision message lists.
+_TAGS_SHOWN = 10
+
+
+def _unknown(root: Path, rev: str) -> str:
+    """Why `rev` names nothing here, with the tags that do exist: a README or a colleague may name a
+    tag this clone never fetched, or a commit a shallow clone lacks."""
+    listed = _git(root, "tag", "--list", "--sort=-creatordate")
+    tags = listed.stdout.decode(errors="replace").split() if listed.returncode == 0 else []
+    shown = ", ".join(tags[:_TAGS_SHOWN]) + (f" and {len(tags) - _TAGS_SHOWN} more" if len(tags) > _TAGS_SHOWN else "")
+    message = f"unknown revision {rev!r}: no commit, branch or tag of that name in {root}; " + \
+        (f"its tags: {shown}" if tags else "it has no tags; name a commit (git log --oneline) or a branch")
+    if _git(root, "rev-parse", "--is-shallow-repository").stdout.strip() == b"true":
+        message += "; this clone is shallow, so older commits and tags are missing: git fetch --unshallow --tags"
+    return message
 
 
 def _cat_blobs(root: Path, ids: list[str]) -> list[bytes]:
