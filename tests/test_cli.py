@@ -82,4 +82,4 @@ def test_commands_needing_the_build_extra_say_so_when_it_is_missing(cli, monkeyp
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "pandera" else real(name, *a))
     result = cli(*args)
-    assert result.code == 2 and "idlib-gold[build]" in result.err and "pandera" in result.err
+    assert result.code == 2 and "pip install '.[build]'" in result.err and "pandera" in result.err

@@ -62,8 +62,8 @@ def _need_build_dependencies(command: str) -> None:
     missing = [name for name in BUILD_DEPENDENCIES if find_spec(name) is None]
     if missing:
         raise UsageError(f"`idlib-gold {command}` needs the build dependencies, which are not installed "
-                         f"(missing: {', '.join(missing)}); install them with: pip install 'idlib-gold[build]' "
-                         f"(from a checkout: pip install '.[build]')")
+                         f"(missing: {', '.join(missing)}); install them in the idlib-gold checkout with: "
+                         f"pip install '.[build]'")
 
 
 def _exit_code(findings: list[Finding], strict: bool) -> int:
@@ -313,6 +313,8 @@ def cmd_evaluate(args) -> int:
     from .scoring.report import render_scores
 
     root = _root(args.root)
+    if not os.path.lexists(args.predictions):  # a mistyped name is a usage error, not a finding
+        raise UsageError(f"{args.predictions}: no such file")
     corpus, findings = _load_valid(root)
     if has_errors(findings):
         _emit(findings, "evaluation stopped: the gold itself has errors", args.format, sys.stdout)
@@ -566,8 +568,20 @@ def cmd_export(args) -> int:
     return 0
 
 
+#: What `idlib-gold --help` says first: what the tool is for, and the commands of an annotator's day.
+ABOUT = """\
+Check, fix and publish the idlib-gold dataset: news articles about Idlib with hand-annotated
+entities, figures and quotes (annotations/), built into a Hugging Face dataset folder (dataset/).
+
+An annotator editing annotations/docs/<id>.yaml runs three commands:
+  idlib-gold validate            check the annotations; each finding gives file, line and fix
+  idlib-gold fix                 apply the fixes that are certain (span offsets, order, white space)
+  idlib-gold locate ID "text"    print where a string occurs in a text, to write a span by hand
+then `idlib-gold build` and commits annotations/ with dataset/ (README.md, "Annotating")."""
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="idlib-gold", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="idlib-gold", description=ABOUT, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--version", action="version", version=f"idlib-gold {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -598,8 +612,11 @@ def _parser() -> argparse.ArgumentParser:
     loc.set_defaults(func=cmd_locate)
     from .vocabulary import splits
 
-    ev = sub.add_parser("evaluate", help="score a system's predictions (JSON Lines) against the gold")
-    ev.add_argument("predictions", metavar="PREDICTIONS", help="JSON Lines file, one object per document")
+    ev = sub.add_parser("evaluate", help="score a system's predictions (span records, BIO tags, CoNLL or pipeline "
+                                         "spans) against the gold")
+    ev.add_argument("predictions", metavar="PREDICTIONS",
+                    help="the system's output: span records, BIO tags or pipeline spans as JSON Lines, or a CoNLL "
+                         "file (token and tag per line); --input-format says which (default: detected)")
     ev.add_argument("--split", choices=splits(), help="score only the documents of this split (default: all)")
     ev.add_argument("--format", choices=FORMATS, default="text",
                     help="text or json: scores and findings; sarif or github: the findings alone, for CI")

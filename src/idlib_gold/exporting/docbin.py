@@ -7,7 +7,7 @@ space between them kept (as a token's trailing space, or as a white-space token)
 edges (IG319), and each is placed with `doc.char_span(..., alignment_mode="strict")`,
 which refuses a span that does not. The document id is in `doc.user_data["id"]`.
 
-spaCy is an optional dependency (`pip install "idlib-gold[spacy]"`); only a blank
+spaCy is an optional dependency (`pip install ".[spacy]"` in the checkout); only a blank
 English vocabulary is used, no model is downloaded.
 """
 
@@ -25,8 +25,8 @@ def _spacy():
         import spacy
         from spacy.tokens import DocBin
     except ImportError as exc:
-        raise UnsafeOutput('the spacy format needs spaCy: pip install "idlib-gold[spacy]" '
-                           f'(or pip install "spacy>=3.7"); importing it failed: {exc}') from None
+        raise UnsafeOutput('the spacy format needs spaCy; install it in the idlib-gold checkout with: '
+                           f'pip install ".[spacy]"; importing it failed: {exc}') from None
     return spacy, DocBin
 
 
