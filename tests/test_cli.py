@@ -83,3 +83,52 @@ def test_commands_needing_the_build_extra_say_so_when_it_is_missing(cli, monkeyp
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "pandera" else real(name, *a))
     result = cli(*args)
     assert result.code == 2 and "pip install '.[build]'" in result.err and "pandera" in result.err
+
+
+def test_the_top_level_help_is_for_annotators():
+    """It says what the tool is for and names the commands of an annotator's day, not the CLI's wiring."""
+    from idlib_gold.cli import _parser
+
+    text = _parser().format_help()
+    assert "dataset" in text and "entities, figures and quotes" in text
+    for command in ("idlib-gold validate", "idlib-gold fix", "idlib-gold locate"):
+        assert command in text
+    assert "wires the stages" not in text and "parses arguments" not in text
+
+
+def test_evaluate_help_names_every_input_format_it_reads():
+    from idlib_gold.cli import _parser
+
+    sub = _parser()._subparsers._group_actions[0].choices["evaluate"]
+    positional = next(a for a in sub._actions if a.dest == "predictions")
+    for form in ("span records", "BIO tags", "CoNLL", "pipeline spans"):
+        assert form in positional.help, form
+    assert "JSON Lines file" not in " ".join(sub.format_help().split())
+
+
+def test_evaluate_a_missing_file_is_a_usage_error(cli, tmp_path):
+    result = cli("evaluate", str(tmp_path / "nope.jsonl"), root=ROOT)
+    assert result.code == 2 and result.out == ""
+    assert result.err == f"idlib-gold: error: {tmp_path / 'nope.jsonl'}: no such file\n"
+
+
+def test_install_hints_name_the_checkout_not_an_index(monkeypatch, tmp_path):
+    """The package is installed from a checkout: no hint, and no README line, says `idlib-gold[extra]`."""
+    import builtins
+
+    from idlib_gold.exporting.common import UnsafeOutput
+    from idlib_gold.exporting.docbin import _spacy
+
+    real = builtins.__import__
+
+    def no_spacy(name, *args, **kwargs):
+        if name == "spacy" or name.startswith("spacy."):
+            raise ImportError("No module named 'spacy'")
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_spacy)
+    with pytest.raises(UnsafeOutput, match=r'pip install "\.\[spacy\]"'):
+        _spacy()
+    monkeypatch.setattr(builtins, "__import__", real)
+    files = [ROOT / "README.md", *(ROOT / "src").rglob("*.py")]
+    assert [p.name for p in files if "idlib-gold[" in p.read_text(encoding="utf-8")] == []

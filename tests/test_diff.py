@@ -247,3 +247,25 @@ def test_values_json_cannot_hold_are_written_as_yaml_spells_them(cli, history):
     assert report["files"][0]["changes"]["figures"]["changed"][0]["fields"] == [
         {"field": "value", "old": 3900000, "new": ".inf"}]
     assert "    ~ f3 value 3900000 → .inf\n" in cli("diff", root=repo).out
+
+
+def test_an_unknown_tag_names_the_tags_that_exist(cli, history, tmp_path):
+    repo, a, b = history
+    result = cli("diff", "v0.1.0", root=repo)
+    assert result.code == 2 and result.err.count("\n") == 1
+    assert "unknown revision 'v0.1.0'" in result.err and "it has no tags" in result.err
+    _git(repo, "tag", "v1.0.0", a)
+    _git(repo, "tag", "v1.1.0", b)
+    result = cli("diff", "v0.1.0", root=repo)
+    assert result.code == 2 and "its tags: " in result.err
+    assert "v1.0.0" in result.err and "v1.1.0" in result.err and "shallow" not in result.err
+    assert cli("diff", "v1.0.0", "v1.1.0", root=repo).code == 0  # a listed tag works
+
+
+def test_an_unknown_revision_in_a_shallow_clone_says_the_clone_is_shallow(cli, history, tmp_path):
+    repo, a, _ = history
+    shallow = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{repo}", str(shallow)], check=True,
+                   capture_output=True)
+    result = cli("diff", a[:7], root=shallow)  # the first commit is not in a clone of depth 1
+    assert result.code == 2 and "this clone is shallow" in result.err and "git fetch --unshallow" in result.err

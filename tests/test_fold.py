@@ -216,3 +216,41 @@ def test_every_slip_on_the_real_corpus_gives_one_finding_and_the_table_is_what_t
     assert not several, several
     table = {(cause, code) for cause, (_, codes) in CONSEQUENCES.items() for code in codes}
     assert set(pairs) == table  # every entry is seen, and nothing is folded that the table does not say
+
+
+# --- findings name what they compare ---------------------------------------------------------------
+
+def _yaml_line(repo, rel: str, line: int) -> str:
+    return (repo / rel).read_text(encoding="utf-8").splitlines()[line - 1]
+
+
+def test_ig501_is_on_the_line_of_the_annotation_it_compares_with(cli, repo):
+    path = repo / DOC
+    text = path.read_text(encoding="utf-8")
+    e20 = '  - {id: e20, label: GPE, start: 1101, end: 1107, text: "Turkey", entity: turkey}\n'
+    path.write_text(text.replace(e20, ""), encoding="utf-8")  # 'Turkey' at 1101 left bare
+    report = json.loads(cli("validate", "--format", "json", root=repo).out)
+    [found] = [f for f in report["findings"] if f["code"] == "IG501"]
+    assert "'Turkey' (GPE) is not annotated at 1101–1107" in found["message"]
+    compared = found["annotation"]
+    assert f"it is annotated as {compared} on line {found['line']}" in found["message"]
+    assert _yaml_line(repo, DOC, found["line"]).startswith(f"  - {{id: {compared}, ")
+    assert 'text: "Turkey"' in _yaml_line(repo, DOC, found["line"])
+
+
+def test_ig502_names_the_annotation_it_compares_with_and_counts_what_it_counted(cli, repo):
+    """'the corpus' in the count is the documents read: named files only when files are named."""
+    path = repo / DOC
+    text = path.read_text(encoding="utf-8")
+    e16 = '{id: e16, label: DATE, start: 959, end: 965, text: "Sunday"'
+    path.write_text(text.replace(e16, e16.replace("DATE", "TIME")), encoding="utf-8")
+    other = "annotations/docs/003_e4f66969423e83e9.yaml"
+    for args, n in (([], 5), ([DOC, other], 2)):
+        report = json.loads(cli("validate", "--format", "json", *[str(repo / a) for a in args], root=repo).out)
+        [found] = [f for f in report["findings"] if f["code"] == "IG502"]
+        assert found["annotation"] == "e16" and found["path"] == DOC
+        assert f"in the {n} document(s) checked: DATE ×1, TIME ×1" in found["message"]
+        where = found["message"].split("DATE as ")[1].split(";")[0]  # "e22 (annotations/docs/003_….yaml:32)"
+        ann, _, place = where.partition(" (")
+        rel, _, line = place.rstrip(")").rpartition(":")
+        assert rel == other and _yaml_line(repo, rel, int(line)).startswith(f"  - {{id: {ann}, label: DATE, ")
