@@ -264,3 +264,15 @@ def test_markup_in_the_annotations_and_the_kb_is_escaped(repo):
     for page in pages.values():
         tree = _parse(page)
         assert tree.errors == [] and tree.stack == []
+
+
+def test_a_slip_is_one_finding_on_its_page_as_in_validate(repo):
+    """The side panel folds findings as `validate` does: the cause, with what it caused under it."""
+    doc = repo / "annotations/docs/000_10fe6d47143cad7a.yaml"
+    text = doc.read_text(encoding="utf-8")
+    doc.write_text(text.replace("{id: e2, label: GPE, start: 112, end: 118,", "{id: e2, label: GPE, start: 113, end: 119,"),
+                   encoding="utf-8")
+    pages, _ = render_pages(repo, ["000_10fe6d47143cad7a"])
+    page = pages["000_10fe6d47143cad7a.html"]
+    assert "<h2>Findings (1)</h2>" in page
+    assert page.count("caused by the IG305 above") == 2  # IG319 and IG501

@@ -23,7 +23,7 @@ import html
 from pathlib import Path
 
 from .. import vocabulary
-from ..findings import Finding, sort_findings
+from ..findings import Finding, fold, sort_findings
 from .assets import CSS, ERROR_RECORDER, SCRIPT, label_colours
 from .marks import Insert, Mark, nest, noise_marks
 
@@ -132,6 +132,8 @@ def _findings_list(findings: list[Finding]) -> str:
         where = ":".join(str(x) for x in (f.path, f.line, f.col) if x is not None)
         ann = f" ({_esc(f.annotation)})" if f.annotation else ""
         hint = f'<br><span class="hint">fix: {_esc(f.hint)}</span>' if f.hint else ""
+        hint += "".join(f'<br><span class="hint">{_esc(c.code)} {_esc(c.message)}, caused by the {_esc(f.code)} '
+                        f'above</span>' for c in f.caused)
         rows.append(f'<li><span class="sev-{_esc(f.severity)}">{_esc(f.code)}</span> {_esc(where)}{ann}: '
                     f'{_esc(f.message)}{hint}</li>')
     return f'<ol class="findings">{"".join(rows)}</ol>'
@@ -199,7 +201,7 @@ def render_pages(root: Path, doc_ids: list[str] | None = None) -> tuple[dict[str
     """File name → HTML for each document asked for (default: all) and index.html; and unknown ids.
 
     The findings shown are those of a full validation (reading, schema, cross-checks,
-    lints), filtered to the document's annotation and text files.
+    lints), folded as `validate` folds them, filtered to the document's annotation and text files.
     """
     from ..checking import pipeline
     from ..checking.documents import check_corpus
@@ -208,7 +210,7 @@ def render_pages(root: Path, doc_ids: list[str] | None = None) -> tuple[dict[str
     from ..reading.files import read_text
 
     corpus, findings = pipeline.load(root, prepare=False)
-    findings += check_corpus(corpus) + lint_corpus(corpus)
+    findings = fold(findings + check_corpus(corpus) + lint_corpus(corpus))  # as `validate` shows them
     known = sorted({p.stem for p in (root / DOCS).glob("*.yaml")} | {p.stem for p in (root / TEXTS).glob("*.txt")})
     wanted = sorted(set(doc_ids)) if doc_ids else known
     unknown = [d for d in wanted if d not in known]
