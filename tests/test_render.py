@@ -270,8 +270,8 @@ def test_a_slip_is_one_finding_on_its_page_as_in_validate(repo):
     """The side panel folds findings as `validate` does: the cause, with what it caused under it."""
     doc = repo / "annotations/docs/000_10fe6d47143cad7a.yaml"
     text = doc.read_text(encoding="utf-8")
-    doc.write_text(text.replace("{id: e2, label: GPE, start: 112, end: 118,", "{id: e2, label: GPE, start: 113, end: 119,"),
-                   encoding="utf-8")
+    slipped = text.replace("{id: e2, label: GPE, start: 112, end: 118,", "{id: e2, label: GPE, start: 113, end: 119,")
+    doc.write_text(slipped, encoding="utf-8")
     pages, _ = render_pages(repo, ["000_10fe6d47143cad7a"])
     page = pages["000_10fe6d47143cad7a.html"]
     assert "<h2>Findings (1)</h2>" in page
