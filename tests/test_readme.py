@@ -258,6 +258,7 @@ def _check(unit: Unit, clone: Path, tmp_path: Path, slow: bool) -> None:
         pytest.skip(f"{unit.name} names {', '.join(missing)}, which this clone lacks (a shallow clone)")
     cwd = prepare(unit, copy)
     before = _git(copy, "status", "--porcelain")
+    assert before == "" or _setup(unit) is not None
     for step, done in run_unit(unit, copy, cwd, slow):
         said = f"{unit.name}: $ {step.command}\n--- stdout\n{done.stdout}--- stderr\n{done.stderr}"
         assert "Traceback" not in done.stdout + done.stderr, said
