@@ -34,7 +34,8 @@ README = ROOT / "README.md"
 #: What makes a command slow: a build (build, check), spaCy, `load_dataset`, the benchmark.
 SLOW = re.compile(r"idlib-gold (build|check)\b|--format spacy|bench/run\.py|load_dataset")
 #: What would need the network; no README block may do it.
-NETWORK = re.compile(r"\bpip install\b|\bcurl\b|\bwget\b|\bgit (clone|fetch|pull)\b|apt-get|huggingface-cli|hf download")
+NETWORK = re.compile(r"\bpip install\b|\bcurl\b|\bwget\b|\bgit (clone|fetch|pull)\b|apt-get|huggingface-cli"
+                     r"|hf download")
 FENCE = re.compile(r"^(\s*)```(\w*)\s*$")
 
 

@@ -581,7 +581,8 @@ then `idlib-gold build` and commits annotations/ with dataset/ (README.md, "Anno
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="idlib-gold", description=ABOUT, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(prog="idlib-gold", description=ABOUT,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--version", action="version", version=f"idlib-gold {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
