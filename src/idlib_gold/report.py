@@ -32,6 +32,7 @@ def _location(f: Finding) -> str:
 
 
 def summary_line(findings: list[Finding], checked: str) -> str:
+    findings = list(dict.fromkeys(findings))  # counted as sort_findings lists them: each once
     errors = sum(f.severity == "error" for f in findings)
     warnings = len(findings) - errors
     files = len({f.path for f in findings})
