@@ -108,6 +108,9 @@ CODES: dict[str, Code] = {
     "IG721": Code("error", "pipeline label unknown", "A pipeline span's label is not one of the 18 entity and figure labels of the gold."),
     "IG722": Code("error", "pipeline line malformed", "A pipeline line must be a JSON list of spans or an object with a string `id` and an `entities` list."),
     "IG708": Code("error", "no predictions", "The predictions file holds no prediction line; nothing would be scored."),
+    # 727–728 which documents are scored: scoring/evaluate.py, scoring/collected.py
+    "IG727": Code("error", "no scored document predicted", "None of the documents scored (those of `--split`, or all) has a prediction line: every gold annotation would count as missed, so this is not a pass."),
+    "IG728": Code("error", "positional file fits several splits", "A CoNLL file or raw pipeline lists hold as many items as more than one split has and nothing tells them apart; name the split with --split."),
 }
 
 
