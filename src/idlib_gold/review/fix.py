@@ -13,7 +13,8 @@ anything with two possible answers stays a finding with its hint. What is certai
   trimmed text is what the text holds at the trimmed offsets.
 - IG318, annotations out of text order: each layer's lines are sorted by start (a quote
   by its earliest part; ties keep their order), when every annotation of the layer is one
-  line, the lines follow each other, and no span of the layer was left unfixed.
+  line, the lines follow each other, no span of the layer was left unfixed and no annotation
+  of it has a schema error.
 - A missing `sha256` (no key, null or "") is filled in for a new document only: one whose
   YAML file is not in git HEAD and whose text is not changed from HEAD. A sha256 that is
   present is never rewritten: a mismatch (IG301) means the text was edited.
@@ -166,7 +167,8 @@ def _span_fix(text: str, span: dict) -> tuple[int, int, str, str] | str | None:
     if chosen is not None:
         p = chosen + lead
         why = (f"occurs once within ±{WINDOW} characters" if len(hits) == 1 else
-               f"occurs {len(hits)} times within ±{WINDOW} characters; the one at {chosen} is the nearest to {s}–{e}")
+               f"occurs {len(hits)} times within ±{WINDOW} characters; the one at {chosen} is the nearest "
+               f"to {s}–{e}")
         return p, p + len(stripped), stripped, f"{code}: {_short(t)} {why}"
     at = ", ".join(str(h) for h in hits[:5]) + (", …" if len(hits) > 5 else "")
     tied = " and ".join(str(h) for h in closest)

@@ -76,7 +76,8 @@ def matched(items: list, everything: list, split: str | None, split_of, out: Col
         return own[split]
     if len(items) == len(everything):
         return everything
-    candidates = [name for name, rows in own.items() if rows and len(rows) == len(items) and (fits is None or fits(rows))]
+    candidates = [name for name, rows in own.items()
+                  if rows and len(rows) == len(items) and (fits is None or fits(rows))]
     if len(candidates) == 1:
         return own[candidates[0]]
     if candidates and split is None:

@@ -5,10 +5,11 @@ them), per document: JSON Lines `{"id": <doc id>, "entities": [...]}`, or one ra
 per line matched to the documents in `load_dataset` order of the `documents` config (splits
 train, validation, test; ids in order), or to one split's documents with `--split` when the
 file holds exactly that many lines, or without it when exactly one split has that many (two
-splits of one document each cannot be told apart by position: IG728, name the split). Offsets are code points of the document text; white
-space at a span's edges is trimmed (some tokenizers include a leading space); `word` is not
-checked (it is the tokenizer's detokenized text); a span listed twice counts once. A bad
-line is a finding with its line (IG703, IG704, IG718, IG720–IG722) and is not scored.
+splits of one document each cannot be told apart by position: IG728, name the split).
+Offsets are code points of the document text; white space at a span's edges is trimmed (some
+tokenizers include a leading space); `word` is not checked (it is the tokenizer's detokenized
+text); a span listed twice counts once. A bad line is a finding with its line (IG703, IG704,
+IG718, IG720–IG722) and is not scored.
 """
 
 from __future__ import annotations
