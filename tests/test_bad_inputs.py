@@ -8,6 +8,8 @@ file's suffix says what it replaces:
 
 - `NAME.yaml`: annotations/docs/alpha.yaml; `NAME.kb.yaml`: annotations/kb.yaml;
   `NAME.txt`: annotations/texts/alpha.txt
+- `NAME.text.yaml`: annotations/docs/alpha.yaml, and annotations/texts/alpha.txt the JSON string
+  on its second line, `# text: "…"` (a text the base lacks: combining marks, say)
 - `NAME.rename.yaml`: a new document file, at the path on the second line
 - `NAME.remove` / `NAME.mkdir`: deletes the path on the second line / puts a folder there
 - `NAME.fifo`: puts a FIFO (named pipe) at the path on the second line
@@ -80,6 +82,10 @@ def _apply(case: Path, repo: Path, outside: Path) -> None:
             if name.endswith(".mkdir"):
                 target.mkdir()
         return
+    if name.endswith(".text.yaml"):
+        second = case.read_text(encoding="utf-8").splitlines()[1]
+        assert second.startswith("# text: "), f"{name}: the second line gives the text"
+        (repo / "annotations/texts/alpha.txt").write_text(json.loads(second[len("# text: "):]), encoding="utf-8")
     if name.endswith(".kb.yaml"):
         target = repo / "annotations/kb.yaml"
     elif name.endswith(".txt"):

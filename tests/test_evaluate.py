@@ -194,14 +194,20 @@ def test_hand_made_quote_scores(cli, hand_made):
 
 
 def test_a_document_without_a_line_counts_as_predicting_nothing(cli, tmp_path):
+    """alpha alone is split train as a whole, so it is scored as train; named on the command line, the
+    split of beta has no line at all: an error (IG727), and beta's gold counts as missed."""
     path = _write(tmp_path / "alpha-only.jsonl", [{"id": "alpha", "entities": ALPHA_ENTITIES}])
     code, out = _run_json(cli, path)
-    assert code == 0  # a warning only
-    assert [(f["code"], f["line"]) for f in out["findings"]] == [("IG706", None)]
-    assert "beta" in out["findings"][0]["message"]
-    # beta's 3 gold entities join the misses: TP 3, 8 predicted, 12 gold → 3/8, 1/4, 2·3/(8+12) = 0.3
-    assert _prf(out["scores"]["entities"]["strict"]["micro"]) == pytest.approx((3 / 8, 1 / 4, 0.3))
+    assert code == 0 and out["findings"] == []
+    assert (out["scores"]["split"], out["scores"]["split_from"]) == ("train", "predictions")
+    # alpha's 9 gold entities: TP 3, 8 predicted → 3/8, 1/3, 2·3/(8+9)
+    assert _prf(out["scores"]["entities"]["strict"]["micro"]) == pytest.approx((3 / 8, 1 / 3, 6 / 17))
     assert out["scores"]["layers"] == ["entities"] and out["scores"]["quotes"] is None
+    code, out = _run_json(cli, path, "--split", "validation")
+    assert code == 1 and [f["code"] for f in out["findings"]] == ["IG727"]
+    # beta's 3 gold entities are all missed: TP 0, 0 predicted, 3 gold
+    micro = out["scores"]["entities"]["strict"]["micro"]
+    assert (micro["tp"], micro["predicted"], micro["gold"]) == (0, 0, 3)
 
 
 def test_an_attribute_no_prediction_carries_is_not_predicted(cli, tmp_path):
@@ -278,8 +284,9 @@ def test_usage_and_io_errors_exit_2(cli, tmp_path):
 
 def test_prediction_codes_are_in_the_7xx_range_and_explained():
     mine = {c for c in CODES if c.startswith("IG7")}
-    # IG707: agree's trees; IG708: an empty file; IG710–IG722: token-classifier and pipeline inputs
-    assert mine == {f"IG70{n}" for n in range(1, 9)} | {f"IG7{n}" for n in range(10, 23)}
+    # IG707: agree's trees; IG708: an empty file; IG710–IG722: token-classifier and pipeline inputs;
+    # IG727–IG728: which documents are scored (tests/test_evaluate_scope.py)
+    assert mine == {f"IG70{n}" for n in range(1, 9)} | {f"IG7{n}" for n in range(10, 23)} | {"IG727", "IG728"}
 
 
 # ---- text and JSON agree ---------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -55,10 +56,12 @@ def test_certain_fixes_restore_the_file_byte_for_byte_and_a_second_run_changes_n
     result = cli("fix", root=repo)
     assert result.code == 0, result.out
     assert _doc(repo).read_bytes() == original
-    assert "5 fix(es) in 1 file(s); 0 left" in result.out
-    assert f"fixed: {REL}:12: e2: start 100 → 112, end 106 → 118 (IG305" in result.out
-    assert f"fixed: {REL}:13: e3: start 189 → 190, text ' Syria' → 'Syria' (IG306" in result.out
-    assert "entities: sorted by start offset, 2 line(s) moved (IG318" in result.out
+    assert "6 fix(es) in 1 file(s); 0 left" in result.out
+    assert f"fixed: {REL}:12: e2 start 100 → 112, end 106 → 118 (IG305" in result.out
+    assert f"fixed: {REL}:13: e3 start 189 → 190, text ' Syria' → 'Syria' (IG306" in result.out
+    assert f"fixed: {REL}:110: q2.content start 960 → 971 (IG305" in result.out
+    assert f"fixed: {REL}:15: e4 line 15 → 14 (IG318 entities sorted by start offset)" in result.out
+    assert f"fixed: {REL}:14: e5 line 14 → 15 (IG318 entities sorted by start offset)" in result.out
     assert "PASSED: 5 document(s) checked, and 2 in annotations/second/ after fixing, no findings" in result.out
 
     again = cli("fix", root=repo)
@@ -76,19 +79,77 @@ def test_a_new_annotation_with_label_text_and_rough_offsets_is_anchored(cli, rep
     _doc(repo).write_text(text.replace(last, last + rough), encoding="utf-8")
     result = cli("fix", root=repo)
     assert result.code == 0, result.out
-    assert "e17: start 1000 → 1029, end 1000 → 1037" in result.out
+    assert "e17 start 1000 → 1029, end 1000 → 1037" in result.out
     assert _doc(repo).read_text(encoding="utf-8") == original
 
 
-def test_an_ambiguous_span_stays_a_finding_with_its_hint(cli, repo):
-    _edit(repo, "{id: e6, label: NORP, start: 391, end: 397", "{id: e6, label: NORP, start: 380, end: 386")
+def test_a_span_equally_near_two_occurrences_stays_a_finding_with_its_hint(cli, repo):
+    """'Syrian' is at 230 (e4) and 391 (e6); written at 310–317, either would move its offsets by 161."""
+    _edit(repo, "{id: e6, label: NORP, start: 391, end: 397", "{id: e6, label: NORP, start: 310, end: 317")
     before = _doc(repo).read_bytes()
     result = cli("fix", root=repo)
     assert result.code == 1
     assert _doc(repo).read_bytes() == before
-    assert "left: " in result.out and "'Syrian' occurs 2 times within ±200 characters of 380–386 (at 230, 391)" \
-        in result.out
-    assert "IG305 e6: text 'Syrian'" in result.out and "fix: the text occurs at start: 391" in result.out
+    assert (f"left: {REL}:16: e6: IG305 span text mismatch: 'Syrian' occurs 2 times within ±200 characters of "
+            "310–317 (at 230, 391); 230 and 391 are equally near: ambiguous; not changed") in result.out
+    assert "IG305 e6: text 'Syrian'" in result.out and "fix: the text occurs at start: 230" in result.out
+
+
+def test_the_nearest_of_several_occurrences_is_taken_when_it_is_strictly_nearest(cli, repo):
+    """e6 written eleven characters early: 'Syrian' also occurs at 230, 150 characters away."""
+    original = _doc(repo).read_bytes()
+    _edit(repo, "{id: e6, label: NORP, start: 391, end: 397", "{id: e6, label: NORP, start: 380, end: 386")
+    result = cli("fix", root=repo)
+    assert result.code == 0, result.out
+    assert _doc(repo).read_bytes() == original
+    assert (f"fixed: {REL}:16: e6 start 380 → 391, end 386 → 397 (IG305 span text mismatch: 'Syrian' occurs 2 "
+            "times within ±200 characters; the one at 391 is the nearest to 380–386)") in result.out
+
+
+DOC3 = "003_e4f66969423e83e9"
+REL3 = f"annotations/docs/{DOC3}.yaml"
+
+
+def _edit3(repo: Path, old: str, new: str) -> None:
+    path = repo / REL3
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_an_off_by_one_span_is_fixed_though_the_word_occurs_40_characters_away(cli, repo):
+    """'Turkey' is e50 at 1870 and e51 at 1909; e51 written one character late."""
+    original = (repo / REL3).read_bytes()
+    _edit3(repo, "{id: e51, label: GPE, start: 1909, end: 1915", "{id: e51, label: GPE, start: 1910, end: 1916")
+    result = cli("fix", REL3, root=repo)
+    assert result.code == 0, result.out
+    assert (repo / REL3).read_bytes() == original
+    assert f"fixed: {REL3}:61: e51 start 1910 → 1909, end 1916 → 1915 (IG305" in result.out
+    assert "1 fix(es) in 1 file(s); 0 left" in result.out
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_a_schema_error_in_one_annotation_does_not_stop_the_fixes_of_the_others(cli, repo, dry_run):
+    original = (repo / REL3).read_text(encoding="utf-8")
+    _edit3(repo, "{id: e51, label: GPE, start: 1909, end: 1915", "{id: e51, label: GPE, start: 1910, end: 1916")
+    _edit3(repo, "{id: e49, label: GPE, start: 1835,", "{id: e49, label: CITY, start: 1835,")  # IG201
+    _edit3(repo, "{id: e52, label: GPE, start: 1920, end: 1926", "{id: e52, label: GPE, start: \"1920\", end: 1926")
+    broken = (repo / REL3).read_text(encoding="utf-8")
+    result = cli("fix", *(["--dry-run"] if dry_run else []), REL3, root=repo)
+    assert result.code == 1  # the schema errors remain
+    verb = "would fix" if dry_run else "fixed"
+    assert f"{verb}: {REL3}:61: e51 start 1910 → 1909, end 1916 → 1915 (IG305" in result.out
+    assert f"left: {REL3}:59: e49: IG201 schema error; not changed" in result.out
+    assert f"left: {REL3}:62: e52: IG201 schema error; not changed" in result.out
+    assert "1 fix(es) in 1 file(s)" in result.out and "; 2 left" in result.out
+    assert re.search(rf"^{re.escape(REL3)}:59:\d+: IG201 entities\[48\]\.label: 'CITY' is not one of", result.out, re.M)
+    fixed = broken.replace("start: 1910, end: 1916", "start: 1909, end: 1915")
+    if dry_run:
+        assert (repo / REL3).read_text(encoding="utf-8") == broken
+        assert "+  - {id: e51, label: GPE, start: 1909, end: 1915" in result.out
+    else:
+        assert (repo / REL3).read_text(encoding="utf-8") == fixed
+        assert fixed.replace("CITY", "GPE").replace('"1920"', "1920") == original
 
 
 def test_a_text_far_from_its_offsets_is_left(cli, repo):
@@ -142,7 +203,8 @@ def test_sha256_is_filled_in_for_a_new_document_only(cli, repo):
     digest = hashlib.sha256(text).hexdigest()
     assert f"sha256: {digest}\n" in new_yaml.read_text(encoding="utf-8")
     assert new_yaml.read_text(encoding="utf-8").splitlines()[1:3] == [f"id: {new_id}", f"sha256: {digest}"]
-    assert f"fixed: annotations/docs/{new_id}.yaml:3: sha256 filled in" in result.out
+    assert f"fixed: annotations/docs/{new_id}.yaml:3: sha256 missing → {digest[:12]}… (filled in: a new document)" \
+        in result.out
     assert "sha256: null\n" in _doc(repo).read_text(encoding="utf-8")
     assert f"left: {REL}: sha256 is missing and not filled in: it is in git HEAD" in result.out
     assert result.code == 1
@@ -240,3 +302,21 @@ def test_fix_keeps_the_file_mode(cli, repo):
     assert cli("fix", root=repo).code == 0
     assert _doc(repo).stat().st_mode & 0o777 == 0o640
     assert not [p for p in (repo / "annotations/docs").iterdir() if p.name.startswith(".")]
+
+
+def test_the_readme_example_is_what_fix_prints(cli, repo):
+    """The annotator section's two runs, replayed on a copy of the corpus."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("An annotator appended `e17`"):]
+    blocks = re.findall(r"```text\n\$ idlib-gold fix[^\n]*\n(.*?)```", section, re.S)[:2]
+    line = '  - {id: e17, label: GPE, start: 1029, end: 1037, text: "Reyhanli", entity: reyhanli}\n'
+    last = '  - {id: e20, label: GPE, start: 1101, end: 1107, text: "Turkey", entity: turkey}\n'
+    _edit(repo, line, "")
+    _edit(repo, last, last + line.replace("start: 1029, end: 1037", "start: 1000, end: 1000"))
+    _edit(repo, "{id: e6, label: NORP, start: 391, end: 397", "{id: e6, label: NORP, start: 380, end: 386")
+    _edit(repo, "{id: e9, label: ORG,", "{id: e9, label: ORGANIZATION,")
+    first = cli("fix", root=repo)
+    assert first.code == 1 and first.out == blocks[0]
+    _edit(repo, "{id: e9, label: ORGANIZATION,", "{id: e9, label: ORG,")
+    second = cli("fix", root=repo)
+    assert second.code == 0 and second.out == blocks[1]

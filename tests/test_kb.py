@@ -45,3 +45,21 @@ def test_every_wikidata_id_says_how_it_was_verified(entry):
 
 def test_no_verified_note_without_a_wikidata_id():
     assert [e["id"] for e in ENTRIES if "verified" in e and "wikidata" not in e] == []
+
+
+def test_a_wikidata_id_given_to_two_entries_is_an_error_naming_both_lines(cli, repo):
+    """The mistake section 5.1 of the guidelines warns of: the city given the governorate's item."""
+    kb = repo / "annotations/kb.yaml"
+    lines = kb.read_text(encoding="utf-8").split("\n")
+    governorate = next(n for n, line in enumerate(lines, start=1) if line.startswith("  - {id: idlib,"))
+    city = next(n for n, line in enumerate(lines, start=1) if line.startswith("  - {id: idlib-city,"))
+    lines[city - 1] = lines[city - 1].replace("Q504657", "Q233218")
+    kb.write_text("\n".join(lines), encoding="utf-8")
+    result = cli("validate", "--format", "json", root=repo)
+    assert result.code == 1
+    import json
+
+    found = [f for f in json.loads(result.out)["findings"] if f["code"] == "IG322"]
+    assert [(f["path"], f["line"], f["annotation"]) for f in found] == [("annotations/kb.yaml", city, "idlib-city")]
+    assert found[0]["message"] == (f"Wikidata id Q233218 of 'idlib-city' (line {city}) is also the id of 'idlib' "
+                                   f"(line {governorate})")

@@ -327,6 +327,10 @@ def cmd_evaluate(args) -> int:
     scores, findings = evaluate_file(corpus.documents, raw, relative_name(path, root), args.split,
                                      args.input_format)
     checked = f"{len(scores['documents'])} document(s) scored"
+    if scores["unpredicted"]:
+        checked += f", {len(scores['unpredicted'])} of them with no prediction"
+    if scores["split_from"] == "predictions":
+        checked += f" (split {scores['split']}, the split the predictions cover)"
     if args.format in ("sarif", "github"):  # the predictions file's findings, on its lines
         _emit(findings, checked, args.format, sys.stdout)
     else:

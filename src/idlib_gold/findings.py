@@ -70,6 +70,8 @@ CODES: dict[str, Code] = {
     "IG319": Code("error", "span edge inside a token", "A gold span starts or ends inside a token of the ner tokenizer."),
     "IG320": Code("error", "story disagrees with overlap", "A document's story differs from the stories measured from text overlap."),
     "IG321": Code("warning", "split differs from the rule", "A document's split differs from the deterministic split rule."),
+    "IG322": Code("error", "Wikidata id shared", "Two knowledge-base entries carry the same Wikidata id; one item is one entity."),
+    "IG323": Code("error", "span edge splits a combining mark", "A span starts or ends between a base character and its combining mark (Unicode category M), cutting what a reader sees as one character."),
     # 4xx Parquet tables (pandera): checking/tables.py
     "IG401": Code("error", "table check", "A Parquet table breaks one of the rules of its pandera model."),
     "IG402": Code("error", "tables disagree", "The documents config and a per-layer config hold different annotations."),
@@ -106,6 +108,9 @@ CODES: dict[str, Code] = {
     "IG721": Code("error", "pipeline label unknown", "A pipeline span's label is not one of the 18 entity and figure labels of the gold."),
     "IG722": Code("error", "pipeline line malformed", "A pipeline line must be a JSON list of spans or an object with a string `id` and an `entities` list."),
     "IG708": Code("error", "no predictions", "The predictions file holds no prediction line; nothing would be scored."),
+    # 727–728 which documents are scored: scoring/evaluate.py, scoring/collected.py
+    "IG727": Code("error", "no scored document predicted", "None of the documents scored (those of `--split`, or all) has a prediction line: every gold annotation would count as missed, so this is not a pass."),
+    "IG728": Code("error", "positional file fits several splits", "A CoNLL file or raw pipeline lists hold as many items as more than one split has and nothing tells them apart; name the split with --split."),
 }
 
 
@@ -137,8 +142,9 @@ class Finding:
 
 
 def sort_findings(findings: list[Finding]) -> list[Finding]:
-    """Order by file, then line, then code, so output is stable and reads top to bottom."""
-    return sorted(findings, key=lambda f: (f.path, f.line or 0, f.col or 0, f.code, f.message))
+    """Order by file, then line, then code, so output is stable and reads top to bottom. A finding
+    met twice (one file checked by two loads of a run, as the KB a second tree borrows) is listed once."""
+    return sorted(dict.fromkeys(findings), key=lambda f: (f.path, f.line or 0, f.col or 0, f.code, f.message))
 
 
 def _all(findings) -> list[Finding]:

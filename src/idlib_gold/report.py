@@ -40,7 +40,7 @@ def _location(f: Finding) -> str:
 def summary_line(findings: list[Finding], checked: str) -> str:
     """The verdict and the count of things to fix: a finding with the findings it caused is one, an
     error if any of them is one (so the count agrees with the exit code)."""
-    findings = fold(findings)
+    findings = fold(list(dict.fromkeys(findings)))  # each identical finding once
     errors = sum(has_errors([f]) for f in findings)
     warnings = len(findings) - errors
     files = len({f.path for f in findings})

@@ -14,6 +14,7 @@ import hashlib
 import math
 from bisect import bisect_right
 import re
+import unicodedata
 from collections import defaultdict
 
 from ..findings import Finding
@@ -224,7 +225,7 @@ def check_references(doc: Document, kb_types: dict[str, str]) -> list[Finding]:
 def check_document(doc: Document, kb_types: dict[str, str] | None) -> list[Finding]:
     out = check_metadata(doc)
     out += check_spans(doc) + check_ids_and_order(doc) + check_overlaps(doc) + check_figures(doc) + check_dates(doc)
-    out += check_token_edges(doc)
+    out += check_token_edges(doc) + check_combining_marks(doc)
     if kb_types is not None:
         out += check_references(doc, kb_types)
     return out
@@ -237,6 +238,7 @@ def check_kb(corpus: Corpus) -> list[Finding]:
             line, col = corpus.kb.where(("entries", i, "id"))
             out.append(Finding("IG315", f"KB id {entry['id']!r} appears twice", KB_FILE, line, col, entry["id"]))
         seen.add(entry["id"])
+    out += _shared_wikidata(corpus)
     if corpus.whole:  # a document that failed to load may be the one using an entry
         used = {ref for doc in corpus.documents for _, ref, _, _ in _kb_refs(doc)}
         for i, entry in enumerate(corpus.kb_entries):
@@ -244,6 +246,25 @@ def check_kb(corpus: Corpus) -> list[Finding]:
                 line, col = corpus.kb.where(("entries", i))
                 out.append(Finding("IG314", f"KB entry {entry['id']!r} is never referenced", KB_FILE, line, col,
                                    entry["id"], hint="link a mention to it, or remove the entry"))
+    return out
+
+
+def _shared_wikidata(corpus: Corpus) -> list[Finding]:
+    """One Wikidata item is one entity: two entries with its id are one entry written twice, or one of
+    them names the wrong item (the city for the governorate). Each entry after the first is reported,
+    naming the others and their lines."""
+    holders = defaultdict(list)
+    for i, entry in enumerate(corpus.kb_entries):
+        if entry.get("wikidata"):
+            holders[entry["wikidata"]].append((corpus.kb.where(("entries", i, "wikidata")), entry["id"]))
+    out = []
+    for qid, entries in holders.items():
+        for k, ((line, col), kb_id) in enumerate(entries[1:], start=1):
+            others = ", ".join(f"{other!r} (line {at[0]})" for at, other in entries[:k] + entries[k + 1:])
+            out.append(Finding("IG322", f"Wikidata id {qid} of {kb_id!r} (line {line}) is also the id of {others}",
+                               KB_FILE, line, col, kb_id,
+                               hint="one item is one entity: merge the entries, or check which entity the item "
+                                    "is and correct the other's id"))
     return out
 
 
@@ -259,6 +280,47 @@ def check_stories(corpus: Corpus) -> list[Finding]:
             for d in docs:
                 out.append(_at(d, ("split",), "IG317", f"story {story} is split across splits ({listing})",
                                hint="put every document of a story in the same split"))
+    return out
+
+
+def _is_mark(char: str) -> bool:
+    return unicodedata.category(char).startswith("M")
+
+
+def _mark_name(char: str) -> str:
+    return f"U+{ord(char):04X} {unicodedata.name(char, 'combining mark')}"
+
+
+def check_combining_marks(doc: Document) -> list[Finding]:
+    r"""No span edge of any layer falls between a base character and its combining marks (category M*).
+
+    The tokenizer makes a token of a lone mark (`\w` does not match one), so IG319 cannot see
+    such a cut; to a reader "Erdog\u0306an" is one word and "e\u0301" one letter, and a span that
+    keeps the base without its accent (or the accent without its base) names another string."""
+    out, text = [], doc.text
+    for layer in LAYERS:
+        for i, ann in enumerate(doc.data[layer]):
+            for suffix, span in iter_spans(ann, layer):
+                s, e = span["start"], span["end"]
+                if not (0 <= s < e <= len(text)) or text[s:e] != span["text"]:
+                    continue  # IG304/IG305 say where the span really is
+                name = ".".join((ann["id"],) + suffix)
+                for key, edge in (("start", s), ("end", e)):
+                    if not (0 < edge < len(text) and _is_mark(text[edge])):
+                        continue
+                    after = edge
+                    while after < len(text) and _is_mark(text[after]):
+                        after += 1
+                    before = edge
+                    while before > 0 and _is_mark(text[before - 1]):
+                        before -= 1
+                    before = max(0, before - 1)  # the base character
+                    whole = after if key == "end" else before
+                    out.append(_at(doc, (layer, i) + suffix + (key,), "IG323",
+                                   f"{name}: the span {span['text']!r} {key}s at {edge}, between {text[edge - 1]!r} "
+                                   f"and its combining mark {_mark_name(text[edge])}", ann["id"],
+                                   hint=f"keep the character and its marks together: {key}: {whole} "
+                                        f"({text[before:after]!r} is one character to a reader)"))
     return out
 
 

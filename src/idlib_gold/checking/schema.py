@@ -16,7 +16,7 @@ from ..findings import Finding
 from ..reading.files import Loaded
 from ..vocabulary import DOCUMENT, load_schema, schema_dir
 
-__all__ = ["validate", "json_path", "deepest", "hint", "strict_validator_class", "typed_loosely"]
+__all__ = ["validate", "error_paths", "json_path", "deepest", "hint", "strict_validator_class", "typed_loosely"]
 
 
 def _is_integer(_checker, value) -> bool:
@@ -150,6 +150,19 @@ def validate(loaded: Loaded, rel: str, name: str = DOCUMENT) -> list[Finding]:
             message = message[:197] + "..."
         findings.append(Finding("IG201", f"{json_path(path)}: {message}", rel, line, col, annotation, hint(error)))
     return findings
+
+
+def error_paths(data: Any, name: str = DOCUMENT) -> list[tuple]:
+    """The JSON path of each schema error in `data` (those `validate` reports), for a caller that
+    works around the broken parts: `fix` leaves an annotation with an error alone and fixes the rest."""
+    compiled = _compiled(name)
+    if compiled is not None and not typed_loosely(data):
+        try:
+            if compiled.is_valid(data):
+                return []
+        except Exception:  # a value it cannot convert: let the reference judge
+            pass
+    return [tuple(deepest(error).absolute_path) for error in _validator(name).iter_errors(data)]
 
 
 def _annotation_id(data: Any, path: tuple) -> str | None:

@@ -3,18 +3,26 @@
 An annotator can write a span as label, text and rough offsets and let this anchor it;
 anything with two possible answers stays a finding with its hint. What is certain:
 
-- IG304/IG305, a span whose `text` is not at its offsets: if `text` occurs exactly once
-  in the window — occurrences starting from 200 characters before the smaller written
-  offset to 200 characters after the larger (`WINDOW`) — and no other entity or figure
-  is annotated there, the offsets move there; no occurrence or several leave the finding.
+- IG304/IG305, a span whose `text` is not at its offsets: the occurrences of `text` in
+  the window — those starting from 200 characters before the smaller written offset to
+  200 characters after the larger (`WINDOW`) — are ranked by how far each offset would
+  move (|start shift| + |end shift|); if one is strictly nearest and no other entity or
+  figure is annotated there, the offsets move there. No occurrence, or two equally
+  near, leave the finding.
 - IG306, white space at a span edge: trimmed, offsets and text together, when the
   trimmed text is what the text holds at the trimmed offsets.
 - IG318, annotations out of text order: each layer's lines are sorted by start (a quote
   by its earliest part; ties keep their order), when every annotation of the layer is one
-  line, the lines follow each other, and no span of the layer was left unfixed.
+  line, the lines follow each other, no span of the layer was left unfixed and no annotation
+  of it has a schema error.
 - A missing `sha256` (no key, null or "") is filled in for a new document only: one whose
   YAML file is not in git HEAD and whose text is not changed from HEAD. A sha256 that is
   present is never rewritten: a mismatch (IG301) means the text was edited.
+
+An annotation with a schema error is left alone (the validation that follows reports it) and
+the others of its file are fixed; only a broken `sha256` or a file that is no mapping stops
+the file. Each change is reported as one line, `file:line: what old → new (why)`, the line
+being the one it was on before fixing.
 
 Edits go through `lineedit`: values are replaced where the reader says they were written,
 annotation lines are moved whole, and the edited file is re-read and compared with the
@@ -112,7 +120,8 @@ def _fill_sha256(root: Path, rel: str, doc_id: str, source: str, loaded: Loaded 
             line += 1  # no id line: after the leading comments
         lines.insert(line, f"sha256: {digest}\n")
         line += 1
-    out.changed.append(f"{rel}:{line}: sha256 filled in ({digest[:12]}…): a new document")
+    was = "null" if data.get("sha256") is None and "sha256" in data else '""' if "sha256" in data else "missing"
+    out.changed.append(f"{rel}:{line}: sha256 {was} → {digest[:12]}… (filled in: a new document)")
     return "".join(lines)
 
 
@@ -124,6 +133,15 @@ def _window_hits(text: str, needle: str, start: int, end: int) -> list[int]:
     lo = max(0, min(start, end) - WINDOW)
     hi = max(start, end) + WINDOW
     return [lo + p for p in find_all(text[lo:hi + len(needle)], needle) if lo + p <= hi]
+
+
+def _nearest(hits: list[int], length: int, start: int, end: int) -> tuple[int | None, list[int]]:
+    """The occurrence whose offsets move least from the written ones, when it is strictly nearer than
+    any other (else None), and the occurrences at the smallest distance."""
+    distance = {h: abs(h - start) + abs(h + length - end) for h in hits}
+    best = min(distance.values())
+    closest = [h for h in hits if distance[h] == best]
+    return (closest[0] if len(closest) == 1 else None), closest
 
 
 def _span_fix(text: str, span: dict) -> tuple[int, int, str, str] | str | None:
@@ -142,34 +160,51 @@ def _span_fix(text: str, span: dict) -> tuple[int, int, str, str] | str | None:
     if not stripped:
         return f"{code}: the text is empty"
     hits = _window_hits(text, t, s, e)
-    if len(hits) == 1:
-        lead = len(t) - len(t.lstrip())
-        p = hits[0] + lead
-        return p, p + len(stripped), stripped, f"{code}: {_short(t)} occurs once within ±{WINDOW} characters"
     if not hits:
         return f"{code}: {_short(t)} does not occur within ±{WINDOW} characters of {s}–{e}"
+    lead = len(t) - len(t.lstrip())
+    chosen, closest = _nearest(hits, len(t), s, e)
+    if chosen is not None:
+        p = chosen + lead
+        why = (f"occurs once within ±{WINDOW} characters" if len(hits) == 1 else
+               f"occurs {len(hits)} times within ±{WINDOW} characters; the one at {chosen} is the nearest "
+               f"to {s}–{e}")
+        return p, p + len(stripped), stripped, f"{code}: {_short(t)} {why}"
     at = ", ".join(str(h) for h in hits[:5]) + (", …" if len(hits) > 5 else "")
-    return (f"{code}: {_short(t)} occurs {len(hits)} times within ±{WINDOW} characters of {s}–{e} (at {at}): "
-            "ambiguous")
+    tied = " and ".join(str(h) for h in closest)
+    return (f"{code}: {_short(t)} occurs {len(hits)} times within ±{WINDOW} characters of {s}–{e} (at {at}); "
+            f"{tied} are equally near: ambiguous")
 
 
 def _start_of(ann: dict, layer: str) -> int:
     return ann["start"] if layer != "quotes" else min(s["start"] for _, s in iter_spans(ann, layer))
 
 
-def _fix_spans(doc: Document, data: dict, out: FileFix, unsure: set[str]) -> list[Edit]:
+def _place(ann) -> tuple[int, int] | None:
+    """An entity's or figure's offsets, when they are integers (an annotation with a schema error may
+    still hold its place)."""
+    if not isinstance(ann, dict):
+        return None
+    s, e = ann.get("start"), ann.get("end")
+    return (s, e) if type(s) is int and type(e) is int else None
+
+
+def _fix_spans(doc: Document, data: dict, out: FileFix, unsure: set[str], broken: set[tuple]) -> list[Edit]:
     """Edits for the spans whose fix is certain (applied to `data` too); the layers with a span left
-    are added to `unsure`."""
+    are added to `unsure`. The annotations in `broken` (layer, index) have schema errors: not touched."""
     edits = []
     for layer in LAYERS:
-        for i, ann in enumerate(doc.data[layer]):
+        for i, ann in enumerate(_layer(doc.data, layer)):
+            if (layer, i) in broken:
+                continue
             for suffix, span in iter_spans(ann, layer):
                 found = _span_fix(doc.text, span)
                 if found is None:
                     continue
                 if not isinstance(found, str) and layer != "quotes" and not suffix:
-                    taken = [o["id"] for lay in ("entities", "figures") for o in doc.data[lay]
-                             if o is not ann and o["start"] < found[1] and found[0] < o["end"]]
+                    others = [(o.get("id"), _place(o)) for lay in ("entities", "figures")
+                              for o in _layer(doc.data, lay) if o is not ann and isinstance(o, dict)]
+                    taken = [str(o_id) for o_id, at in others if at and at[0] < found[1] and found[0] < at[1]]
                     if taken and (found[0], found[1]) != (span["start"], span["end"]):
                         found = (f"{found[3]}, at {found[0]}–{found[1]}, but {taken[0]} is annotated there: "
                                  "ambiguous")
@@ -199,19 +234,25 @@ def _fix_spans(doc: Document, data: dict, out: FileFix, unsure: set[str]) -> lis
                 else:
                     edits += mine
                     target.update(start=s, end=e, text=t)
-                    out.changed.append(f"{doc.rel}:{line}: {name}: {', '.join(moved)} ({why})")
+                    out.changed.append(f"{doc.rel}:{line}: {name} {', '.join(moved)} ({why})")
                     continue
                 out.left.append(f"{doc.rel}:{line}: {name}: its position is unknown; not changed")
     return edits
 
 
-def _sort_layers(doc: Document, data: dict, lines: list[str], out: FileFix, unsure: set[str]) -> list[str]:
+def _sort_layers(doc: Document, data: dict, lines: list[str], out: FileFix, unsure: set[str],
+                 broken: set[tuple]) -> list[str]:
     for layer in LAYERS:
-        anns = data[layer]
-        order = sorted(range(len(anns)), key=lambda i: _start_of(anns[i], layer))
-        if order == list(range(len(anns))):
+        anns = _layer(data, layer)
+        whole = [i for i in range(len(anns)) if (layer, i) not in broken]
+        order = sorted(whole, key=lambda i: _start_of(anns[i], layer))
+        if order == whole:
             continue
         at = [doc.where(layer, i)[0] for i in range(len(anns))]
+        if len(whole) < len(anns):  # an annotation with a schema error has no start to sort it by
+            out.left.append(f"{doc.rel}:{at[0]}: IG318 {layer} are out of order, but not sorted while an "
+                            "annotation of the layer has a schema error")
+            continue
         if layer in unsure:  # sorting by an offset that is wrong would move a line to a wrong place
             out.left.append(f"{doc.rel}:{at[0]}: IG318 {layer} are out of order, but not sorted while a span "
                             "of the layer is left")
@@ -228,19 +269,28 @@ def _sort_layers(doc: Document, data: dict, lines: list[str], out: FileFix, unsu
             moved[-1] = moved[-1].rstrip("\r\n")
         lines[at[0] - 1:at[-1]] = moved
         data[layer] = [anns[i] for i in order]
-        n = sum(i != j for i, j in enumerate(order))
-        out.changed.append(f"{doc.rel}:{at[0]}: {layer}: sorted by start offset, {n} line(s) moved "
-                           "(IG318 annotations out of order)")
+        for new, old in enumerate(order):  # one change per line that moved: old line → new line
+            if new != old:
+                out.changed.append(f"{doc.rel}:{at[old]}: {anns[old]['id']} line {at[old]} → {at[0] + new} "
+                                   f"(IG318 {layer} sorted by start offset)")
     return lines
 
 
-def _all_in_place(doc: Document) -> bool:
+def _layer(data: dict, layer: str) -> list:
+    """A layer's annotations; none where the layer itself is broken (not a list: a schema error)."""
+    anns = data.get(layer)
+    return anns if isinstance(anns, list) else []
+
+
+def _all_in_place(doc: Document, broken: set[tuple]) -> bool:
     """Every span matches its text without edge white space and every layer is in order: the case of
     nearly every file, answered without copying the data or reading deeper positions."""
     text = doc.text
     for layer in LAYERS:
         previous = -1
-        for ann in doc.data[layer]:
+        for i, ann in enumerate(_layer(doc.data, layer)):
+            if (layer, i) in broken:
+                continue
             for _, span in iter_spans(ann, layer):
                 t = span["text"]
                 if text[span["start"]:span["end"]] != t or t != t.strip() or span["start"] >= span["end"]:
@@ -250,6 +300,17 @@ def _all_in_place(doc: Document) -> bool:
                 return False
             previous = start
     return True
+
+
+def _broken(loaded: Loaded) -> set[tuple] | None:
+    """The annotations (layer, index) with a schema error; None when the file cannot be fixed at all:
+    it is no mapping, or its sha256 (which says whether offsets can be trusted) is broken."""
+    data = loaded.data
+    paths = schema.error_paths(data, vocabulary.DOCUMENT)
+    if not isinstance(data, dict) or not isinstance(data.get("sha256"), str) or any(
+            p[:1] == ("sha256",) for p in paths):
+        return None
+    return {(p[0], p[1]) for p in paths if len(p) >= 2 and p[0] in LAYERS and isinstance(p[1], int)}
 
 
 def fix_document(root: Path, doc_id: str) -> FileFix | None:
@@ -266,7 +327,8 @@ def fix_document(root: Path, doc_id: str) -> FileFix | None:
     if filled != source:
         source = out.after = filled
         loaded, _ = parse_yaml(source, rel)
-    if loaded is None or raw_text is None or schema.validate(loaded, rel, vocabulary.DOCUMENT):
+    broken = _broken(loaded) if loaded is not None else None
+    if broken is None or raw_text is None:
         return out
     try:
         text = raw_text.decode("utf-8")
@@ -276,16 +338,20 @@ def fix_document(root: Path, doc_id: str) -> FileFix | None:
     if hashlib.sha256(raw_text).hexdigest() != doc.data["sha256"]:
         out.left.append(f"{rel}: IG301 the text differs from its sha256: no span is fixed in an edited text")
         return out
-    if _all_in_place(doc):
+    for layer, i in sorted(broken):
+        ann = doc.data[layer][i]
+        name = ann.get("id") if isinstance(ann, dict) and isinstance(ann.get("id"), str) else f"{layer}[{i}]"
+        out.left.append(f"{rel}:{doc.where(layer, i)[0]}: {name}: IG201 schema error; not changed")
+    if _all_in_place(doc, broken):
         return out
     data = copy.deepcopy(doc.data)
     unsure: set[str] = set()
-    lines = apply_edits(split_lines(source), _fix_spans(doc, data, out, unsure))
+    lines = apply_edits(split_lines(source), _fix_spans(doc, data, out, unsure, broken))
     if lines is None:
         out.left.append(f"{rel}: the span fixes could not be written into the lines safely; nothing changed")
         out.changed = [c for c in out.changed if "sha256" in c]
         return out
-    lines = _sort_layers(doc, data, lines, out, unsure)
+    lines = _sort_layers(doc, data, lines, out, unsure, broken)
     after = "".join(lines)
     reread, _ = parse_yaml(after, rel)
     if reread is None or reread.data != data:

@@ -61,10 +61,28 @@ class Collector:
         return PredictionsFile(self.rel, preds, self.findings, dict(self.first_line))
 
 
-def matched(items: list, everything: list, split: str | None, split_of) -> list:
-    """The rows (or documents) a positional file is matched to: all of them, or one split's when its count fits."""
-    if split is not None:
-        own = [x for x in everything if split_of(x) == split]
-        if len(items) == len(own):
-            return own
+def matched(items: list, everything: list, split: str | None, split_of, out: Collector, line: int,
+            fits=None) -> list | None:
+    """The rows (or documents) a positional file is matched to.
+
+    That split's when `split` is named and the file holds exactly its number; all of them when
+    the file holds exactly their number; else the one split whose number the file holds, among
+    those `fits(rows)` accepts (CoNLL: every token equal), so what `export` wrote for one split
+    is scored as that split, and a file of another split than the one named is seen to be one.
+    When several splits fit alike and none is named, the file cannot be placed: IG728, and None
+    (nothing is matched). Otherwise all of them, in order."""
+    own = {name: [x for x in everything if split_of(x) == name] for name in vocabulary.splits()}
+    if split is not None and len(items) == len(own.get(split, ())):
+        return own[split]
+    if len(items) == len(everything):
+        return everything
+    candidates = [name for name, rows in own.items()
+                  if rows and len(rows) == len(items) and (fits is None or fits(rows))]
+    if len(candidates) == 1:
+        return own[candidates[0]]
+    if candidates and split is None:
+        out.add("IG728", f"the file's {len(items)} positional item(s) fit split {' and split '.join(candidates)} "
+                         "alike; not scored", line,
+                hint=f"name the split: --split {candidates[0]} (or {', '.join(candidates[1:])})")
+        return None
     return everything

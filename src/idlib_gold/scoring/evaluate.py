@@ -320,42 +320,72 @@ def score_quotes(docs: list[tuple[list[dict], list[dict]]]) -> dict:
     }
 
 
+def _scope(documents: list, met: set[str], split: str | None) -> tuple[str | None, str | None]:
+    """The split scored and why: the one named; else the one split every predicted document is in
+    (what `export` wrote for one split is scored as that split); else all of them (None)."""
+    if split is not None:
+        return split, "option"
+    split_of = {d.id: d.data["split"] for d in documents}
+    named = {split_of[i] for i in met if i in split_of}
+    if len(named) == 1 and len(set(split_of.values())) > 1:
+        return named.pop(), "predictions"
+    return None, None
+
+
 def evaluate_file(documents: list, raw: bytes, rel: str, split: str | None = None,
                   form: str = "auto") -> tuple[dict, list]:
     """Scores and findings for a predictions file (`raw`, shown as `rel`) against the gold documents.
 
-    `split` limits scoring to the documents of that split; lines for other documents
-    are read and checked, then left out with a note. A layer is scored when at least
-    one scored line carries its key; then every scored document counts, and one
-    whose line is missing or lacks the key predicts nothing there (IG706).
+    The documents scored are those of `split`; without it, those of the one split every predicted
+    document is in, or else all of them (`_scope`). Lines for other documents are read and
+    checked, then left out with a note. A layer is scored when at least one line carries its key;
+    then every scored document counts, and one whose line is missing or lacks the key predicts
+    nothing there (IG706): its gold annotations are missed. When no scored document has a line
+    at all, nothing was predicted of what is scored (IG727): never a pass.
     `form` is the input shape (token_inputs.FORMATS), or auto to detect it.
     """
-    from ..findings import Finding
+    from ..findings import Finding, has_errors
     from .predictions import LAYERS
     from .token_inputs import read_input
 
     form, read = read_input(raw, rel, documents, form, split)
     findings = list(read.findings)
+    met = set(read.first_line)  # every document a line was met for, even a line that was not scored
+    split, scope = _scope(documents, met, split)
     scored = sorted((d for d in documents if split is None or d.data["split"] == split), key=lambda d: d.id)
     scored_ids = {d.id for d in scored}
     split_of = {d.id: d.data["split"] for d in documents}
     notes = [f"line {p.line}: document {p.doc_id} is in split {split_of[p.doc_id]}, not {split}; not scored"
              for p in read.predictions if p.doc_id not in scored_ids]
     by_doc = {p.doc_id: p for p in read.predictions if p.doc_id in scored_ids}
-    layers = [layer for layer in LAYERS if any(layer in p.data for p in by_doc.values())]
+    layers = [layer for layer in LAYERS if any(layer in p.data for p in read.predictions)]
+    unpredicted = [d.id for d in scored if d.id not in met]
+    # not when it follows from the findings already made: a file none of whose lines could be read
+    # (IG708, every line broken), or positional items that fit several splits (IG728)
+    followed = any(f.code == "IG728" for f in findings) or (not read.predictions and has_errors(findings))
+    nothing = bool(scored) and len(unpredicted) == len(scored) and not followed
+    if nothing:
+        elsewhere = sorted({split_of[i] for i in met if i in split_of} - {split})
+        where = f" of split {split}" if split else ""
+        more = f"; the file predicts documents of {', '.join(elsewhere)} only" if elsewhere else ""
+        findings.append(Finding("IG727", f"none of the {len(scored)} document(s){where} has a prediction{more}; "
+                                         "every gold annotation counts as missed", rel,
+                                hint=(f"predict the documents{where}, or leave out --split to score the documents "
+                                      "the file predicts" if elsewhere else "one line per document, ids as in the "
+                                      "gold (annotations/texts/<id>.txt)")))
     pairs: dict[str, list] = {layer: [] for layer in layers}
     for doc in scored:
         pred = by_doc.get(doc.id)
         lacking = [layer for layer in layers if pred is None or layer not in pred.data]
-        if lacking and (pred is not None or doc.id not in read.first_line):
+        if lacking and (pred is not None or (doc.id not in met and not nothing)):
             where = f"line {pred.line} has no {', '.join(lacking)}" if pred else "no line predicts it"
             findings.append(Finding("IG706", f"document {doc.id}: {where}; scored as predicting nothing there",
                                     rel, pred.line if pred else None,
                                     hint="write an empty list for a layer the system found nothing in"))
         for layer in layers:
             pairs[layer].append((doc.data[layer], pred.data.get(layer, []) if pred else []))
-    scores = {"predictions": rel, "input_format": form, "split": split, "documents": [d.id for d in scored], "layers": layers,
-              "notes": notes}
+    scores = {"predictions": rel, "input_format": form, "split": split, "split_from": scope,
+              "documents": [d.id for d in scored], "unpredicted": unpredicted, "layers": layers, "notes": notes}
     for layer in ("entities", "figures"):
         scores[layer] = None if layer not in pairs else {
             "strict": score_spans(pairs[layer], match_strict), "partial": score_spans(pairs[layer], match_partial)}

@@ -83,11 +83,26 @@ def _quotes(q: dict) -> list[str]:
     return lines
 
 
+def _coverage(scores: dict) -> list[str]:
+    """Which documents were scored and how many had no prediction: a file that predicts a part only
+    says so, and its misses are never read as a pass."""
+    n, missing = len(scores["documents"]), len(scores["unpredicted"])
+    lines = []
+    if scores["split_from"] == "predictions":
+        cover = "exactly its documents" if not missing else f"{n - missing} of its {n} documents"
+        lines.append(f"scored as split {scores['split']}: the predictions cover {cover}")
+    if missing:
+        lines.append(f"not predicted: {missing} of {n} document(s), counted as missed "
+                     "(their gold annotations are false negatives)")
+    return lines
+
+
 def render_scores_text(scores: dict) -> str:
     where = f"split {scores['split']}" if scores["split"] else "all splits"
     layers = ", ".join(scores["layers"]) or "none"
     lines = [f"{scores['predictions']}: {len(scores['documents'])} document(s) scored ({where}); "
              f"layers predicted: {layers}"]
+    lines += _coverage(scores)
     lines += [f"note: {note}" for note in scores["notes"]]
     for layer in ("entities", "figures"):
         if scores[layer] is not None:

@@ -8,8 +8,10 @@ Three shapes besides the project's own span records (predictions.py):
   a blank line between sequences, `#` comment and `-DOCSTART-` lines skipped. Sequence k is
   matched to row k of the ner config in the order `load_dataset` gives (splits train, validation,
   test; rows in file order); with `--split`, a file holding exactly that split's number of
-  sequences is matched to that split's rows. Every token must equal its row's token (IG717), so
-  a file out of step with the rows is caught instead of scored.
+  sequences is matched to that split's rows; without `--split`, a file holding exactly one split's
+  rows, token for token (what `export --format conll` writes per split), is matched to them.
+  Every token must equal its row's token (IG717), so a file out of step with the rows is caught
+  instead of scored.
 - **pipeline**: character spans as inference pipelines emit them (read in pipeline_inputs.py).
 
 Tags map back to character spans through the ner rows' token offsets (building/ner.py), with
@@ -190,7 +192,13 @@ def _read_conll(raw: bytes, out: Collector, rows: list[_Row], split: str | None)
     names = tag_names()
     index = {n: i for i, n in enumerate(names)}
     seqs = _sequences(raw, out, set(index) | {str(i) for i in range(len(names))})
-    rows = matched(seqs, rows, split, lambda r: r.split)
+
+    def same_tokens(candidate: list[_Row]) -> bool:
+        return all(tokens is None or tokens == row.tokens for (_, tokens, _), row in zip(seqs, candidate))
+
+    rows = matched(seqs, rows, split, lambda r: r.split, out, seqs[0][0] if seqs else 1, same_tokens)
+    if rows is None:
+        return
     seen = set()
     for k, (line, tokens, tags) in enumerate(seqs):
         if k >= len(rows):

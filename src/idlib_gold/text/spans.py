@@ -44,7 +44,7 @@ def diagnose(text: str, raw: bytes, start: int, end: int, expected: str) -> str:
                     "with LF endings (check git's core.autocrlf and .gitattributes)")
     hits = find_all(text, expected)
     if hits:
-        near = min(hits, key=lambda h: abs(h - start))
+        near = min(hits, key=lambda h: abs(h - start) + abs(h + len(expected) - end))  # as `fix` ranks them
         more = f" ({len(hits)} occurrences; nearest shown)" if len(hits) > 1 else ""
         return f"the text occurs at start: {near}, end: {near + len(expected)}{more}"
     return "the text does not occur in the document; copy it from the text file"
