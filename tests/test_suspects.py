@@ -205,3 +205,59 @@ def _system(name, spans, layers=("entities", "figures")):
     from idlib_gold.scoring.suspects import System
 
     return System(name, frozenset(layers), {DOC: tuple(sorted(spans, key=lambda s: (s[0], s[1], s[2])))})
+
+
+# ---- the command's bad inputs ------------------------------------------------------------------------
+
+@pytest.fixture
+def baselines(cli, tmp_path):
+    files = [tmp_path / f"{kind}.jsonl" for kind in ("figures", "quotes")]
+    for kind, path in zip(("figures", "quotes"), files):
+        assert cli("baseline", kind, "--out", str(path), root=ROOT).code == 0
+    return [str(p) for p in files]
+
+
+def test_bad_arguments_are_usage_errors(cli, tmp_path, baselines):
+    cases = [
+        ([str(tmp_path / "missing.jsonl")], "no such file"),
+        ([], "PREDICTIONS"),
+        ([baselines[0], baselines[0]], "are the same file"),
+        ([baselines[0], str(Path(baselines[0]).parent / "." / Path(baselines[0]).name)], "are the same file"),
+        ([baselines[0], "--format", "html"], "--out DIR"),
+        ([baselines[0], "--out", str(tmp_path / "pages")], "--out DIR"),
+        ([baselines[0], "--format", "html", "--out", str(ROOT / "annotations" / "pages")], "inside annotations/"),
+        ([baselines[0], "--format", "html", "--out", str(ROOT / "src")], "inside src/"),
+        ([baselines[0], "--format", "html", "--out", str(ROOT)], "holds the repository"),
+        ([baselines[0], "--split", "dev"], "invalid choice"),
+    ]
+    for args, said in cases:
+        result = cli("suspects", *args, root=ROOT)
+        assert result.code == 2 and said in result.err and "Traceback" not in result.err, (args, result)
+    assert not (ROOT / "annotations" / "pages").exists() and not (tmp_path / "pages").exists()
+
+
+def test_a_folder_or_a_device_is_not_read(cli, tmp_path, baselines):
+    for special, code in ((str(tmp_path), "IG109"), ("/dev/zero", "IG110")):
+        result = cli("suspects", baselines[0], special, root=ROOT)
+        assert result.code == 2 and code in result.out and "nothing ranked" in result.out, result
+
+
+def test_a_predictions_file_with_errors_exits_1_and_ranks_the_rest(cli, tmp_path, baselines):
+    broken = tmp_path / "broken.jsonl"
+    lines = Path(baselines[0]).read_text(encoding="utf-8").split("\n")
+    broken.write_text("\n".join(["{not json"] + lines), encoding="utf-8")
+    result = cli("suspects", str(broken), baselines[1], root=ROOT)
+    assert result.code == 1 and "IG701" in result.out and "1. possibly missed" in result.out
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    result = cli("suspects", str(empty), "--format", "json", root=ROOT)
+    out = json.loads(result.out)
+    assert result.code == 1 and [f["code"] for f in out["findings"]] == ["IG708"] and out["suspects"] == []
+
+
+def test_a_gold_with_errors_is_not_ranked(cli, repo, baselines):
+    doc = repo / "annotations/docs" / f"{DOC}.yaml"
+    doc.write_text(doc.read_text(encoding="utf-8").replace("start: 112, end: 118,", "start: 113, end: 119,"),
+                   encoding="utf-8")
+    result = cli("suspects", *baselines, root=repo)
+    assert result.code == 1 and "IG305" in result.out and "nothing ranked" in result.out
