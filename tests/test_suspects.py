@@ -261,3 +261,71 @@ def test_a_gold_with_errors_is_not_ranked(cli, repo, baselines):
                    encoding="utf-8")
     result = cli("suspects", *baselines, root=repo)
     assert result.code == 1 and "IG305" in result.out and "nothing ranked" in result.out
+
+
+# ---- review pages --------------------------------------------------------------------------------------
+
+@pytest.fixture
+def noisy_files(tmp_path):
+    """Two noisy systems built from the planted copy: against the real gold, its four errors are
+    the systems' shared opinion, so the real gold has four suspects besides the noise."""
+    repo = tmp_path / "planted"
+    for name in ("annotations", "schema"):
+        shutil.copytree(ROOT / name, repo / name)
+    _plant(repo)
+    broken, _ = load(repo, prepare=False)
+    files = []
+    for seed, scored in ((1, True), (2, False)):
+        path = tmp_path / f"system-{seed}.jsonl"
+        path.write_bytes(_noisy(broken.documents, seed, scored))
+        files.append(str(path))
+    return files
+
+
+def test_html_pages_show_each_suspect_beside_every_system(cli, tmp_path, noisy_files):
+    from test_render import _browser, _chromium, _parse
+
+    out = tmp_path / "pages"
+    result = cli("suspects", *noisy_files, "--format", "html", "--out", str(out), root=ROOT)
+    assert result.code == 0, result.err
+    listed = json.loads(cli("suspects", *noisy_files, "--format", "json", root=ROOT).out)["suspects"]
+    assert len(listed) >= 3 and f"PASSED: {len(listed)} suspect(s) ranked from 2 system(s)" in result.out
+    docs = sorted({s["doc_id"] for s in listed})
+    assert sorted(p.name for p in out.iterdir()) == sorted([f"{d}.html" for d in docs] + ["index.html"])
+    index = (out / "index.html").read_text(encoding="utf-8")
+    links = re.findall(r'<a href="([^"#]+)#s(\d+)">(\d+)</a>', index)
+    assert [(name, int(rank)) for name, rank, _ in links] == [(f"{s['doc_id']}.html", s["rank"]) for s in listed]
+    for s in listed:
+        tree = _parse((out / f"{s['doc_id']}.html").read_text(encoding="utf-8"))
+        assert tree.errors == [] and tree.stack == []
+        assert f"s{s['rank']}" in tree.ids
+        columns = {f"s{s['rank']}-gold-focus"} | {f"s{s['rank']}-sys{n}-focus" for n in (1, 2)}
+        assert columns <= set(tree.ids), s["rank"]  # the span outlined in the gold and in each system
+    again = tmp_path / "again"
+    cli("suspects", *noisy_files, "--format", "html", "--out", str(again), root=ROOT)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == {p.name: p.read_bytes() for p in again.iterdir()}
+
+    browser = _browser()
+    names = ["index.html", f"{docs[0]}.html"]
+    runs = {name: _chromium(browser, tmp_path / f"profile-{name}", "--window-size=1366,900", "--dump-dom",
+                            (out / name).as_uri()) for name in names}
+    shot = tmp_path / "shot.png"
+    runs["shot"] = _chromium(browser, tmp_path / "profile-shot", f"--screenshot={shot}", "--window-size=1366,900",
+                             (out / f"{docs[0]}.html").as_uri())
+    for name, run in runs.items():
+        dom, log = run.communicate(timeout=180)
+        console = [line for line in log.splitlines() if "CONSOLE" in line or "Uncaught" in line]
+        assert console == [], (name, console)
+        if name != "shot":
+            tree = _parse(dom)
+            assert tree.root_attrs.get("data-js-errors") is None, name
+            ranks = [s["rank"] for s in listed if name == "index.html" or f"{s['doc_id']}.html" == name]
+            assert {f"s{r}" for r in ranks} <= set(tree.ids) or name == "index.html"
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and len(shot.read_bytes()) > 30_000
+
+
+def test_html_refuses_a_link_where_the_folder_goes(cli, tmp_path, baselines):
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "elsewhere")
+    result = cli("suspects", *baselines, "--format", "html", "--out", str(tmp_path / "link"), root=ROOT)
+    assert result.code == 2 and "symbolic link" in result.err and list((tmp_path / "elsewhere").iterdir()) == []

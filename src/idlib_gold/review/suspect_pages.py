@@ -28,6 +28,7 @@ section.suspect h2 { font-size: 15px; margin: 0 0 4px; }
 section.suspect .where, section.suspect .guideline { font-size: 13px; color: #444; margin: 2px 0; }
 .sides { display: grid; grid-template-columns: repeat(auto-fit, minmax(300px, 1fr)); gap: 10px; margin-top: 8px; }
 .side h3 { font-size: 12px; text-transform: uppercase; letter-spacing: .04em; color: #555; margin: 2px 0 4px; }
+.side h3 .name { text-transform: none; letter-spacing: 0; font-weight: 400; }
 .side .vote { font-size: 12px; color: #333; margin: 0 0 4px; }
 .side .ctx { white-space: pre-wrap; line-height: 2.05; border: 1px solid #eee; border-radius: 3px;
              padding: 6px 8px; overflow-wrap: anywhere; }
@@ -56,12 +57,13 @@ def _span_marks(spans, lo: int, hi: int, prefix: str) -> list[Mark]:
     return marks
 
 
-def _column(title: str, note: str, text: str, suspect, spans, prefix: str) -> str:
+def _column(title: str, name: str, note: str, text: str, suspect, spans, prefix: str) -> str:
     lo, hi = suspect.context_start, suspect.context_end
     marks = _span_marks(spans, lo, hi, prefix)
     marks.append(Mark(suspect.start - lo, suspect.end - lo, 0, {"id": f"{prefix}-focus", "class": "focus",
                                                                  "title": suspect.title}))
-    return (f'<div class="side"><h3>{_esc(title)}</h3><p class="vote">{_esc(note)}</p>'
+    return (f'<div class="side"><h3>{_esc(title)} <span class="name">{_esc(name)}</span></h3>'
+            f'<p class="vote">{_esc(note)}</p>'
             f'<div class="ctx">{nest(text[lo:hi], marks)}</div></div>')
 
 
@@ -86,11 +88,11 @@ def _section(s, doc, systems) -> str:
                  f'({_esc(s.decision.group)})</p>' if s.decision else "")
     prefix = f"s{s.rank}"
     gold_note = f"{s.annotation} {s.label} {s.start}–{s.end}" if s.annotation else "no gold span here"
-    columns = [_column("gold", gold_note, doc.text, s, gold, f"{prefix}-gold")]
+    columns = [_column("gold", "", gold_note, doc.text, s, gold, f"{prefix}-gold")]
     by_name = {x.name: x for x in systems}
     for n, vote in enumerate(s.votes, start=1):
         spans = [(a, b, label) for a, b, label, _ in by_name[vote.system].spans.get(doc.id, ())]
-        columns.append(_column(f"system {n}: {vote.system}", vote_text(vote).partition(": ")[2], doc.text, s,
+        columns.append(_column(f"system {n}", vote.system, vote_text(vote).partition(": ")[2], doc.text, s,
                                spans, f"{prefix}-sys{n}"))
     return (f'<section class="suspect" id="{prefix}"><h2>#{s.rank} <span class="kind-{s.kind}">{_esc(s.title)}'
             f'</span>: {_esc(_heading(s))}</h2>'
