@@ -86,7 +86,8 @@ def _plant(repo: Path) -> dict:
     lines[e14] = lines[e14].replace('end: 927, text: "almost nine years"', 'end: 921, text: "almost nine"')
     start = text.index("border")
     last = line_of("{id: e78,")
-    lines.insert(last + 1, f'  - {{id: e999, label: LOC, start: {start}, end: {start + 6}, text: "border", entity: idlib}}')
+    lines.insert(last + 1, f'  - {{id: e999, label: LOC, start: {start}, end: {start + 6}, text: "border", '
+                           f'entity: idlib}}')
     path.write_text("\n".join(lines), encoding="utf-8")
     return {"missed": (724, 730, e12 + 1), "label": (604, 618, e9 + 1), "boundary": (910, 921, e14 + 1),
             "spurious": (start, start + 6, last + 2)}
@@ -185,7 +186,8 @@ def test_ranking_follows_the_docstring_example(corpus):
     found = find_suspects([doc], [_system("A", a), _system("B", b), _system("C", gold, layers=("entities",))])
     assert [(s.kind, s.annotation, s.agreement, s.agreeing, s.voters) for s in found] == [
         ("spurious", "f2", 1.0, 2, 2), ("missed", None, 0.533333, 2, 3)]
-    assert find_suspects([doc], [_system("A", a), _system("B", b)]) == find_suspects([doc], [_system("A", a), _system("B", b)])
+    two = [_system("A", a), _system("B", b)]
+    assert find_suspects([doc], two) == find_suspects([doc], list(two))
 
 
 def test_the_decision_list_is_read_and_matched_by_label():
