@@ -221,6 +221,15 @@ def _argv(command: str, repo: Path, out: Path, data) -> list[str]:
     elif command == "evaluate":
         target = _predictions(out, data) if draw(st.booleans(), label="own predictions") else draw(paths)
         argv = ["evaluate", target, *draw(st.sampled_from([[], ["--split", "test"], ["--split", "nope"]]))]
+    elif command == "suspects":
+        targets = draw(st.lists(st.one_of(st.just("own"), paths), min_size=0, max_size=3), label="systems")
+        argv = ["suspects", *[_predictions(out, data) if t == "own" else t for t in targets],
+                *draw(st.sampled_from([[], ["--split", "test"], ["--split", "nope"], ["--format", "json"],
+                                       ["--format", "html", "--out", str(out / "pages")], ["--format", "html"],
+                                       ["--format", "html", "--out", str(repo / "annotations")],
+                                       ["--format", "html", "--out", str(repo)], ["--out", str(out / "p")]]),
+                      label="suspects options")]
+        return argv
     elif command == "baseline":
         argv = ["baseline", draw(st.sampled_from(["figures", "quotes", "entities"])),
                 "--out", str(out / draw(st.sampled_from(["b.jsonl", "sub/b.jsonl", "", "."])))]
@@ -283,7 +292,7 @@ def pristine(tmp_path_factory) -> Path:
 
 
 COMMANDS = ["validate", "validate", "validate", "check", "build", "locate", "evaluate", "baseline", "render",
-            "fix", "diff", "agree", "export"]
+            "fix", "diff", "agree", "export", "suspects"]
 
 
 @FUZZ

@@ -49,6 +49,7 @@ def _bio_lines(rows, change=None):
     ("# comment\nAnkara\tB-GPE\n", "conll"),
     ('[{"entity_group": "GPE", "start": 0, "end": 6, "score": 0.9}]', "pipeline"),
     ('{"id": "d", "entities": [{"entity_group": "GPE", "start": 0, "end": 6}]}', "pipeline"),
+    ('{"id": "d", "entities": [{"label": "GPE", "start": 0, "end": 6, "text": "ANKARA", "score": 0.9}]}', "spans"),
     ('{"id": "d", "entities": []}', "spans"),
     ('{"id": "d", "entities": []}\n{"id": "e", "entities": [{"entity_group": "GPE", "start": 0, "end": 6}]}', "pipeline"),
     ('{"id": "d", "entities": []}\n{"id": "e", "entities": [{"label": "GPE", "start": 0, "end": 6, "text": "x"}]}', "spans"),

@@ -435,6 +435,78 @@ def cmd_render(args) -> int:
     return 0
 
 
+def _suspect_inputs(paths: list[str], root: Path) -> tuple[list[tuple[str, bytes]], list[Finding]]:
+    """(name, bytes) of each predictions file; a missing or repeated path is a usage error."""
+    from .reading.files import read_bounded
+    from .scoring.predictions import PREDICTIONS_MAX_BYTES, relative_name
+
+    seen: dict[str, str] = {}
+    for p in paths:
+        if not os.path.lexists(p):
+            raise UsageError(f"{p}: no such file")
+        if os.path.realpath(p) in seen:
+            raise UsageError(f"{p} and {seen[os.path.realpath(p)]} are the same file; name each system once")
+        seen[os.path.realpath(p)] = p
+    named, unreadable = [], []
+    for p in paths:
+        raw, problems = read_bounded(Path(p), relative_name(Path(p), root), PREDICTIONS_MAX_BYTES, links=True)
+        unreadable += problems
+        named.append((relative_name(Path(p), root), raw))
+    return named, unreadable
+
+
+#: Repository folders no command writes review pages into.
+_PROTECTED = ("annotations", "dataset", "schema", "src", "tests", ".git")
+
+
+def _refuse_protected(out: Path, root: Path) -> None:
+    resolved = out.resolve()
+    if resolved == root or resolved in root.parents:
+        raise UsageError(f"{out} holds the repository; give a folder of its own")
+    for name in _PROTECTED:
+        if resolved == root / name or (root / name) in resolved.parents:
+            raise UsageError(f"{out} is inside {name}/ of the repository; give a folder outside it")
+
+
+def cmd_suspects(args) -> int:
+    """Rank the gold's likely errors from systems' predictions; suspects are not findings."""
+    from .scoring.suspects import find_suspects, read_decisions, read_systems
+    from .scoring.suspects_report import checked_line, render_suspects
+
+    root = _root(args.root)
+    if (args.format == "html") != bool(args.out):
+        raise UsageError("--format html writes review pages: give it with --out DIR (and --out only with it)")
+    named, unreadable = _suspect_inputs(args.predictions, root)
+    if args.out:
+        _refuse_protected(Path(args.out), root)
+    corpus, findings = _load_valid(root)
+    if has_errors(findings) or unreadable:
+        _emit(findings + unreadable, "nothing ranked", "json" if args.format == "json" else "text", sys.stdout)
+        return 2 if unreadable else 1
+    systems, findings = read_systems(corpus.documents, named, args.split)
+    suspects = find_suspects(corpus.documents, systems, read_decisions(root), args.split)
+    ranked = sorted((d for d in corpus.documents if args.split in (None, d.data["split"])), key=lambda d: d.id)
+    if args.format != "html":
+        sys.stdout.write(render_suspects(suspects, systems, ranked, findings, args.split, args.format))
+        return 1 if has_errors(findings) else 0
+    from .outputs import prepare_folder, refuse_unsafe_file, refuse_unsafe_folder, write_file
+    from .review.suspect_pages import suspect_pages
+
+    out = Path(args.out)
+    refuse_unsafe_folder(out)
+    pages = suspect_pages(suspects, systems, ranked)
+    prepare_folder(out)
+    for name in sorted(pages):  # as `render --out` writes: every target checked first, index.html last
+        refuse_unsafe_file(out / name)
+    for name, page in sorted(pages.items()):
+        if name != "index.html":
+            write_file(out / name, page.encode("utf-8"))
+    write_file(out / "index.html", pages["index.html"].encode("utf-8"))
+    _emit(findings, checked_line(suspects, systems, len(ranked)) + f"; pages in {out.as_posix()}/", "text",
+          sys.stdout)
+    return 1 if has_errors(findings) else 0
+
+
 def _fix_targets(root: Path, paths: list[str]) -> list[str]:
     """The document ids `fix` works on: those the paths name (relative to the root, else to the
     current folder; symbolic links are not followed here), or every annotation file."""
@@ -661,6 +733,16 @@ def _parser() -> argparse.ArgumentParser:
     rd.add_argument("--out", required=True, metavar="DIR", help="folder to write the pages to")
     common(rd, fmt=False)
     rd.set_defaults(func=cmd_render)
+    su = sub.add_parser("suspects", help="rank gold entities and figures by how likely they are wrong, from "
+                                         "systems' predictions")
+    su.add_argument("predictions", nargs="+", metavar="PREDICTIONS",
+                    help="one file per system, in any shape evaluate reads (detected per file)")
+    su.add_argument("--split", choices=splits(), help="rank only the documents of this split (default: all)")
+    su.add_argument("--format", choices=("text", "json", "html"), default="text",
+                    help="text or json: the ranked list and the files' findings; html: review pages (needs --out)")
+    su.add_argument("--out", metavar="DIR", help="folder to write the review pages to (with --format html)")
+    common(su, fmt=False)
+    su.set_defaults(func=cmd_suspects)
     ex = sub.add_parser("export", help="write the gold for training tools: CoNLL, spaCy DocBin or brat standoff")
     ex.add_argument("--format", required=True, choices=EXPORT_FORMATS,
                     help="conll: token and BIO tag per line; spacy: a DocBin per split; brat: .txt/.ann per document")

@@ -107,6 +107,7 @@ CODES: dict[str, Code] = {
     "IG720": Code("error", "pipeline span malformed", "A pipeline span needs integer `start` < `end` inside the text and a string `label` or `entity_group`."),
     "IG721": Code("error", "pipeline label unknown", "A pipeline span's label is not one of the 18 entity and figure labels of the gold."),
     "IG722": Code("error", "pipeline line malformed", "A pipeline line must be a JSON list of spans or an object with a string `id` and an `entities` list."),
+    "IG730": Code("warning", "pipeline score not a probability", "A pipeline span's `score` is not a number in [0, 1]; the span is read without a score."),
     "IG708": Code("error", "no predictions", "The predictions file holds no prediction line; nothing would be scored."),
     # 727–728 which documents are scored: scoring/evaluate.py, scoring/collected.py
     "IG727": Code("error", "no scored document predicted", "None of the documents scored (those of `--split`, or all) has a prediction line: every gold annotation would count as missed, so this is not a pass."),

@@ -27,7 +27,7 @@ from ..findings import Finding, fold, sort_findings
 from .assets import CSS, ERROR_RECORDER, SCRIPT, label_colours
 from .marks import Insert, Mark, nest, noise_marks
 
-__all__ = ["document_marks", "document_page", "index_page", "render_pages"]
+__all__ = ["document_marks", "document_page", "index_page", "page_html", "render_pages"]
 
 _QUOTE_PARTS = ("content", "speaker", "cue", "addressee")
 _RANKS = {"content": 0, "speaker": 1, "cue": 1, "addressee": 1, "entities": 3, "figures": 3, "measured": 4}
@@ -156,11 +156,13 @@ def _label_css() -> str:
     return "".join(f".l-{label} {{ background-color: {colour}; }}\n" for label, colour in colours.items())
 
 
-def _page(title: str, body: str) -> str:
+def page_html(title: str, body: str, css: str = "") -> str:
+    """A whole page: the shell every review page shares (style sheet, label colours, error recorder)
+    around `body`, with `css` added to the style sheet."""
     return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f"<title>{_esc(title)}</title>\n<script>{ERROR_RECORDER}</script>\n"
-            f"<style>{CSS}{_label_css()}</style>\n</head>\n"
+            f"<style>{CSS}{_label_css()}{css}</style>\n</head>\n"
             f"<body>\n{body}\n</body>\n</html>\n")
 
 
@@ -180,7 +182,7 @@ def document_page(doc_id: str, text: str, data: dict | None, findings: list[Find
     aside = (f"<aside><h2>Findings ({len(findings)})</h2>{_findings_list(findings)}"
              f"<h2>Legend</h2>{_legend()}<h2>Quotes</h2>{_quote_list(doc_id, data.get('quotes', []))}</aside>")
     body = f'{header}<div class="layout">{main}{aside}</div>\n<script>{SCRIPT}</script>'
-    return _page(f"{doc_id} – idlib-gold review", body)
+    return page_html(f"{doc_id} – idlib-gold review", body)
 
 
 def index_page(rows: list[dict], other_findings: list[Finding]) -> str:
@@ -194,7 +196,7 @@ def index_page(rows: list[dict], other_findings: list[Finding]) -> str:
     other = f"<aside><h2>Other findings</h2>{_findings_list(other_findings)}</aside>" if other_findings else ""
     page = (f'<header><h1>idlib-gold review pages</h1><span class="meta">{len(rows)} document(s)</span></header>'
             f'<table class="index"><tr>{head}</tr>{"".join(body)}</table>{other}')
-    return _page("idlib-gold review pages", page)
+    return page_html("idlib-gold review pages", page)
 
 
 def render_pages(root: Path, doc_ids: list[str] | None = None) -> tuple[dict[str, str], list[str]]:

@@ -28,6 +28,8 @@ class Collector:
         self.rel, self.findings, self.first_line = rel, [], {}
         self.docs = {d.id: d for d in documents}
         self.spans: dict[str, list[tuple[int, int, str]]] = {}
+        #: (doc id, start, end, label) → the span's score, for the readers whose input carries one.
+        self.scores: dict[tuple[str, int, int, str], float] = {}
         self.entity_labels = set(vocabulary.entity_labels())
 
     def json_lines(self, raw: bytes):
@@ -56,6 +58,8 @@ class Collector:
             for s, e, label in sorted(set(spans)):
                 layer = "entities" if label in self.entity_labels else "figures"
                 layers[layer].append({"label": label, "start": s, "end": e, "text": text[s:e]})
+                if (doc_id, s, e, label) in self.scores:
+                    layers[layer][-1]["score"] = self.scores[(doc_id, s, e, label)]
             preds.append(Prediction(self.first_line[doc_id], doc_id, layers))
         preds.sort(key=lambda p: p.line)
         return PredictionsFile(self.rel, preds, self.findings, dict(self.first_line))

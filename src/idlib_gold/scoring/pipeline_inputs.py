@@ -8,8 +8,10 @@ file holds exactly that many lines, or without it when exactly one split has tha
 splits of one document each cannot be told apart by position: IG728, name the split).
 Offsets are code points of the document text; white space at a span's edges is trimmed (some
 tokenizers include a leading space); `word` is not checked (it is the tokenizer's detokenized
-text); a span listed twice counts once. A bad line is a finding with its line (IG703, IG704,
-IG718, IG720–IG722) and is not scored.
+text); a span listed twice counts once. `score`, the model's confidence, is kept on the span (the
+higher one for a span listed twice): `idlib-gold suspects` weighs votes by it, `evaluate` ignores
+it; a score that is not a number in [0, 1] is a warning (IG730) and the span is read without it.
+A bad line is a finding with its line (IG703, IG704, IG718, IG720–IG722) and is not scored.
 """
 
 from __future__ import annotations
@@ -42,8 +44,14 @@ def _pipeline_spans(items, doc, out: Collector, line: int, where: str) -> list |
             s += 1
         while e > s and text[e - 1].isspace():
             e -= 1
+        score = item.get("score")
+        if score is not None and not (isinstance(score, (int, float)) and not isinstance(score, bool)
+                                      and 0 <= score <= 1):
+            out.add("IG730", f"{where}span {k} score {str(score)[:40]} is not a number in [0, 1]; the span is "
+                             "read without a score", line, hint="a score is the model's confidence, 0 to 1")
+            score = None
         if s < e:
-            spans.append((s, e, label))
+            spans.append((s, e, label, score))
     return spans
 
 
@@ -81,4 +89,8 @@ def read_pipeline(raw: bytes, out: Collector, documents, split: str | None) -> N
         spans = _pipeline_spans(items, doc, out, number, "" if isinstance(record, dict) else f"document {doc.id}: ")
         if spans is not None:
             out.met(doc.id, number)
-            out.spans[doc.id] += spans
+            out.spans[doc.id] += [(s, e, label) for s, e, label, _ in spans]
+            for s, e, label, score in spans:
+                if score is not None:
+                    key = (doc.id, s, e, label)
+                    out.scores[key] = max(score, out.scores.get(key, score))

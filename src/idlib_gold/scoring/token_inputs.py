@@ -83,7 +83,7 @@ def detect(raw: bytes) -> str:
             undecided = True  # either shape: the next line decides
             continue
         if isinstance(items, list) and items and all(isinstance(i, dict) for i in items) and any(
-                "entity_group" in i or "score" in i or "text" not in i for i in items):
+                "entity_group" in i or "text" not in i for i in items):  # span records may carry a score
             return "pipeline"
         return "spans"
     return "spans"
