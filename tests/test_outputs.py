@@ -70,7 +70,7 @@ class Faults:
     k-th call it runs `action` instead. Counting also sees the calls inside shutil.rmtree."""
 
     def __init__(self, monkeypatch, k: int, action):
-        import idlib_gold.building.swap as swap
+        import idlib_gold.outputs.swap as swap
 
         self.calls = 0
         for name in STEPS:
@@ -98,7 +98,7 @@ def _disk_full(args):
 @pytest.fixture(params=["exchange", "two renames"])
 def swap_mode(request, monkeypatch):
     """Both ways of swapping the folder in: the atomic exchange (Linux) and the fallback."""
-    import idlib_gold.building.swap as swap
+    import idlib_gold.outputs.swap as swap
 
     if request.param == "two renames":
         monkeypatch.setattr(swap, "_exchange", lambda a, b: False)
@@ -263,7 +263,7 @@ def _tree_state(path: Path) -> dict:
 @pytest.mark.parametrize("read_only", ["dataset", "dataset/data/ner", ".dataset.old"])
 def test_a_read_only_dataset_folder_is_refused_and_nothing_changes(states, read_only, monkeypatch):
     """As a non-root user (os.access by owner bits), a folder the build could not empty is refused."""
-    import idlib_gold.building.swap as swap
+    import idlib_gold.outputs.swap as swap
 
     repo, old, _ = states
     _reset(repo)

@@ -45,7 +45,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ..outputs import OutputError, fsync_folder, reason, refuse_unsafe_folder, write_all
+from .files import OutputError, fsync_folder, reason, refuse_unsafe_folder, write_all
 
 __all__ = ["locked", "recover", "replace_folder", "leftovers"]
 
