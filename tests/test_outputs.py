@@ -329,18 +329,21 @@ def test_render_out_refuses_a_linked_or_non_folder_out(tmp_path, kind, cli):
 
 def test_render_refuses_a_link_among_its_pages_before_writing_any(tmp_path, cli):
     out = tmp_path / "review"
-    out.mkdir()
+    assert cli("render", "--out", str(out), root=ROOT).code == 0
     (tmp_path / "precious.txt").write_text("keep me")
+    (out / "index.html").unlink()
     (out / "index.html").symlink_to(tmp_path / "precious.txt")
+    before = sorted(p.name for p in out.iterdir())
     result = cli("render", "--out", str(out), root=ROOT)
-    assert result.code == 2 and f"{out / 'index.html'}: is a symbolic link" in result.err
-    assert sorted(p.name for p in out.iterdir()) == ["index.html"]
+    assert result.code == 2 and f"{out}: is not empty and not an unchanged previous rendering" in result.err
+    assert sorted(p.name for p in out.iterdir()) == before and (out / "index.html").is_symlink()
     assert (tmp_path / "precious.txt").read_text() == "keep me"
 
 
 def test_a_full_disk_while_writing_baseline_names_the_file_and_keeps_the_old_one(tmp_path, cli, monkeypatch):
     out = tmp_path / "figures.jsonl"
-    out.write_text("old predictions\n")
+    assert cli("baseline", "figures", "--out", str(out), root=ROOT).code == 0
+    previous = out.read_bytes()
 
     def full(fd, data):
         raise OSError(errno.ENOSPC, "No space left on device")
@@ -349,7 +352,7 @@ def test_a_full_disk_while_writing_baseline_names_the_file_and_keeps_the_old_one
     result = cli("baseline", "figures", "--out", str(out), root=ROOT)
     assert result.code == 2 and "Traceback" not in result.err
     assert result.err == f"idlib-gold: error: {out}: No space left on device\n"
-    assert out.read_text() == "old predictions\n"
+    assert out.read_bytes() == previous
     assert [p.name for p in tmp_path.iterdir()] == ["figures.jsonl"]
 
 
@@ -357,7 +360,7 @@ def test_a_full_disk_while_rendering_keeps_every_page_whole(tmp_path, cli, monke
     out = tmp_path / "review"
     assert cli("render", "--out", str(out), root=ROOT).code == 0
     before = snapshot(out)
-    for page in out.iterdir():
+    for page in out.glob("*.html"):
         page.write_bytes(b"old " + page.name.encode())
     old = snapshot(out)
     real, calls = os.write, []
@@ -370,7 +373,7 @@ def test_a_full_disk_while_rendering_keeps_every_page_whole(tmp_path, cli, monke
 
     monkeypatch.setattr(os, "write", full_after_two)
     result = cli("render", "--out", str(out), root=ROOT)
-    assert result.code == 2 and "No space left on device" in result.err and str(out) in result.err
+    assert result.code == 2 and "No space left on device" in result.err and "review/ left unchanged" in result.err
     after = snapshot(out)
     assert set(after) == set(before)  # no temporary file left
     assert all(after[name] in (old[name], before[name]) for name in after)
