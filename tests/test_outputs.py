@@ -161,6 +161,52 @@ def test_a_build_killed_before_any_filesystem_operation_leaves_dataset_old_or_ne
     assert outcomes == sorted(outcomes, key=lambda o: o == "new")
 
 
+@pytest.mark.parametrize("command", ["export", "render"])
+def test_an_export_or_render_killed_at_any_filesystem_operation_is_recovered_by_the_next_run(
+        tmp_path, swap_mode, command, monkeypatch):
+    """OUT of `export` and `render` is swapped in by the same code as dataset/: for every k, a forked
+    write dies just before its k-th filesystem operation; the previous OUT is then whole, in place or
+    (between the two renames of the fallback) as `.OUT.old`, and the next run of the command puts it
+    back, writes its output and leaves nothing beside OUT."""
+    from idlib_gold.outputs import write_folder
+
+    out = tmp_path / "out"
+    kind = f"idlib-gold {command}"
+    guard = {"root": ROOT, "kind": kind, "header": kind, "what": command, "by": command}
+    write_folder(out, {"a.txt": b"old a\n", "sub/b.txt": b"old b\n"}, **guard)
+    old = snapshot(out)
+    shutil.copytree(out, tmp_path / "keep")
+    new_files = {"a.txt": b"new a\n", "c.txt": b"new c\n"}
+    argv = ["export", "--format", "conll", str(out)] if command == "export" else ["render", "--out", str(out)]
+    seen = set()
+    for k in range(1, 300):
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.copytree(tmp_path / "keep", out)
+        pid = os.fork()
+        if pid == 0:
+            try:
+                Faults(monkeypatch, k, _kill)
+                write_folder(out, new_files, **guard)
+            finally:
+                os._exit(0)
+        _, status = os.waitpid(pid, 0)
+        code = os.waitstatus_to_exitcode(status)
+        assert code in (0, CRASHED)
+        left = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out."))
+        shown = out if out.exists() else tmp_path / ".out.old"
+        state = snapshot(shown)
+        assert state == old or set(state) == {*new_files, "MANIFEST"}, (k, left)
+        seen.add("old" if state == old else "new")
+        result = run_cli(*argv, root=ROOT)
+        assert result.code == 0, (k, left, result.err)
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["keep", "out"], (k, left)
+        if code == 0:
+            break
+    else:
+        pytest.fail("the write never finished")
+    assert seen == {"old", "new"} and k > 10
+
+
 def test_a_build_failing_at_any_filesystem_operation_leaves_dataset_old_or_new(states, swap_mode, monkeypatch):
     """For every k, the k-th filesystem operation fails with ENOSPC: the build either reports it
     (naming a path, dataset/ unchanged, no staging folder left) or has already swapped in the new
