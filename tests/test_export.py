@@ -232,19 +232,22 @@ def test_a_previous_export_is_replaced_and_nothing_else(repo, tmp_path, cli):
 
 
 def test_a_failed_rename_keeps_the_previous_export(repo, tmp_path, cli, monkeypatch):
-    """If the new folder cannot be renamed into place, the previous export is put back and no
-    temporary folder is left."""
+    """If the new folder cannot be renamed into place (the two-rename swap), the previous export is
+    put back and no temporary folder is left."""
+    import idlib_gold.outputs.swap as swap
+
     out = tmp_path / "out"
     assert cli("export", "--format", "conll", str(out), root=repo).code == 0
     before = snapshot(out)
-    real = os.replace
+    real = os.rename
 
     def failing(src, dst):
-        if str(src).endswith(".new"):
+        if ".out.new-" in str(src):
             raise OSError(28, "No space left on device", str(dst))
         return real(src, dst)
 
-    monkeypatch.setattr(os, "replace", failing)
+    monkeypatch.setattr(swap, "_exchange", lambda a, b: False)
+    monkeypatch.setattr(os, "rename", failing)
     result = cli("export", "--format", "brat", str(out), root=repo)
     assert result.code == 2 and "No space left" in result.err
     assert snapshot(out) == before

@@ -70,7 +70,7 @@ class Faults:
     k-th call it runs `action` instead. Counting also sees the calls inside shutil.rmtree."""
 
     def __init__(self, monkeypatch, k: int, action):
-        import idlib_gold.building.swap as swap
+        import idlib_gold.outputs.swap as swap
 
         self.calls = 0
         for name in STEPS:
@@ -98,7 +98,7 @@ def _disk_full(args):
 @pytest.fixture(params=["exchange", "two renames"])
 def swap_mode(request, monkeypatch):
     """Both ways of swapping the folder in: the atomic exchange (Linux) and the fallback."""
-    import idlib_gold.building.swap as swap
+    import idlib_gold.outputs.swap as swap
 
     if request.param == "two renames":
         monkeypatch.setattr(swap, "_exchange", lambda a, b: False)
@@ -159,6 +159,52 @@ def test_a_build_killed_before_any_filesystem_operation_leaves_dataset_old_or_ne
     assert outcomes[-1] == "new" and outcomes[0] == ("absent" if first_build else "old")
     # once the new folder is in place it stays: no crash point goes back to the old one
     assert outcomes == sorted(outcomes, key=lambda o: o == "new")
+
+
+@pytest.mark.parametrize("command", ["export", "render"])
+def test_an_export_or_render_killed_at_any_filesystem_operation_is_recovered_by_the_next_run(
+        tmp_path, swap_mode, command, monkeypatch):
+    """OUT of `export` and `render` is swapped in by the same code as dataset/: for every k, a forked
+    write dies just before its k-th filesystem operation; the previous OUT is then whole, in place or
+    (between the two renames of the fallback) as `.OUT.old`, and the next run of the command puts it
+    back, writes its output and leaves nothing beside OUT."""
+    from idlib_gold.outputs import write_folder
+
+    out = tmp_path / "out"
+    kind = f"idlib-gold {command}"
+    guard = {"root": ROOT, "kind": kind, "header": kind, "what": command, "by": command}
+    write_folder(out, {"a.txt": b"old a\n", "sub/b.txt": b"old b\n"}, **guard)
+    old = snapshot(out)
+    shutil.copytree(out, tmp_path / "keep")
+    new_files = {"a.txt": b"new a\n", "c.txt": b"new c\n"}
+    argv = ["export", "--format", "conll", str(out)] if command == "export" else ["render", "--out", str(out)]
+    seen = set()
+    for k in range(1, 300):
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.copytree(tmp_path / "keep", out)
+        pid = os.fork()
+        if pid == 0:
+            try:
+                Faults(monkeypatch, k, _kill)
+                write_folder(out, new_files, **guard)
+            finally:
+                os._exit(0)
+        _, status = os.waitpid(pid, 0)
+        code = os.waitstatus_to_exitcode(status)
+        assert code in (0, CRASHED)
+        left = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out."))
+        shown = out if out.exists() else tmp_path / ".out.old"
+        state = snapshot(shown)
+        assert state == old or set(state) == {*new_files, "MANIFEST"}, (k, left)
+        seen.add("old" if state == old else "new")
+        result = run_cli(*argv, root=ROOT)
+        assert result.code == 0, (k, left, result.err)
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["keep", "out"], (k, left)
+        if code == 0:
+            break
+    else:
+        pytest.fail("the write never finished")
+    assert seen == {"old", "new"} and k > 10
 
 
 def test_a_build_failing_at_any_filesystem_operation_leaves_dataset_old_or_new(states, swap_mode, monkeypatch):
@@ -263,7 +309,7 @@ def _tree_state(path: Path) -> dict:
 @pytest.mark.parametrize("read_only", ["dataset", "dataset/data/ner", ".dataset.old"])
 def test_a_read_only_dataset_folder_is_refused_and_nothing_changes(states, read_only, monkeypatch):
     """As a non-root user (os.access by owner bits), a folder the build could not empty is refused."""
-    import idlib_gold.building.swap as swap
+    import idlib_gold.outputs.swap as swap
 
     repo, old, _ = states
     _reset(repo)
@@ -329,18 +375,21 @@ def test_render_out_refuses_a_linked_or_non_folder_out(tmp_path, kind, cli):
 
 def test_render_refuses_a_link_among_its_pages_before_writing_any(tmp_path, cli):
     out = tmp_path / "review"
-    out.mkdir()
+    assert cli("render", "--out", str(out), root=ROOT).code == 0
     (tmp_path / "precious.txt").write_text("keep me")
+    (out / "index.html").unlink()
     (out / "index.html").symlink_to(tmp_path / "precious.txt")
+    before = sorted(p.name for p in out.iterdir())
     result = cli("render", "--out", str(out), root=ROOT)
-    assert result.code == 2 and f"{out / 'index.html'}: is a symbolic link" in result.err
-    assert sorted(p.name for p in out.iterdir()) == ["index.html"]
+    assert result.code == 2 and f"{out}: is not empty and not an unchanged previous rendering" in result.err
+    assert sorted(p.name for p in out.iterdir()) == before and (out / "index.html").is_symlink()
     assert (tmp_path / "precious.txt").read_text() == "keep me"
 
 
 def test_a_full_disk_while_writing_baseline_names_the_file_and_keeps_the_old_one(tmp_path, cli, monkeypatch):
     out = tmp_path / "figures.jsonl"
-    out.write_text("old predictions\n")
+    assert cli("baseline", "figures", "--out", str(out), root=ROOT).code == 0
+    previous = out.read_bytes()
 
     def full(fd, data):
         raise OSError(errno.ENOSPC, "No space left on device")
@@ -349,7 +398,7 @@ def test_a_full_disk_while_writing_baseline_names_the_file_and_keeps_the_old_one
     result = cli("baseline", "figures", "--out", str(out), root=ROOT)
     assert result.code == 2 and "Traceback" not in result.err
     assert result.err == f"idlib-gold: error: {out}: No space left on device\n"
-    assert out.read_text() == "old predictions\n"
+    assert out.read_bytes() == previous
     assert [p.name for p in tmp_path.iterdir()] == ["figures.jsonl"]
 
 
@@ -357,7 +406,7 @@ def test_a_full_disk_while_rendering_keeps_every_page_whole(tmp_path, cli, monke
     out = tmp_path / "review"
     assert cli("render", "--out", str(out), root=ROOT).code == 0
     before = snapshot(out)
-    for page in out.iterdir():
+    for page in out.glob("*.html"):
         page.write_bytes(b"old " + page.name.encode())
     old = snapshot(out)
     real, calls = os.write, []
@@ -370,7 +419,7 @@ def test_a_full_disk_while_rendering_keeps_every_page_whole(tmp_path, cli, monke
 
     monkeypatch.setattr(os, "write", full_after_two)
     result = cli("render", "--out", str(out), root=ROOT)
-    assert result.code == 2 and "No space left on device" in result.err and str(out) in result.err
+    assert result.code == 2 and "No space left on device" in result.err and "review/ left unchanged" in result.err
     after = snapshot(out)
     assert set(after) == set(before)  # no temporary file left
     assert all(after[name] in (old[name], before[name]) for name in after)

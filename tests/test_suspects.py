@@ -229,7 +229,7 @@ def test_bad_arguments_are_usage_errors(cli, tmp_path, baselines):
         ([baselines[0], "--out", str(tmp_path / "pages")], "--out DIR"),
         ([baselines[0], "--format", "html", "--out", str(ROOT / "annotations" / "pages")], "inside annotations/"),
         ([baselines[0], "--format", "html", "--out", str(ROOT / "src")], "inside src/"),
-        ([baselines[0], "--format", "html", "--out", str(ROOT)], "holds the repository"),
+        ([baselines[0], "--format", "html", "--out", str(ROOT)], "is the repository or a folder above it"),
         ([baselines[0], "--split", "dev"], "invalid choice"),
     ]
     for args, said in cases:
@@ -293,7 +293,7 @@ def test_html_pages_show_each_suspect_beside_every_system(cli, tmp_path, noisy_f
     listed = json.loads(cli("suspects", *noisy_files, "--format", "json", root=ROOT).out)["suspects"]
     assert len(listed) >= 3 and f"PASSED: {len(listed)} suspect(s) ranked from 2 system(s)" in result.out
     docs = sorted({s["doc_id"] for s in listed})
-    assert sorted(p.name for p in out.iterdir()) == sorted([f"{d}.html" for d in docs] + ["index.html"])
+    assert sorted(p.name for p in out.iterdir()) == sorted([f"{d}.html" for d in docs] + ["index.html", "MANIFEST"])
     index = (out / "index.html").read_text(encoding="utf-8")
     links = re.findall(r'<a href="([^"#]+)#s(\d+)">(\d+)</a>', index)
     assert [(name, int(rank)) for name, rank, _ in links] == [(f"{s['doc_id']}.html", s["rank"]) for s in listed]

@@ -395,43 +395,37 @@ def cmd_agree(args) -> int:
 def cmd_baseline(args) -> int:
     """Write a reference baseline's predictions for every document, ready for `evaluate`."""
     from .checking import pipeline
-    from .outputs import refuse_unsafe_file
-    from .scoring.baselines import baseline_lines
+    from .outputs import check_file, write_file
+    from .scoring.baselines import baseline_lines, is_baseline_output
 
     root = _root(args.root)
     corpus, findings = pipeline.load(root, prepare=False)
     if has_errors(findings):
         _emit(findings, "baseline not written: the corpus has errors", "text", sys.stdout)
         return 1
-    from .outputs import write_file
-
-    out = Path(args.out)
-    refuse_unsafe_file(out)  # before the work, so a bad --out fails fast
+    guard = {"root": root, "previous": lambda data: is_baseline_output(data, args.kind),
+             "what": f"an earlier `baseline {args.kind}` output"}
+    check_file(args.out, **guard)  # before the work, so a bad --out fails fast
     lines = baseline_lines(args.kind, corpus.documents)
-    write_file(out, "".join(lines).encode("utf-8"))
-    print(f"wrote {out.as_posix()}: {args.kind} predictions for {len(lines)} document(s)")
+    write_file(args.out, "".join(lines).encode("utf-8"), **guard)
+    print(f"wrote {Path(args.out).as_posix()}: {args.kind} predictions for {len(lines)} document(s)")
     return 0
 
 
 def cmd_render(args) -> int:
-    """Write the static review pages: one HTML file per document and index.html."""
-    from .outputs import prepare_folder, refuse_unsafe_file, refuse_unsafe_folder, write_file
+    """Write the static review pages: one HTML file per document and index.html, swapped in whole."""
+    from .outputs import check_folder, write_folder
     from .review.pages import render_pages
 
     root = _root(args.root)
-    out = Path(args.out)
-    refuse_unsafe_folder(out)
+    guard = {"root": root, "kind": "idlib-gold render", "what": "rendering"}
+    check_folder(args.out, root, guard["kind"], guard["what"])
     pages, unknown = render_pages(root, args.doc_ids or None)
     if unknown:
         raise UsageError(f"no document {', '.join(unknown)} in {root.name}/annotations")
-    prepare_folder(out)
-    for name in sorted(pages):  # every target is checked before the first is written
-        refuse_unsafe_file(out / name)
-    for name, page in sorted(pages.items()):  # each page replaced whole; index.html last
-        if name != "index.html":
-            write_file(out / name, page.encode("utf-8"))
-    write_file(out / "index.html", pages["index.html"].encode("utf-8"))
-    print(f"wrote {len(pages) - 1} document page(s) and index.html to {out.as_posix()}/")
+    files = {name: page.encode("utf-8") for name, page in pages.items()}
+    _note(write_folder(args.out, files, header=guard["kind"], by="render", **guard))
+    print(f"wrote {len(pages) - 1} document page(s) and index.html to {Path(args.out).as_posix()}/")
     return 0
 
 
@@ -455,19 +449,6 @@ def _suspect_inputs(paths: list[str], root: Path) -> tuple[list[tuple[str, bytes
     return named, unreadable
 
 
-#: Repository folders no command writes review pages into.
-_PROTECTED = ("annotations", "dataset", "schema", "src", "tests", ".git")
-
-
-def _refuse_protected(out: Path, root: Path) -> None:
-    resolved = out.resolve()
-    if resolved == root or resolved in root.parents:
-        raise UsageError(f"{out} holds the repository; give a folder of its own")
-    for name in _PROTECTED:
-        if resolved == root / name or (root / name) in resolved.parents:
-            raise UsageError(f"{out} is inside {name}/ of the repository; give a folder outside it")
-
-
 def cmd_suspects(args) -> int:
     """Rank the gold's likely errors from systems' predictions; suspects are not findings."""
     from .scoring.suspects import find_suspects, read_decisions, read_systems
@@ -477,8 +458,11 @@ def cmd_suspects(args) -> int:
     if (args.format == "html") != bool(args.out):
         raise UsageError("--format html writes review pages: give it with --out DIR (and --out only with it)")
     named, unreadable = _suspect_inputs(args.predictions, root)
-    if args.out:
-        _refuse_protected(Path(args.out), root)
+    guard = {"root": root, "kind": "idlib-gold suspects", "what": "suspects review"}
+    if args.out:  # before the work, so a bad --out fails fast
+        from .outputs import check_folder
+
+        check_folder(args.out, root, guard["kind"], guard["what"])
     corpus, findings = _load_valid(root)
     if has_errors(findings) or unreadable:
         _emit(findings + unreadable, "nothing ranked", "json" if args.format == "json" else "text", sys.stdout)
@@ -489,19 +473,13 @@ def cmd_suspects(args) -> int:
     if args.format != "html":
         sys.stdout.write(render_suspects(suspects, systems, ranked, findings, args.split, args.format))
         return 1 if has_errors(findings) else 0
-    from .outputs import prepare_folder, refuse_unsafe_file, refuse_unsafe_folder, write_file
+    from .outputs import write_folder
     from .review.suspect_pages import suspect_pages
 
     out = Path(args.out)
-    refuse_unsafe_folder(out)
     pages = suspect_pages(suspects, systems, ranked)
-    prepare_folder(out)
-    for name in sorted(pages):  # as `render --out` writes: every target checked first, index.html last
-        refuse_unsafe_file(out / name)
-    for name, page in sorted(pages.items()):
-        if name != "index.html":
-            write_file(out / name, page.encode("utf-8"))
-    write_file(out / "index.html", pages["index.html"].encode("utf-8"))
+    files = {name: page.encode("utf-8") for name, page in pages.items()}
+    _note(write_folder(args.out, files, header=guard["kind"], by="suspects", **guard))
     _emit(findings, checked_line(suspects, systems, len(ranked)) + f"; pages in {out.as_posix()}/", "text",
           sys.stdout)
     return 1 if has_errors(findings) else 0
@@ -543,7 +521,8 @@ def cmd_fix(args) -> int:
     from .layout import DOCS as DOCS_REL
     from .layout import TEXTS
     from .review.fix import fix_document
-    from .review.lineedit import refuse_reason, scratch_copy, write_atomic
+    from .outputs import edit_in_place
+    from .review.lineedit import refuse_reason, scratch_copy
 
     root = _root(args.root)
     ids = _fix_targets(root, args.paths)
@@ -555,8 +534,7 @@ def cmd_fix(args) -> int:
     results = [r for r in (fix_document(root, i) for i in ids) if r is not None]
     changed = [r for r in results if r.after != r.before]
     if not args.dry_run:
-        for r in changed:
-            write_atomic(root / r.rel, r.after)
+        edit_in_place(root, {r.rel: r.after for r in changed})
     for r in results:
         print("".join(f"{'would fix' if args.dry_run else 'fixed'}: {line}\n" for line in r.changed), end="")
     for r in results:
@@ -611,14 +589,16 @@ EXPORT_FORMATS = ("conll", "spacy", "brat")
 
 def cmd_export(args) -> int:
     """Write the checked gold as files for training tools; refuse a corpus with errors."""
-    from .exporting.common import MANIFEST, UnsafeOutput, check_out, write_folder
+    from .exporting.common import UnsafeOutput
+    from .outputs import MANIFEST, check_folder, write_folder
 
     root = _root(args.root)
     if not args.out:
         raise UsageError("OUT is empty; give a folder name")
     out = Path(args.out)
+    guard = {"root": root, "kind": "idlib-gold export", "what": "export"}
     try:
-        check_out(out, root)
+        check_folder(args.out, root, guard["kind"], guard["what"])
         corpus, findings = _load_valid(root)
         if has_errors(findings):
             _emit(findings, f"export stopped: the corpus has errors; {out.as_posix()} left unchanged", "text",
@@ -636,7 +616,8 @@ def cmd_export(args) -> int:
             from .exporting.brat import render_brat
 
             files = render_brat(corpus.documents, corpus.kb_entries)
-        write_folder(out, files, args.format)
+        _note(write_folder(args.out, files, header=f"idlib-gold export --format {args.format}", by="export",
+                           **guard))
     except UnsafeOutput as exc:
         raise UsageError(str(exc)) from None
     print(f"wrote {out.as_posix()}/: {args.format}, {len(corpus.documents)} document(s), "

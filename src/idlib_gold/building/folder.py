@@ -3,7 +3,7 @@
 Two properties matter to users: determinism (two builds of the same annotations
 are byte-identical, so `check` can compare bytes and git diffs stay empty) and
 atomicity (a failed or killed build leaves the previous `dataset/` whole; how the
-swap achieves that, and how the next command finishes an interrupted one, is in `swap`).
+swap achieves that, and how the next command finishes an interrupted one, is in `outputs.swap`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from ..findings import Finding
 from ..layout import CONFIGS, DATASET_DIR, parquet_path, written_splits
 from ..reading.corpus import Corpus
 from ..vocabulary import splits
-from . import swap
+from ..outputs import swap
 from .card import render_card
 from .croissant import render_croissant
 from .features import features_for
@@ -157,7 +157,7 @@ def compare_outputs(target: Path, expected: dict[str, bytes]) -> list[Finding]:
 
 
 def recover_outputs(target: Path) -> list[str]:
-    """Finish or roll back a swap an interrupted build left behind (see `swap`); what was done."""
+    """Finish or roll back a swap an interrupted build left behind (see `outputs.swap`); what was done."""
     notes: list[str] = []
     with swap.locked(target):
         swap.recover(target, notes)
@@ -165,7 +165,7 @@ def recover_outputs(target: Path) -> list[str]:
 
 
 def write_outputs(target: Path, files: dict[str, bytes]) -> tuple[bool, list[str]]:
-    """Replace `target` with exactly `files`, never half-written (see `swap`): whether anything
+    """Replace `target` with exactly `files`, never half-written (see `outputs.swap`): whether anything
     changed, and notes on leftovers of earlier builds it recovered or could not remove."""
     notes: list[str] = []
     with swap.locked(target):

@@ -39,11 +39,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from ..outputs import OutputError, write_file
 
 __all__ = ["Inputs", "read_inputs", "inputs_digest", "folder_digest", "is_current", "record", "STAMP_DIR"]
 
@@ -155,18 +155,12 @@ def record(root: Path, target: Path, inputs: Inputs) -> None:
             return
         folder = root / STAMP_DIR
         folder.mkdir(exist_ok=True)
+        ours = {"root": root, "previous": lambda data: True, "what": "a stamp"}  # the cache folder is ours
         ignore = folder / ".gitignore"
         if not ignore.exists():
-            ignore.write_text("# written by idlib-gold check and build\n*\n", encoding="utf-8")
+            write_file(ignore, b"# written by idlib-gold check and build\n*\n", **ours)
         data = json.dumps({"format": _FORMAT, "inputs": inputs.digest, "dataset": folder_digest(target)},
                           indent=1)
-        fd, tmp = tempfile.mkstemp(prefix=f".{_STAMP}.", dir=folder)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(data + "\n")
-            os.replace(tmp, folder / _STAMP)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError:
+        write_file(folder / _STAMP, (data + "\n").encode("utf-8"), mode=0o600, **ours)
+    except (OSError, OutputError):
         return

@@ -6,7 +6,7 @@ characters of one value where the reader says it was written (`Loaded.where`, 1-
 line and column in code points), or moves whole annotation lines. Each edit first checks
 that the characters it replaces read back as the value it expects; the caller re-reads
 the whole edited file and compares it with the data it meant to write before saving.
-Writing is atomic: a temporary file in the same folder, then `os.replace`.
+Writing is atomic and guarded (`outputs.edit_in_place`).
 
 Why not a round-tripping YAML library: ruamel.yaml 0.19.1, measured once on the five documents
 and the KB, rewrites 1,718 of their 595 lines (+/− lines of a diff) on a load and dump with no
@@ -24,14 +24,12 @@ import os
 import re
 import shutil
 import stat
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-__all__ = ["Edit", "split_lines", "scalar_extent", "apply_edits", "quoted", "refuse_reason", "scratch_copy",
-           "write_atomic"]
+__all__ = ["Edit", "split_lines", "scalar_extent", "apply_edits", "quoted", "refuse_reason", "scratch_copy"]
 
 # The line breaks YAML counts (PyYAML and libyaml alike): positions are in these lines.
 _BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
@@ -155,19 +153,3 @@ def scratch_copy(root: Path, dest: Path, replaced: dict[str, str]) -> None:
                 shutil.copyfile(path, target / name)
     for rel, text in replaced.items():
         (dest / rel).write_text(text, encoding="utf-8")
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Replace `path` with `text` (UTF-8) in one step, keeping its permission bits."""
-    mode = stat.S_IMODE(os.stat(path).st_mode)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(text.encode("utf-8"))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import re
 
-__all__ = ["BASELINES", "figures_baseline", "quotes_baseline", "baseline_lines"]
+__all__ = ["BASELINES", "figures_baseline", "quotes_baseline", "baseline_lines", "is_baseline_output"]
 
 _WORDS = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
@@ -183,3 +183,34 @@ def baseline_lines(kind: str, documents) -> list[str]:
     predict = BASELINES[kind]
     return [json.dumps({"id": d.id, kind: predict(d.text)}, ensure_ascii=False) + "\n"
             for d in sorted(documents, key=lambda d: d.id)]
+
+
+#: The fields of each prediction, in the order the baselines write them.
+_FIELDS = {"figures": ["label", "start", "end", "text", "value", "value_max", "unit", "approximate", "bound"],
+           "quotes": ["type", "content", "speaker", "cue"]}
+
+
+def is_baseline_output(data: bytes, kind: str) -> bool:
+    """Whether `data` is recognisably a file `baseline_lines(kind, ...)` wrote, so `baseline --out` may
+    replace it: UTF-8 lines, each exactly `json.dumps` of `{"id": ..., kind: [...]}` with the
+    baseline's fields in its order, ids unique and ascending. A predictions file of another system, or
+    one edited by hand, almost never matches this byte for byte; one that does is a baseline's."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    if not text.endswith("\n"):
+        return False
+    ids = []
+    for line in text[:-1].split("\n"):
+        try:
+            record = json.loads(line)
+        except ValueError:
+            return False
+        if not isinstance(record, dict) or list(record) != ["id", kind] or not isinstance(record["id"], str) \
+                or not isinstance(record[kind], list) or json.dumps(record, ensure_ascii=False) != line:
+            return False
+        if any(not isinstance(p, dict) or list(p) != _FIELDS[kind] for p in record[kind]):
+            return False
+        ids.append(record["id"])
+    return ids == sorted(set(ids))

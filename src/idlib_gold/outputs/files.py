@@ -1,7 +1,6 @@
-"""Writing output files so that an output is never lost, half-written or written elsewhere.
+"""Writing one file so that it is never lost or half-written: the step under every guarded output.
 
-Every file a command writes (`baseline --out`, `render --out`, the files of `dataset/`) goes
-through here, because three things go wrong with a plain `open(path, "w")`:
+Three things go wrong with a plain `open(path, "w")`:
 
 - a crash, a full disk or a kill while writing leaves the old file truncated and the new one
   partial; so a file is written to a temporary file in the same folder, flushed to disk
@@ -14,8 +13,9 @@ through here, because three things go wrong with a plain `open(path, "w")`:
 - an `OSError` names the temporary file, or nothing at all; here it becomes an `OutputError`
   naming the target and the reason, which the command line reports with exit code 2.
 
-Only the last component of a path is checked: a folder on the way to it may be a link (such as
-`/tmp` on some systems), as the user chose it.
+Where a file may be written at all (never into the repository's own folders, never over a file
+this tool did not write) is decided before, in `targets`; commands call the guarded writers of
+the package, never this module.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ import stat
 import tempfile
 from pathlib import Path
 
-__all__ = ["OutputError", "FILE_MODE", "refuse_unsafe_file", "refuse_unsafe_folder", "prepare_folder",
-           "write_file", "write_all", "fsync_folder", "reason"]
+__all__ = ["OutputError", "FILE_MODE", "refuse_unsafe_file", "refuse_unsafe_folder", "replace_file", "write_all",
+           "fsync_folder", "reason"]
 
 #: Files written are readable by everyone, whatever the temporary file's private mode was.
 FILE_MODE = 0o644
@@ -81,16 +81,6 @@ def refuse_unsafe_folder(path: Path) -> None:
     raise OutputError(f"{path}: is {what}, not a folder; choose another path")
 
 
-def prepare_folder(path: Path) -> None:
-    """Make sure `path` is a real folder, creating it (and its parents) if needed."""
-    refuse_unsafe_folder(path)
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"{exc.filename or path}: {reason(exc)}") from None
-    refuse_unsafe_folder(path)
-
-
 def write_all(fd: int, data: bytes) -> None:
     """Write every byte to a file descriptor and flush it to disk."""
     view = memoryview(data)
@@ -114,20 +104,22 @@ def fsync_folder(path: Path) -> None:
         os.close(fd)
 
 
-def write_file(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` atomically: a temporary file in the same folder, fsync, os.replace."""
+def replace_file(path: Path, data: bytes, mode: int = FILE_MODE, name: str | None = None) -> None:
+    """Replace `path` with `data` atomically: a temporary file in the same folder, fsync, os.replace.
+    Errors name `name` (the path as the user gave it) or `path`."""
     path = Path(path)
+    shown = name or str(path)
     refuse_unsafe_file(path)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
-        raise OutputError(f"{path}: {reason(exc)}") from None
+        raise OutputError(f"{shown}: {reason(exc)}") from None
     try:
         try:
             write_all(fd, data)
         finally:
             os.close(fd)
-        os.chmod(tmp, FILE_MODE)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException as exc:
         try:
@@ -135,6 +127,6 @@ def write_file(path: Path, data: bytes) -> None:
         except OSError:
             pass
         if isinstance(exc, OSError):
-            raise OutputError(f"{path}: {reason(exc)}") from None
+            raise OutputError(f"{shown}: {reason(exc)}") from None
         raise
     fsync_folder(path.parent)

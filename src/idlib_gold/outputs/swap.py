@@ -1,4 +1,6 @@
-"""Replacing `dataset/` whole, so that a build killed at any instruction leaves a complete folder.
+"""Replacing a folder whole (`dataset/`, an export, the review pages), so that a command killed at any
+instruction leaves a complete folder. What follows says `dataset/` and `build`; `export OUT` and
+`render --out DIR` are written and recovered by the same code, beside OUT (`.OUT.old`, ...).
 
 The new folder is written beside the old one as `.dataset.new-XXXX` (every file fsynced), then
 swapped in with one step:
@@ -45,9 +47,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ..outputs import OutputError, fsync_folder, reason, refuse_unsafe_folder, write_all
+from .files import OutputError, fsync_folder, reason, refuse_unsafe_folder, write_all
 
-__all__ = ["locked", "recover", "replace_folder", "leftovers"]
+__all__ = ["locked", "recover", "replace_folder", "leftovers", "journal"]
 
 AT_FDCWD = -100
 RENAME_EXCHANGE = 2
@@ -56,6 +58,11 @@ _UNSUPPORTED = {errno.EINVAL, errno.ENOSYS, getattr(errno, "ENOTSUP", -1), getat
 
 def _names(target: Path) -> tuple[str, str, str]:
     return f".{target.name}.new-", f".{target.name}.old", f".{target.name}.trash-"
+
+
+def journal(target: Path) -> Path:
+    """Where the fallback swap keeps the previous folder between its two renames."""
+    return target.parent / _names(target)[1]
 
 
 def leftovers(target: Path) -> list[Path]:
@@ -99,21 +106,21 @@ def _refuse_unremovable(folder: Path, why: str) -> None:
             raise OutputError(f"{here}: is read-only; {why} (make it writable, e.g. `chmod -R u+w {folder}`)")
 
 
-def _refuse_unsafe(target: Path, writing: bool) -> None:
+def _refuse_unsafe(target: Path, writing: bool, by: str = "build") -> None:
     for path in (target, *leftovers(target)):
         refuse_unsafe_folder(path)
     if writing:
         parent = target.parent
         if parent.exists() and not _can_write(parent):
-            raise OutputError(f"{parent}: is read-only; the build writes {target.name}/ beside the old one there")
+            raise OutputError(f"{parent}: is read-only; {by} writes {target.name}/ beside the old one there")
         if target.exists():
-            _refuse_unremovable(target, f"a build replaces {target.name}/ whole and must remove the old files")
+            _refuse_unremovable(target, f"{by} replaces {target.name}/ whole and must remove the old files")
 
 
-def _discard(path: Path, trash_prefix: str) -> None:
+def _discard(path: Path, trash_prefix: str, by: str = "build") -> None:
     """Remove a leftover folder; `.old` is renamed to a trash name first, so that name only ever
     holds a complete folder."""
-    _refuse_unremovable(path, "it is left from an interrupted build and cannot be removed")
+    _refuse_unremovable(path, f"it is left from an interrupted {by} and cannot be removed")
     if path.name.endswith(".old"):
         trash = path.parent / f"{trash_prefix}{secrets.token_hex(4)}"
         os.rename(path, trash)
@@ -121,20 +128,20 @@ def _discard(path: Path, trash_prefix: str) -> None:
     shutil.rmtree(path)
 
 
-def recover(target: Path, notes: list[str]) -> None:
+def recover(target: Path, notes: list[str], by: str = "build") -> None:
     """Finish what an interrupted build left: restore the old folder if `target` is missing,
     remove staging, old and trash folders. Appends what it did to `notes`. Call it locked."""
-    _refuse_unsafe(target, writing=False)
+    _refuse_unsafe(target, writing=False, by=by)
     new, old_name, trash = _names(target)
     old = target.parent / old_name
     try:
         if not os.path.lexists(target) and old.is_dir():
             os.rename(old, target)
             fsync_folder(target.parent)
-            notes.append(f"restored {target.name}/ from {old_name}, left by an interrupted build")
+            notes.append(f"restored {target.name}/ from {old_name}, left by an interrupted {by}")
         for path in leftovers(target):
-            _discard(path, trash)
-            notes.append(f"removed {path.name}, left by an interrupted build")
+            _discard(path, trash, by)
+            notes.append(f"removed {path.name}, left by an interrupted {by}")
     except OSError as exc:
         raise OutputError(f"{exc.filename or target}: {reason(exc)}") from None
 
@@ -188,13 +195,13 @@ def _stage(target: Path, files: dict[str, bytes]) -> Path:
     return staging
 
 
-def replace_folder(target: Path, files: dict[str, bytes], notes: list[str]) -> None:
+def replace_folder(target: Path, files: dict[str, bytes], notes: list[str], by: str = "build") -> None:
     """Replace `target` with exactly `files` (see the module docstring). Call it locked, after
     `recover`. Raises OutputError (target unchanged) if the new folder cannot be put in place;
     a leftover it cannot remove afterwards is only a note, removed by the next command."""
     new, old_name, trash = _names(target)
     parent = target.parent
-    _refuse_unsafe(target, writing=True)
+    _refuse_unsafe(target, writing=True, by=by)
     try:
         parent.mkdir(parents=True, exist_ok=True)
         staging = _stage(target, files)
@@ -228,6 +235,6 @@ def replace_folder(target: Path, files: dict[str, bytes], notes: list[str]) -> N
         raise OutputError(f"{exc.filename or target}: {reason(exc)}; {target.name}/ left unchanged") from None
     if garbage is not None:
         try:
-            _discard(garbage, trash)
+            _discard(garbage, trash, by)
         except (OSError, OutputError) as exc:
-            notes.append(f"could not remove {garbage.name} ({exc}); the next build removes it")
+            notes.append(f"could not remove {garbage.name} ({exc}); the next {by} removes it")

@@ -1,0 +1,229 @@
+"""Where an output may go: the guards every command's output passes before a byte is written.
+
+A path given on the command line can name anything: the annotations, a file of the package,
+`.git/HEAD`, the repository itself, a user's unrelated file, or reach one of them through
+`..` or a symbolic link. So a target is resolved component by component, as the kernel
+would, and refused (`OutputError`, exit 2) when
+
+- a component inside the repository (or its git directory) is a symbolic link, or the last
+  component is a link anywhere: outputs are never written through links;
+- its real location is the repository root or a folder above it, or lies inside one of the
+  repository's own folders (`PROTECTED`) or its git directory (also where `.git` is a file
+  naming it, as in a worktree);
+- something exists there that this tool did not write: a file is replaced only when it is
+  empty or `previous` recognises it, a folder only when it is empty or holds exactly the
+  files its `MANIFEST` lists under the same header.
+
+Outside the repository any folder on the way may be a link (such as `/tmp` on some systems):
+the user chose it.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable
+from pathlib import Path
+
+from ..layout import DATASET_DIR
+from .files import OutputError, reason
+from .swap import journal
+
+__all__ = ["PROTECTED", "MANIFEST", "resolve", "check_file", "check_folder", "manifest", "is_previous_folder",
+           "annotation_file"]
+
+#: The repository's own folders: no output goes into them (`fix` and `build` have narrow ways of their own).
+PROTECTED = ("annotations", "schema", DATASET_DIR, "src", "tests", ".git")
+#: The file that marks a folder as written by this tool, listing its files.
+MANIFEST = "MANIFEST"
+#: An existing file larger than this is never taken for a previous output (nor read to find out).
+_LARGEST_PREVIOUS = 64 * 2**20
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def _git_dirs(root: Path) -> list[Path]:
+    """The real git directory of the repository and, for a worktree, the common one."""
+    dot = root / ".git"
+    found = [dot]
+    try:
+        if dot.is_file() and not dot.is_symlink():
+            line = dot.read_text(encoding="utf-8").splitlines()[0]
+            if line.startswith("gitdir:"):
+                git = Path(os.path.realpath(root / line[len("gitdir:"):].strip()))
+                found.append(git)
+                common = git / "commondir"
+                if common.is_file():
+                    found.append(Path(os.path.realpath(git / common.read_text(encoding="utf-8").strip())))
+    except (OSError, UnicodeDecodeError, IndexError):
+        pass
+    return [Path(os.path.realpath(g)) for g in found]
+
+
+def resolve(path: str | os.PathLike, root: Path) -> Path:
+    """The real location `path` names (missing components appended as written); raises
+    OutputError for a link inside the repository or at the last component."""
+    text = os.fspath(path)
+    if not text:
+        raise OutputError("the output path is empty; give a name")
+    root = Path(os.path.realpath(root))
+    guarded = [root, *_git_dirs(root)]
+    given = Path(text)
+    parts = given.parts[1:] if given.is_absolute() else given.parts
+    here = Path(given.anchor) if given.is_absolute() else Path(os.path.realpath(os.getcwd()))
+    for i, part in enumerate(parts):
+        if part == "..":
+            here = here.parent
+            continue
+        step = here / part
+        try:
+            mode = os.lstat(step).st_mode
+        except (FileNotFoundError, NotADirectoryError):
+            here = step
+            continue
+        except OSError as exc:
+            raise OutputError(f"{text}: {reason(exc)}") from None
+        if stat.S_ISLNK(mode):
+            if i == len(parts) - 1:
+                raise OutputError(f"{text}: is a symbolic link; outputs are never written through links "
+                                  "(remove the link or choose another path)")
+            if any(_inside(here, g) for g in guarded):
+                raise OutputError(f"{text}: {step} is a symbolic link inside the repository; outputs are never "
+                                  "written through links (give the real path)")
+            here = Path(os.path.realpath(step))
+        else:
+            here = step
+    _refuse_protected(text, here, root, guarded[1:])
+    return here
+
+
+def _refuse_protected(text: str, real: Path, root: Path, git_dirs: list[Path]) -> None:
+    if _inside(root, real):
+        raise OutputError(f"{text}: is the repository or a folder above it; give a path of its own")
+    for name in PROTECTED:
+        if _inside(real, root / name):
+            raise OutputError(f"{text}: is inside {name}/ of the repository, where outputs are never written; "
+                              "give a path outside it")
+    if any(_inside(real, g) for g in git_dirs):
+        raise OutputError(f"{text}: is inside the repository's git directory; give another path")
+
+
+def _lstat(text: str, path: Path) -> os.stat_result | None:
+    try:
+        return os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        raise OutputError(f"{text}: {reason(exc)}") from None
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISREG, "a regular file"), (stat.S_ISFIFO, "a named pipe"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def check_file(path: str | os.PathLike, root: Path, previous: Callable[[bytes], bool], what: str) -> Path:
+    """The real path a single-file output may be written to: new, empty, or recognised by
+    `previous` as an earlier output of the same kind (`what` names it in the refusal)."""
+    real = resolve(path, root)
+    text = os.fspath(path)
+    st = _lstat(text, real)
+    if st is None:
+        return real
+    if not stat.S_ISREG(st.st_mode):
+        raise OutputError(f"{text}: is {_kind(st.st_mode)}, not a regular file; choose another path")
+    if st.st_size == 0:
+        return real
+    try:
+        ours = st.st_size <= _LARGEST_PREVIOUS and previous(real.read_bytes())
+    except OSError as exc:
+        raise OutputError(f"{text}: {reason(exc)}") from None
+    if not ours:
+        raise OutputError(f"{text}: exists and is not {what}; nothing is overwritten "
+                          "(remove it or choose another name)")
+    return real
+
+
+def manifest(header: str, names: list[str]) -> bytes:
+    """The MANIFEST of a folder output: its header line, then every file, sorted."""
+    return "\n".join([header, *sorted(names)]).encode("utf-8") + b"\n"
+
+
+def is_previous_folder(folder: Path, header: str) -> bool:
+    """`folder` holds exactly the files its MANIFEST lists, under a header starting with `header`,
+    and no folder but theirs; nothing in it is a link."""
+    try:
+        lines = (folder / MANIFEST).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return False
+    if not lines or not (lines[0] == header or lines[0].startswith(header + " ")):
+        return False
+    listed = set(lines[1:]) | {MANIFEST}
+    folders = {p.rsplit("/", i)[0] for p in listed for i in range(1, p.count("/") + 1)}
+    present = set()
+    for here, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            path = Path(here) / name
+            if path.is_symlink():
+                return False
+            present.add(path.relative_to(folder).as_posix())
+    return present == listed | folders and all((folder / p).is_file() for p in listed)
+
+
+def check_folder(path: str | os.PathLike, root: Path, header: str, what: str) -> Path:
+    """The real path a folder output may be written to: new, empty, or an earlier output under
+    `header` (see `is_previous_folder`); never the current folder or one above it, which the
+    swap would move away from under the shell."""
+    real = resolve(path, root)
+    text = os.fspath(path)
+    if _inside(Path(os.path.realpath(os.getcwd())), real):
+        raise OutputError(f"{text}: is the current folder or above it; give a folder of its own")
+    above = next((p for p in real.parents if _lstat(text, p) is not None), None)
+    if above is not None and not above.is_dir():
+        raise OutputError(f"{text}: {above} is not a folder, so {text} cannot be made")
+    st = _lstat(text, real)
+    if st is None:  # an interrupted swap may have left the previous output aside; it is put back first
+        real_old = journal(real)
+        st_old = _lstat(text, real_old)
+        if st_old is None:
+            return real
+        st, shown = st_old, real_old
+    else:
+        shown = real
+    if not stat.S_ISDIR(st.st_mode):
+        raise OutputError(f"{text}: is {_kind(st.st_mode)}, not a folder; choose another path")
+    try:
+        empty = not any(shown.iterdir())
+    except OSError as exc:
+        raise OutputError(f"{text}: {reason(exc)}") from None
+    if not empty and not is_previous_folder(shown, header):
+        raise OutputError(f"{text}: is not empty and not an unchanged previous {what}; "
+                          "give a new or empty folder (nothing is overwritten)")
+    return real
+
+
+def annotation_file(root: Path, rel: str) -> Path:
+    """The path of an existing annotation file (`annotations/docs/<name>.yaml`) that `fix` may edit in
+    place: every component from the root a real folder, the file itself a regular file."""
+    parts = rel.split("/")
+    if len(parts) != 3 or parts[:2] != ["annotations", "docs"] or not parts[2].endswith(".yaml") \
+            or parts[2] in (".", "..", ".yaml"):
+        raise OutputError(f"{rel}: only annotation files (annotations/docs/<id>.yaml) are edited in place")
+    here = Path(root)
+    for i, part in enumerate(parts):
+        here = here / part
+        st = _lstat(rel, here)
+        if st is None:
+            raise OutputError(f"{rel}: No such file or directory")
+        want = stat.S_ISREG if i == len(parts) - 1 else stat.S_ISDIR
+        if stat.S_ISLNK(st.st_mode):
+            raise OutputError(f"{rel}: {here} is a symbolic link; annotation files are never edited through links")
+        if not want(st.st_mode):
+            raise OutputError(f"{rel}: {here} is {_kind(st.st_mode)}; it cannot be edited in place")
+    return here

@@ -1,0 +1,166 @@
+"""Every `--out` of every command goes through one guarded writer (src/idlib_gold/outputs/): it never
+writes into the repository's own folders, the repository itself, its git directory, through a link
+inside the repository, or over a file or folder it did not write. Each refusal is exit 2 with one
+line, and no byte anywhere in the sandbox (the repository and the folder beside it) changes."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, run_cli
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory) -> Path:
+    """A repository with annotations, schema, dataset, a src/ file, a README and a git directory."""
+    repo = tmp_path_factory.mktemp("targets") / "repo"
+    for name in ("annotations", "schema", "dataset"):
+        shutil.copytree(ROOT / name, repo / name)
+    (repo / "src").mkdir()
+    (repo / "src" / "module.py").write_text("VALUE = 1\n")
+    (repo / "README.md").write_text("# a text of the repository\n")
+    (repo / "notes").mkdir()
+    (repo / "notes" / "index.html").write_text("<p>a page of the user's</p>\n")
+    made = run_cli("baseline", "figures", "--out", str(repo / "notes" / "figures.jsonl"), root=repo)
+    assert made.code == 0, made.err  # a system's predictions, for `suspects`
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    return repo
+
+
+@pytest.fixture
+def sandbox(pristine, tmp_path, monkeypatch) -> Path:
+    repo = tmp_path / "repo"
+    shutil.copytree(pristine, repo, symlinks=True)
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "precious.txt").write_text("keep me\n")
+    (repo / "to-annotations").symlink_to(repo / "annotations", target_is_directory=True)
+    (repo / "to-outside").symlink_to(tmp_path / "outside", target_is_directory=True)
+    (repo / "to-precious").symlink_to(tmp_path / "outside" / "precious.txt")
+    monkeypatch.chdir(repo)
+    return tmp_path
+
+
+def _state(folder: Path) -> dict[str, str]:
+    """Every entry under `folder`: a file's hash, a link's target, a folder's mode."""
+    out = {}
+    for here, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            p = Path(here) / name
+            st = os.lstat(p)
+            if stat.S_ISLNK(st.st_mode):
+                out[str(p)] = "-> " + os.readlink(p)
+            elif stat.S_ISREG(st.st_mode):
+                out[str(p)] = hashlib.sha256(p.read_bytes()).hexdigest() + oct(st.st_mode)
+            else:
+                out[str(p)] = oct(st.st_mode)
+    return out
+
+
+TARGETS = ["annotations/kb.yaml", "annotations/docs", "annotations/new", "schema/out", "dataset", "dataset/out",
+           "src/out", "src/module.py", "src", ".git/HEAD", ".git", ".git/out", ".", "", "..", "{repo}", "{repo}/..",
+           "README.md", "notes", "to-annotations/out", "to-outside/out", "to-precious", "to-annotations",
+           "annotations/docs/../../dataset/out", "exports/../src/out", "notes/../annotations/texts/out",
+           "{outside}/precious.txt", "{outside}/../repo/annotations/out"]
+
+COMMANDS = {"baseline": lambda t: ["baseline", "figures", "--out", t], "render": lambda t: ["render", "--out", t],
+            "export": lambda t: ["export", "--format", "conll", t],
+            "suspects": lambda t: ["suspects", "notes/figures.jsonl", "--format", "html", "--out", t]}
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_every_out_refuses_protected_and_foreign_targets_and_changes_nothing(sandbox, command, target):
+    repo = sandbox / "repo"
+    out = target.format(repo=repo, outside=sandbox / "outside")
+    before = _state(sandbox)
+    result = run_cli(*COMMANDS[command](out), root=repo)
+    assert result.code == 2, (result.out, result.err)
+    assert result.err.startswith("idlib-gold: error:") and result.err.count("\n") == 1, result.err
+    assert _state(sandbox) == before
+
+
+def test_where_git_is_a_file_its_real_directory_is_protected(sandbox, cli):
+    """A worktree's `.git` is a file naming the real git directory, which may lie anywhere."""
+    repo = sandbox / "repo"
+    shutil.rmtree(repo / ".git")
+    real = sandbox / "elsewhere" / "worktrees" / "repo"
+    real.mkdir(parents=True)
+    (real / "commondir").write_text("../..\n")
+    (repo / ".git").write_text(f"gitdir: {real}\n")
+    before = _state(sandbox)
+    for out in (real / "out", sandbox / "elsewhere" / "hooks", repo / ".git"):
+        for argv in COMMANDS.values():
+            result = cli(*argv(str(out)), root=repo)
+            assert result.code == 2 and "Traceback" not in result.err, (out, result.err)
+    assert _state(sandbox) == before
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_outputs_go_through_links_outside_the_repository_and_into_new_folders_of_it(sandbox, command, cli):
+    """Allowed: a new path in the repository outside its own folders (not run in it), and a folder reached through a
+    link outside the repository (the user chose it)."""
+    (sandbox / "real").mkdir()
+    (sandbox / "linked").symlink_to(sandbox / "real", target_is_directory=True)
+    for out in ("x", str(sandbox / "linked" / "x")):
+        result = cli(*COMMANDS[command](out), root=sandbox / "repo")
+        assert result.code == 0, (out, result.err)
+    assert (sandbox / "real" / "x").exists() and (sandbox / "repo" / "x").exists()
+
+
+def test_baseline_replaces_only_an_empty_file_or_its_own_earlier_output(sandbox, cli):
+    out = sandbox / "outside" / "figures.jsonl"
+    out.write_bytes(b"")
+    assert cli("baseline", "figures", "--out", str(out), root=sandbox / "repo").code == 0
+    first = out.read_bytes()
+    assert cli("baseline", "figures", "--out", str(out), root=sandbox / "repo").code == 0  # its own: replaced
+    assert out.read_bytes() == first
+    result = cli("baseline", "quotes", "--out", str(out), root=sandbox / "repo")  # another kind: refused
+    assert result.code == 2 and "is not an earlier `baseline quotes` output" in result.err
+    for edited in (first.replace(b'"id"', b'"id" ', 1), first + b'{"id": "x"}\n', first[:-1], b"\xff\n",
+                   first.replace(b"CARDINAL", b"CARDINAL", 1).replace(b', "bound"', b', "extra": 1, "bound"', 1)):
+        out.write_bytes(edited)
+        result = cli("baseline", "figures", "--out", str(out), root=sandbox / "repo")
+        assert result.code == 2 and "is not an earlier `baseline figures` output" in result.err
+        assert out.read_bytes() == edited
+
+
+def test_render_replaces_only_an_empty_folder_or_its_own_earlier_output(sandbox, cli):
+    out = sandbox / "outside" / "pages"
+    out.mkdir()
+    assert cli("render", "--out", str(out), root=sandbox / "repo").code == 0
+    assert (out / "MANIFEST").read_text().startswith("idlib-gold render\n")
+    assert cli("render", "--out", str(out), root=sandbox / "repo").code == 0
+    export = sandbox / "outside" / "export"
+    assert cli("export", "--format", "conll", str(export), root=sandbox / "repo").code == 0
+    before = _state(sandbox)
+    assert cli("render", "--out", str(export), root=sandbox / "repo").code == 2  # an export is not a rendering
+    assert cli("export", "--format", "conll", str(out), root=sandbox / "repo").code == 2  # nor the other way
+    assert _state(sandbox) == before
+
+
+def test_fix_edits_only_annotation_files_in_place_never_through_links(sandbox):
+    from idlib_gold.outputs import OutputError, edit_in_place
+
+    repo = sandbox / "repo"
+    doc = next((repo / "annotations" / "docs").glob("*.yaml"))
+    rel = doc.relative_to(repo).as_posix()
+    doc.chmod(0o600)
+    edit_in_place(repo, {rel: doc.read_text(encoding="utf-8") + "# edited\n"})
+    assert doc.read_text(encoding="utf-8").endswith("# edited\n") and stat.S_IMODE(doc.stat().st_mode) == 0o600
+    before = _state(sandbox)
+    for bad in ("annotations/kb.yaml", "src/module.py", "README.md", "annotations/docs/../../README.md",
+                "to-annotations/docs/" + doc.name, "annotations/docs/missing.yaml"):
+        with pytest.raises(OutputError):
+            edit_in_place(repo, {bad: "x"})
+    (repo / "annotations" / "docs" / "linked.yaml").symlink_to(sandbox / "outside" / "precious.txt")
+    before = _state(sandbox)
+    with pytest.raises(OutputError, match="symbolic link"):
+        edit_in_place(repo, {rel: "x", "annotations/docs/linked.yaml": "x"})  # checked before the first write
+    assert _state(sandbox) == before
