@@ -91,3 +91,13 @@ def test_the_question_needs_no_build_dependency(repo):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "HEAVY []" in done.stdout
+
+
+def test_a_repository_without_schema_is_digested_with_the_schema_it_is_built_with(repo):
+    import shutil
+
+    from idlib_gold.reading.digest import source_digest
+
+    with_own = source_digest(repo)
+    shutil.rmtree(repo / "schema")  # the packaged copy, the same bytes here, is what a build then uses
+    assert source_digest(repo) == with_own
