@@ -340,7 +340,7 @@ def write_dataset(root: Path, generated: dict, target: Path) -> None:
     corpus.documents = [Document(i, f"{DOCS}/{i}.yaml", raw.decode("utf-8"), raw, Loaded(data))
                         for i, raw, data in docs]
 
-    def header_card(corpus, counts, files, sizes, agreement=None):
+    def header_card(corpus, counts, files, sizes, agreement=None, sources=None):
         from idlib_gold.building.features import features_for
 
         configs, infos = [], []

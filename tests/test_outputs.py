@@ -43,6 +43,7 @@ def states(tmp_path_factory):
     """A small repository whose dataset/ is an old build, with annotations that build a new one."""
     from idlib_gold.building.folder import render_outputs
     from idlib_gold.checking.pipeline import load
+    from idlib_gold.reading.digest import source_digest
 
     repo = tmp_path_factory.mktemp("states") / "repo"
     shutil.copytree(BASE, repo)
@@ -51,7 +52,7 @@ def states(tmp_path_factory):
     _edit(repo)
     corpus, findings = load(repo)
     assert not [f for f in findings if f.severity == "error"]
-    new_files = render_outputs(corpus)
+    new_files = render_outputs(corpus, sources=source_digest(repo))
     assert new_files != old
     shutil.copytree(repo / "dataset", repo.parent / "old-dataset")
     return repo, old, new_files

@@ -181,3 +181,36 @@ def test_run_all_files_prints_each_finding_once(git_repo):
     findings = [line for line in out.splitlines() if " IG" in line and line.startswith("annotations/")]
     assert any(f"{DOC}:{line_no}:" in f and "IG305" in f for f in findings), out
     assert len(findings) == len(set(findings)), out
+
+
+def test_the_hook_refuses_a_commit_that_did_not_rebuild_dataset_and_can_be_told_to_warn(git_repo):
+    from conftest import run_cli
+
+    repo, env = git_repo
+    shutil.copytree(ROOT / "dataset", repo / "dataset")
+    _git(repo, "add", "dataset", env=env)
+    assert _git(repo, "commit", "-q", "-m", "dataset", env=env).returncode == 0
+    path = repo / DOC
+    path.write_text(path.read_text(encoding="utf-8") + "# reviewed once more\n", encoding="utf-8")
+    _git(repo, "add", DOC, env=env)
+    refused = _git(repo, "commit", "-m", "annotations only", env=env)
+    out = refused.stdout + refused.stderr
+    assert refused.returncode != 0, out
+    assert "IG610" in out and "dataset/ was not rebuilt: run idlib-gold build" in out
+
+    config = repo / ".pre-commit-config.yaml"
+    saved = config.read_text(encoding="utf-8")
+    data = yaml.safe_load(saved)
+    data["repos"][0]["hooks"][0].update(args=["--stale-dataset=warning"], verbose=True)  # as the README says
+    config.write_text(yaml.safe_dump(data), encoding="utf-8")
+    _git(repo, "add", ".pre-commit-config.yaml", env=env)
+    warned = _git(repo, "commit", "-m", "annotations only, warned", env=env)
+    assert warned.returncode == 0, warned.stdout + warned.stderr
+    assert "IG610" in warned.stdout + warned.stderr
+
+    config.write_text(saved, encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8") + "# and once more\n", encoding="utf-8")
+    assert run_cli("build", root=repo).code == 0
+    _git(repo, "add", "-A", env=env)
+    accepted = _git(repo, "commit", "-m", "annotations with dataset", env=env)
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr

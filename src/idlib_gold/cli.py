@@ -124,6 +124,10 @@ def cmd_validate(args) -> int:
     findings, checked = [], ""
     if args.parquet is None or args.paths:
         findings, checked = validate_repository(root, args.paths or None)
+    if args.stale_dataset != "off":
+        from .building.freshness import not_rebuilt
+
+        findings += not_rebuilt(root, args.stale_dataset)
     if args.parquet is not None:
         _need_build_dependencies("validate --parquet")
         from .checking.tables import validate_folder
@@ -190,12 +194,14 @@ def cmd_build(args) -> int:
     from .building.folder import recover_outputs, render_outputs, write_outputs
     from .building.stamp import read_inputs, record
     from .checking.lints import lint_corpus
+    from .reading.digest import source_digest
     from .layout import DATASET_DIR
 
     root = _root(args.root)
     _need_build_dependencies("build")
     _note(recover_outputs(root / DATASET_DIR))  # an interrupted build is finished first, whatever follows
     inputs = read_inputs(root)
+    sources = source_digest(root)
     corpus, findings = _load_valid(root)
     agreement = None
     if not has_errors(findings):
@@ -207,7 +213,7 @@ def cmd_build(args) -> int:
         return 1
     if findings:
         _emit(findings, "building anyway: warnings only", args.format, sys.stdout)
-    files = render_outputs(corpus, agreement)
+    files = render_outputs(corpus, agreement, sources)
     del corpus  # the files hold everything now; the table checks need the memory
     from .checking.tables import validate_files
 
@@ -255,6 +261,7 @@ def cmd_check(args) -> int:
     from .building.folder import recover_outputs
     from .building.stamp import is_current, read_inputs, record
     from .checking.lints import lint_corpus
+    from .reading.digest import source_digest
     from .layout import DATASET_DIR
 
     root = _root(args.root)
@@ -262,6 +269,7 @@ def cmd_check(args) -> int:
     _note(recover_outputs(root / DATASET_DIR))  # compare the folder an interrupted build left, not none
     target = root / DATASET_DIR
     inputs = read_inputs(root)
+    sources = source_digest(root)
     corpus, findings = _load_valid(root)
     findings += lint_corpus(corpus)
     if not has_errors(findings) and not is_current(root, target, inputs.digest):
@@ -270,7 +278,7 @@ def cmd_check(args) -> int:
         agreement, more = _second_agreement(root, corpus)
         findings += more
         if not has_errors(findings):
-            stale = compare_outputs(target, render_outputs(corpus, agreement))
+            stale = compare_outputs(target, render_outputs(corpus, agreement, sources))
             if not stale:
                 record(root, target, inputs)
             findings += stale
@@ -655,6 +663,9 @@ def _parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="validate annotation files (default: the whole repository)")
     v.add_argument("paths", nargs="*", help="annotation files to check (default: all)")
     v.add_argument("--parquet", metavar="DIR", help="validate a dataset folder's Parquet tables")
+    v.add_argument("--stale-dataset", choices=("error", "warning", "off"), default="off",
+                   help="also say whether dataset/ was rebuilt after the annotations changed (IG610), from the "
+                        "card's source digest, without building; the pre-commit hook uses error (default: off)")
     common(v)
     v.set_defaults(func=cmd_validate)
     b = sub.add_parser("build", help="validate and write dataset/")

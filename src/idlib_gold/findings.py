@@ -29,7 +29,7 @@ LEVELS: dict[str, tuple[str, str]] = {
     "3": ("cross-checks", "checking/documents.py"),
     "4": ("Parquet tables", "checking/tables.py"),
     "5": ("consistency lints", "checking/lints.py"),
-    "6": ("the dataset folder", "building/folder.py"),
+    "6": ("the dataset folder", "building/"),
     "7": ("predictions files and compared annotation trees", "scoring/"),
 }
 
@@ -80,10 +80,11 @@ CODES: dict[str, Code] = {
     "IG501": Code("warning", "unannotated occurrence", "A string annotated elsewhere in the document is left unannotated here."),
     "IG502": Code("warning", "label disagreement", "The same string carries different labels in the corpus."),
     "IG503": Code("warning", "shared sentence differs", "A sentence that two documents share word for word is annotated differently."),
-    # 6xx dataset folder: building/folder.py
+    # 6xx dataset folder: building/ (folder.py compares it, freshness.py asks the card)
     "IG601": Code("error", "stale dataset file", "A file in dataset/ differs from what a build writes now. Run `idlib-gold build`."),
     "IG602": Code("error", "missing dataset file", "A file a build writes is missing from dataset/. Run `idlib-gold build`."),
     "IG603": Code("error", "unexpected dataset file", "dataset/ holds a file a build would not write. Remove it or run `idlib-gold build`."),
+    "IG610": Code("error", "dataset not rebuilt", "The annotations or schema changed since dataset/ was built: the card's source digest is not that of the files now. Run `idlib-gold build` and commit dataset/ with the annotations."),
     # 7xx predictions files (idlib-gold evaluate; the line is the JSON Lines line number) and
     # annotation trees compared by idlib-gold agree: scoring/
     "IG701": Code("error", "prediction line not JSON", "A line of the predictions file is not UTF-8 JSON; each line holds one JSON object."),

@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 
 __all__ = [
-    "DOCUMENT", "KB", "PREDICTIONS", "schema_dir", "use_repository", "load_schema", "entity_labels", "figure_labels",
+    "DOCUMENT", "KB", "PREDICTIONS", "schema_dir", "packaged_schema_dir", "use_repository", "load_schema", "entity_labels", "figure_labels",
     "figure_categories", "quote_types", "kb_types", "splits", "units", "describe",
 ]
 
@@ -36,6 +36,11 @@ def use_repository(root: Path | None) -> None:
     global _repository_schemas
     folder = root / "schema" if root is not None else None
     _repository_schemas = folder if folder is not None and (folder / DOCUMENT).is_file() else None
+
+
+def packaged_schema_dir() -> Path:
+    """The schema files installed with idlib-gold: what a repository without its own schema/ uses."""
+    return _packaged_dir()
 
 
 def _packaged_dir() -> Path:

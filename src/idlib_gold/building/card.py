@@ -42,7 +42,8 @@ CONFIG_SUMMARY = {
 }
 
 
-def _header(counts: dict, files: dict[str, bytes], sizes: dict[str, int], fingerprint: str) -> str:
+def _header(counts: dict, files: dict[str, bytes], sizes: dict[str, int], fingerprint: str,
+            sources: str | None) -> str:
 
     n_docs = sum(counts["documents"].values())
     configs, infos = [], []
@@ -74,6 +75,8 @@ def _header(counts: dict, files: dict[str, bytes], sizes: dict[str, int], finger
         "tags": ["news", "entity-linking", "quote-attribution", "numeric-information-extraction", "syria", "gold-standard"],
         "version": DATASET_VERSION,
         "fingerprint": f"sha256:{fingerprint}",
+        # the gold it was built from (reading/digest.py): how the pre-commit hook knows dataset/ is stale
+        **({"source_digest": f"sha256:{sources}"} if sources else {}),
         "configs": configs,
         "dataset_info": infos,
     }
@@ -298,7 +301,7 @@ def _agreement(agreement: dict | None) -> str:
 
 
 def render_card(corpus: Corpus, counts: dict, files: dict[str, bytes], sizes: dict[str, int],
-                agreement: dict | None = None) -> str:
+                agreement: dict | None = None, sources: str | None = None) -> str:
 
     fp = fingerprint(files)
     n = {c: sum(counts[c].values()) for c in CONFIGS}
@@ -453,4 +456,4 @@ news excerpts allows.
 `sha256:{fp}` over the Parquet files of this folder. It is repeated in each config's description, so a
 rebuilt dataset gets a fresh `datasets` cache entry.
 """
-    return _header(counts, files, sizes, fp) + body
+    return _header(counts, files, sizes, fp, sources) + body

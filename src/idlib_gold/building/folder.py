@@ -63,12 +63,13 @@ def _table_bytes(table) -> tuple[bytes, int]:
     return sink.getvalue(), table.nbytes
 
 
-def render_outputs(corpus: Corpus, agreement: dict | None = None) -> dict[str, bytes]:
+def render_outputs(corpus: Corpus, agreement: dict | None = None, sources: str | None = None) -> dict[str, bytes]:
     """Every file of dataset/, as relative path → bytes.
 
     Configs are built one at a time and their rows dropped once written: the card and the
     Croissant file need only the files and the row counts. `agreement` is the card's
-    inter-annotator agreement section, computed by the scoring stage and passed in."""
+    inter-annotator agreement section, computed by the scoring stage and passed in; `sources` the
+    digest of the gold files read (reading/digest.py), recorded in the card."""
     files: dict[str, bytes] = {}
     sizes: dict[str, int] = {}
     counts: dict[str, dict[str, int]] = {}
@@ -87,7 +88,7 @@ def render_outputs(corpus: Corpus, agreement: dict | None = None) -> dict[str, b
             files[name], sizes[name] = _parquet_bytes(rows[split], features)
         del rows
     files["croissant.json"] = render_croissant(files).encode("utf-8")
-    files["README.md"] = render_card(corpus, counts, files, sizes, agreement).encode("utf-8")
+    files["README.md"] = render_card(corpus, counts, files, sizes, agreement, sources).encode("utf-8")
     return files
 
 
