@@ -74,6 +74,7 @@ CODES: dict[str, Code] = {
     "IG401": Code("error", "table check", "A Parquet table breaks one of the rules of its pandera model."),
     "IG402": Code("error", "tables disagree", "The documents config and a per-layer config hold different annotations."),
     "IG403": Code("error", "unreadable table", "A Parquet file is missing, unreadable, or lacks the expected columns."),
+    "IG404": Code("error", "file differs from croissant.json", "A file's size or SHA-256 differs from what croissant.json records for it (or the card's download size from its files), or croissant.json does not describe it: the file was rewritten after the build, even with the same rows. Rebuild with `idlib-gold build`."),
     # 5xx consistency lints (warnings): checking/lints.py
     "IG501": Code("warning", "unannotated occurrence", "A string annotated elsewhere in the document is left unannotated here."),
     "IG502": Code("warning", "label disagreement", "The same string carries different labels in the corpus."),
