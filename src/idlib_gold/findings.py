@@ -83,6 +83,8 @@ CODES: dict[str, Code] = {
     "IG601": Code("error", "stale dataset file", "A file in dataset/ differs from what a build writes now. Run `idlib-gold build`."),
     "IG602": Code("error", "missing dataset file", "A file a build writes is missing from dataset/. Run `idlib-gold build`."),
     "IG603": Code("error", "unexpected dataset file", "dataset/ holds a file a build would not write. Remove it or run `idlib-gold build`."),
+    "IG604": Code("error", "not a plain file", "dataset/ holds only regular files: a symbolic link (even to the same bytes), a FIFO, a device or a socket there is never followed or read. Remove it and run `idlib-gold build`, which replaces the folder."),
+    "IG605": Code("error", "stamp folder not plain", "The stamp's folder .idlib-gold-cache/ holds only the regular files idlib-gold writes; a symbolic link or special file there, or in its place, is never read or written through. Remove .idlib-gold-cache/ (a cache: the next check compares in full)."),
     # 7xx predictions files (idlib-gold evaluate; the line is the JSON Lines line number) and
     # annotation trees compared by idlib-gold agree: scoring/
     "IG701": Code("error", "prediction line not JSON", "A line of the predictions file is not UTF-8 JSON; each line holds one JSON object."),
