@@ -1,4 +1,4 @@
-"""Shared fixtures: a scratch copy of the repository, the CLI run in-process, an offline HF cache."""
+"""Shared fixtures: a scratch copy of the repository (or a clone of it), the CLI run in-process, an offline HF cache."""
 
 from __future__ import annotations
 
@@ -56,6 +56,15 @@ def repo(tmp_path: Path) -> Path:
     for name in ("annotations", "schema", "dataset"):
         shutil.copytree(ROOT / name, dest / name)
     return dest
+
+
+@pytest.fixture
+def clone(repo: Path) -> Path:
+    """`repo` as a git clone (nothing committed): only a clone has a stamp key, in its git directory."""
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(repo)], check=True, capture_output=True)
+    return repo
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from conftest import ROOT, snapshot
 
 DOC = "annotations/docs/000_10fe6d47143cad7a.yaml"
@@ -154,3 +156,117 @@ def test_the_tables_built_from_columns_equal_those_built_from_rows(tmp_path, cor
                 name = parquet_path(config, split)
                 if name in files:
                     assert (files[name], sizes[name]) == folder._parquet_bytes(split_rows, features_for(config)), name
+
+
+# --- dataset/ holds only plain files, compared byte for byte -------------------------------------------
+
+PLANTED = {"link to the same bytes": "a symbolic link", "dangling link": "a symbolic link", "FIFO": "a FIFO",
+           "device": "a character device", "socket": "a socket"}
+
+
+def _plant(path, kind: str, tmp_path):
+    """Put `kind` where the regular file `path` was."""
+    import os
+    import socket
+    import stat
+
+    data = path.read_bytes()
+    path.unlink()
+    if kind == "link to the same bytes":
+        (tmp_path / "copy").write_bytes(data)
+        path.symlink_to(tmp_path / "copy")
+    elif kind == "dangling link":
+        path.symlink_to(tmp_path / "nowhere")
+    elif kind == "FIFO":
+        os.mkfifo(path)
+    elif kind == "device":
+        try:
+            os.mknod(path, 0o600 | stat.S_IFCHR, os.makedev(1, 3))  # what /dev/null is
+        except PermissionError:
+            pytest.skip("making a device node needs privileges")
+    else:
+        with socket.socket(socket.AF_UNIX) as sock:
+            try:
+                sock.bind(str(path))
+            except OSError:  # a path too long for a socket address
+                pytest.skip("no socket at this path")
+
+
+@pytest.mark.parametrize("kind", list(PLANTED))
+def test_anything_but_a_plain_file_in_dataset_is_named_and_build_replaces_it(clone, cli, tmp_path, kind):
+    import os
+    import stat
+
+    assert cli("check", root=clone).code == 0  # a stamp vouches for the plain folder
+    _plant(clone / "dataset/README.md", kind, tmp_path)
+    result = cli("check", root=clone)
+    assert result.code == 1
+    assert f"IG604 dataset/README.md is {PLANTED[kind]}; dataset/ holds only plain files" in result.out
+    assert "IG602" not in result.out and "Traceback" not in result.out + result.err
+    built = cli("build", root=clone)
+    assert built.code == 0 and "wrote dataset/" in built.out
+    assert stat.S_ISREG(os.lstat(clone / "dataset/README.md").st_mode)
+    assert cli("check", root=clone).code == 0
+
+
+def test_a_linked_folder_in_dataset_is_not_followed(clone, cli, tmp_path):
+    import shutil
+
+    kb = clone / "dataset/data/kb"
+    shutil.copytree(kb, tmp_path / "kb")
+    shutil.rmtree(kb)
+    kb.symlink_to(tmp_path / "kb")
+    result = cli("check", root=clone)
+    assert result.code == 1 and "IG604 dataset/data/kb is a symbolic link" in result.out
+    assert "IG602" not in result.out  # the files under it are not named again
+    assert cli("build", root=clone).code == 0 and not kb.is_symlink()
+    assert (tmp_path / "kb/train.parquet").is_file()  # the link's target is left alone
+
+
+def test_a_parquet_file_with_the_same_rows_in_other_bytes_is_stale(clone, cli):
+    """Bytes, not tables: croissant.json records each file's SHA-256 and size, the card its size."""
+    import pyarrow.parquet as pq
+
+    path = clone / "dataset/data/kb/train.parquet"
+    table = pq.read_table(path)
+    pq.write_table(table, path, compression="snappy", row_group_size=10)
+    assert pq.read_table(path).equals(table)
+    result = cli("check", root=clone)
+    assert result.code == 1
+    assert "IG601 dataset/data/kb/train.parquet is stale: it differs from what the annotations build " \
+           "(the same rows, encoded otherwise)" in result.out
+    result = cli("validate", "--parquet", str(clone / "dataset"), root=clone)
+    assert result.code == 1 and "dataset/data/kb/train.parquet: IG404" in result.out
+
+
+def _stale_copy(tmp_path):
+    import shutil
+
+    repo = tmp_path / "repo"
+    for name in ("annotations", "schema", "dataset"):
+        shutil.copytree(ROOT / name, repo / name)
+    path = repo / DOC
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("approximate: true", "approximate: false", 1), encoding="utf-8")
+    return repo
+
+
+@pytest.mark.slow
+def test_check_on_a_stale_dataset_exits_1_every_time(tmp_path):
+    """Comparing a stale Parquet file used to start Arrow's thread pool, which, still running at
+    exit, aborted the process (exit 134, "terminate called without an active exception") in about
+    one run in ten. Run as a whole process, as the command line is, 30 times."""
+    import subprocess
+    import sys
+    from collections import Counter
+
+    repo = _stale_copy(tmp_path)
+    main = "import sys; from idlib_gold.cli import main; sys.exit(main(sys.argv[1:]))"
+    codes, errors = Counter(), set()
+    for _ in range(30):
+        run = subprocess.run([sys.executable, "-c", main, "check", "--root", str(repo)],
+                             capture_output=True, text=True, timeout=300)
+        codes[run.returncode] += 1
+        if run.returncode != 1:
+            errors.add(run.stderr.strip()[-200:])
+    assert codes == {1: 30}, (codes, errors)

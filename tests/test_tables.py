@@ -203,3 +203,63 @@ def test_the_card_types_read_here_are_the_ones_datasets_reads():
         assert list(mine) == arrow.names
         for field in arrow:
             assert _fits(_actual(field.type), mine[field.name]), (config["config_name"], field.name)
+
+
+# --- IG404: bytes, not tables ------------------------------------------------------------------------------
+
+@pytest.fixture
+def received(tmp_path) -> Path:
+    import shutil
+
+    folder = tmp_path / "received"
+    shutil.copytree(ROOT / "dataset", folder)
+    return folder
+
+
+def _codes(cli, folder) -> list[tuple[str, str]]:
+    import json
+
+    result = cli("validate", "--parquet", str(folder), "--format", "json", root=ROOT)
+    return sorted((f["code"], f["path"]) for f in json.loads(result.out)["findings"])
+
+
+def test_IG404_a_file_rewritten_with_the_same_rows_differs_from_croissant(cli, received):
+    path = received / "data/kb/train.parquet"
+    table = pq.read_table(path)
+    pq.write_table(table, path, compression="gzip", row_group_size=7)
+    result = cli("validate", "--parquet", str(received), root=ROOT)
+    assert result.code == 1
+    assert "dataset/data/kb/train.parquet: IG404" in result.out and "croissant.json records" in result.out
+    # the card's download_size is the bytes of the config's files
+    assert ("IG404", "dataset/README.md") in _codes(cli, received)
+
+
+def test_IG404_a_file_croissant_does_not_describe_or_lists_but_lacks(cli, received):
+    import json
+
+    meta = json.loads((received / "croissant.json").read_text(encoding="utf-8"))
+    meta["distribution"] = [d for d in meta["distribution"] if d.get("contentUrl") != "data/ner/test.parquet"]
+    meta["distribution"].append({"@type": "cr:FileObject", "contentUrl": "data/old/train.parquet",
+                                 "contentSize": "1 B", "sha256": "0" * 64})
+    meta["distribution"].append({"@type": "cr:FileObject", "contentUrl": "../outside.parquet",
+                                 "contentSize": "1 B", "sha256": "0" * 64})
+    (received / "croissant.json").write_text(json.dumps(meta), encoding="utf-8")
+    assert _codes(cli, received) == [("IG404", "dataset/croissant.json"), ("IG404", "dataset/data/ner/test.parquet"),
+                                     ("IG404", "dataset/data/old/train.parquet")]
+
+
+@pytest.mark.parametrize("damage", ["missing", "not JSON", "a FIFO"])
+def test_IG404_without_a_readable_croissant_the_bytes_are_not_vouched_for(cli, received, damage):
+    import os
+
+    path = received / "croissant.json"
+    path.unlink()
+    if damage == "not JSON":
+        path.write_text("{", encoding="utf-8")
+    elif damage == "a FIFO":
+        os.mkfifo(path)
+    assert _codes(cli, received) == [("IG404", "dataset/croissant.json")]
+
+
+def test_IG404_the_shipped_folder_matches_its_croissant(cli, received):
+    assert _codes(cli, received) == []

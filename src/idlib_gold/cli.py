@@ -192,8 +192,9 @@ def _note(notes: list[str]) -> None:
 
 def cmd_build(args) -> int:
     from .building.folder import recover_outputs, render_outputs, write_outputs
-    from .building.stamp import read_inputs, record
+    from .building.stamp import files_digest, read_inputs, record
     from .checking.lints import lint_corpus
+    from . import readlog
     from .reading.digest import source_digest
     from .layout import DATASET_DIR
 
@@ -201,13 +202,13 @@ def cmd_build(args) -> int:
     _need_build_dependencies("build")
     _note(recover_outputs(root / DATASET_DIR))  # an interrupted build is finished first, whatever follows
     inputs = read_inputs(root)
-    sources = source_digest(root)
     corpus, findings = _load_valid(root)
     agreement = None
     if not has_errors(findings):
         findings += lint_corpus(corpus)
         agreement, more = _second_agreement(root, corpus)
         findings += more
+    sources = source_digest(root, readlog.peek())  # of the bytes the corpus was made of
     if _exit_code(findings, args.strict):
         _emit(findings, "build stopped; dataset/ left unchanged", args.format, sys.stdout)
         return 1
@@ -223,7 +224,7 @@ def cmd_build(args) -> int:
         return 1
     changed, notes = write_outputs(root / DATASET_DIR, files)
     _note(notes)
-    record(root, root / DATASET_DIR, inputs)
+    record(root, inputs, files_digest(files))  # the bytes now in dataset/
     done = f"{'wrote' if changed else 'unchanged:'} {DATASET_DIR}/ ({len(files)} files)"
     if args.format in ("sarif", "github"):  # stdout stays one log for tools; the news goes to stderr
         if not findings:
@@ -258,9 +259,10 @@ def cmd_check(args) -> int:
 
     Whether dataset/ is up to date is answered by the stamp when it vouches for these inputs
     and these files (building/stamp.py), else by building in memory and comparing bytes."""
-    from .building.folder import recover_outputs
+    from .building.folder import recover_outputs, stamp_findings
     from .building.stamp import is_current, read_inputs, record
     from .checking.lints import lint_corpus
+    from . import readlog
     from .reading.digest import source_digest
     from .layout import DATASET_DIR
 
@@ -269,7 +271,7 @@ def cmd_check(args) -> int:
     _note(recover_outputs(root / DATASET_DIR))  # compare the folder an interrupted build left, not none
     target = root / DATASET_DIR
     inputs = read_inputs(root)
-    sources = source_digest(root)
+    odd_stamp = stamp_findings(root)
     corpus, findings = _load_valid(root)
     findings += lint_corpus(corpus)
     if not has_errors(findings) and not is_current(root, target, inputs.digest):
@@ -278,10 +280,12 @@ def cmd_check(args) -> int:
         agreement, more = _second_agreement(root, corpus)
         findings += more
         if not has_errors(findings):
-            stale = compare_outputs(target, render_outputs(corpus, agreement, sources))
+            sources = source_digest(root, readlog.peek())  # of the bytes the corpus was made of
+            stale, compared = compare_outputs(target, render_outputs(corpus, agreement, sources))
             if not stale:
-                record(root, target, inputs)
+                record(root, inputs, compared)  # the digest of the bytes compared, not read again
             findings += stale
+    findings += odd_stamp
     _emit(findings, f"{len(corpus.documents)} documents and {DATASET_DIR}/ checked", args.format, sys.stdout)
     if args.format == "text":
         print(_summary(corpus))

@@ -76,6 +76,7 @@ CODES: dict[str, Code] = {
     "IG401": Code("error", "table check", "A Parquet table breaks one of the rules of its pandera model."),
     "IG402": Code("error", "tables disagree", "The documents config and a per-layer config hold different annotations."),
     "IG403": Code("error", "unreadable table", "A Parquet file is missing, unreadable, or lacks the expected columns."),
+    "IG404": Code("error", "file differs from croissant.json", "A file's size or SHA-256 differs from what croissant.json records for it (or the card's download size from its files), or croissant.json does not describe it: the file was rewritten after the build, even with the same rows. Rebuild with `idlib-gold build`."),
     # 5xx consistency lints (warnings): checking/lints.py
     "IG501": Code("warning", "unannotated occurrence", "A string annotated elsewhere in the document is left unannotated here."),
     "IG502": Code("warning", "label disagreement", "The same string carries different labels in the corpus."),
@@ -84,6 +85,8 @@ CODES: dict[str, Code] = {
     "IG601": Code("error", "stale dataset file", "A file in dataset/ differs from what a build writes now. Run `idlib-gold build`."),
     "IG602": Code("error", "missing dataset file", "A file a build writes is missing from dataset/. Run `idlib-gold build`."),
     "IG603": Code("error", "unexpected dataset file", "dataset/ holds a file a build would not write. Remove it or run `idlib-gold build`."),
+    "IG604": Code("error", "not a plain file", "dataset/ holds only regular files: a symbolic link (even to the same bytes), a FIFO, a device or a socket there is never followed or read. Remove it and run `idlib-gold build`, which replaces the folder."),
+    "IG605": Code("error", "stamp folder not plain", "The stamp's folder .idlib-gold-cache/ holds only the regular files idlib-gold writes; a symbolic link or special file there, or in its place, is never read or written through. Remove .idlib-gold-cache/ (a cache: the next check compares in full)."),
     "IG610": Code("error", "dataset not rebuilt", "The annotations or schema changed since dataset/ was built: the card's source digest is not that of the files now. Run `idlib-gold build` and commit dataset/ with the annotations."),
     # 7xx predictions files (idlib-gold evaluate; the line is the JSON Lines line number) and
     # annotation trees compared by idlib-gold agree: scoring/

@@ -9,13 +9,17 @@ every stage can import it.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from functools import cache
 from importlib import resources
 from pathlib import Path
 
+from . import readlog
+
 __all__ = [
-    "DOCUMENT", "KB", "PREDICTIONS", "schema_dir", "packaged_schema_dir", "use_repository", "load_schema", "entity_labels", "figure_labels",
+    "DOCUMENT", "KB", "PREDICTIONS", "schema_dir", "packaged_schemas", "use_repository", "load_schema", "entity_labels", "figure_labels",
     "figure_categories", "quote_types", "kb_types", "splits", "units", "describe",
 ]
 
@@ -38,8 +42,8 @@ def use_repository(root: Path | None) -> None:
     _repository_schemas = folder if folder is not None and (folder / DOCUMENT).is_file() else None
 
 
-def packaged_schema_dir() -> Path:
-    """The schema files installed with idlib-gold: what a repository without its own schema/ uses."""
+def packaged_schemas() -> Path:
+    """The schema folder packaged with idlib-gold (used where a repository has no schema/)."""
     return _packaged_dir()
 
 
@@ -60,12 +64,16 @@ def schema_dir(name: str = DOCUMENT) -> Path:
 
 
 def load_schema(name: str) -> dict:
-    return _load(schema_dir(name), name)
+    folder = schema_dir(name)
+    digest, data = _load(folder, name)
+    readlog.merge({os.path.abspath(folder / name): digest})  # the bytes in use, for the stamp
+    return data
 
 
 @cache
-def _load(folder: Path, name: str) -> dict:
-    return json.loads((folder / name).read_text(encoding="utf-8"))
+def _load(folder: Path, name: str) -> tuple[str, dict]:
+    raw = (folder / name).read_bytes()
+    return hashlib.sha256(raw).hexdigest(), json.loads(raw.decode("utf-8"))
 
 
 def _defs(name: str = DOCUMENT) -> dict:

@@ -16,13 +16,15 @@ from ..layout import CONFIGS, DATASET_DIR, parquet_path, written_splits
 from ..reading.corpus import Corpus
 from ..vocabulary import splits
 from ..outputs import swap
+from . import plainfiles
 from .card import render_card
 from .croissant import render_croissant
 from .features import features_for
 from .ner import bio_columns
 from .rows import LAYER_CONFIGS, config_columns, config_rows
+from .stamp import STAMP_DIR, files_digest, odd_entries
 
-__all__ = ["render_outputs", "write_outputs", "recover_outputs", "compare_outputs"]
+__all__ = ["render_outputs", "write_outputs", "recover_outputs", "compare_outputs", "stamp_findings"]
 
 def _parquet_bytes(rows: list[dict], features) -> tuple[bytes, int]:
     """The Parquet file and the in-memory Arrow size of its table (the card's `num_bytes`)."""
@@ -119,42 +121,79 @@ def _ner_outputs(corpus: Corpus, files: dict, sizes: dict, counts: dict) -> None
         files[name], sizes[name] = _table_bytes(_ner_table(columns_by_split.pop(split), schema))
 
 
-def _existing(target: Path) -> dict[str, bytes]:
-    if not target.is_dir():
-        return {}
-    return {p.relative_to(target).as_posix(): p.read_bytes()
-            for p in sorted(target.rglob("*")) if p.is_file()}
+def _existing(target: Path) -> tuple[dict[str, bytes], dict[str, str]]:
+    """The plain files under `target` (relative name → bytes) and every other entry (name → what it
+    is), read without following a link or opening a special file (`plainfiles`)."""
+    files, odd = {}, {}
+    for entry in plainfiles.entries(target):
+        if entry.data is None:
+            odd[entry.name] = entry.kind
+        else:
+            files[entry.name] = entry.data
+    return files, odd
 
 
-def _same_table(a: bytes, b: bytes, name: str) -> bool:
-    """Parquet files written by another pyarrow release differ in their writer string, not in content."""
+def _same_rows(a: bytes, b: bytes, name: str) -> str:
+    """Why two Parquet files that differ in bytes may hold the same rows, or "".
+
+    Only words for the finding: the file is stale either way, since croissant.json records the
+    SHA-256 and size of the bytes a build writes and the card their sizes. Read on this thread
+    alone (no pre-buffering, no thread pool): a pool still running at exit aborted the process."""
     if not name.endswith(".parquet"):
-        return False
+        return ""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
-        ta, tb = pq.read_table(io.BytesIO(a)), pq.read_table(io.BytesIO(b))
+        fa, fb = (pq.ParquetFile(pa.BufferReader(x), pre_buffer=False) for x in (a, b))
+        ta, tb = fa.read(use_threads=False), fb.read(use_threads=False)
+        if not (ta.schema.equals(tb.schema, check_metadata=True) and ta.equals(tb)):
+            return ""
+        here, built = fa.metadata.created_by, fb.metadata.created_by
     except Exception:  # an unreadable file is simply stale
-        return False
-    return ta.schema.equals(tb.schema, check_metadata=True) and ta.equals(tb)
+        return ""
+    if here != built:
+        return f" (the same rows, written by {here}; this build writes them with {built})"
+    return " (the same rows, encoded otherwise)"
 
 
-def compare_outputs(target: Path, expected: dict[str, bytes]) -> list[Finding]:
-    """What differs between dataset/ on disk and what a build writes now."""
-    have = _existing(target)
+def compare_outputs(target: Path, expected: dict[str, bytes]) -> tuple[list[Finding], str | None]:
+    """What differs between dataset/ on disk and what a build writes now, byte for byte; and the
+    digest of the bytes compared (`stamp.files_digest`), None when the folder holds anything but
+    plain files. Bytes, not tables: a Parquet file holding the same rows in other bytes no longer
+    matches the SHA-256 and size croissant.json gives, nor the card's sizes, so it is stale too."""
+    have, odd = _existing(target)
     out = []
+    for name, kind in sorted(odd.items()):
+        rel = f"{DATASET_DIR}/{name}"
+        out.append(Finding("IG604", f"{rel} is {kind}; {DATASET_DIR}/ holds only plain files", rel,
+                           hint="remove it and run `idlib-gold build`, which replaces the folder"))
+
+    def under_odd(name: str) -> bool:
+        return any(p.as_posix() in odd for p in Path(name).parents) or name in odd
+
     for name in sorted(expected):
         rel = f"{DATASET_DIR}/{name}"
+        if under_odd(name):
+            continue  # named above
         if name not in have:
             out.append(Finding("IG602", f"{rel} is missing", rel, hint="run `idlib-gold build`"))
-        elif have[name] != expected[name] and not _same_table(have[name], expected[name], name):
-            out.append(Finding("IG601", f"{rel} is stale: it differs from what the annotations build",
+        elif have[name] != expected[name]:
+            out.append(Finding("IG601", f"{rel} is stale: it differs from what the annotations build"
+                                        f"{_same_rows(have[name], expected[name], name)}",
                                rel, hint="run `idlib-gold build` and commit the result"))
     for name in sorted(set(have) - set(expected)):
         rel = f"{DATASET_DIR}/{name}"
         out.append(Finding("IG603", f"{rel} is not written by the build", rel,
                            hint="remove it, or run `idlib-gold build`, which replaces the folder"))
-    return out
+    return out, (None if odd else files_digest(have))
+
+
+def stamp_findings(root: Path) -> list[Finding]:
+    """Anything in `.idlib-gold-cache/` but plain files: the stamp is never read or written through it."""
+    return [Finding("IG605", f"{rel} is {kind}; the stamp is not read or written through it", rel,
+                    hint=f"remove {STAMP_DIR}/ (it is a cache: the next check compares in full)")
+            for rel, kind in odd_entries(root)]
 
 
 def recover_outputs(target: Path) -> list[str]:
@@ -171,7 +210,11 @@ def write_outputs(target: Path, files: dict[str, bytes]) -> tuple[bool, list[str
     notes: list[str] = []
     with swap.locked(target):
         swap.recover(target, notes)
-        if _existing(target) == files:
+        try:
+            have, odd = _existing(target)
+        except OSError:  # a file it may not read: replaced like any other difference
+            have, odd = None, None
+        if not odd and have == files:  # a link or special file is replaced, never called unchanged
             return False, notes
         swap.replace_folder(target, files, notes)
     return True, notes

@@ -1,67 +1,92 @@
-"""Knowing that `dataset/` is up to date without building it: a stamp of inputs and outputs.
+"""Knowing that `dataset/` is up to date without building it: a stamp this clone wrote itself.
 
-`check` must say whether `dataset/` is exactly what a build writes now. Building it in
-memory and comparing bytes answers that, but on the real corpus it took 0.84–0.97 s of a
-`check`, against 0.22–0.30 s for `validate` (whole processes, 2 cores, same session):
-pyarrow and numpy are imported, and pyarrow's first `Table.from_pylist` imports pandas to
-ask whether its inputs are pandas objects. The bytes a build writes are a function of its
-inputs, and the build is deterministic (tests/test_build.py), so one comparison made for
-some inputs holds for as long as neither the inputs nor `dataset/` change.
+After a build, or a full comparison that found nothing stale, the stamp in `.idlib-gold-cache/`
+records two digests: of the inputs (every file under `annotations/` and `schema/`, this package's
+files, the Python and library versions) and of the bytes of `dataset/`. `check` skips the build
+when both still match. It vouches only for a state this clone computed on this machine: it is
+signed (HMAC-SHA-256) with a random key kept in the clone's git directory, which git never
+stores or sends, and the signature covers the repository's absolute path, device and inode. A
+stamp that came with the repository, from a copy or from another machine never vouches, nor does
+any stamp where the key is missing, a link, not the user's or not 0600, or where there is no git
+directory (an unpacked archive): `check` then builds and compares in full, as in a fresh clone.
+A stamp is never needed; deleting it costs one comparison.
 
-The stamp is that comparison, remembered. After a build writes `dataset/`, or a full
-comparison finds nothing stale, the stamp records two digests:
+It records only what was compared: the dataset digest is of the bytes `compare_outputs` read
+(or the build wrote), and the inputs digest is written only if every file the command used has
+the digest the stamp took (`readlog`) and no input file changed since (size, times, inode).
 
-- **inputs**: SHA-256 over the names and bytes of every file under `annotations/` and
-  `schema/`, every file of this package (the builder's code and everything it imports
-  from it, `DATASET_VERSION` included), the Python version and the versions of the
-  libraries whose output lands in the files (pyarrow writes the Parquet, PyYAML the card's
-  header, numpy sits under pyarrow);
-- **dataset**: SHA-256 over the names and bytes of every file under `dataset/`.
-
-`check` recomputes both (about 0.5 MB read and hashed on the real corpus; 10,000 files and
-about 3 s at 1,000× the corpus, against 30 s or more for validating it) and, when both
-equal the stamp, skips the build: no pyarrow, numpy or pandas is imported. Any difference,
-a missing or unreadable stamp, or a stamp from another layout falls back to the full build
-and byte comparison, which names each stale, missing or unexpected file. So the stamp can
-only save time: an edited annotation, text, schema file, card or data file, a changed
-builder or another pyarrow all change a digest (tests/test_stamp.py edits each one).
-
-Why a local stamp rather than a fingerprint of the inputs written into the card: the card
-is itself compared byte for byte, so a code fingerprint in it would make every change to
-the builder's code (a refactor that writes the same bytes included) a change to
-`dataset/`, and a pyarrow version in it would make the committed card stale for anyone
-with another pyarrow. The stamp lives in `.idlib-gold-cache/` at the repository root (with
-a `.gitignore` of its own, as pytest's cache has), is written atomically, and is never
-needed: deleting it costs one full comparison.
+Why a stamp: building in memory and comparing took 0.84–0.97 s of a `check` against 0.22–0.30 s
+for `validate` (pyarrow, numpy and pandas imported); hashing the inputs and `dataset/` is 0.5 MB
+(10,000 files and about 3 s at 1,000× the corpus, against 30 s or more for validating it). Why
+not a fingerprint in the card: the card is compared byte for byte, so a code fingerprint would
+make every refactor of the builder a change to `dataset/`, and a pyarrow version in it would make
+the committed card stale for anyone with another pyarrow. Why no `git ls-files` test of the stamp:
+git never stores the key, so a tracked or copied stamp cannot be signed for this clone, and a
+stamp this clone signed vouches for digests, whichever commit put the file back.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import os
+import secrets
+import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..outputs import OutputError, write_file
+from .. import readlog, vocabulary
+from . import plainfiles
 
-__all__ = ["Inputs", "read_inputs", "inputs_digest", "folder_digest", "is_current", "record", "STAMP_DIR"]
+__all__ = ["Inputs", "read_inputs", "inputs_digest", "folder_digest", "files_digest", "is_current", "record",
+           "odd_entries", "key_path", "STAMP_DIR"]
 
 STAMP_DIR = ".idlib-gold-cache"
 _STAMP = "dataset-stamp.json"
-_FORMAT = 1
+_KEY_NAME = "idlib-gold-stamp.key"
+_KEY_BYTES = 32
+_FORMAT = 2
 _LIBRARIES = ("pyarrow", "PyYAML", "numpy")
 _PACKAGE = Path(__file__).resolve().parents[1]
+#: Where files cannot be opened without following links, or relative to an open folder, or a
+#: key cannot be kept private by its mode, there is no stamp: `check` always compares in full.
+_SUPPORTED = os.name == "posix" and hasattr(os, "O_NOFOLLOW") and os.open in os.supports_dir_fd
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+_READ = os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0)
+_FOLDER = os.O_RDONLY | _NOFOLLOW | getattr(os, "O_DIRECTORY", 0)
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW
 
 
-def _hash_tree(h, folder: Path, label: str, skip=lambda p: False) -> None:
-    """Names and contents of every file under `folder`, in a fixed order, into `h`."""
-    if not folder.is_dir():
+def _skip_cache(name: str) -> bool:
+    return "__pycache__" in name.split("/") or name.endswith((".pyc", ".pyo"))
+
+
+def _trees(root: Path) -> list[tuple[str, Path, object]]:
+    """(label, folder, skip) of every tree a build's bytes depend on."""
+    out = [("annotations", root / "annotations", None), ("schema", root / "schema", None),
+           ("package", _PACKAGE, _skip_cache)]
+    packaged = vocabulary.packaged_schemas()  # read where the repository lacks a schema file
+    if packaged != root / "schema" and _PACKAGE not in packaged.parents:
+        out.append(("packaged schema", packaged, None))
+    return out
+
+
+def _hash_tree(h, folder: Path, label: str, skip=None, seen: dict | None = None) -> None:
+    """Names and contents of every entry under `folder`, in a fixed order, into `h` (a link or
+    special file by what it is, never followed or opened); each file's digest into `seen`."""
+    if not os.path.lexists(folder):
         h.update(f"{label}: absent\0".encode())
         return
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and not skip(p)):
-        name = path.relative_to(folder).as_posix()
-        h.update(f"{label}/{name}\0".encode() + hashlib.sha256(path.read_bytes()).digest())
+    for entry in plainfiles.entries(folder, skip or (lambda name: False)):
+        if entry.data is None:
+            h.update(f"{label}/{entry.name}\0?{entry.kind}\0".encode())
+            continue
+        digest = hashlib.sha256(entry.data).digest()
+        h.update(f"{label}/{entry.name}\0=".encode() + digest)
+        if seen is not None:
+            seen[os.path.abspath(os.path.join(folder, entry.name))] = digest.hex()
 
 
 def _versions() -> str:
@@ -78,89 +103,258 @@ def _versions() -> str:
 
 @dataclass(frozen=True)
 class Inputs:
-    """The inputs' digest, and the size and modification time of each file hashed for it."""
+    """The inputs' digest, each file's digest, and the status of each file when it was taken."""
 
     root: Path
     digest: str
     stats: tuple
+    files: dict
 
     def unchanged(self) -> bool:
-        """No input file was added, removed or rewritten since the digest was taken (by size and
-        modification time: hashing them all again took as long as the first time, 3 s at 1,000×)."""
+        """No input file was added, removed, rewritten or replaced since the digest was taken (by
+        type, size, modification and change time and inode: hashing them all again took as long
+        as the first time, 3 s at 1,000×)."""
         return _stats(self.root) == self.stats
 
-
-def _skip_cache(p: Path) -> bool:
-    return "__pycache__" in p.parts or p.suffix in (".pyc", ".pyo")
+    def used_as_hashed(self, used: dict[str, str]) -> bool:
+        """Every file in `used` (path → digest of the bytes a reader used, see `readlog`) has the
+        digest taken here: the build saw exactly the inputs the digest stands for."""
+        return all(self.files.get(path) == digest for path, digest in used.items())
 
 
 def _stats(root: Path) -> tuple:
     out = []
-    for label, folder in (("annotations", root / "annotations"), ("schema", root / "schema"), ("package", _PACKAGE)):
-        if folder.is_dir():
-            for p in sorted(folder.rglob("*")):
-                if p.is_file() and not _skip_cache(p):
-                    st = p.stat()
-                    out.append((label, str(p), st.st_size, st.st_mtime_ns))
+    for label, folder, skip in _trees(root):
+        for name, st in plainfiles.listing(folder, skip or (lambda name: False)):
+            out.append((label, name, st.st_mode, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev))
     return tuple(out)
 
 
 def read_inputs(root: Path) -> Inputs:
-    """The inputs' digest, with the file stats taken just before it was computed."""
-    stats = _stats(root)
-    return Inputs(root, inputs_digest(root), stats)
+    """The inputs' digest, with the file stats taken just before it; from here on, the digest of
+    every file read is logged (`readlog`) for `record` to compare."""
+    readlog.start()
+    files: dict[str, str] = {}
+    try:
+        stats = _stats(root)
+        return Inputs(root, _inputs_digest(root, files), stats, files)
+    except OSError:  # a folder it may not read: no digest, so nothing is skipped or recorded
+        return Inputs(root, "", (), {})
 
 
 def inputs_digest(root: Path) -> str:
     """What a build's bytes depend on: annotations, schema, this package's files, library versions."""
+    return _inputs_digest(root, None)
+
+
+def _inputs_digest(root: Path, seen: dict | None) -> str:
     h = hashlib.sha256(f"stamp format {_FORMAT}\0".encode())
-    _hash_tree(h, root / "annotations", "annotations")
-    _hash_tree(h, root / "schema", "schema")
-    _hash_tree(h, _PACKAGE, "package", skip=_skip_cache)
+    for label, folder, skip in _trees(root):
+        _hash_tree(h, folder, label, skip, seen)
     h.update(_versions().encode())
     return h.hexdigest()
 
 
-def folder_digest(target: Path) -> str:
-    """Every file under the dataset folder, as `compare_outputs` sees it."""
-    h = hashlib.sha256()
-    _hash_tree(h, target, "dataset")
+def files_digest(files: dict[str, bytes]) -> str:
+    """A dataset folder given as relative name → bytes; equal to `folder_digest` of a folder holding them."""
+    h = hashlib.sha256(b"dataset\0")
+    for name in sorted(files):
+        h.update(f"{name}\0".encode() + hashlib.sha256(files[name]).digest())
     return h.hexdigest()
 
 
-def _stamp_path(root: Path) -> Path:
-    return root / STAMP_DIR / _STAMP
+def folder_digest(target: Path) -> str | None:
+    """Every file under the dataset folder, as `compare_outputs` sees it; None when it holds
+    anything but plain files (a link, a FIFO, a device), which no stamp vouches for."""
+    h = hashlib.sha256(b"dataset\0")
+    for entry in plainfiles.entries(target):
+        if entry.data is None:
+            return None
+        h.update(f"{entry.name}\0".encode() + hashlib.sha256(entry.data).digest())
+    return h.hexdigest()
+
+
+def _git_dir(root: Path) -> Path | None:
+    """The clone's git directory, found as git finds it (`.git` a folder, or a file naming one, as
+    in a linked worktree), without running git; None outside a clone or for a `.git` link."""
+    for folder in (root, *root.parents):
+        dot = folder / ".git"
+        try:
+            st = os.lstat(dot)
+        except FileNotFoundError:
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            return dot
+        if not stat.S_ISREG(st.st_mode) or st.st_size > 4096:
+            return None
+        data, _ = plainfiles.read_plain(dot, st)
+        line = (data or b"").decode("utf-8", "replace").strip()
+        if not line.startswith("gitdir:"):
+            return None
+        where = folder / line[len("gitdir:"):].strip()
+        return where if where.is_dir() else None
+    return None
+
+
+def key_path(root: Path) -> Path | None:
+    """Where this clone's stamp key is: in its git directory; None outside a git clone (no stamp)."""
+    git = _git_dir(root)
+    return git / _KEY_NAME if git is not None else None
+
+
+def _read_key(path: Path) -> bytes | None:
+    """The key, only from a regular file of this user with mode 0600 holding exactly its bytes."""
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return None
+        fd = os.open(path, _READ)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if (not stat.S_ISREG(st.st_mode) or st.st_uid != os.geteuid() or stat.S_IMODE(st.st_mode) != 0o600
+                or st.st_size != _KEY_BYTES):
+            return None
+        key = os.read(fd, _KEY_BYTES + 1)
+        return key if len(key) == _KEY_BYTES else None
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _make_key(path: Path) -> None:
+    """A new random key at `path`, unless something is there already: written whole under a
+    temporary name (0600, O_EXCL) and linked into place, so no reader sees half a key."""
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(8)}"
+    fd = os.open(tmp, _CREATE, 0o600)
+    try:
+        try:
+            os.fchmod(fd, 0o600)  # whatever the umask
+            os.write(fd, secrets.token_bytes(_KEY_BYTES))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:  # another command made one first: theirs is used
+            pass
+    finally:
+        os.unlink(tmp)
+
+
+def _key(root: Path, create: bool) -> bytes | None:
+    path = key_path(root)
+    if path is None:
+        return None
+    if create and not os.path.lexists(path):
+        _make_key(path)
+    return _read_key(path)
+
+
+def _mac(key: bytes, root: Path, stamp: dict) -> str:
+    """The stamp's signature: its digests, bound to this repository's path, device and inode."""
+    st = os.stat(root)
+    bound = {"format": stamp.get("format"), "inputs": stamp.get("inputs"), "dataset": stamp.get("dataset"),
+             "root": os.fsdecode(Path(root).resolve()), "device": st.st_dev, "inode": st.st_ino}
+    return hmac.new(key, json.dumps(bound, sort_keys=True).encode(), hashlib.sha256).hexdigest()
+
+
+def _read_stamp(root: Path) -> object:
+    folder = os.open(root / STAMP_DIR, _FOLDER)
+    try:
+        fd = os.open(_STAMP, _READ, dir_fd=folder)
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode) or st.st_size > 4096:
+                return None
+            return json.loads(os.read(fd, 4097).decode("utf-8"))
+        finally:
+            os.close(fd)
+    finally:
+        os.close(folder)
 
 
 def is_current(root: Path, target: Path, inputs: str) -> bool:
-    """True only when a build or full comparison already found `target` up to date for the inputs
-    whose digest is `inputs` (taken before the corpus was read)."""
+    """True only when this clone's own signed stamp says a build or full comparison already found
+    `target` up to date for the inputs whose digest is `inputs`, and `target` still holds those bytes."""
+    if not _SUPPORTED:
+        return False
     try:
-        stamp = json.loads(_stamp_path(root).read_text(encoding="utf-8"))
-        if not isinstance(stamp, dict) or stamp.get("format") != _FORMAT:
+        key = _key(root, create=False)
+        if key is None or not inputs:
             return False
-        return stamp.get("inputs") == inputs and stamp.get("dataset") == folder_digest(target)
+        stamp = _read_stamp(root)
+        if not isinstance(stamp, dict) or stamp.get("format") != _FORMAT or stamp.get("inputs") != inputs:
+            return False
+        mac = stamp.get("mac")
+        if not isinstance(mac, str) or not hmac.compare_digest(mac, _mac(key, root, stamp)):
+            return False
+        return folder_digest(target) == stamp.get("dataset")
     except (OSError, ValueError):
         return False
 
 
-def record(root: Path, target: Path, inputs: Inputs) -> None:
-    """Remember that `target` is what the inputs with digest `inputs.digest` build.
-
-    `inputs` is read before the corpus was read; the stamp is written only if no input file
-    changed since, so a file edited during the command is never vouched for. A stamp that
-    cannot be written is no error: the next `check` compares in full."""
+def _write_stamp(root: Path, text: str) -> None:
+    """Write the stamp file atomically inside the stamp folder, never through a link."""
     try:
-        if not inputs.unchanged():
-            return
-        folder = root / STAMP_DIR
-        folder.mkdir(exist_ok=True)
-        ours = {"root": root, "previous": lambda data: True, "what": "a stamp"}  # the cache folder is ours
-        ignore = folder / ".gitignore"
-        if not ignore.exists():
-            write_file(ignore, b"# written by idlib-gold check and build\n*\n", **ours)
-        data = json.dumps({"format": _FORMAT, "inputs": inputs.digest, "dataset": folder_digest(target)},
-                          indent=1)
-        write_file(folder / _STAMP, (data + "\n").encode("utf-8"), mode=0o600, **ours)
-    except (OSError, OutputError):
+        os.mkdir(root / STAMP_DIR, 0o755)
+    except FileExistsError:
+        pass
+    folder = os.open(root / STAMP_DIR, _FOLDER)  # a link or a file there: OSError, no stamp
+    try:
+        try:
+            fd = os.open(".gitignore", _CREATE, 0o644, dir_fd=folder)
+        except FileExistsError:  # whatever is there is left alone
+            pass
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write("# written by idlib-gold check and build\n*\n")
+        tmp = f".{_STAMP}.{secrets.token_hex(8)}"
+        fd = os.open(tmp, _CREATE, 0o644, dir_fd=folder)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            os.replace(tmp, _STAMP, src_dir_fd=folder, dst_dir_fd=folder)
+        except BaseException:
+            try:
+                os.unlink(tmp, dir_fd=folder)
+            except OSError:
+                pass
+            raise
+    finally:
+        os.close(folder)
+
+
+def record(root: Path, inputs: Inputs, dataset: str | None) -> None:
+    """Remember that the dataset folder whose bytes have digest `dataset` (the bytes compared or
+    written, see `files_digest`) is what the inputs with digest `inputs.digest` build.
+
+    Nothing is recorded if an input file changed since `read_inputs`, if a file the command used
+    had other bytes than those hashed, if `dataset` is None, or if the stamp folder holds anything
+    but plain files (`odd_entries`: it is left for the user to remove). A stamp that cannot be written is
+    no error: the next `check` compares in full."""
+    used = readlog.stop()
+    if dataset is None or not inputs.digest or not _SUPPORTED:
         return
+    try:
+        if not inputs.unchanged() or not inputs.used_as_hashed(used) or odd_entries(root):
+            return
+        key = _key(root, create=True)
+        if key is None:
+            return
+        stamp = {"format": _FORMAT, "inputs": inputs.digest, "dataset": dataset}
+        stamp["mac"] = _mac(key, root, stamp)
+        _write_stamp(root, json.dumps(stamp, indent=1) + "\n")
+    except OSError:
+        return
+
+
+def odd_entries(root: Path) -> list[tuple[str, str]]:
+    """(repository-relative path, what it is) of each entry of the stamp folder that is not a plain
+    file, the folder itself included: the stamp is never read or written through them."""
+    try:
+        return [(f"{STAMP_DIR}/{name}" if name != "." else STAMP_DIR, plainfiles.kind(st.st_mode))
+                for name, st in plainfiles.listing(root / STAMP_DIR) if not stat.S_ISREG(st.st_mode)]
+    except OSError:
+        return []

@@ -25,10 +25,12 @@ _SCALARS = {"string": "string", "large_string": "string", "int32": "int32", "int
 
 
 class Declared:
-    """The configs of a card: config → {split: path in the folder}, and config → {column: type}."""
+    """The configs of a card: config → {split: path in the folder}, config → {column: type}, and
+    config → its `download_size` (the bytes of its files), where the card gives one."""
 
-    def __init__(self, files: dict[str, dict[str, str]], columns: dict[str, dict[str, Any]]) -> None:
-        self.files, self.columns = files, columns
+    def __init__(self, files: dict[str, dict[str, str]], columns: dict[str, dict[str, Any]],
+                 download_sizes: dict[str, int] | None = None) -> None:
+        self.files, self.columns, self.download_sizes = files, columns, download_sizes or {}
 
 
 def declared(header: Any) -> Declared | None:
@@ -43,11 +45,14 @@ def declared(header: Any) -> Declared | None:
                                             and isinstance(e.get("split"), str) and isinstance(e.get("path"), str)}
     info = header.get("dataset_info")
     columns: dict[str, dict[str, Any]] = {}
+    sizes: dict[str, int] = {}
     for config in info if isinstance(info, list) else []:
         if isinstance(config, dict) and isinstance(config.get("features"), list):
             columns[str(config.get("config_name"))] = {f["name"]: _type(f) for f in config["features"]
                                                        if isinstance(f, dict) and isinstance(f.get("name"), str)}
-    return Declared(files, columns) if files else None
+        if isinstance(config, dict) and type(config.get("download_size")) is int:
+            sizes[str(config.get("config_name"))] = config["download_size"]
+    return Declared(files, columns, sizes) if files else None
 
 
 def _type(spec: Any) -> Any:

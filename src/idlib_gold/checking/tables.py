@@ -18,14 +18,16 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
+import re
 import stat
 from pathlib import Path
 
 from .. import vocabulary
 from ..findings import Finding
 
-__all__ = ["validate_folder", "validate_files", "validate_tables", "gather_segments"]
+__all__ = ["validate_folder", "validate_files", "validate_tables", "against_croissant", "gather_segments"]
 
 #: Configs every dataset has; `ner` is validated when present (datasets built before it lack it).
 REQUIRED = ("documents", "entities", "figures", "quotes", "kb")
@@ -442,4 +444,104 @@ def validate_folder(folder: Path) -> tuple[list[Finding], str]:
         return [Finding("IG403", "no Parquet files under data/", str(folder))], "0 tables"
     raw = read_bounded(folder / CARD, CARD, 64 * 1024 * 1024, links=True)[0] if (folder / CARD).exists() else None
     card, problems = read_card(raw)
-    return problems + _folded(findings, validate_tables(tables, card)), f"{len(files)} Parquet file(s) checked"
+    return (problems + _folded(findings, validate_tables(tables, card)) + against_croissant(folder, sorted(files), card),
+            f"{len(files)} Parquet file(s) checked")
+
+
+CROISSANT = "croissant.json"
+_SIZE = re.compile(r"^(\d+) B$")
+
+
+def _size_and_digest(path: Path) -> tuple[int, str] | None:
+    """The size and SHA-256 of a regular file (through a link: a received folder, such as a Hugging
+    Face cache snapshot, may hold links), or None for anything else; a FIFO is never waited on."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+                     | getattr(os, "O_BINARY", 0))
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        h, size = hashlib.sha256(), 0
+        while chunk := os.read(fd, 1 << 20):
+            h.update(chunk)
+            size += len(chunk)
+        return size, h.hexdigest()
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _described(raw: bytes) -> dict[str, tuple[int | None, str | None]] | None:
+    """contentUrl → (contentSize in bytes, sha256) of each FileObject croissant.json lists; None when
+    it is not a Croissant description."""
+    try:
+        meta = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    items = meta.get("distribution") if isinstance(meta, dict) else None
+    if not isinstance(items, list):
+        return None
+    out = {}
+    for item in items:
+        if isinstance(item, dict) and item.get("@type") == "cr:FileObject" and isinstance(item.get("contentUrl"), str):
+            size = _SIZE.match(item["contentSize"]) if isinstance(item.get("contentSize"), str) else None
+            digest = item.get("sha256") if isinstance(item.get("sha256"), str) else None
+            out[item["contentUrl"]] = (int(size[1]) if size else None, digest)
+    return out
+
+
+def _inside(url: str) -> bool:
+    """A relative path that stays inside the folder."""
+    return bool(url) and not url.startswith("/") and "\\" not in url and ".." not in url.split("/")
+
+
+def against_croissant(folder: Path, parquet: list[str], card=None) -> list[Finding]:
+    """IG404: bytes, not tables. Each file croissant.json lists must have the size and SHA-256 it
+    records, each Parquet file must be listed, and each config's files must add up to the card's
+    `download_size`: a file rewritten after the build (another compression, other row groups)
+    may hold the same rows, but it is no longer the file the dataset's metadata describes."""
+    from ..reading.files import read_bounded
+
+    where = f"dataset/{CROISSANT}"
+    raw, unreadable = read_bounded(folder / CROISSANT, CROISSANT, 64 * 1024 * 1024, links=True)
+    if raw is None:
+        why = "missing" if not os.path.lexists(folder / CROISSANT) else unreadable[0].message
+        return [Finding("IG404", f"no croissant.json ({why}): nothing records the files' sizes and SHA-256",
+                        where, hint="rebuild the dataset with `idlib-gold build`")]
+    described = _described(raw)
+    if described is None:
+        return [Finding("IG404", "croissant.json is not JSON-LD with a distribution list", where,
+                        hint="rebuild the dataset with `idlib-gold build`")]
+    out, seen = [], {}
+    for url, (size, digest) in sorted(described.items()):
+        rel = f"dataset/{url}"
+        if not _inside(url):
+            out.append(Finding("IG404", "croissant.json names a file outside the folder", where))
+            continue
+        found = _size_and_digest(folder / url)
+        if found is None:
+            missing = not os.path.lexists(folder / url)
+            out.append(Finding("IG404", f"croissant.json lists it, but it is {'missing' if missing else 'not a regular file'}",
+                               rel, hint="rebuild the dataset with `idlib-gold build`"))
+            continue
+        seen[url] = found[0]
+        if (size, digest) != found:
+            out.append(Finding("IG404", f"{found[0]} bytes, SHA-256 {found[1][:16]}…; croissant.json records "
+                                        f"{size} bytes, {str(digest)[:16]}…: the file was rewritten after the build",
+                               rel, hint="rebuild the dataset with `idlib-gold build`"))
+    for name in parquet:
+        if name not in described:
+            out.append(Finding("IG404", "croissant.json does not describe this file", f"dataset/{name}"))
+    for config, declared in sorted(getattr(card, "download_sizes", {}).items()):
+        paths = [p for p in card.files.get(config, {}).values() if _inside(p)]
+        sizes = [seen.get(p) if p in seen else (_size_and_digest(folder / p) or (None,))[0] for p in paths]
+        if paths and None not in sizes and sum(sizes) != declared:
+            out.append(Finding("IG404", f"the card gives config {config} a download_size of {declared} bytes; "
+                                        f"its files hold {sum(sizes)}", f"dataset/{CARD}",
+                               hint="rebuild the dataset with `idlib-gold build`"))
+    return out

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from .. import vocabulary
+from .. import readlog, vocabulary
 from ..findings import Finding
 from ..layout import ID_PATTERN, Tree
 from .files import Loaded, read_text, read_yaml
@@ -239,6 +239,16 @@ def _load_documents(root: Path, ids: list[str], admit: Gate | None, prepare: Pre
     chunks = [ids[i:i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
         n = len(chunks)
-        for results in pool.map(_load_chunk, [root] * n, chunks, [admit] * n, [prepare] * n, [kb_types] * n,
-                                [tree] * n):
+        for results, notes in pool.map(_load_chunk_noted, [root] * n, chunks, [admit] * n, [prepare] * n,
+                                       [kb_types] * n, [tree] * n, [readlog.is_open()] * n):
+            readlog.merge(notes)
             yield from results
+
+
+def _load_chunk_noted(root: Path, ids: list[str], admit: Gate | None, prepare: Prepare | None,
+                      kb_types: dict | None, tree: Tree, noting: bool):
+    """`_load_chunk` in a worker, with the digests of what it read (see `readlog`) when the parent keeps a log."""
+    if noting:
+        readlog.start()
+    results = _load_chunk(root, ids, admit, prepare, kb_types, tree)
+    return results, readlog.stop()

@@ -8,6 +8,8 @@ build uses (the repository's `schema/<name>` where it has one, else the packaged
 vocabulary.schema_dir chooses), by name and SHA-256 of their bytes. The guidelines and any other file are left out: they do
 not change a byte of dataset/, and an untracked editor file must not make a commit fail.
 A link or a special file is hashed as its kind alone, never read (validation reports it).
+A build passes the digests of the bytes its corpus was made of (readlog), so the card names
+what was built even if a file changes while the command runs.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import stat
 from pathlib import Path
 
 from ..layout import DOCS, KB_FILE, SECOND, TEXTS
-from ..vocabulary import packaged_schema_dir
+from ..vocabulary import packaged_schemas
 from .files import read_bounded
 
 __all__ = ["SOURCE_PATTERNS", "source_files", "source_digest"]
@@ -33,13 +35,13 @@ _LIMIT = 64 * 1024 * 1024
 def _schema_files(root: Path) -> list[tuple[str, Path]]:
     """(`schema/<name>`, the file used) for every schema the repository or the package has."""
     names = set()
-    for folder in (root / "schema", packaged_schema_dir()):
+    for folder in (root / "schema", packaged_schemas()):
         try:
             names |= {n for n in os.listdir(folder) if n.endswith(".json")}
         except OSError:
             continue
     return [(f"schema/{n}", root / "schema" / n if os.path.lexists(root / "schema" / n)
-             else packaged_schema_dir() / n) for n in sorted(names)]
+             else packaged_schemas() / n) for n in sorted(names)]
 
 
 def source_files(root: Path) -> list[str]:
@@ -56,15 +58,21 @@ def source_files(root: Path) -> list[str]:
     return sorted(found)
 
 
-def source_digest(root: Path) -> str:
-    """SHA-256 over the name and bytes of every file a build reads (hex)."""
+def source_digest(root: Path, used: dict[str, str] | None = None) -> str:
+    """SHA-256 over the name and bytes of every file a build reads (hex). `used` maps absolute
+    paths to the SHA-256 (hex) of the bytes a command already read from them (readlog.peek):
+    those are taken as they were used, the other files are read now."""
+    used = used or {}
     h = hashlib.sha256(b"idlib-gold sources 1\0")
     for rel, path in [(rel, root / rel) for rel in source_files(root)] + _schema_files(root):
         try:
             mode = os.lstat(path).st_mode
         except OSError:
             continue
-        if stat.S_ISREG(mode):
+        if os.path.abspath(path) in used:
+            body = used[os.path.abspath(path)].encode()
+            body = bytes.fromhex(body.decode()) if len(body) == 64 else body  # CONFLICT never matches
+        elif stat.S_ISREG(mode):
             raw, _ = read_bounded(path, rel, _LIMIT)
             body = hashlib.sha256(raw).digest() if raw is not None else b"unreadable"
         else:

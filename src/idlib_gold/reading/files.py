@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from .. import readlog
 from ..findings import Finding
 from .flowstyle import read_flow_style
 
@@ -133,6 +134,7 @@ def read_bounded(path: Path, rel: str, limit: int | None = None,
         line = raw.count(b"\n", 0, limit) + 1
         return None, [Finding("IG107", f"file is over the limit of {limit:,} bytes (crossed on this line)", rel,
                               line, hint="annotation and text files are small; check that this is the right file")]
+    readlog.note(path, raw)  # what the corpus is made of, for the stamp (building/stamp.py)
     return raw, []
 
 
