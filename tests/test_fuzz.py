@@ -330,7 +330,7 @@ def test_no_input_breaks_a_command(pristine, tmp_path_factory, data):
 
 # ---- every --out against every target it must refuse ---------------------------------------------------
 
-# fixtures and a helper shared with the module that tests what the writer allows
+# fixtures and a function shared with the module that tests what the writer allows
 from test_out_targets import sandbox, targets_pristine, tree_state  # noqa: E402,F401
 
 #: Repository-relative unless formatted: the protected folders and files in them, new names inside them, the
