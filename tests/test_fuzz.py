@@ -5,7 +5,8 @@ breaks one file (a value, a type, an offset, the structure, the bytes, or the ki
 then runs one command in-process with random arguments (`validate --parquet` also on a received copy
 of dataset/ with a table or the card broken). Whatever happens, the command must end
 with exit 0, 1 or 2, print no traceback, write nothing outside its own target (`--out`, or
-`dataset/` for a build that passed), and leave `dataset/` as it was.
+`dataset/` for a build that passed), and leave `dataset/` as it was. `baseline`, `render` and `export`
+also draw targets they must refuse; and one test tries every `--out` against every such target.
 
 The in-suite profile is short. For a long run: `IDLIB_FUZZ=long python -m pytest tests/test_fuzz.py`
 (IDLIB_FUZZ_EXAMPLES sets the number of examples per test).
@@ -139,6 +140,11 @@ def _paths(repo: Path, out: Path):
     return st.one_of(st.sampled_from(fixed), st.text(max_size=20))
 
 
+#: `--out` targets every command refuses, relative to the repository (the fuzzed commands run in it).
+BAD_TARGETS = ["annotations/kb.yaml", "annotations/docs", "annotations/new.yaml", "schema", "dataset/x", "src",
+               ".", "..", "README.md", "annotations/docs/../../dataset/x", ".dataset.old", ".dataset.new-x1"]
+
+
 def _predictions(out: Path, data) -> str:
     """A predictions file: the gold's own lines, broken the same ways as annotation files."""
     import json
@@ -231,11 +237,14 @@ def _argv(command: str, repo: Path, out: Path, data) -> list[str]:
                       label="suspects options")]
         return argv
     elif command == "baseline":
-        argv = ["baseline", draw(st.sampled_from(["figures", "quotes", "entities"])),
-                "--out", str(out / draw(st.sampled_from(["b.jsonl", "sub/b.jsonl", "", "."])))]
+        target = draw(st.one_of(st.sampled_from(["b.jsonl", "sub/b.jsonl", "", "."]).map(lambda t: str(out / t)),
+                                st.sampled_from(BAD_TARGETS)), label="baseline out")
+        argv = ["baseline", draw(st.sampled_from(["figures", "quotes", "entities"])), "--out", target]
     elif command == "render":
+        target = draw(st.one_of(st.sampled_from(["pages", "", "x/y"]).map(lambda t: str(out / t)),
+                                st.sampled_from(BAD_TARGETS)), label="render out")
         argv = ["render", *draw(st.lists(st.one_of(st.sampled_from(DOC_IDS + ["../x", "nope"]), st.text(max_size=8)),
-                                         max_size=2)), "--out", str(out / draw(st.sampled_from(["pages", "", "x/y"])))]
+                                         max_size=2)), "--out", target]
     elif command == "fix":
         argv = ["fix", *draw(st.lists(paths, max_size=2), label="paths"),
                 *draw(st.sampled_from([[], [], ["--dry-run"]]), label="dry run")]
@@ -253,7 +262,7 @@ def _argv(command: str, repo: Path, out: Path, data) -> list[str]:
     elif command == "export":
         target = draw(st.sampled_from([str(out / "export"), str(out / "export"), str(out), str(repo / "dataset"),
                                        str(repo / "annotations"), str(repo), ".", "", "/dev/null",
-                                       str(repo / "README.md")]), label="export out")
+                                       str(repo / "README.md")] + BAD_TARGETS), label="export out")
         argv = ["export", "--format", draw(st.sampled_from(["conll", "brat", "spacy", "CONLL", ""])), target]
     else:
         argv = [command]
@@ -326,3 +335,55 @@ def test_no_input_breaks_a_command(pristine, tmp_path_factory, data):
             assert _state(repo / "dataset") == dataset_before, (argv, result.out)
     finally:
         shutil.rmtree(sandbox, ignore_errors=True)
+
+
+# ---- every --out against every target it must refuse ---------------------------------------------------
+
+# fixtures and a function shared with the module that tests what the writer allows
+from test_out_targets import sandbox, targets_pristine, tree_state  # noqa: E402,F401
+
+#: Repository-relative unless formatted: the protected folders and files in them, new names inside them, the
+#: git directory, the root by every spelling (`.`, `..` above it, absolute), links to a protected folder and to a
+#: file outside, `..` walks into protected folders, the names dataset/'s swap uses, and existing files and
+#: folders the command did not write, in the repository and outside it.
+TARGETS = ["annotations/kb.yaml", "annotations/docs", "annotations/new", "schema/out", "dataset", "dataset/out",
+           "src/out", "src/module.py", "src", ".git/HEAD", ".git", ".git/out", ".", "", "..", "{repo}", "{repo}/..",
+           "README.md", "notes", "to-annotations/out", "to-outside/out", "to-precious", "to-annotations",
+           "annotations/docs/../../dataset/out", "exports/../src/out", "notes/../annotations/texts/out",
+           "{outside}/precious.txt", "{outside}/../repo/annotations/out", ".dataset.old", ".dataset.new-x1/out",
+           "{outside}/link-to-schema/out", "{outside}"]
+
+OUT_COMMANDS = {"baseline": lambda t: ["baseline", "figures", "--out", t], "render": lambda t: ["render", "--out", t],
+                "export": lambda t: ["export", "--format", "conll", t]}
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("command", sorted(OUT_COMMANDS))
+def test_every_out_refuses_protected_and_foreign_targets_and_changes_nothing(sandbox, command, target):
+    """Exit 2, one line on stderr, and not one byte, link or folder changed in the sandbox (the
+    repository, its git directory and the folder beside it)."""
+    repo = sandbox / "repo"
+    (sandbox / "outside" / "link-to-schema").symlink_to(repo / "schema", target_is_directory=True)
+    out = target.format(repo=repo, outside=sandbox / "outside")
+    before = tree_state(sandbox)
+    result = run_cli(*OUT_COMMANDS[command](out), root=repo)
+    assert result.code == 2, (result.out, result.err)
+    assert result.err.startswith("idlib-gold: error:") and result.err.count("\n") == 1, result.err
+    assert tree_state(sandbox) == before
+
+
+def test_where_git_is_a_file_its_real_directory_is_protected(sandbox):
+    """A worktree's `.git` is a file naming the real git directory, which may lie anywhere; the common
+    git directory its `commondir` names is protected too."""
+    repo = sandbox / "repo"
+    shutil.rmtree(repo / ".git")
+    real = sandbox / "elsewhere" / "worktrees" / "repo"
+    real.mkdir(parents=True)
+    (real / "commondir").write_text("../..\n")
+    (repo / ".git").write_text(f"gitdir: {real}\n")
+    before = tree_state(sandbox)
+    for out in (real / "out", sandbox / "elsewhere" / "hooks", repo / ".git"):
+        for argv in OUT_COMMANDS.values():
+            result = run_cli(*argv(str(out)), root=repo)
+            assert result.code == 2 and "Traceback" not in result.err, (out, result.err)
+    assert tree_state(sandbox) == before

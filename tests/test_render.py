@@ -166,7 +166,8 @@ def test_pages_are_deterministic_and_load_nothing(pages):
 def test_the_command_writes_the_pages_and_refuses_unknown_ids(cli, tmp_path):
     result = cli("render", "003_e4f66969423e83e9", "--out", str(tmp_path / "out"), root=ROOT)
     assert result.code == 0, result.err
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["003_e4f66969423e83e9.html", "MANIFEST", "index.html"]
+    written = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert written == ["003_e4f66969423e83e9.html", "MANIFEST", "index.html"]
     result = cli("render", "atlantis", "--out", str(tmp_path / "out"), root=ROOT)
     assert result.code == 2 and "atlantis" in result.err and "Traceback" not in result.err
 

@@ -8,11 +8,14 @@ would, and refused (`OutputError`, exit 2) when
 - a component inside the repository (or its git directory) is a symbolic link, or the last
   component is a link anywhere: outputs are never written through links;
 - its real location is the repository root or a folder above it, or lies inside one of the
-  repository's own folders (`PROTECTED`) or its git directory (also where `.git` is a file
-  naming it, as in a worktree);
+  repository's own folders (`PROTECTED`), the names beside them that their swap uses
+  (`.dataset.old`, ...), or its git directory (also where `.git` is a file naming it, as in a
+  worktree);
 - something exists there that this tool did not write: a file is replaced only when it is
-  empty or `previous` recognises it, a folder only when it is empty or holds exactly the
-  files its `MANIFEST` lists under the same header.
+  empty or `previous` recognises it (`baseline` recognises its own earlier output byte for
+  byte, so a system's predictions file is never taken for one), a folder only when it is
+  empty or holds exactly the files its `MANIFEST` lists under the same header; a `.OUT.old`
+  beside it, which the swap's recovery would remove, likewise.
 
 Outside the repository any folder on the way may be a link (such as `/tmp` on some systems):
 the user chose it.
@@ -106,6 +109,11 @@ def _refuse_protected(text: str, real: Path, root: Path, git_dirs: list[Path]) -
         if _inside(real, root / name):
             raise OutputError(f"{text}: is inside {name}/ of the repository, where outputs are never written; "
                               "give a path outside it")
+    first = real.relative_to(root).parts[:1] if _inside(real, root) else ()
+    swapped = [name for name in PROTECTED if first and first[0].startswith(f".{name}.")]
+    if swapped:  # `.dataset.old` and the like: a build would restore or remove what it found there
+        raise OutputError(f"{text}: is where {swapped[0]}/ of the repository is swapped in and recovered; "
+                          "give another path")
     if any(_inside(real, g) for g in git_dirs):
         raise OutputError(f"{text}: is inside the repository's git directory; give another path")
 
@@ -188,9 +196,11 @@ def check_folder(path: str | os.PathLike, root: Path, header: str, what: str) ->
     if above is not None and not above.is_dir():
         raise OutputError(f"{text}: {above} is not a folder, so {text} cannot be made")
     st = _lstat(text, real)
+    real_old = journal(real)
+    st_old = _lstat(text, real_old)
+    if st is not None and st_old is not None:  # the swap would remove `.OUT.old`: only a leftover of ours
+        _refuse_foreign(text, real_old, st_old, header, what)
     if st is None:  # an interrupted swap may have left the previous output aside; it is put back first
-        real_old = journal(real)
-        st_old = _lstat(text, real_old)
         if st_old is None:
             return real
         st, shown = st_old, real_old
@@ -198,14 +208,26 @@ def check_folder(path: str | os.PathLike, root: Path, header: str, what: str) ->
         shown = real
     if not stat.S_ISDIR(st.st_mode):
         raise OutputError(f"{text}: is {_kind(st.st_mode)}, not a folder; choose another path")
-    try:
-        empty = not any(shown.iterdir())
-    except OSError as exc:
-        raise OutputError(f"{text}: {reason(exc)}") from None
-    if not empty and not is_previous_folder(shown, header):
+    if not _empty(text, shown) and not is_previous_folder(shown, header):
         raise OutputError(f"{text}: is not empty and not an unchanged previous {what}; "
                           "give a new or empty folder (nothing is overwritten)")
     return real
+
+
+def _empty(text: str, folder: Path) -> bool:
+    try:
+        return not any(folder.iterdir())
+    except OSError as exc:
+        raise OutputError(f"{text}: {reason(exc)}") from None
+
+
+def _refuse_foreign(text: str, old: Path, st: os.stat_result, header: str, what: str) -> None:
+    """Refuse a `.OUT.old` beside an existing OUT unless it is what an interrupted swap leaves there:
+    an earlier output under `header` (or an empty folder); the recovery would remove it."""
+    if stat.S_ISDIR(st.st_mode) and (_empty(text, old) or is_previous_folder(old, header)):
+        return
+    raise OutputError(f"{text}: {old} is in the way and is not a leftover of an earlier {what}; "
+                      "move it away (nothing is overwritten)")
 
 
 def annotation_file(root: Path, rel: str) -> Path:
