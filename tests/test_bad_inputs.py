@@ -11,7 +11,7 @@ file's suffix says what it replaces:
 - `NAME.text.yaml`: annotations/docs/alpha.yaml, and annotations/texts/alpha.txt the JSON string
   on its second line, `# text: "…"` (a text the base lacks: combining marks, say)
 - `NAME.rename.yaml`: a new document file, at the path on the second line
-- `NAME.remove` / `NAME.mkdir`: deletes the path on the second line / puts a folder there
+- `NAME.remove` / `NAME.mkdir`: deletes the file or folder on the second line / puts a folder there
 - `NAME.fifo`: puts a FIFO (named pipe) at the path on the second line
 - `NAME.symlink`: replaces the path on the second line by a symbolic link to the third line, where
   `@copy` stands for an identical copy of that file or folder outside the repository
@@ -78,7 +78,7 @@ def _apply(case: Path, repo: Path, outside: Path) -> None:
         if name.endswith(".rename.yaml"):
             target.write_text(lines[0] + "".join(lines[2:]), encoding="utf-8")
         else:
-            target.unlink()
+            shutil.rmtree(target) if target.is_dir() and not target.is_symlink() else target.unlink()
             if name.endswith(".mkdir"):
                 target.mkdir()
         return

@@ -132,3 +132,21 @@ def test_install_hints_name_the_checkout_not_an_index(monkeypatch, tmp_path):
     monkeypatch.setattr(builtins, "__import__", real)
     files = [ROOT / "README.md", *(ROOT / "src").rglob("*.py")]
     assert [p.name for p in files if "idlib-gold[" in p.read_text(encoding="utf-8")] == []
+
+
+@pytest.mark.parametrize("argv", [["validate"], ["validate", "--format", "sarif"], ["locate", "000_10fe6d47143cad7a", "Turkey"]])
+def test_a_reader_that_went_away_ends_the_command_by_sigpipe(argv):
+    """`idlib-gold validate | head -0`: the exit status a shell reports is 141 (killed by SIGPIPE), as for
+    cat, not a silent 1, and nothing is printed about it."""
+    import os
+    import signal
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first write
+    try:
+        done = subprocess.run([sys.executable, "-c", "import sys; from idlib_gold.cli import main; sys.exit(main())",
+                               *argv, "--root", str(ROOT)], stdout=write_end, stderr=subprocess.PIPE, timeout=300)
+    finally:
+        os.close(write_end)
+    assert done.returncode == -signal.SIGPIPE, (done.returncode, done.stderr)
+    assert done.stderr == b""

@@ -200,8 +200,12 @@ def test_bad_revisions_are_usage_errors(cli, history, args, message):
 
 def test_a_revision_that_looks_like_an_option_is_refused(cli, history):
     repo, _, _ = history
-    result = cli("diff", "--root", str(repo), "--", "--output=/tmp/x")
-    assert result.code == 2 and "bad revision '--output=/tmp/x'" in result.err
+    result = cli("diff", "--root", str(repo), "--", "--output=/tmp/x")  # after --: a folder, as for git
+    assert result.code == 2 and "--output=/tmp/x: no such folder" in result.err
+    from idlib_gold.review.sources import SideError, git_side
+
+    with pytest.raises(SideError, match="bad revision '--output=/tmp/x'"):
+        git_side(repo, "--output=/tmp/x")
 
 
 def test_outside_a_git_repository_diff_is_a_usage_error(cli, repo):
@@ -269,3 +273,70 @@ def test_an_unknown_revision_in_a_shallow_clone_says_the_clone_is_shallow(cli, h
                    capture_output=True)
     result = cli("diff", a[:7], root=shallow)  # the first commit is not in a clone of depth 1
     assert result.code == 2 and "this clone is shallow" in result.err and "git fetch --unshallow" in result.err
+
+
+# ---- texts, and which argument is a revision or a folder ------------------------------------------------
+
+def test_a_committed_edit_to_a_text_is_reported_as_a_text_change(cli, history):
+    repo, _, b = history
+    text = repo / f"annotations/texts/{DOC}.txt"
+    text.write_bytes(text.read_bytes().replace(b"Turkey", b"Turkiye", 1))
+    _git(repo, "commit", "-q", "-am", "C")
+    result = cli("diff", b, "HEAD", root=repo)
+    assert result.code == 0
+    assert f"annotations/texts/{DOC}.txt (text changed)\n" in result.out
+    assert "no annotation changes" not in result.out and "  texts: 0 added, 0 removed, 1 changed\n" in result.out
+    report = json.loads(cli("diff", b, "HEAD", "--format", "json", root=repo).out)
+    assert [(f["path"], f["status"]) for f in report["files"]] == [(f"annotations/texts/{DOC}.txt", "changed")]
+    assert report["summary"]["texts"] == {"added": 0, "removed": 0, "changed": 1}
+    assert f"#### `annotations/texts/{DOC}.txt` (text changed)" in cli("diff", b, "HEAD", "--format", "markdown",
+                                                                      root=repo).out
+    text.write_bytes(text.read_bytes() + b"\n")  # and in the working tree
+    worktree = json.loads(cli("diff", "--format", "json", root=repo).out)
+    assert [(f["path"], f["status"]) for f in worktree["files"]] == [(f"annotations/texts/{DOC}.txt", "changed")]
+
+
+@pytest.mark.parametrize("order", ["missing first", "missing second"])
+def test_a_missing_side_is_named(cli, history, tmp_path, monkeypatch, order):
+    repo, _, _ = history
+    missing = str(tmp_path / "nonexistent")
+    args = [missing, str(repo)] if order == "missing first" else [str(repo), missing]
+    for cwd in (repo, tmp_path):  # inside the repository, where it could be a revision, and outside any
+        monkeypatch.chdir(cwd)
+        result = cli("diff", *args)
+        assert result.code == 2 and f"{missing}: no such folder" in result.err, result.err
+        assert "Traceback" not in result.err
+
+
+def test_a_folder_called_like_a_revision_does_not_hide_it(cli, history, tmp_path, monkeypatch):
+    repo, a, b = history
+    monkeypatch.chdir(repo)
+    (repo / "HEAD").mkdir()  # a folder called HEAD, as git would see an ambiguous name
+    result = cli("diff", "HEAD", "--format", "json", root=repo)
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["old"] == "HEAD"
+    assert cli("diff", a, "HEAD", "--format", "json", root=repo).code == 0
+    # after --, arguments are folders, as for git's paths
+    (tmp_path / "old").mkdir()
+    shutil.copytree(ROOT / "annotations", tmp_path / "old" / "annotations")
+    shutil.copytree(repo / "annotations", repo / "HEAD" / "annotations")
+    by_folder = cli("diff", "--root", str(repo), "--format", "json", "--", str(tmp_path / "old"), "HEAD")
+    assert by_folder.code == 0, by_folder.err
+    assert json.loads(by_folder.out)["new"] == "HEAD" and json.loads(by_folder.out)["files"] == \
+        json.loads(cli("diff", a, b, "--format", "json", root=repo).out)["files"]
+
+
+def test_names_that_are_not_utf8_are_shown_in_valid_output(cli, history):
+    import os
+
+    repo, _, _ = history
+    with open(os.fsencode(repo / "annotations/docs") + b"/bad\xff.yaml", "wb") as fh:
+        fh.write((repo / REL).read_bytes())
+    for fmt in ("text", "json", "markdown"):
+        result = cli("diff", "--format", fmt, root=repo)
+        assert result.code == 0 and "Traceback" not in result.err
+        out = result.out.encode("utf-8").decode("utf-8")
+        if fmt == "json":
+            assert "annotations/docs/bad\\xff.yaml" in [f["path"] for f in json.loads(out)["files"]]
+        else:
+            assert "annotations/docs/bad\\xff.yaml" in out

@@ -320,3 +320,35 @@ def test_the_readme_example_is_what_fix_prints(cli, repo):
     _edit(repo, "{id: e9, label: ORGANIZATION,", "{id: e9, label: ORG,")
     second = cli("fix", root=repo)
     assert second.code == 0 and second.out == blocks[1]
+
+
+@pytest.mark.parametrize("how", ["read-only file", "read-only folder", "replace refused"])
+def test_fix_on_a_file_it_cannot_write_names_that_file(cli, repo, monkeypatch, how):
+    """Run as root, a read-only file or folder is writable, so the refusals the system would give are made
+    to happen: os.access says the file is read-only, or creating the temporary file beside it, or the
+    rename over it, fails with the temporary file's name, as it does in a read-only folder."""
+    import os
+    import tempfile
+
+    _edit(repo, "start: 112, end: 118, text: \"Turkey\"", "start: 100, end: 106, text: \"Turkey\"")
+    before = _doc(repo).read_bytes()
+    target = str(_doc(repo))
+    if how == "read-only file":
+        real_access = os.access
+        monkeypatch.setattr(os, "access", lambda p, m, **k: False if str(p) == target and m == os.W_OK
+                            else real_access(p, m, **k))
+    elif how == "read-only folder":
+        def refused(*args, dir=None, prefix="", suffix="", **kwargs):
+            raise PermissionError(13, "Permission denied", os.path.join(dir, prefix + "x1y2z3" + suffix))
+        monkeypatch.setattr(tempfile, "mkstemp", refused)
+    else:
+        def refused(src, dst, **kwargs):
+            raise PermissionError(13, "Permission denied", src, dst)
+        monkeypatch.setattr(os, "replace", refused)
+    result = cli("fix", root=repo)
+    assert result.code == 2 and "Traceback" not in result.err, result
+    rel = Path(target).relative_to(repo).as_posix()
+    assert result.err.startswith(f"idlib-gold: error: {rel}: ") and result.err.count("\n") == 1, result.err
+    assert ".tmp" not in result.err and "x1y2z3" not in result.err
+    assert _doc(repo).read_bytes() == before
+    assert not [p for p in (repo / "annotations/docs").iterdir() if p.name.startswith(".")]

@@ -99,13 +99,46 @@ def _bytes(raw: bytes, data) -> bytes:
     return raw[:at] + junk + raw[at + (len(junk) if replace else 0):]
 
 
+def _stray(repo: Path, raw: bytes, data) -> None:
+    """A file beside the annotation files that is not one, or one whose name is unsafe or not UTF-8."""
+    folder = data.draw(st.sampled_from([b"annotations/docs", b"annotations/texts", b"annotations/second/docs"]),
+                       label="folder")
+    name = data.draw(st.sampled_from([b"x.yml", b"x.YAML", b"x.txt.bak", b".x.yaml.swp", b"bad\xff.yaml",
+                                      b"bad\xfe.txt", b"Bad Name.yaml", b"\xc3.txt", b".yaml", b"sub"]), label="name")
+    target = os.fsencode(repo) + b"/" + folder + b"/" + name
+    if name == b"sub":
+        os.makedirs(target, exist_ok=True)
+    else:
+        with open(target, "wb") as fh:
+            fh.write(raw)
+
+
+def _nested(raw: bytes, data) -> bytes:
+    """One annotation's value replaced by collections nested from a few to thousands of levels deep."""
+    text = raw.decode("utf-8", errors="replace")
+    depth = data.draw(st.sampled_from([31, 33, 40, 200, 600, 990, 5000]), label="depth")
+    open_, close = data.draw(st.sampled_from([("[", "]"), ("{a: ", "}"), ("- ", "")]), label="brackets")
+    if open_ == "- ":  # block style, one level per line
+        deep = "\n" + "".join("  " * i + "-\n" for i in range(1, min(depth, 600))) + "  " * min(depth, 600) + "- 1"
+        return (text.rstrip("\n") + "\nextra:" + deep + "\n").encode("utf-8", errors="surrogatepass")
+    at = text.find(", text: ")
+    if at < 0:
+        return raw
+    deep = open_ * depth + ("1" if open_ != "[" else "") + close * depth
+    return (text[:at] + ", note: " + deep + text[at:]).encode("utf-8", errors="surrogatepass")
+
+
 def _break(repo: Path, data) -> None:
     rel = data.draw(st.sampled_from(FILES), label="file")
     path = repo / rel
     raw = path.read_bytes()
-    kind = data.draw(st.sampled_from(["value", "value", "value", "structure", "bytes", "special", "none"]),
-                     label="mutation")
-    if kind == "value" and not rel.endswith(".txt"):
+    kind = data.draw(st.sampled_from(["value", "value", "value", "structure", "bytes", "special", "name", "deep",
+                                      "none"]), label="mutation")
+    if kind == "name":
+        _stray(repo, raw, data)
+    elif kind == "deep" and not rel.endswith(".txt"):
+        path.write_bytes(_nested(raw, data))
+    elif kind == "value" and not rel.endswith(".txt"):
         path.write_bytes(_replace_value(raw, data))
     elif kind in ("structure", "value"):
         path.write_bytes(_restructure(raw, data))
@@ -145,15 +178,40 @@ BAD_TARGETS = ["annotations/kb.yaml", "annotations/docs", "annotations/new.yaml"
                ".", "..", "README.md", "annotations/docs/../../dataset/x", ".dataset.old", ".dataset.new-x1"]
 
 
-def _predictions(out: Path, data) -> str:
-    """A predictions file: the gold's own lines, broken the same ways as annotation files."""
+def _lines_of(shape: str, doc_ids: list[str], data) -> list[str]:
     import json
 
-    lines = []
-    for doc_id in data.draw(st.lists(st.sampled_from(DOC_IDS + ["nope"]), max_size=4), label="predicted"):
-        lines.append(json.dumps({"id": doc_id, "entities": [{"label": "GPE", "start": 0, "end": 6, "text": "ANKARA"}],
-                                 "figures": [], "quotes": []}))
-    raw = "\n".join(lines).encode("utf-8")
+    if shape == "bio":
+        return [json.dumps({"id": f"{d}-p000", "ner_tags": ["O"] * data.draw(st.integers(0, 20), label="tags")})
+                for d in doc_ids]
+    if shape == "pipeline":
+        span = {"start": 0, "end": 6, "entity_group": "GPE", "score": 0.5}
+        return [json.dumps([span]) if data.draw(st.booleans(), label="raw list") else
+                json.dumps({"id": d, "entities": [span]}) for d in doc_ids]
+    if shape == "conll":
+        tag = st.one_of(st.sampled_from(["O", "B-GPE", "I-GPE", "3", "03", "²", "٣", "1" * 5000, "-1", "37", "B-",
+                                          "#"]), st.text(max_size=4))
+        return ["\n".join(f"tok {data.draw(tag, label='tag')}" for _ in range(data.draw(st.integers(1, 4))))
+                + "\n" for _ in doc_ids]
+    return [json.dumps({"id": d, "entities": [{"label": "GPE", "start": 0, "end": 6, "text": "ANKARA"}],
+                        "figures": [], "quotes": []}) for d in doc_ids]
+
+
+def _predictions(out: Path, data) -> str:
+    """A predictions file in any input shape: the gold's own lines, broken the same ways as annotation files,
+    nested deeply, over the line size limit, or behind a byte-order mark."""
+    doc_ids = data.draw(st.lists(st.sampled_from(DOC_IDS + ["nope"]), max_size=4), label="predicted")
+    shape = data.draw(st.sampled_from(["spans", "spans", "bio", "pipeline", "conll"]), label="shape")
+    lines = _lines_of(shape, doc_ids, data)
+    extra = data.draw(st.sampled_from(["none", "none", "deep", "long", "bom"]), label="extra line")
+    if extra == "deep":
+        depth = data.draw(st.sampled_from([32, 33, 900, 5000, 100_000]), label="json depth")
+        lines.insert(data.draw(st.integers(0, len(lines))), "[" * depth + "]" * depth)
+    elif extra == "long":  # just past the line limit: refused before it is parsed
+        from idlib_gold.scoring.predictions import PREDICTIONS_MAX_LINE_BYTES
+
+        lines.append("[" + " " * PREDICTIONS_MAX_LINE_BYTES + "]")
+    raw = ("\ufeff" if extra == "bom" else "").encode("utf-8") + "\n".join(lines).encode("utf-8")
     mutation = data.draw(st.sampled_from(["none", "value", "bytes"]), label="predictions mutation")
     if mutation == "value":
         raw = _replace_value(raw.replace(b'"', b""), data) if data.draw(st.booleans()) else raw.replace(
@@ -226,7 +284,10 @@ def _argv(command: str, repo: Path, out: Path, data) -> list[str]:
                 draw(st.one_of(st.sampled_from(["Turkey", "Idlib", "", " ", "\n"]), st.text(max_size=6)))]
     elif command == "evaluate":
         target = _predictions(out, data) if draw(st.booleans(), label="own predictions") else draw(paths)
-        argv = ["evaluate", target, *draw(st.sampled_from([[], ["--split", "test"], ["--split", "nope"]]))]
+        argv = ["evaluate", target, *draw(st.sampled_from([[], ["--split", "test"], ["--split", "nope"]])),
+                *draw(st.sampled_from([[], [], ["--input-format", "spans"], ["--input-format", "bio"],
+                                       ["--input-format", "conll"], ["--input-format", "pipeline"],
+                                       ["--input-format", "nope"]]), label="input format")]
     elif command == "suspects":
         targets = draw(st.lists(st.one_of(st.just("own"), paths), min_size=0, max_size=3), label="systems")
         argv = ["suspects", *[_predictions(out, data) if t == "own" else t for t in targets],
@@ -249,8 +310,11 @@ def _argv(command: str, repo: Path, out: Path, data) -> list[str]:
         argv = ["fix", *draw(st.lists(paths, max_size=2), label="paths"),
                 *draw(st.sampled_from([[], [], ["--dry-run"]]), label="dry run")]
     elif command == "diff":
-        sides = st.one_of(st.sampled_from(["HEAD", "HEAD~3", "A..B", "--", str(repo), str(repo / "annotations"),
-                                           str(out), "nowhere", "/dev/null"]), st.text(max_size=8))
+        if draw(st.booleans(), label="folder called HEAD"):
+            (repo / "HEAD" / "annotations").mkdir(parents=True, exist_ok=True)
+        sides = st.one_of(st.sampled_from(["HEAD", "HEAD~3", "A..B", "--", "--", str(repo), str(repo / "annotations"),
+                                           str(out), "nowhere", "/nonexistent", "/dev/null", "HEAD/"]),
+                          st.text(max_size=8))
         argv = ["diff", *draw(st.lists(sides, max_size=3), label="sides"),
                 *draw(st.sampled_from([[], ["--format", "markdown"], ["--format", "json"]]), label="diff format")]
     elif command == "agree":

@@ -85,10 +85,84 @@ def test_the_hooks_file_patterns_match_annotation_files():
         hooks = data if isinstance(data, list) else [h for r in data["repos"] for h in r["hooks"]]
         pattern = re.compile(hooks[0]["files"])
         for ok in ("annotations/docs/000_10fe6d47143cad7a.yaml", "annotations/texts/a.txt", "annotations/kb.yaml",
-                   "annotations/second/docs/002_64197da7831f2480.yaml"):
+                   "annotations/second/docs/002_64197da7831f2480.yaml", "annotations/docs/x.yml",
+                   "annotations/texts/x.txt.bak", "schema/document.schema.json", "schema/kb.schema.json"):
             assert pattern.search(ok), (name, ok)
-        for no in ("annotations/GUIDELINES.md", "dataset/README.md", "src/idlib_gold/cli.py"):
+        for no in ("dataset/README.md", "src/idlib_gold/cli.py", "README.md", "tests/fixtures/base/schema/x.json"):
             assert not pattern.search(no), (name, no)
+        # git hands hooks no deleted file, and one change can break files it does not touch: every commit
+        # runs the hook, and the hook validates the whole tree rather than the files it would be handed
+        assert hooks[0]["always_run"] is True and hooks[0]["pass_filenames"] is False, name
+
+
+def _second_refs(repo: Path, kb_id: str) -> list[str]:
+    return [p.relative_to(repo).as_posix() for p in sorted((repo / "annotations").rglob("*.yaml"))
+            if f"entity: {kb_id}" in p.read_text(encoding="utf-8") and "second" in p.parts]
+
+
+TEXT = "annotations/texts/004_6eacc837ce207b5e.txt"
+
+
+def _remove_text(repo: Path, env: dict) -> tuple[list[str], list[str]]:
+    _git(repo, "rm", "-q", TEXT, env=env)
+    return ["IG316", "annotations/docs/004_6eacc837ce207b5e.yaml"], []
+
+
+def _rename_to_yml(repo: Path, env: dict) -> tuple[list[str], list[str]]:
+    _git(repo, "mv", "annotations/docs/004_6eacc837ce207b5e.yaml", "annotations/docs/004_6eacc837ce207b5e.yml",
+         env=env)
+    return ["IG111", "annotations/docs/004_6eacc837ce207b5e.yml", "IG316", TEXT], []
+
+
+def _edit_schema(repo: Path, env: dict) -> tuple[list[str], list[str]]:
+    path = repo / "schema" / "document.schema.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    labels = schema["$defs"]["entity_label"]
+    i = labels["enum"].index("NORP")
+    del labels["enum"][i], labels["enumDescriptions"][i]
+    path.write_text(json.dumps(schema, indent=2), encoding="utf-8")
+    _git(repo, "add", "schema", env=env)
+    return ["IG201", "'NORP' is not one of"], []
+
+
+def _orphan_kb_links(repo: Path, env: dict) -> tuple[list[str], list[str]]:
+    path = repo / "annotations" / "kb.yaml"
+    path.write_text("".join(line for line in path.read_text(encoding="utf-8").splitlines(keepends=True)
+                            if "{id: hatay," not in line), encoding="utf-8")
+    _git(repo, "add", "annotations/kb.yaml", env=env)
+    second = _second_refs(repo, "hatay")
+    assert second  # the link the KB edit orphans in a file the commit does not touch
+    return ["IG308", DOC, *second], []
+
+
+@pytest.mark.parametrize("change", [_remove_text, _rename_to_yml, _edit_schema, _orphan_kb_links],
+                         ids=["git-rm-text", "rename-to-yml", "schema-edit", "kb-edit-orphans-links"])
+def test_the_hook_refuses_every_change_that_breaks_the_gold(git_repo, change):
+    """Deleted files are never handed to hooks and a change can break files it does not touch: each of
+    these commits used to pass the hook."""
+    repo, env = git_repo
+    expected, _ = change(repo, env)
+    refused = _git(repo, "commit", "-m", "a change that breaks the gold", env=env)
+    out = refused.stdout + refused.stderr
+    assert refused.returncode != 0, out
+    assert "Traceback" not in out
+    for part in expected:
+        assert part in out, (part, out)
+    assert _git(repo, "rev-list", "--count", "HEAD", env=env).stdout.strip() == "1"
+
+
+def test_the_hook_refuses_a_stray_file_and_passes_a_commit_elsewhere(git_repo):
+    repo, env = git_repo
+    (repo / "notes.md").write_text("a note outside the gold\n", encoding="utf-8")
+    _git(repo, "add", "notes.md", env=env)
+    accepted = _git(repo, "commit", "-m", "a note", env=env)
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+    assert "validate gold annotations" in accepted.stdout + accepted.stderr and "Passed" in accepted.stderr
+    (repo / "annotations/docs/copy.yaml.bak").write_bytes((repo / DOC).read_bytes())
+    _git(repo, "add", "annotations/docs/copy.yaml.bak", env=env)
+    refused = _git(repo, "commit", "-m", "a backup in docs/", env=env)
+    out = refused.stdout + refused.stderr
+    assert refused.returncode != 0 and "annotations/docs/copy.yaml.bak: IG111" in out, out
 
 
 def test_the_local_hook_says_how_to_install_when_there_is_no_environment(git_repo):
@@ -126,11 +200,11 @@ def test_a_consumer_corpus_is_validated_against_its_own_schema(tmp_path):
     consumer = tmp_path / "consumer"
     for name in ("annotations", "schema"):
         shutil.copytree(ROOT / name, consumer / name)
-    # the consumer's vocabulary has no TIME
+    # the consumer's vocabulary has no LOC (its corpus has none)
     schema_path = consumer / "schema" / "document.schema.json"
     schema = json.loads(schema_path.read_text(encoding="utf-8"))
     labels = schema["$defs"]["entity_label"]
-    i = labels["enum"].index("TIME")
+    i = labels["enum"].index("LOC")
     del labels["enum"][i], labels["enumDescriptions"][i]
     schema_path.write_text(json.dumps(schema, indent=2), encoding="utf-8")
     (consumer / ".pre-commit-config.yaml").write_text(
@@ -146,22 +220,23 @@ def test_a_consumer_corpus_is_validated_against_its_own_schema(tmp_path):
     present = {p.name.split("-")[0].lower() for p in site.glob("*.dist-info")}
     assert present.isdisjoint({"pyarrow", "pandas", "pandera", "polars", "datasets", "numpy"}), present
 
-    # a document without TIME passes; one whose TIME annotation is touched is refused by the consumer's schema
+    # a commit that keeps the corpus valid passes; one that labels a mention LOC is refused by the consumer's
+    # schema (the packaged schema has LOC)
     plain = consumer / "annotations/docs/002_64197da7831f2480.yaml"
     plain.write_text(plain.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     _git(consumer, "add", "-A", env=env)
-    accepted = _git(consumer, "commit", "-m", "a document without TIME", env=env)
+    accepted = _git(consumer, "commit", "-m", "a blank line", env=env)
     assert accepted.returncode == 0, accepted.stdout + accepted.stderr
-    timed = consumer / DOC
-    lines = timed.read_text(encoding="utf-8").splitlines(keepends=True)
-    line_no = next(n for n, line in enumerate(lines, 1) if "label: TIME" in line)
-    lines[line_no - 1] = lines[line_no - 1].replace('note: "', 'note: "re-read; ')
-    timed.write_text("".join(lines), encoding="utf-8")
+    relabelled = consumer / DOC
+    lines = relabelled.read_text(encoding="utf-8").splitlines(keepends=True)
+    line_no = next(n for n, line in enumerate(lines, 1) if "label: GPE" in line)
+    lines[line_no - 1] = lines[line_no - 1].replace("label: GPE", "label: LOC")
+    relabelled.write_text("".join(lines), encoding="utf-8")
     _git(consumer, "add", "-A", env=env)
-    refused = _git(consumer, "commit", "-m", "touch a TIME annotation", env=env)
+    refused = _git(consumer, "commit", "-m", "label a mention LOC", env=env)
     out = refused.stdout + refused.stderr
     assert refused.returncode != 0, out
-    assert f"{DOC}:{line_no}:" in out and "IG201" in out and "'TIME' is not one of" in out, out
+    assert f"{DOC}:{line_no}:" in out and "IG201" in out and "'LOC' is not one of" in out, out
     assert "Traceback" not in out
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from . import __version__
 from .findings import Finding, has_errors
 from .outputs import OutputError
+from .vocabulary import SchemaFileError
 
 __all__ = ["main"]
 
@@ -102,7 +103,7 @@ def validate_repository(root: Path, paths: list[str] | None = None, lints: bool 
         more, n_second = _second_tree(root)
         findings += more
         checked += f", and {n_second} in {SECOND}/"
-    return findings, checked
+    return list(dict.fromkeys(findings)), checked  # the files both trees read (KB, texts) are reported once
 
 
 def _second_tree(root: Path) -> tuple[list[Finding], int]:
@@ -378,7 +379,7 @@ def cmd_agree(args) -> int:
     for side in sides:
         corpus, side_findings = load_side(side, base)
         loaded.append({d.id: d for d in corpus.documents})
-        findings += side_findings
+        findings += [f for f in side_findings if f not in findings]  # a file both sides read: reported once
     if has_errors(findings):
         _emit(findings, "agreement not computed: fix the errors of each tree first", args.format, sys.stdout)
         return 1
@@ -576,21 +577,13 @@ def cmd_diff(args) -> int:
     """The annotation-level changes between two revisions, a revision and the working tree, or two folders."""
     from .review.diff import compare
     from .review.diffreport import render_diff
-    from .review.sources import SideError, folder_side, git_side, worktree_side
+    from .review.sources import SideError, sides
 
     revs = args.revisions
     if len(revs) > 2:
         raise UsageError("diff takes at most two revisions (or two folders)")
-    folders = [r for r in revs if Path(r).is_dir()]
     try:
-        if len(revs) == 2 and len(folders) == 2:
-            old, new = folder_side(Path(revs[0])), folder_side(Path(revs[1]))
-        elif folders:
-            raise UsageError(f"{folders[0]} is a folder: compare two folders, or two revisions")
-        else:
-            root = _root(args.root)
-            old = git_side(root, revs[0] if revs else "HEAD")
-            new = git_side(root, revs[1]) if len(revs) == 2 else worktree_side(root)
+        old, new = sides(revs, args.after_dashes, _repository(args.root))
         diff = compare(old, new)
     except SideError as exc:
         raise UsageError(str(exc)) from None
@@ -720,7 +713,8 @@ def _parser() -> argparse.ArgumentParser:
     df = sub.add_parser("diff", help="the annotation-level changes between two revisions (default: the working "
                                      "tree against HEAD) or two folders")
     df.add_argument("revisions", nargs="*", metavar="REV",
-                    help="REV_A [REV_B]: git revisions (default HEAD and the working tree), or two folders")
+                    help="REV_A [REV_B]: git revisions (default HEAD and the working tree), or two folders; "
+                         "after --, folders only")
     df.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     common(df, fmt=False)
     df.set_defaults(func=cmd_diff)
@@ -748,17 +742,36 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _end_by_sigpipe() -> int:
+    """End the process as SIGPIPE ends one (a shell reports 141), the convention of commands whose reader
+    went away; Python ignores SIGPIPE, so default handling is restored and the signal raised again.
+    Where there is no SIGPIPE, exit 1. Standard output goes to /dev/null first: nothing is left to flush."""
+    import signal
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # standard output is no file (a caller's buffer): nothing to end
+        return 1
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGPIPE)
+    return 1
+
+
 def main(argv: list[str] | None = None) -> int:
     import gc
 
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = _parser().parse_args(argv)
+    args.after_dashes = len(argv) - argv.index("--") - 1 if "--" in argv else 0  # paths only, as for git
     try:
-        return args.func(args)
-    except BrokenPipeError:  # the reader went away (`idlib-gold check | head`): stop quietly, as cat does
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return 1
-    except (UsageError, OutputError) as exc:
+        code = args.func(args)
+        sys.stdout.flush()  # a reader that went away is noticed here, not while the interpreter exits
+        return code
+    except BrokenPipeError:  # the reader went away (`idlib-gold check | head`): end as cat does, by SIGPIPE
+        return _end_by_sigpipe()
+    except (UsageError, OutputError, SchemaFileError) as exc:
         print(f"idlib-gold: error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:

@@ -7,9 +7,10 @@ function of the findings.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field, replace
 
-__all__ = ["Finding", "CODES", "Code", "LEVELS", "CONSEQUENCES", "has_errors", "sort_findings", "fold"]
+__all__ = ["Finding", "CODES", "Code", "LEVELS", "CONSEQUENCES", "has_errors", "sort_findings", "fold", "printable"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ CODES: dict[str, Code] = {
     "IG108": Code("error", "missing file", "A file the corpus needs is missing."),
     "IG109": Code("error", "unreadable file", "The file could not be read."),
     "IG110": Code("error", "not a regular file", "The file is a device, a FIFO or a socket, or it (or a folder on its path) is a symbolic link inside the repository; only regular files are read, and annotations only from the repository itself."),
+    "IG111": Code("error", "unexpected file", "A folder of annotation files holds something that is not one: docs/ holds only <id>.yaml files and texts/ only <id>.txt files, so a misnamed file (x.yml, x.YAML, x.txt.bak) or a folder there is never silently left out."),
     # 2xx JSON Schema: checking/schema.py
     "IG201": Code("error", "schema", "The file does not match its JSON Schema in schema/."),
     # 3xx cross-checks: checking/documents.py
@@ -112,6 +114,8 @@ CODES: dict[str, Code] = {
     "IG721": Code("error", "pipeline label unknown", "A pipeline span's label is not one of the 18 entity and figure labels of the gold."),
     "IG722": Code("error", "pipeline line malformed", "A pipeline line must be a JSON list of spans or an object with a string `id` and an `entities` list."),
     "IG730": Code("warning", "pipeline score not a probability", "A pipeline span's `score` is not a number in [0, 1]; the span is read without a score."),
+    "IG723": Code("error", "prediction line too long", "A line of the predictions file is over the line size limit (4 MiB); it is refused before it is parsed, so memory stays bounded."),
+    "IG724": Code("error", "prediction nested too deeply", "A line of the predictions file nests JSON more than 32 levels deep; a prediction record nests a few."),
     "IG708": Code("error", "no predictions", "The predictions file holds no prediction line; nothing would be scored."),
     # 727–728 which documents are scored: scoring/evaluate.py, scoring/collected.py
     "IG727": Code("error", "no scored document predicted", "None of the documents scored (those of `--split`, or all) has a prediction line: every gold annotation would count as missed, so this is not a pass."),
@@ -139,11 +143,29 @@ class Finding:
     def __post_init__(self) -> None:
         if self.code not in CODES:
             raise ValueError(f"unknown finding code {self.code}")
+        for name in ("message", "path", "annotation", "hint"):
+            value = getattr(self, name)
+            if isinstance(value, str) and _SURROGATE.search(value):
+                object.__setattr__(self, name, printable(value))
         if not self.severity:
             object.__setattr__(self, "severity", CODES[self.code].severity)
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """`text` as valid UTF-8 text: a file name that is not UTF-8 reaches Python with each bad byte as
+    a lone surrogate (U+DC80–U+DCFF), which no UTF-8 output (text, JSON, SARIF, HTML) can hold; each
+    becomes the escape `\\xNN` of its byte, any other lone surrogate `\\uNNNN`."""
+    def escape(m: re.Match) -> str:
+        n = ord(m.group())
+        return f"\\x{n - 0xDC00:02x}" if 0xDC80 <= n <= 0xDCFF else f"\\u{n:04x}"
+
+    return _SURROGATE.sub(escape, text)
 
 
 def sort_findings(findings: list[Finding]) -> list[Finding]:

@@ -81,10 +81,10 @@ def _hash_tree(h, folder: Path, label: str, skip=None, seen: dict | None = None)
         return
     for entry in plainfiles.entries(folder, skip or (lambda name: False)):
         if entry.data is None:
-            h.update(f"{label}/{entry.name}\0?{entry.kind}\0".encode())
+            h.update(f"{label}/{entry.name}\0?{entry.kind}\0".encode("utf-8", "surrogateescape"))
             continue
         digest = hashlib.sha256(entry.data).digest()
-        h.update(f"{label}/{entry.name}\0=".encode() + digest)
+        h.update(f"{label}/{entry.name}\0=".encode("utf-8", "surrogateescape") + digest)  # a name need not be UTF-8
         if seen is not None:
             seen[os.path.abspath(os.path.join(folder, entry.name))] = digest.hex()
 
@@ -268,7 +268,10 @@ def _read_stamp(root: Path) -> object:
             st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode) or st.st_size > 4096:
                 return None
-            return json.loads(os.read(fd, 4097).decode("utf-8"))
+            try:
+                return json.loads(os.read(fd, 4097).decode("utf-8"))
+            except RecursionError:  # 4,096 brackets nest past the JSON reader's recursion limit
+                return None
         finally:
             os.close(fd)
     finally:

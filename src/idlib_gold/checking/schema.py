@@ -14,7 +14,7 @@ from typing import Any
 
 from ..findings import Finding
 from ..reading.files import Loaded
-from ..vocabulary import DOCUMENT, load_schema, schema_dir
+from ..vocabulary import DOCUMENT, SchemaFileError, load_schema, schema_dir
 
 __all__ = ["validate", "error_paths", "json_path", "deepest", "hint", "strict_validator_class", "typed_loosely"]
 
@@ -47,7 +47,25 @@ def _validator(name: str):
 @cache
 def _reference(folder, name: str):
     """One validator per schema file (the folder is part of the key: see vocabulary.use_repository)."""
-    return strict_validator_class()(load_schema(name))
+    return strict_validator_class()(checked_schema(name))
+
+
+def checked_schema(name: str) -> dict:
+    """Schema `name`, once it is known to be a valid Draft 2020-12 schema with an `$id`. A schema/
+    file edited into something that is JSON but no schema (`{"type": 5}`) would otherwise surface
+    as a traceback in the middle of validating the first document."""
+    from jsonschema.exceptions import SchemaError
+
+    schema = load_schema(name)
+    where = f"schema/{name}" if schema_dir(name).name == "schema" else name
+    try:
+        strict_validator_class().check_schema(schema)
+    except SchemaError as exc:
+        raise SchemaFileError(f"{where} is not a valid JSON Schema ({exc.message[:200]}); "
+                              f"restore it (git checkout -- {where})") from None
+    if not isinstance(schema.get("$id"), str):
+        raise SchemaFileError(f"{where} has no $id; restore it (git checkout -- {where})")
+    return schema
 
 
 def typed_loosely(value) -> bool:

@@ -481,7 +481,7 @@ def _described(raw: bytes) -> dict[str, tuple[int | None, str | None]] | None:
     it is not a Croissant description."""
     try:
         meta = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # nested past the reader's recursion limit
         return None
     items = meta.get("distribution") if isinstance(meta, dict) else None
     if not isinstance(items, list):

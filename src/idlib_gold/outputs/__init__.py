@@ -60,6 +60,9 @@ def edit_in_place(root: Path, edits: dict[str, str]) -> None:
     file; every file is checked before the first is written."""
     paths = {rel: annotation_file(root, rel) for rel in edits}
     for rel, path in paths.items():
+        if not os.access(path, os.W_OK):  # replacing it would work in a writable folder, but it is not ours to
+            raise OutputError(f"{rel}: the file is read-only; nothing changed")  # make writable
+    for rel, path in paths.items():
         try:
             mode = stat.S_IMODE(os.lstat(path).st_mode)
         except OSError as exc:

@@ -24,7 +24,8 @@ from ..findings import Finding
 from ..layout import ID_PATTERN, Tree
 from .files import Loaded, read_text, read_yaml
 
-__all__ = ["Document", "Corpus", "Gate", "Prepare", "load_corpus", "load_kb", "load_document", "unloadable"]
+__all__ = ["Document", "Corpus", "Gate", "Prepare", "load_corpus", "load_kb", "load_document", "unloadable",
+           "stray_files", "missing_folders"]
 
 #: A gate: (the parsed file, its repository-relative path, the schema file name) → findings;
 #: a file with any finding is not admitted.
@@ -120,6 +121,41 @@ def _doc_ids(root: Path, tree: Tree) -> list[str]:
     return sorted(stems)
 
 
+def missing_folders(root: Path, tree: Tree = Tree()) -> list[Finding]:
+    """A finding for the docs or texts folder when it is missing: said once, as the cause, rather
+    than as every document's missing half."""
+    return [Finding("IG108", f"the folder {folder}/ is missing", folder,
+                    hint=f"restore {folder}/ (git checkout -- {folder})")
+            for folder in (tree.docs, tree.texts) if not os.path.lexists(root / folder)]
+
+
+def stray_files(root: Path, tree: Tree = Tree()) -> list[Finding]:
+    """A finding for every entry of the docs and texts folders that is not a `<stem>.yaml` or a
+    `<stem>.txt` file: the loader reads only those, so anything else there (`x.yml`, `x.YAML`, a
+    backup, a subfolder) would be left out without a word. Whether a stem is a safe id, and
+    whether a file is a regular one, are checked where the documents are read (IG303, IG110)."""
+    out = []
+    for folder, suffix in ((tree.docs, ".yaml"), (tree.texts, ".txt")):
+        try:
+            entries = sorted(os.scandir(root / folder), key=lambda e: e.name)
+        except OSError:  # missing or not a folder: said by missing_folders or by the reads
+            continue
+        for entry in entries:
+            try:
+                is_folder = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                is_folder = False
+            if is_folder:
+                what, hint = "a folder", f"{folder}/ holds only files; move the folder out of annotations/"
+            elif not entry.name.endswith(suffix) or entry.name == suffix:
+                what, hint = "not a <id>" + suffix + " file", f"rename it to <id>{suffix}, or move it out of annotations/"
+            else:
+                continue
+            out.append(Finding("IG111", f"'{entry.name}' in {folder}/ is {what}; it is not read",
+                               f"{folder}/{entry.name}", hint=hint))
+    return out
+
+
 def load_kb(root: Path, admit: Gate | None = None, tree: Tree = Tree()) -> tuple[Loaded | None, list[Finding]]:
     loaded, findings = read_yaml(root / tree.kb, tree.kb)
     if loaded is None or admit is None:
@@ -182,8 +218,12 @@ def _load_corpus(root: Path, only: list[str] | None, admit: Gate | None,
     kb, findings = load_kb(root, admit, tree)
     ids = _doc_ids(root, tree) if only is None else sorted(set(only))
     corpus = Corpus(root=root, kb=kb, complete=only is None, tree=tree)
-    if only is None and not ids:
-        findings.append(Finding("IG108", "no documents found", tree.docs))
+    missing = missing_folders(root, tree)
+    findings += missing
+    if only is None:
+        findings += stray_files(root, tree)
+        if not ids and not missing:
+            findings.append(Finding("IG108", "no documents found", tree.docs))
     for doc_id in ids:
         reason = unloadable(root, doc_id, tree)
         if reason:

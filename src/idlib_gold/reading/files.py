@@ -21,15 +21,33 @@ from .. import readlog
 from ..findings import Finding
 from .flowstyle import read_flow_style
 
-__all__ = ["MAX_BYTES", "Loaded", "read_bounded", "read_text", "read_yaml", "read_yaml_bytes", "line_col_of_offset"]
+__all__ = ["MAX_BYTES", "MAX_DEPTH", "Loaded", "read_bounded", "read_text", "read_yaml", "read_yaml_bytes",
+           "line_col_of_offset", "deeper_than"]
 
 #: Annotation and text files are small; anything past this is a mistake (a binary, a dump).
 MAX_BYTES = 2 * 1024 * 1024
+#: An annotation file nests 5 levels (document, layer, annotation, span, value), a card's header about 8;
+#: deeper collections are refused as they are read, so no later step (the schema check, a diff, a message
+#: quoting the value) recurses past Python's limit.
+MAX_DEPTH = 32
 
 Path_ = tuple  # a JSON path: ("entities", 3, "start")
 
 #: Positions recorded as a file is read: the document, its keys and the items of its lists.
 EAGER_DEPTH = 2
+
+
+def deeper_than(value: Any, limit: int) -> tuple | None:
+    """The path to a list or mapping nested more than `limit` deep in `value`, or None; found without
+    recursion."""
+    stack = [((), value)] if isinstance(value, (dict, list)) else []
+    while stack:
+        path, value = stack.pop()
+        if len(path) >= limit:
+            return path
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        stack += [(path + (k,), v) for k, v in items if isinstance(v, (dict, list))]
+    return None
 
 
 @dataclass
@@ -113,12 +131,16 @@ def read_bounded(path: Path, rel: str, limit: int | None = None,
         fd = os.open(path, os.O_RDONLY | nofollow | getattr(os, "O_NONBLOCK", 0)
                      | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
         try:
-            mode = os.fstat(fd).st_mode
+            status = os.fstat(fd)
+            mode = status.st_mode
             if not stat.S_ISREG(mode):  # swapped between the two looks
                 return None, [_not_regular(mode, rel, "the file")]
+            # As much as the file's size in one read, so the bytes are held once, not as chunks and their
+            # join; the size is only a hint: the loop still stops past the limit.
+            step = max(1 << 20, min(status.st_size + 1, limit + 1))
             chunks, size = [], 0
             while size <= limit:
-                chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+                chunk = os.read(fd, min(step, limit + 1 - size))
                 if not chunk:
                     break
                 chunks.append(chunk)
@@ -335,6 +357,15 @@ def read_yaml_bytes(raw: bytes, rel: str) -> tuple[Loaded | None, list[Finding]]
     return parse_yaml(text, rel)
 
 
+def _shallow(loaded: Loaded, rel: str) -> tuple[Loaded | None, list[Finding]]:
+    path = deeper_than(loaded.data, MAX_DEPTH)
+    if path is not None:
+        line, col = loaded.where(path[:EAGER_DEPTH])
+        return None, [Finding("IG103", f"collections nested more than {MAX_DEPTH} levels deep", rel, line, col,
+                              hint="an annotation nests a few levels at most; check the brackets and indentation")]
+    return loaded, []
+
+
 def parse_yaml(text: str, rel: str, depth: int | None = EAGER_DEPTH,
                fast: bool = True) -> tuple[Loaded | None, list[Finding]]:
     """Parse YAML text strictly, recording positions down to `depth` (None: every value).
@@ -345,13 +376,13 @@ def parse_yaml(text: str, rel: str, depth: int | None = EAGER_DEPTH,
     if fast and depth == EAGER_DEPTH:
         found = read_flow_style(text, loader_class)
         if found is not None:
-            return Loaded(found[0], found[1], _kept(text)), []
+            return Loaded(found[0], found[1], _kept(text)), []  # nests within MAX_DEPTH (flowstyle._BRACKETS_MAX)
     loader = loader_class(text)
     try:
         node = loader.get_single_node()
         builder = _Builder(loader, depth, aliases="&" in text or "*" in text)
         data = None if node is None else builder.build(node)
-        return Loaded(data, builder.positions, None if depth is None else _kept(text)), []
+        return _shallow(Loaded(data, builder.positions, None if depth is None else _kept(text)), rel)
     except _Refused as exc:
         mark = exc.mark
         return None, [Finding(exc.code, exc.message, rel, mark.line + 1, mark.column + 1, hint=exc.hint)]

@@ -41,8 +41,9 @@ __all__ = ["read_flow_style"]
 # Keys are short names: libyaml refuses a key over 1,024 characters, so a long one goes to it to say so.
 _KEY_MAX = 128
 _KEY_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_]{0,%d}):(?: (.*))?" % (_KEY_MAX - 1))
-# An annotation line holds a dozen brackets; a line with many more is left to the YAML reader.
-_BRACKETS_MAX = 64
+# An annotation line holds a dozen brackets; a line with many more is left to the YAML reader. A line read
+# here so nests at most this deep under its key, within files.MAX_DEPTH, and needs no depth check.
+_BRACKETS_MAX = 30
 _ITEM_LINE = re.compile(r"( *)- (.*)")
 # Characters YAML reads as line breaks or refuses, and tabs (indentation rules differ): the full reader decides.
 _UNUSUAL = re.compile("[\t\r\x85\u2028\u2029\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff"

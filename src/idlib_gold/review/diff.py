@@ -7,6 +7,7 @@ matched by id within a document and layer (KB entries by id); each one is added,
 changed (the fields that differ, nested span fields as `content.start`), or moved: the
 same annotation with only its offsets changed. Files that are byte-identical on both sides
 are not parsed. A file that does not parse on one side is a finding and is not compared.
+Texts are never edited, so a text that differs is reported as such, by its bytes alone.
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ from dataclasses import dataclass, field
 
 from .. import vocabulary
 from ..checking import schema
-from ..findings import Finding
-from ..layout import DOCS, KB_FILE, LAYERS
+from ..findings import Finding, printable
+from ..layout import DOCS, KB_FILE, LAYERS, TEXTS
 from ..reading.files import read_yaml_bytes
 from .sources import Side
 
-__all__ = ["Change", "DocDiff", "Diff", "compare", "KINDS"]
+__all__ = ["Change", "DocDiff", "Diff", "compare", "is_text", "KINDS"]
 
 #: What can happen to one annotation or KB entry, in the order output lists them.
 KINDS = ("added", "removed", "changed", "moved")
@@ -63,7 +64,11 @@ class Diff:
         out = {layer: dict.fromkeys(KINDS, 0) for layer in LAYERS}
         out["kb"] = dict.fromkeys(KINDS[:3], 0)
         out["documents"] = dict.fromkeys(KINDS[:3], 0)
+        out["texts"] = dict.fromkeys(KINDS[:3], 0)
         for f in self.files:
+            if is_text(f.path):
+                out["texts"][f.status] += 1
+                continue
             if f.path == KB_FILE:
                 for c in f.layers.get("entries", []):
                     out["kb"][c.kind] += 1
@@ -152,14 +157,22 @@ def _parse(side: Side, rel: str, raw: bytes, findings: list[Finding]) -> dict | 
     return data if isinstance(data, dict) else {}
 
 
+def is_text(rel: str) -> bool:
+    return rel.startswith(TEXTS + "/")
+
+
 def compare(old: Side, new: Side) -> Diff:
     """Every annotation and KB change from `old` to `new`."""
-    diff = Diff(old.name, new.name)
+    diff = Diff(printable(old.name), printable(new.name))  # names as output can hold them (findings.printable)
     paths = sorted(set(old.blobs) | set(new.blobs), key=lambda p: (p == KB_FILE, p))
     differ = [p for p in paths if old.blobs.get(p) != new.blobs.get(p) or not old.blobs.get(p)]
-    before = old.read([p for p in differ if p in old.blobs])
-    after = new.read([p for p in differ if p in new.blobs])
+    before = old.read([p for p in differ if p in old.blobs and not is_text(p)])
+    after = new.read([p for p in differ if p in new.blobs and not is_text(p)])
     for rel in differ:
+        if is_text(rel):  # texts are never edited: any change is reported, by its bytes, and not parsed
+            status = "added" if rel not in old.blobs else "removed" if rel not in new.blobs else "changed"
+            diff.files.append(DocDiff(printable(rel), status))
+            continue
         a = _parse(old, rel, before[rel], diff.findings) if rel in before else None
         b = _parse(new, rel, after[rel], diff.findings) if rel in after else None
         if a is False or b is False:
@@ -170,7 +183,7 @@ def compare(old: Side, new: Side) -> Diff:
             if changes:
                 diff.files.append(DocDiff(rel, "changed", layers={"entries": changes}))
         elif rel.startswith(DOCS + "/"):
-            found = _document(rel, a, b)
+            found = _document(printable(rel), a, b)
             if found is not None:
                 diff.files.append(found)
     return diff

@@ -9,7 +9,7 @@ import re
 from ..findings import sort_findings
 from ..layout import KB_FILE
 from ..report import render_text
-from .diff import KINDS, Change, Diff
+from .diff import KINDS, Change, Diff, is_text
 
 __all__ = ["render_diff"]
 
@@ -54,7 +54,8 @@ def _counts_line(name: str, counts: dict[str, int]) -> str:
 def _text(diff: Diff) -> str:
     out = [f"annotation changes {diff.old} → {diff.new}"]
     for f in diff.files:
-        out.append(f"{f.path} ({f.status})" if f.path != KB_FILE else f.path)
+        out.append(f.path if f.path == KB_FILE else f"{f.path} (text {f.status})" if is_text(f.path)
+                   else f"{f.path} ({f.status})")
         out += [f"  metadata {k} {_value(o)} → {_value(n)}" for k, o, n in f.metadata]
         for layer, changes in f.layers.items():
             if f.path != KB_FILE:
@@ -84,7 +85,7 @@ def _markdown(diff: Diff) -> str:
         out.append(f"| {name} | " + " | ".join(str(row[k]) if k in row else "" for k in KINDS) + " |")
     for f in diff.files:
         kb = f.path == KB_FILE
-        out += ["", f"#### {_code(f.path)}" + ("" if kb else f" ({f.status})"), ""]
+        out += ["", f"#### {_code(f.path)}" + ("" if kb else f" (text {f.status})" if is_text(f.path) else f" ({f.status})"), ""]
         out += [f"- metadata {_code(k)}: {_code(_value(o))} → {_code(_value(n))}" for k, o, n in f.metadata]
         for layer, changes in f.layers.items():
             for c in changes:

@@ -208,12 +208,15 @@ def render_pages(root: Path, doc_ids: list[str] | None = None) -> tuple[dict[str
     from ..checking import pipeline
     from ..checking.documents import check_corpus
     from ..checking.lints import lint_corpus
-    from ..layout import DOCS, TEXTS
+    from ..layout import DOCS, ID_PATTERN, TEXTS
     from ..reading.files import read_text
 
     corpus, findings = pipeline.load(root, prepare=False)
     findings = fold(findings + check_corpus(corpus) + lint_corpus(corpus))  # as `validate` shows them
-    known = sorted({p.stem for p in (root / DOCS).glob("*.yaml")} | {p.stem for p in (root / TEXTS).glob("*.txt")})
+    # a page per safe id only: an unsafe name (IG303; perhaps not even UTF-8) is no page's name, and its
+    # findings are listed on the index
+    known = sorted(i for i in {p.stem for p in (root / DOCS).glob("*.yaml")} | {p.stem for p in (root / TEXTS).glob("*.txt")}
+                   if ID_PATTERN.match(i))
     wanted = sorted(set(doc_ids)) if doc_ids else known
     unknown = [d for d in wanted if d not in known]
     kb = {e["id"]: e for e in corpus.kb_entries}

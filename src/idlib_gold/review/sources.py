@@ -13,10 +13,10 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..layout import DOCS, KB_FILE
+from ..layout import DOCS, KB_FILE, TEXTS
 from ..reading.files import MAX_BYTES
 
-__all__ = ["SideError", "Side", "git_side", "worktree_side", "folder_side"]
+__all__ = ["SideError", "Side", "git_side", "worktree_side", "folder_side", "sides"]
 
 
 class SideError(Exception):
@@ -37,7 +37,8 @@ class Side:
 
 
 def _wanted(rel: str) -> bool:
-    return rel == KB_FILE or (rel.startswith(DOCS + "/") and rel.endswith(".yaml") and rel.count("/") == 2)
+    return rel == KB_FILE or (rel.count("/") == 2 and (rel.startswith(DOCS + "/") and rel.endswith(".yaml")
+                                                       or rel.startswith(TEXTS + "/") and rel.endswith(".txt")))
 
 
 def _git(root: Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
@@ -67,7 +68,7 @@ def git_side(root: Path, rev: str) -> Side:
     if found.returncode != 0:
         raise SideError(_unknown(root, rev))
     commit = found.stdout.decode().strip()
-    listed = _git(root, "ls-tree", "-r", "-z", commit, "--", DOCS, KB_FILE)
+    listed = _git(root, "ls-tree", "-r", "-z", commit, "--", DOCS, TEXTS, KB_FILE)
     if listed.returncode != 0:
         raise SideError(f"cannot list {rev}: {listed.stderr.decode(errors='replace').strip()}")
     blobs = {}
@@ -120,11 +121,11 @@ def _cat_blobs(root: Path, ids: list[str]) -> list[bytes]:
 
 def _files_in(folder: Path) -> dict[str, Path]:
     files = {}
-    docs = folder / DOCS
-    if docs.is_dir():
-        for p in sorted(docs.glob("*.yaml")):
-            if p.is_file():
-                files[f"{DOCS}/{p.name}"] = p
+    for sub, pattern in ((DOCS, "*.yaml"), (TEXTS, "*.txt")):  # a text is compared by its bytes alone
+        if (folder / sub).is_dir():
+            for p in sorted((folder / sub).glob(pattern)):
+                if p.is_file():
+                    files[f"{sub}/{p.name}"] = p
     if (folder / KB_FILE).is_file():
         files[KB_FILE] = folder / KB_FILE
     return files
@@ -154,3 +155,46 @@ def folder_side(folder: Path) -> Side:
     if not (folder / "annotations").is_dir():
         raise SideError(f"{folder} has no annotations/ folder")
     return _disk_side(os.fspath(folder), f"{os.fspath(folder)}/", folder)
+
+
+def _is_revision(root: Path | None, rev: str) -> bool:
+    if root is None or rev.startswith("-") or not rev.strip():
+        return False
+    if _git(root, "rev-parse", "--is-inside-work-tree").returncode != 0:
+        return False
+    return _git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}").returncode == 0
+
+
+def sides(given: list[str], folders_only: int, root: Path | None) -> tuple[Side, Side]:
+    """The two sides `diff` compares, from its arguments, as git reads them: arguments are revisions where
+    git knows them (a folder that happens to be called HEAD does not hide the revision), else folders;
+    the last `folders_only` of them came after `--` and are folders whatever their name. No argument:
+    HEAD and the working tree; one revision: it and the working tree."""
+    kinds = []
+    for n, arg in enumerate(given):
+        after_dashes = n >= len(given) - folders_only
+        if not after_dashes and _is_revision(root, arg):
+            kinds.append("revision")
+        elif Path(arg).is_dir():
+            kinds.append("folder")
+        elif after_dashes or root is None:
+            raise SideError(f"{arg}: no such folder" + ("" if after_dashes else " (and no git repository here "
+                                                                               "to read a revision from)"))
+        else:
+            try:
+                git_side(root, arg)  # says why it is no revision (bad, unknown, not a repository)
+            except SideError as exc:
+                raise SideError(f"{arg}: no such folder, and {exc}") from None
+            raise SideError(f"{arg}: neither a revision nor a folder")  # pragma: no cover - _is_revision said no
+    folders = [arg for arg, kind in zip(given, kinds) if kind == "folder"]
+    if folders and (len(folders) != 2 or len(given) != 2):
+        revisions = [arg for arg, kind in zip(given, kinds) if kind == "revision"]
+        also = f", and {revisions[0]} a revision" if revisions else ""
+        raise SideError(f"{folders[0]} is a folder{also}: compare two folders, or two revisions "
+                        "(put folders after --, as in `diff -- DIR_A DIR_B`)")
+    if folders:
+        return folder_side(Path(given[0])), folder_side(Path(given[1]))
+    if root is None:
+        raise SideError("no annotations/ folder here or above; run inside the repository or pass --root")
+    old = git_side(root, given[0] if given else "HEAD")
+    return old, git_side(root, given[1]) if len(given) == 2 else worktree_side(root)

@@ -205,7 +205,7 @@ def is_baseline_output(data: bytes, kind: str) -> bool:
     for line in text[:-1].split("\n"):
         try:
             record = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):
             return False
         if not isinstance(record, dict) or list(record) != ["id", kind] or not isinstance(record["id"], str) \
                 or not isinstance(record[kind], list) or json.dumps(record, ensure_ascii=False) != line:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from .. import vocabulary
 from ..findings import Finding
-from .predictions import Prediction, PredictionsFile, parse_line
+from .predictions import Prediction, PredictionsFile, iter_lines, parse_line
 
 __all__ = ["Collector", "doc_order", "matched"]
 
@@ -34,10 +34,10 @@ class Collector:
 
     def json_lines(self, raw: bytes):
         """(line number, value) of each non-blank JSON line; a line that is not JSON is a finding."""
-        for number, raw_line in enumerate(raw.split(b"\n"), start=1):
+        for number, raw_line in iter_lines(raw):
             if not raw_line.strip():
                 continue
-            record, problems = parse_line(raw_line.rstrip(b"\r"), self.rel, number)
+            record, problems = parse_line(raw_line, self.rel, number)
             if problems:
                 self.findings += problems
                 continue

@@ -18,8 +18,14 @@ from __future__ import annotations
 
 from .. import vocabulary
 from .collected import Collector, doc_order, matched
+from .predictions import iter_lines, parse_line
 
 __all__ = ["read_pipeline"]
+
+
+def _shown(value, limit: int = 80) -> str:
+    text = str(value)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def _pipeline_spans(items, doc, out: Collector, line: int, where: str) -> list | None:
@@ -33,7 +39,7 @@ def _pipeline_spans(items, doc, out: Collector, line: int, where: str) -> list |
             hint = ("run the pipeline with aggregation_strategy='simple' (or 'first') for spans"
                     if isinstance(item, dict) and "entity" in item and label is None else
                     f"start and end are code-point offsets in the document text (0–{len(text)})")
-            out.add("IG720", f"{where}span {k} {str(item)[:80]}: no integer start < end inside the text or no "
+            out.add("IG720", f"{where}span {k} {_shown(item)}: no integer start < end inside the text or no "
                              "label; the line is not scored", line, hint=hint)
             return None
         if label not in labels:
@@ -55,13 +61,23 @@ def _pipeline_spans(items, doc, out: Collector, line: int, where: str) -> list |
     return spans
 
 
+def _count_lists(raw: bytes) -> tuple[int, int]:
+    """How many lines hold a raw list, and the first such line: what matching to one split's documents
+    needs to know before the first line is matched. Counted in a pass of its own, so no more than one
+    parsed line is held at a time."""
+    n, first = 0, 1
+    for number, line in iter_lines(raw):
+        if line.lstrip()[:1] == b"[" and isinstance(parse_line(line, "", number)[0], list):
+            first = first if n else number
+            n += 1
+    return n, first
+
+
 def read_pipeline(raw: bytes, out: Collector, documents, split: str | None) -> None:
-    parsed = list(out.json_lines(raw))
-    positional = [p for p in parsed if isinstance(p[1], list)]
-    order = matched(positional, doc_order(documents), split, lambda d: d.data["split"], out,
-                    positional[0][0] if positional else 1)
+    counted, first = _count_lists(raw)
+    order = matched(range(counted), doc_order(documents), split, lambda d: d.data["split"], out, first)
     k = 0
-    for number, record in parsed:
+    for number, record in out.json_lines(raw):
         if isinstance(record, list):
             if order is None:  # IG728: the lists fit several splits alike
                 continue

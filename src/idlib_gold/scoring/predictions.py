@@ -27,23 +27,34 @@ the last name is IG702), and `speaker_entity` may be a list of any length.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
+from itertools import accumulate, repeat
 from pathlib import Path
 
 from .. import vocabulary
-from ..checking.schema import deepest, hint, json_path, strict_validator_class, typed_loosely  # one wording for schema errors everywhere
+from ..checking.schema import checked_schema, deepest, hint, json_path, strict_validator_class, typed_loosely  # one wording for schema errors everywhere
 from ..findings import Finding
 from ..layout import LAYERS
 from ..text.spans import diagnose, iter_spans
 
-__all__ = ["PREDICTIONS", "PREDICTIONS_MAX_BYTES", "LAYERS", "Prediction", "PredictionsFile", "read_predictions",
-           "parse_line", "validator", "relative_name"]
+__all__ = ["PREDICTIONS", "PREDICTIONS_MAX_BYTES", "PREDICTIONS_MAX_LINE_BYTES", "PREDICTIONS_MAX_DEPTH", "LAYERS",
+           "Prediction", "PredictionsFile", "read_predictions", "iter_lines", "parse_line", "validator",
+           "relative_name"]
 
 PREDICTIONS = "predictions.schema.json"
 #: A predictions file holds one line per document; the gold's own records are 86 KB for the 5
 #: documents (82 MiB at 1,000 times the corpus), so a file past this is not a predictions file.
 PREDICTIONS_MAX_BYTES = 256 * 1024 * 1024
+#: One line (a document's record, a ner row's tags, a pipeline's spans) is refused past this, before it
+#: is parsed: parsed, a line takes about seven times its bytes (one 100 MB line of span records peaked at
+#: 906 MiB). The gold's largest document record is 22 KB as JSON; this is nearly 200 times that.
+PREDICTIONS_MAX_LINE_BYTES = 4 * 1024 * 1024
+#: A record nests 5 levels (record, layer, annotation, span, value); deeper JSON is refused, so no later
+#: step (the schema validator, a message quoting the value) can recurse past Python's limit.
+PREDICTIONS_MAX_DEPTH = 32
+_BOM = b"\xef\xbb\xbf"
 _SPAN_PARTS = ("content", "speaker", "cue", "addressee")
 
 
@@ -87,6 +98,7 @@ def _refuse_constant(name: str):
 def validator():
     """A Draft 2020-12 validator for one line, resolving document.schema.json from the local copy only."""
     from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
     from referencing.exceptions import NoSuchResource
 
     def offline(uri: str):
@@ -94,10 +106,10 @@ def validator():
 
     resources = []
     for name in (vocabulary.DOCUMENT, PREDICTIONS):
-        contents = vocabulary.load_schema(name)
-        resources.append((contents["$id"], Resource.from_contents(contents)))
+        contents = checked_schema(name)
+        resources.append((contents["$id"], Resource.from_contents(contents, default_specification=DRAFT202012)))
     registry = Registry(retrieve=offline).with_resources(resources)
-    return strict_validator_class()(vocabulary.load_schema(PREDICTIONS), registry=registry)
+    return strict_validator_class()(checked_schema(PREDICTIONS), registry=registry)
 
 
 @cache
@@ -122,8 +134,15 @@ def _schema_findings(record, rel: str, line: int) -> list[Finding]:
                 return []
         except Exception:  # a value it cannot convert (a huge integer): let the reference judge
             pass
+    from referencing.exceptions import Unresolvable
+
     out = []
-    for error in validator().iter_errors(record):
+    try:
+        errors = list(validator().iter_errors(record))
+    except Unresolvable as exc:  # the predictions schema points into a document schema that lost the target
+        raise vocabulary.SchemaFileError(f"schema/{PREDICTIONS} refers to what the document schema does not "
+                                         f"hold ({exc}); restore schema/ (git checkout -- schema/)") from None
+    for error in errors:
         error = deepest(error)
         message = error.message if len(error.message) <= 200 else error.message[:197] + "..."
         out.append(Finding("IG702", f"{json_path(tuple(error.absolute_path))}: {message}", rel, line,
@@ -172,22 +191,78 @@ def _span_findings(record: dict, doc, rel: str, line: int) -> list[Finding]:
     return out
 
 
+def iter_lines(raw: bytes):
+    """(line number, line) of a predictions file, the line break and any CR before it taken off, one line
+    at a time (no second copy of the file); a UTF-8 byte-order mark before the first line is not part of it."""
+    from io import BytesIO
+
+    lines = BytesIO(raw)
+    if raw.startswith(_BOM):
+        lines.seek(len(_BOM))
+    for number, line in enumerate(lines, start=1):
+        yield number, (line[:-1] if line.endswith(b"\n") else line).rstrip(b"\r")
+
+
+def too_long(raw_line: bytes, rel: str, line: int) -> Finding | None:
+    """IG723 for a line past PREDICTIONS_MAX_LINE_BYTES, which is then not parsed."""
+    if len(raw_line) <= PREDICTIONS_MAX_LINE_BYTES:
+        return None
+    return Finding("IG723", f"the line is {len(raw_line):,} bytes, over the limit of {PREDICTIONS_MAX_LINE_BYTES:,}; "
+                            "it is not read", rel, line,
+                   hint="write one line per document (or ner row); a line this long is not a predictions line")
+
+
+_STRING = re.compile(rb'"[^"]*"')
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'[]{}"')
+_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+
+
+def _deeper_than(raw_line: bytes, limit: int) -> bool:
+    """Whether the brackets of a JSON line, outside its strings, nest more than `limit` deep: measured on the
+    bytes before parsing, in a few passes of C loops (a walk of the parsed value cost as much as the parse).
+    Escaped backslashes and quotes are dropped first, then everything but brackets and quotes, then the
+    strings, which now hold nothing but brackets.
+    """
+    if raw_line.count(b"[") + raw_line.count(b"{") <= limit:
+        return False
+    structure = raw_line.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _NOT_STRUCTURE)
+    # most strings hold no bracket: dropping every `""` first leaves few for the expression (merging two
+    # strings into one where a closing and an opening quote meet, which keeps each bracket in or out)
+    brackets = _STRING.sub(b"", structure.replace(b'""', b""))
+    return max(accumulate(map(_STEP.get, brackets, repeat(0))), default=0) > limit  # a stray quote counts 0
+
+
+def _too_deep(rel: str, line: int) -> Finding:
+    return Finding("IG724", f"the line nests JSON more than {PREDICTIONS_MAX_DEPTH} levels deep; it is not read",
+                   rel, line, hint="a prediction record nests a few levels: check the brackets")
+
+
 def parse_line(raw_line: bytes, rel: str, line: int) -> tuple[object, list[Finding]]:
+    """One JSON value, or the findings that say why the line is not one: over the size limit (checked
+    before parsing), not UTF-8, not JSON, a key twice, or nested too deeply."""
+    long = too_long(raw_line, rel, line)
+    if long is not None:
+        return None, [long]
+    if _deeper_than(raw_line, PREDICTIONS_MAX_DEPTH):
+        return None, [_too_deep(rel, line)]
     try:
         text = raw_line.decode("utf-8")
     except UnicodeDecodeError as exc:
         return None, [Finding("IG701", f"byte {exc.start + 1} of the line is not UTF-8", rel, line, exc.start + 1,
                               hint="write the file as UTF-8")]
     try:
-        return json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_refuse_constant), []
+        value = json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_refuse_constant)
+    except RecursionError:
+        return None, [_too_deep(rel, line)]
     except json.JSONDecodeError as exc:
         return None, [Finding("IG701", f"not JSON: {exc.msg}", rel, line, exc.colno,
                               hint="each line holds one complete JSON object (JSON Lines)")]
     except _DuplicateKey as exc:
         return None, [Finding("IG702", f"key {exc.args[0]!r} appears twice in one object", rel, line,
                               hint="JSON readers would silently keep only one of them; write it once")]
-    except (ValueError, RecursionError) as exc:
+    except ValueError as exc:
         return None, [Finding("IG701", f"not JSON: {exc}", rel, line)]
+    return value, []
 
 
 def read_predictions(raw: bytes, rel: str, documents: dict) -> PredictionsFile:
@@ -198,8 +273,7 @@ def read_predictions(raw: bytes, rel: str, documents: dict) -> PredictionsFile:
     Blank lines are allowed and skipped.
     """
     predictions, findings, first_line = [], [], {}
-    for number, raw_line in enumerate(raw.split(b"\n"), start=1):
-        raw_line = raw_line.rstrip(b"\r")
+    for number, raw_line in iter_lines(raw):
         if not raw_line.strip():
             continue
         record, problems = parse_line(raw_line, rel, number)

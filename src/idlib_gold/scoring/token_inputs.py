@@ -23,14 +23,14 @@ line and is not scored; the rest is.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
+from itertools import chain
 
 from .. import vocabulary
 from ..building.ner import bio_rows, spans_from_bio, tag_names
 from .collected import Collector, matched
 from .pipeline_inputs import read_pipeline
-from .predictions import PredictionsFile, read_predictions
+from .predictions import PredictionsFile, iter_lines, parse_line, read_predictions, too_long
 
 __all__ = ["FORMATS", "detect", "read_input", "row_order"]
 
@@ -62,7 +62,9 @@ def detect(raw: bytes) -> str:
     (nor `{"id": …, "entities": []}`, which both JSON shapes write for a document with no spans;
     after such a line, a line that is no JSON object makes the file span records, as it began)."""
     undecided = False
-    for line in raw.split(b"\n"):
+    for _, line in iter_lines(raw):
+        if too_long(line, "", 0):
+            continue  # refused, unread, by whichever reader takes the file (IG723)
         line = line.strip()
         if not line or (line.startswith(b"#") and not undecided):
             continue
@@ -72,10 +74,9 @@ def detect(raw: bytes) -> str:
             return "pipeline"
         if not line.startswith(b"{"):
             return "conll"
-        try:
-            record = json.loads(line)
-        except ValueError:
-            return "spans"  # reported as IG701 by the span reader
+        record, problems = parse_line(line, "", 0)
+        if problems:
+            return "spans"  # reported by the span reader (IG701, IG723, IG724)
         if isinstance(record, dict) and "ner_tags" in record:
             return "bio"
         items = record.get("entities") if isinstance(record, dict) else None
@@ -89,6 +90,12 @@ def detect(raw: bytes) -> str:
     return "spans"
 
 
+def _shown(value, limit: int = 60) -> str:
+    """A value quoted in a message, cut to `limit` characters: a tag may be a pasted run of anything."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def _decode_tags(tags, names: list[str], index: dict[str, int], out: Collector, line: int, where: str):
     decoded = []
     for k, tag in enumerate(tags):
@@ -97,7 +104,7 @@ def _decode_tags(tags, names: list[str], index: dict[str, int], out: Collector, 
         elif isinstance(tag, str) and tag in index:
             decoded.append(tag)
         else:
-            out.add("IG714", f"{where}tag {k} ({tag!r}) is not a tag of the ner config; the sequence is not scored",
+            out.add("IG714", f"{where}tag {k} ({_shown(tag)}) is not a tag of the ner config; the sequence is not scored",
                     line, hint=f"tags are O, B-X, I-X for X in {', '.join(vocabulary.entity_labels()[:3])}, … "
                                f"or their ClassLabel ids 0–{len(names) - 1}")
             return None
@@ -160,47 +167,63 @@ def _read_bio(raw: bytes, out: Collector, rows: list[_Row]) -> None:
     _missing_rows(rows, set(seen), out)
 
 
-def _sequences(raw: bytes, out: Collector, tags_known: set[str]) -> list[tuple[int, list[str], list[str]]]:
-    """(first line, tokens, tags) of each CoNLL sequence; malformed lines are findings.
+def _sequences(raw: bytes, out: Collector | None, tags_known: set[str]):
+    """(first line, tokens, tags) of each CoNLL sequence, one at a time; malformed lines are findings
+    (with `out`; None counts the sequences and reports nothing). The tokens are None for a
+    sequence with a malformed line.
 
     A line starting with `#` is a comment unless its last column is a tag: `#` is also a
     token of the texts (`& # 39;`)."""
-    seqs, tokens, tags, start, bad = [], [], [], 0, False
-    for number, raw_line in enumerate(raw.split(b"\n") + [b""], start=1):
+    tokens, tags, start, bad = [], [], 0, False
+    for number, raw_line in chain(iter_lines(raw), [(None, b"")]):
+        long = too_long(raw_line, out.rel if out else "", number)
+        if long is not None:
+            if out is not None:
+                out.findings.append(long)
+            bad = True
+            continue
         line = raw_line.decode("utf-8", errors="replace").strip()
         if line.startswith("-DOCSTART-") or (line.startswith("#") and line.split()[-1] not in tags_known):
             continue
         if not line:
             if tokens or bad:
-                seqs.append((start, None if bad else tokens, tags))
+                yield start, None if bad else tokens, tags
             tokens, tags, bad = [], [], False
             continue
         fields = line.split()
         if not tokens and not bad:
             start = number
         if len(fields) < 2:
-            out.add("IG716", f"{line[:40]!r} has {len(fields)} column(s); a token and a tag are needed", number,
-                    hint="write `token<TAB>tag`, a blank line between sequences")
+            if out is not None:
+                out.add("IG716", f"{line[:40]!r} has {len(fields)} column(s); a token and a tag are needed", number,
+                        hint="write `token<TAB>tag`, a blank line between sequences")
             bad = True
             continue
         tokens.append(fields[0])
         tags.append(fields[-1])
-    return seqs
 
 
 def _read_conll(raw: bytes, out: Collector, rows: list[_Row], split: str | None) -> None:
+    """Sequence k against row k, one sequence held at a time. Which rows they are matched to depends on
+    how many there are (collected.matched), so they are counted in a pass of their own first."""
     names = tag_names()
     index = {n: i for i, n in enumerate(names)}
-    seqs = _sequences(raw, out, set(index) | {str(i) for i in range(len(names))})
+    ids = {str(i): i for i in range(len(names))}
+    known = set(index) | set(ids)
+    counted, first = 0, 1
+    for line, _, _ in _sequences(raw, None, known):  # counted in a pass of their own: one held at a time
+        first = first if counted else line
+        counted += 1
 
-    def same_tokens(candidate: list[_Row]) -> bool:
-        return all(tokens is None or tokens == row.tokens for (_, tokens, _), row in zip(seqs, candidate))
+    def same_tokens(candidate: list[_Row]) -> bool:  # streamed again, only when a split is in question
+        return all(tokens is None or tokens == row.tokens
+                   for (_, tokens, _), row in zip(_sequences(raw, None, known), candidate))
 
-    rows = matched(seqs, rows, split, lambda r: r.split, out, seqs[0][0] if seqs else 1, same_tokens)
+    rows = matched(range(counted), rows, split, lambda r: r.split, out, first, same_tokens)
     if rows is None:
         return
     seen = set()
-    for k, (line, tokens, tags) in enumerate(seqs):
+    for k, (line, tokens, tags) in enumerate(_sequences(raw, out, known)):
         if k >= len(rows):
             out.add("IG718", f"sequence {k + 1} has no ner row to match (there are {len(rows)}); not scored", line,
                     hint="sequences follow the ner config's rows in load_dataset order")
@@ -215,10 +238,11 @@ def _read_conll(raw: bytes, out: Collector, rows: list[_Row], split: str | None)
             continue
         wrong = next((n for n, (a, b) in enumerate(zip(tokens, row.tokens)) if a != b), None)
         if wrong is not None:
-            out.add("IG717", f"{where}token {wrong} is {tokens[wrong]!r}, the row has {row.tokens[wrong]!r}; "
+            out.add("IG717", f"{where}token {wrong} is {_shown(tokens[wrong])}, the row has {row.tokens[wrong]!r}; "
                              "not scored", line + wrong, hint="sequences follow the ner config's rows in order")
             continue
-        tags = _decode_tags([int(t) if t.isdigit() else t for t in tags], names, index, out, line, where)
+        # a ClassLabel id is its decimal digits as written ("0"–"36"); anything else is a tag name or IG714
+        tags = _decode_tags([ids.get(t, t) for t in tags], names, index, out, line, where)
         if tags is not None:
             _apply(row, tags, out, line, where)
     _missing_rows(rows, seen, out)

@@ -23,7 +23,7 @@ from ..checking import pipeline
 from ..checking.documents import check_corpus
 from ..findings import Finding
 from ..layout import DOCS, KB_FILE, SECOND, TEXTS, Tree
-from ..reading.corpus import Corpus
+from ..reading.corpus import Corpus, stray_files
 
 __all__ = ["Side", "SideError", "find_side", "load_side", "SECOND"]
 
@@ -65,7 +65,7 @@ def find_side(folder: Path, base: Path, repo: Path | None) -> Side:
     for name, own, lent in (("texts", annotations / "texts", TEXTS), ("kb.yaml", annotations / "kb.yaml", KB_FILE)):
         if own.exists() or own.is_symlink():
             parts[name] = own
-        elif repo is not None and (repo / lent).exists():
+        elif repo is not None:  # lent even when the repository lacks it too: reading says so (IG108)
             parts[name] = repo / lent
             borrowed.append(name)
         else:
@@ -80,4 +80,4 @@ def find_side(folder: Path, base: Path, repo: Path | None) -> Side:
 def load_side(side: Side, base: Path) -> tuple[Corpus, list[Finding]]:
     """The side's documents, read and checked like `validate` checks some files."""
     corpus, findings = pipeline.load(base, list(side.ids), tree=side.tree)
-    return corpus, findings + check_corpus(corpus)
+    return corpus, findings + stray_files(base, side.tree) + check_corpus(corpus)
