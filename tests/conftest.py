@@ -2,36 +2,13 @@
 
 from __future__ import annotations
 
-import io
 import shutil
-import sys
-from contextlib import redirect_stderr, redirect_stdout
-from dataclasses import dataclass
+import subprocess
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-
-def run_cli(*args: str, root: Path | None = None) -> Run:
-    from idlib_gold.cli import main
-
-    argv = list(args) + (["--root", str(root)] if root is not None else [])
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        try:
-            code = main(argv)
-        except SystemExit as exc:  # argparse usage errors
-            code = int(exc.code or 0)
-    return Run(code, out.getvalue(), err.getvalue())
+from helpers import ROOT, run_cli
 
 
 @pytest.fixture
@@ -83,14 +60,31 @@ def hf_offline(tmp_path: Path, monkeypatch):
     return cache / "datasets"
 
 
-def snapshot(folder: Path) -> dict[str, bytes]:
-    """Every file under `folder` (names and bytes), to prove a folder did not change."""
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+@pytest.fixture(scope="module")
+def targets_pristine(tmp_path_factory) -> Path:
+    """A repository with annotations, schema, dataset, a src/ file, a README and a git directory."""
+    repo = tmp_path_factory.mktemp("targets") / "repo"
+    for name in ("annotations", "schema", "dataset"):
+        shutil.copytree(ROOT / name, repo / name)
+    (repo / "src").mkdir()
+    (repo / "src" / "module.py").write_text("VALUE = 1\n")
+    (repo / "README.md").write_text("# a text of the repository\n")
+    (repo / "notes").mkdir()
+    (repo / "notes" / "index.html").write_text("<p>a page of the user's</p>\n")
+    made = run_cli("baseline", "figures", "--out", str(repo / "notes" / "figures.jsonl"), root=repo)
+    assert made.code == 0, made.err  # a system's predictions, for `suspects`
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    return repo
 
 
-def load_yaml_doc(repo: Path, doc_id: str) -> str:
-    return (repo / "annotations" / "docs" / f"{doc_id}.yaml").read_text(encoding="utf-8")
-
-
-if str(ROOT / "src") not in sys.path:  # running from a checkout without installing
-    sys.path.insert(0, str(ROOT / "src"))
+@pytest.fixture
+def sandbox(targets_pristine, tmp_path, monkeypatch) -> Path:
+    repo = tmp_path / "repo"
+    shutil.copytree(targets_pristine, repo, symlinks=True)
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "precious.txt").write_text("keep me\n")
+    (repo / "to-annotations").symlink_to(repo / "annotations", target_is_directory=True)
+    (repo / "to-outside").symlink_to(tmp_path / "outside", target_is_directory=True)
+    (repo / "to-precious").symlink_to(tmp_path / "outside" / "precious.txt")
+    monkeypatch.chdir(repo)
+    return tmp_path

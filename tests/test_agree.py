@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT
+from helpers import ROOT
 from idlib_gold.scoring.agreement import cohen_kappa
 
 DOC = "000_10fe6d47143cad7a"

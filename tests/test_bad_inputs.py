@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, snapshot
+from helpers import ROOT, snapshot
 from idlib_gold.findings import CODES
 
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -49,7 +49,7 @@ def _header(path: Path) -> tuple[str, int | None, int | None, bool, bool]:
 @pytest.fixture(scope="module")
 def base_repo(tmp_path_factory) -> Path:
     """The valid mini corpus with its dataset/ built once."""
-    from conftest import run_cli
+    from helpers import run_cli
 
     repo = tmp_path_factory.mktemp("base") / "repo"
     shutil.copytree(FIXTURES / "base", repo)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import ROOT, snapshot
+from helpers import ROOT, snapshot
 
 DOC = "annotations/docs/000_10fe6d47143cad7a.yaml"
 

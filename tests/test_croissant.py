@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT
+from helpers import ROOT
 
 # Raised inside mlcroissant by the libraries it calls (rdflib's JSON-LD parser, pandas 3); not ours to fix.
 pytestmark = [

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT
+from helpers import ROOT
 
 DOC = "000_10fe6d47143cad7a"
 GONE = "001_340019b8c38c476d"
@@ -175,7 +175,7 @@ def test_a_file_that_does_not_parse_on_one_side_is_a_finding_and_the_rest_is_com
     (repo / "annotations/docs/004_6eacc837ce207b5e.yaml").write_text("entities: [ {\n", encoding="utf-8")
     (repo / "annotations/kb.yaml").write_text("entries: 7\n", encoding="utf-8")
     result = cli("diff", "--format", "json", root=repo)
-    assert result.code == 2 and "Traceback" not in result.err
+    assert result.code == 1 and "Traceback" not in result.err
     report = json.loads(result.out)
     assert {(f["code"], f["path"]) for f in report["findings"]} == {
         ("IG103", "annotations/docs/004_6eacc837ce207b5e.yaml"), ("IG201", "annotations/kb.yaml")}
@@ -202,7 +202,7 @@ def test_a_revision_that_looks_like_an_option_is_refused(cli, history):
     repo, _, _ = history
     result = cli("diff", "--root", str(repo), "--", "--output=/tmp/x")  # after --: a folder, as for git
     assert result.code == 2 and "--output=/tmp/x: no such folder" in result.err
-    from idlib_gold.review.sources import SideError, git_side
+    from idlib_gold.reading.trees import TreeError as SideError, git_snapshot as git_side
 
     with pytest.raises(SideError, match="bad revision '--output=/tmp/x'"):
         git_side(repo, "--output=/tmp/x")

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT
+from helpers import ROOT
 from idlib_gold.scoring import evaluate
 from idlib_gold.checking.pipeline import load as load_corpus
 from idlib_gold.findings import CODES

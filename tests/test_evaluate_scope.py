@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_cli
+from helpers import ROOT, run_cli
 from idlib_gold.building.ner import bio_rows
 
 SPLITS = ("train", "validation", "test")

@@ -17,14 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, snapshot
+from helpers import ROOT, snapshot
 
 FORMATS = ("conll", "spacy", "brat")
 
 
 @pytest.fixture(scope="module")
 def exports(tmp_path_factory):
-    from conftest import run_cli
+    from helpers import run_cli
 
     base = tmp_path_factory.mktemp("exports")
     for fmt in FORMATS:

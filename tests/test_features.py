@@ -44,7 +44,7 @@ def test_the_check_path_does_not_import_datasets():
 
     code = ("import sys; from idlib_gold.cli import main; rc = main(['check']); "
             "sys.exit(3 if 'datasets' in sys.modules else rc)")
-    from conftest import ROOT
+    from helpers import ROOT
 
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr

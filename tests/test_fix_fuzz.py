@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from conftest import ROOT
+from helpers import ROOT
 from idlib_gold.layout import LAYERS
 from idlib_gold.review.fix import fix_document
 

@@ -14,7 +14,7 @@ from collections import Counter
 
 import pytest
 
-from conftest import ROOT
+from helpers import ROOT
 from idlib_gold.findings import CONSEQUENCES, Finding, fold, has_errors
 
 DOC = "annotations/docs/000_10fe6d47143cad7a.yaml"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from conftest import ROOT
+from helpers import ROOT
 
 DOC = "annotations/docs/000_10fe6d47143cad7a.yaml"
 

@@ -24,7 +24,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT, run_cli
+from helpers import ROOT, run_cli
 
 _LONG = os.environ.get("IDLIB_FUZZ") == "long"
 # Applied to this module's test only, so the other property tests keep their own settings.
@@ -404,7 +404,7 @@ def test_no_input_breaks_a_command(pristine, tmp_path_factory, data):
 # ---- every --out against every target it must refuse ---------------------------------------------------
 
 # fixtures and a function shared with the module that tests what the writer allows
-from test_out_targets import sandbox, targets_pristine, tree_state  # noqa: E402,F401
+from helpers import tree_state  # noqa: E402
 
 #: Repository-relative unless formatted: the protected folders and files in them, new names inside them, the
 #: git directory, the root by every spelling (`.`, `..` above it, absolute), links to a protected folder and to a

@@ -7,7 +7,7 @@ from collections import defaultdict
 
 import pytest
 
-from conftest import ROOT
+from helpers import ROOT
 from idlib_gold.checking.lints import sentence_signature, shared_sentences
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, snapshot
+from helpers import ROOT, snapshot
 
 BASE = ROOT / "tests" / "fixtures" / "base"
 

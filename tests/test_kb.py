@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 import yaml
 
-from conftest import ROOT
+from helpers import ROOT
 
 QID = re.compile(r"^Q[1-9][0-9]*$")
 

@@ -7,7 +7,7 @@ import shutil
 import pytest
 import yaml
 
-from conftest import ROOT
+from helpers import ROOT
 
 CONFIGS = ["documents", "entities", "figures", "quotes"]
 

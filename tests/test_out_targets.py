@@ -1,67 +1,15 @@
 """Every `--out` of every command goes through one guarded writer (src/idlib_gold/outputs/): what it
 allows (a new path, a link outside the repository, its own earlier output), what it replaces and what
 not, and `fix`'s narrow way into annotations/. Every refused target is tried with every command in
-tests/test_fuzz.py, which shares this module's sandbox."""
+tests/test_fuzz.py, which shares the sandbox fixture (conftest.py)."""
 
 from __future__ import annotations
 
-import hashlib
-import os
-import shutil
 import stat
-import subprocess
-from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_cli
-
-
-@pytest.fixture(scope="module")
-def targets_pristine(tmp_path_factory) -> Path:
-    """A repository with annotations, schema, dataset, a src/ file, a README and a git directory."""
-    repo = tmp_path_factory.mktemp("targets") / "repo"
-    for name in ("annotations", "schema", "dataset"):
-        shutil.copytree(ROOT / name, repo / name)
-    (repo / "src").mkdir()
-    (repo / "src" / "module.py").write_text("VALUE = 1\n")
-    (repo / "README.md").write_text("# a text of the repository\n")
-    (repo / "notes").mkdir()
-    (repo / "notes" / "index.html").write_text("<p>a page of the user's</p>\n")
-    made = run_cli("baseline", "figures", "--out", str(repo / "notes" / "figures.jsonl"), root=repo)
-    assert made.code == 0, made.err  # a system's predictions, for `suspects`
-    subprocess.run(["git", "init", "-q", str(repo)], check=True)
-    return repo
-
-
-@pytest.fixture
-def sandbox(targets_pristine, tmp_path, monkeypatch) -> Path:
-    repo = tmp_path / "repo"
-    shutil.copytree(targets_pristine, repo, symlinks=True)
-    (tmp_path / "outside").mkdir()
-    (tmp_path / "outside" / "precious.txt").write_text("keep me\n")
-    (repo / "to-annotations").symlink_to(repo / "annotations", target_is_directory=True)
-    (repo / "to-outside").symlink_to(tmp_path / "outside", target_is_directory=True)
-    (repo / "to-precious").symlink_to(tmp_path / "outside" / "precious.txt")
-    monkeypatch.chdir(repo)
-    return tmp_path
-
-
-def tree_state(folder: Path) -> dict[str, str]:
-    """Every entry under `folder`: a file's hash, a link's target, a folder's mode."""
-    out = {}
-    for here, dirs, files in os.walk(folder):
-        for name in dirs + files:
-            p = Path(here) / name
-            st = os.lstat(p)
-            if stat.S_ISLNK(st.st_mode):
-                out[str(p)] = "-> " + os.readlink(p)
-            elif stat.S_ISREG(st.st_mode):
-                out[str(p)] = hashlib.sha256(p.read_bytes()).hexdigest() + oct(st.st_mode)
-            else:
-                out[str(p)] = oct(st.st_mode)
-    return out
-
+from helpers import tree_state
 
 COMMANDS = {"baseline": lambda t: ["baseline", "figures", "--out", t], "render": lambda t: ["render", "--out", t],
             "export": lambda t: ["export", "--format", "conll", t],

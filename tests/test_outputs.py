@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, run_cli, snapshot
+from helpers import ROOT, run_cli, snapshot
 
 BASE = ROOT / "tests" / "fixtures" / "base"
 CRASHED = 70  # exit status of a child killed by the fault injector

@@ -15,7 +15,7 @@ import json
 import pytest
 import yaml
 
-from conftest import ROOT
+from helpers import ROOT
 
 DOC = "annotations/docs/000_10fe6d47143cad7a.yaml"
 
@@ -259,7 +259,7 @@ def test_run_all_files_prints_each_finding_once(git_repo):
 
 
 def test_the_hook_refuses_a_commit_that_did_not_rebuild_dataset_and_can_be_told_to_warn(git_repo):
-    from conftest import run_cli
+    from helpers import run_cli
 
     repo, env = git_repo
     shutil.copytree(ROOT / "dataset", repo / "dataset")

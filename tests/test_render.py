@@ -10,77 +10,17 @@ Under CI=true a missing browser is a failure; elsewhere the test is skipped with
 from __future__ import annotations
 
 import html
-import os
 import re
-import shutil
 import struct
-import subprocess
-from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT
+from helpers import ROOT, find_browser, parse_page, run_chromium
 from idlib_gold.checking.pipeline import load as load_corpus
 from idlib_gold.review.pages import render_pages
 from idlib_gold.review.marks import Insert, Mark, nest
-
-VOID = {"meta", "br", "path", "link", "img", "input", "hr"}
-
-
-class _Tree(HTMLParser):
-    """Element ids, nesting errors, and the text inside #text without the link badges."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.ids: list[str] = []
-        self.stack: list[tuple[str, dict]] = []
-        self.errors: list[str] = []
-        self.text: list[str] = []
-        self.classes: dict[str, str] = {}
-        self.root_attrs: dict = {}
-
-    def _in(self, pred) -> bool:
-        return any(pred(attrs) for _, attrs in self.stack)
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "html":
-            self.root_attrs = attrs
-        if "id" in attrs:
-            self.ids.append(attrs["id"])
-            self.classes[attrs["id"]] = attrs.get("class", "")
-        if tag not in VOID:
-            self.stack.append((tag, attrs))
-
-    def handle_startendtag(self, tag, attrs):
-        attrs = dict(attrs)
-        if "id" in attrs:
-            self.ids.append(attrs["id"])
-
-    def handle_endtag(self, tag):
-        if tag in VOID:
-            return
-        if not self.stack or self.stack[-1][0] != tag:
-            self.errors.append(f"</{tag}> closes {self.stack[-1][0] if self.stack else 'nothing'}")
-            return
-        self.stack.pop()
-
-    def handle_data(self, data):
-        in_text = self._in(lambda a: a.get("id") == "text")
-        in_badge = self._in(lambda a: "qlink" in a.get("class", ""))
-        if in_text and not in_badge:
-            self.text.append(data)
-
-
-def _parse(page: str) -> _Tree:
-    tree = _Tree()
-    tree.feed(page)
-    tree.close()
-    return tree
-
 
 def _expected_ids(doc) -> set[str]:
     ids = set()
@@ -112,7 +52,7 @@ def pages():
 def test_every_annotation_is_exactly_one_element_with_its_id(corpus, pages):
     assert set(pages) == {f"{d.id}.html" for d in corpus.documents} | {"index.html"}
     for doc in corpus.documents:
-        tree = _parse(pages[f"{doc.id}.html"])
+        tree = parse_page(pages[f"{doc.id}.html"])
         assert tree.errors == [] and tree.stack == []
         assert len(tree.ids) == len(set(tree.ids)), "an id is used twice"
         assert _expected_ids(doc) - set(tree.ids) == set()
@@ -121,7 +61,7 @@ def test_every_annotation_is_exactly_one_element_with_its_id(corpus, pages):
 
 def test_the_text_comes_through_unchanged_and_escaped(corpus, pages):
     for doc in corpus.documents:
-        tree = _parse(pages[f"{doc.id}.html"])
+        tree = parse_page(pages[f"{doc.id}.html"])
         assert "".join(tree.text) == doc.text
 
 
@@ -183,7 +123,7 @@ def test_any_overlap_nests_into_valid_html(text, data):
     marks = [Mark(min(s, e), max(s, e), rank, {"id": f"m{i}", "class": "x"}) for i, (s, e, rank) in enumerate(spans)]
     inserts = [Insert(data.draw(st.integers(0, n)), '<a class="qlink" id="badge">q</a>')]
     rendered = f'<div id="text">{nest(text, marks, inserts)}</div>'
-    tree = _parse(rendered)
+    tree = parse_page(rendered)
     assert tree.errors == [] and tree.stack == []
     assert "".join(tree.text) == text
     assert sorted(tree.ids) == sorted(["text", "badge"] + [m.attrs["id"] for m in marks if m.start < m.end])
@@ -198,36 +138,17 @@ def test_crossing_marks_split_into_fragments_pointing_at_the_first():
 
 # ---- in a real browser -----------------------------------------------------------------------------
 
-def _browser() -> str:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        found = shutil.which(name)
-        if found:
-            return found
-    reason = "no chromium on PATH (Debian: apt-get install chromium)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
-def _chromium(browser: str, profile: Path, *args: str) -> subprocess.Popen:
-    profile.mkdir(parents=True, exist_ok=True)
-    command = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
-               "--enable-logging=stderr", "--v=0", *args]
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
 def test_pages_in_headless_chromium(corpus, pages, tmp_path):
-    browser = _browser()
+    browser = find_browser()
     out = tmp_path / "pages"
     out.mkdir()
     for name, page in pages.items():
         (out / name).write_text(page, encoding="utf-8")
-    runs = {name: _chromium(browser, tmp_path / f"profile-{name}", "--window-size=1366,900", "--dump-dom",
+    runs = {name: run_chromium(browser, tmp_path / f"profile-{name}", "--window-size=1366,900", "--dump-dom",
                             (out / name).as_uri()) for name in sorted(pages)}
     shot = tmp_path / "shot.png"
     first = sorted(d.id for d in corpus.documents)[0]
-    runs["screenshot"] = _chromium(browser, tmp_path / "profile-shot", f"--screenshot={shot}",
+    runs["screenshot"] = run_chromium(browser, tmp_path / "profile-shot", f"--screenshot={shot}",
                                    "--window-size=1366,900", (out / f"{first}.html").as_uri())
     results = {name: run.communicate(timeout=180) for name, run in runs.items()}
     expected = {f"{d.id}.html": _expected_ids(d) for d in corpus.documents}
@@ -236,7 +157,7 @@ def test_pages_in_headless_chromium(corpus, pages, tmp_path):
         assert console == [], (name, console)
         if name == "screenshot":
             continue
-        tree = _parse(dom)
+        tree = parse_page(dom)
         assert tree.root_attrs.get("data-js-errors") is None, (name, tree.root_attrs)
         if name != "index.html":
             assert tree.root_attrs.get("data-js-ready") == "1", name
@@ -263,7 +184,7 @@ def test_markup_in_the_annotations_and_the_kb_is_escaped(repo):
     assert "<script>alert" not in every and "<img" not in every
     assert html.escape(hostile, quote=True) in every
     for page in pages.values():
-        tree = _parse(page)
+        tree = parse_page(page)
         assert tree.errors == [] and tree.stack == []
 
 

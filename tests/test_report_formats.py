@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from helpers import ROOT
 from idlib_gold.findings import CODES
 
 FIXTURES = ROOT / "tests" / "fixtures"

@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 import yaml
 
-from conftest import ROOT
+from helpers import ROOT
 from idlib_gold import vocabulary as schema
 from idlib_gold.reading.files import parse_yaml
 

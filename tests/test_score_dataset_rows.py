@@ -12,7 +12,7 @@ from collections import defaultdict
 
 import pytest
 
-from conftest import ROOT
+from helpers import ROOT
 
 SCORE_KEYS = {"precision", "recall", "f1", "accuracy", "mean_f1"}
 

@@ -9,7 +9,7 @@ from itertools import combinations
 
 import pytest
 
-from conftest import ROOT
+from helpers import ROOT
 
 from idlib_gold.text.stories import COMMON, LISTED, MATRIX_MAX, SHINGLE, THRESHOLD, measure
 

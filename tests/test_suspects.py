@@ -19,11 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from helpers import ROOT
 from idlib_gold import vocabulary
 from idlib_gold.checking.pipeline import load
-from idlib_gold.scoring.suspects import (Vote, find_suspects, guideline_decisions, read_decisions, read_systems,
-                                         systems_from)
+from idlib_gold.scoring.suspects import (find_suspects, guideline_decisions, read_decisions, read_systems)
 from idlib_gold.scoring.token_inputs import read_input
 
 DOC = "000_10fe6d47143cad7a"
@@ -285,7 +284,7 @@ def noisy_files(tmp_path):
 
 
 def test_html_pages_show_each_suspect_beside_every_system(cli, tmp_path, noisy_files):
-    from test_render import _browser, _chromium, _parse
+    from helpers import find_browser as _browser, parse_page as _parse, run_chromium as _chromium
 
     out = tmp_path / "pages"
     result = cli("suspects", *noisy_files, "--format", "html", "--out", str(out), root=ROOT)

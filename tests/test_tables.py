@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import ROOT
+from helpers import ROOT
 from idlib_gold.checking.tables import validate_files
 
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT
+from helpers import ROOT
 from idlib_gold.building.ner import spans_from_bio
 from idlib_gold.checking.pipeline import load as load_corpus
 from idlib_gold.scoring.token_inputs import detect, row_order

@@ -17,6 +17,7 @@ from itertools import accumulate
 from importlib import resources
 from pathlib import Path
 
+from .errors import UsageError
 from . import readlog
 
 __all__ = [
@@ -37,7 +38,7 @@ _repository_schemas: Path | None = None
 MAX_SCHEMA_DEPTH = 200
 
 
-class SchemaFileError(Exception):
+class SchemaFileError(UsageError):
     """A schema file a command cannot use: missing from a repository's schema/ that holds the others,
     not JSON, nested past MAX_SCHEMA_DEPTH, or without the vocabulary a command reads from it. The
     command line reports it as a usage error (exit 2), never as PASSED: nothing can be checked when

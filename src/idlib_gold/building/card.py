@@ -22,7 +22,7 @@ from collections import Counter
 import yaml
 
 from .. import DATASET_VERSION, vocabulary
-from ..layout import CONFIGS, DOC_CONFIGS, SPLIT_CONFIGS, fingerprint, parquet_path, written_splits
+from ..layout import CONFIGS, SPLIT_CONFIGS, fingerprint, parquet_path, written_splits
 from ..reading.corpus import Corpus
 from ..text.stories import LISTED, MATRIX_MAX, SHINGLE, THRESHOLD
 from ..text.tokens import paragraphs
@@ -214,7 +214,7 @@ def _stories(corpus: Corpus) -> str:
             f"Measured by the build:\n\n"
             + measured
             + f"\n{len(groups)} stories: " + "; ".join("{" + ", ".join(g) + "}" for g in groups if len(g) > 1)
-            + (f"; every other document is a story of its own" if any(len(g) == 1 for g in groups) else "")
+            + ("; every other document is a story of its own" if any(len(g) == 1 for g in groups) else "")
             + ".\n\n"
             "Split rule: stories are taken largest first (ties by first document id), and each goes to the split "
             "whose document count is furthest below its target share (train 60%, validation 20%, test 20%). "

@@ -9,7 +9,6 @@ what makes two builds byte-identical.
 from __future__ import annotations
 
 from .. import vocabulary
-from ..layout import CONFIGS
 from ..reading.corpus import Corpus, Document
 from .ner import bio_rows, tag_names
 

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import readlog, vocabulary
+from ..outputs.files import write_in_folder
 from . import plainfiles
 
 __all__ = ["Inputs", "read_inputs", "inputs_digest", "folder_digest", "files_digest", "is_current", "record",
@@ -56,7 +57,6 @@ _SUPPORTED = os.name == "posix" and hasattr(os, "O_NOFOLLOW") and os.open in os.
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 _READ = os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0)
 _FOLDER = os.O_RDONLY | _NOFOLLOW | getattr(os, "O_DIRECTORY", 0)
-_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW
 
 
 def _skip_cache(name: str) -> bool:
@@ -224,23 +224,9 @@ def _read_key(path: Path) -> bytes | None:
 
 
 def _make_key(path: Path) -> None:
-    """A new random key at `path`, unless something is there already: written whole under a
-    temporary name (0600, O_EXCL) and linked into place, so no reader sees half a key."""
-    tmp = path.parent / f".{path.name}.{secrets.token_hex(8)}"
-    fd = os.open(tmp, _CREATE, 0o600)
-    try:
-        try:
-            os.fchmod(fd, 0o600)  # whatever the umask
-            os.write(fd, secrets.token_bytes(_KEY_BYTES))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        try:
-            os.link(tmp, path)
-        except FileExistsError:  # another command made one first: theirs is used
-            pass
-    finally:
-        os.unlink(tmp)
+    """A new random key at `path`, unless something is there already (another command made one
+    first: theirs is used); written whole and linked into place, so no reader sees half a key."""
+    write_in_folder(path.parent, path.name, secrets.token_bytes(_KEY_BYTES), mode=0o600, replace=False)
 
 
 def _key(root: Path, create: bool) -> bytes | None:
@@ -299,34 +285,14 @@ def is_current(root: Path, target: Path, inputs: str) -> bool:
 
 
 def _write_stamp(root: Path, text: str) -> None:
-    """Write the stamp file atomically inside the stamp folder, never through a link."""
+    """Write the stamp file atomically inside the stamp folder, never through a link; the folder's
+    `.gitignore` keeps it out of commits (whatever is there already is left alone)."""
     try:
         os.mkdir(root / STAMP_DIR, 0o755)
     except FileExistsError:
         pass
-    folder = os.open(root / STAMP_DIR, _FOLDER)  # a link or a file there: OSError, no stamp
-    try:
-        try:
-            fd = os.open(".gitignore", _CREATE, 0o644, dir_fd=folder)
-        except FileExistsError:  # whatever is there is left alone
-            pass
-        else:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write("# written by idlib-gold check and build\n*\n")
-        tmp = f".{_STAMP}.{secrets.token_hex(8)}"
-        fd = os.open(tmp, _CREATE, 0o644, dir_fd=folder)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            os.replace(tmp, _STAMP, src_dir_fd=folder, dst_dir_fd=folder)
-        except BaseException:
-            try:
-                os.unlink(tmp, dir_fd=folder)
-            except OSError:
-                pass
-            raise
-    finally:
-        os.close(folder)
+    write_in_folder(root / STAMP_DIR, ".gitignore", b"# written by idlib-gold check and build\n*\n", replace=False)
+    write_in_folder(root / STAMP_DIR, _STAMP, text.encode("utf-8"))
 
 
 def record(root: Path, inputs: Inputs, dataset: str | None) -> None:

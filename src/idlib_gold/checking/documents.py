@@ -21,7 +21,7 @@ from collections import defaultdict
 from ..findings import Finding
 from ..layout import KB_FILE, LAYERS
 from ..reading.corpus import Corpus, Document
-from ..text.spans import diagnose, iter_spans, overlaps
+from ..text.spans import diagnose, iter_spans, overlapping_spans
 from ..text.stories import assign_splits
 from ..text.tokens import misaligned_edges
 from .timex import is_valid_timex
@@ -134,14 +134,14 @@ def check_overlaps(doc: Document) -> list[Finding]:
     out = []
     flat = [(a["start"], a["end"], a["id"]) for layer in ("entities", "figures") for a in doc.data[layer]]
     index = {a["id"]: (layer, i) for layer in LAYERS for i, a in enumerate(doc.data[layer])}
-    for first, second in overlaps(flat):
+    for first, second in overlapping_spans(flat):
         out.append(_at(doc, index[second[2]], "IG310",
                        f"{second[2]} ({second[0]}–{second[1]}) overlaps {first[2]} ({first[0]}–{first[1]})",
                        second[2], hint="entity and figure spans never overlap: shorten one or remove it",
                        involves=[first[2]]))
     for i, q in enumerate(doc.data["quotes"]):
         parts = [(s["start"], s["end"], name[0]) for name, s in iter_spans(q, "quotes")]
-        for first, second in overlaps(parts):
+        for first, second in overlapping_spans(parts):
             out.append(_at(doc, ("quotes", i, second[2]), "IG311",
                            f"{q['id']}: {second[2]} overlaps {first[2]}", q["id"],
                            hint="content, speaker, cue and addressee are disjoint spans"))

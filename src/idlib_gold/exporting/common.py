@@ -6,12 +6,13 @@ with the guarded folder writer (`outputs.write_folder`), which adds the `MANIFES
 
 from __future__ import annotations
 
+from ..errors import UsageError
 from .. import vocabulary
 
 __all__ = ["UnsafeOutput", "by_split"]
 
 
-class UnsafeOutput(Exception):
+class UnsafeOutput(UsageError):
     """The export cannot be made (spaCy is missing); a usage error."""
 
 

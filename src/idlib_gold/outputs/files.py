@@ -25,14 +25,16 @@ import stat
 import tempfile
 from pathlib import Path
 
+from ..errors import UsageError
+
 __all__ = ["OutputError", "FILE_MODE", "refuse_unsafe_file", "refuse_unsafe_folder", "replace_file", "write_all",
-           "fsync_folder", "reason"]
+           "fsync_folder", "reason", "write_in_folder"]
 
 #: Files written are readable by everyone, whatever the temporary file's private mode was.
 FILE_MODE = 0o644
 
 
-class OutputError(Exception):
+class OutputError(UsageError):
     """An output cannot be written; the message names the path and the reason (exit code 2)."""
 
 
@@ -130,3 +132,50 @@ def replace_file(path: Path, data: bytes, mode: int = FILE_MODE, name: str | Non
             raise OutputError(f"{shown}: {reason(exc)}") from None
         raise
     fsync_folder(path.parent)
+
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_FOLDER = os.O_RDONLY | _NOFOLLOW | getattr(os, "O_DIRECTORY", 0)
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW
+
+
+def write_in_folder(folder: Path, name: str, data: bytes, *, mode: int = FILE_MODE, replace: bool = True) -> bool:
+    """Write `folder/name` whole, through no link: for the tool's own files (the stamp, its key, the
+    cache's `.gitignore`), which a later run trusts or reads without the user naming them.
+
+    The folder is opened once with O_NOFOLLOW|O_DIRECTORY (a link or a file in its place: OSError) and
+    every step is relative to that descriptor, so swapping a folder on the path for a link midway
+    writes nothing elsewhere. The bytes go to a new temporary name in the folder (O_EXCL), are fsynced
+    and then renamed over `name` (`replace`), or linked to `name` only where nothing is there yet
+    (`replace=False`: a second writer's file is kept, and False is returned). The temporary name is
+    always removed. Raises OSError; callers for which the file is a convenience ignore it."""
+    import secrets
+
+    fd_folder = os.open(folder, _FOLDER)
+    try:
+        tmp = f".{name}.{secrets.token_hex(8)}.tmp"
+        fd = os.open(tmp, _CREATE, mode, dir_fd=fd_folder)
+        try:
+            try:
+                os.fchmod(fd, mode)  # whatever the umask
+                write_all(fd, data)
+            finally:
+                os.close(fd)
+            if replace:
+                os.replace(tmp, name, src_dir_fd=fd_folder, dst_dir_fd=fd_folder)
+                written = True
+            else:
+                try:
+                    os.link(tmp, name, src_dir_fd=fd_folder, dst_dir_fd=fd_folder, follow_symlinks=False)
+                    written = True
+                except FileExistsError:
+                    written = False
+        finally:
+            try:
+                os.unlink(tmp, dir_fd=fd_folder)
+            except FileNotFoundError:  # renamed into place
+                pass
+        os.fsync(fd_folder)
+        return written
+    finally:
+        os.close(fd_folder)

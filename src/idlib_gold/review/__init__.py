@@ -4,5 +4,5 @@
 (`marks` nests the highlighted spans, `assets` holds the CSS and script they embed);
 `fix` applies the fixes that are certain, editing files line by line through `lineedit`;
 `diff` compares two versions of the gold annotation by annotation, reading them through
-`sources` and printing them with `diffreport`.
+`reading.trees` and printing them with `diffreport`.
 """

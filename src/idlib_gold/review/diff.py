@@ -19,7 +19,7 @@ from ..checking import schema
 from ..findings import Finding, printable
 from ..layout import DOCS, KB_FILE, LAYERS, TEXTS
 from ..reading.files import read_yaml_bytes
-from .sources import Side
+from ..reading.trees import Snapshot
 
 __all__ = ["Change", "DocDiff", "Diff", "compare", "is_text", "KINDS"]
 
@@ -141,7 +141,7 @@ def _list(value: object) -> list:
     return value if isinstance(value, list) else []
 
 
-def _parse(side: Side, rel: str, raw: bytes, findings: list[Finding]) -> dict | None | bool:
+def _parse(side: Snapshot, rel: str, raw: bytes, findings: list[Finding]) -> dict | None | bool:
     """The file's mapping; False when it cannot be read (the findings say why)."""
     loaded, problems = read_yaml_bytes(raw, side.label + rel)
     if loaded is None:
@@ -161,7 +161,7 @@ def is_text(rel: str) -> bool:
     return rel.startswith(TEXTS + "/")
 
 
-def compare(old: Side, new: Side) -> Diff:
+def compare(old: Snapshot, new: Snapshot) -> Diff:
     """Every annotation and KB change from `old` to `new`."""
     diff = Diff(printable(old.name), printable(new.name))  # names as output can hold them (findings.printable)
     paths = sorted(set(old.blobs) | set(new.blobs), key=lambda p: (p == KB_FILE, p))

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import os
 import re
 import subprocess
 from dataclasses import dataclass, field
@@ -40,13 +41,15 @@ from pathlib import Path
 
 from .. import vocabulary
 from ..checking import schema
-from ..layout import DOCS, LAYERS, TEXTS
+from ..errors import UsageError
+from ..findings import Finding
+from ..layout import DOCS, ID_PATTERN, KB_FILE, LAYERS, TEXTS, doc_id_of_path
 from ..reading.corpus import Document
 from ..reading.files import Loaded, parse_yaml, read_text
 from ..text.spans import find_all, iter_spans
-from .lineedit import Edit, apply_edits, quoted, split_lines
+from .lineedit import Edit, apply_edits, quoted, refuse_reason, scratch_copy, split_lines
 
-__all__ = ["WINDOW", "FileFix", "fix_document", "is_new"]
+__all__ = ["WINDOW", "FileFix", "fix_document", "is_new", "fix_targets", "fix_repository", "validate_after"]
 
 _EMPTY_SHA = re.compile(r"sha256:[ \t]*(?:null|~|\"\"|'')?[ \t]*(\r\n|[\n\r]|)$")
 
@@ -360,3 +363,67 @@ def fix_document(root: Path, doc_id: str) -> FileFix | None:
         return out
     out.after = after
     return out
+
+
+def fix_targets(root: Path, paths: list[str]) -> list[str]:
+    """The document ids `fix` works on: those the paths name (relative to the root, else to the
+    current folder; symbolic links are not followed here), or every annotation file. A path that
+    names no annotation file, or a file `fix` may not edit, is a usage error: nothing is changed."""
+    ids: set[str] = set()
+    whole = not paths
+    for p in paths:
+        given = Path(p)
+        path = given if given.is_absolute() else (root / given if os.path.lexists(root / given) else Path.cwd() / given)
+        path = Path(os.path.abspath(path))
+        if not os.path.lexists(path):
+            raise UsageError(f"{p}: no such file")
+        try:
+            rel = path.relative_to(root).as_posix()
+        except ValueError:
+            raise UsageError(f"{p} is outside the repository {root}") from None
+        if rel in (KB_FILE, "annotations", DOCS, TEXTS, "."):
+            whole = True
+        elif doc_id_of_path(rel) and rel.startswith(("annotations/docs/", "annotations/texts/")):
+            ids.add(doc_id_of_path(rel))
+        else:
+            raise UsageError(f"{p} is not an annotation file (annotations/docs/<id>.yaml)")
+    if whole:
+        ids |= {p.stem for p in (root / DOCS).glob("*.yaml")}
+    found = sorted(i for i in ids if ID_PATTERN.match(i))
+    refused = [f"{DOCS}/{i}.yaml {why}" for i in found if (why := refuse_reason(root / DOCS / f"{i}.yaml"))]
+    refused += [f"{TEXTS}/{i}.txt {why}" for i in found
+                if (why := refuse_reason(root / TEXTS / f"{i}.txt", follow=True))]
+    if refused:
+        raise UsageError("fix reads and edits regular files only: " + "; ".join(refused) + "; nothing changed")
+    return found
+
+
+def fix_repository(root: Path, ids: list[str], dry_run: bool) -> list[FileFix]:
+    """Every certain fix of the documents `ids`, written in place (all files or none) unless `dry_run`."""
+    from ..outputs import edit_in_place
+
+    results = [r for r in (fix_document(root, i) for i in ids) if r is not None]
+    if not dry_run:
+        edit_in_place(root, {r.rel: r.after for r in results if r.after != r.before})
+    return results
+
+
+def validate_after(root: Path, ids: list[str] | None, results: list[FileFix], dry_run: bool
+                   ) -> tuple[list[Finding], str]:
+    """The findings of the fixed files (`ids`, or the whole repository when None): as written, or
+    with `dry_run` as they would be, validated in a scratch copy that holds the fixed files."""
+    import tempfile
+
+    from ..checking.repository import validate_repository
+
+    def named(base: Path) -> list[str] | None:  # absolute: validate reads relative paths from the current folder
+        return [str(base / DOCS / f"{i}.yaml") for i in ids] if ids is not None else None
+
+    if not dry_run:
+        findings, checked = validate_repository(root, named(root))
+        return findings, checked + " after fixing"
+    with tempfile.TemporaryDirectory(prefix="idlib-gold-fix-") as tmp:
+        scratch = Path(tmp).resolve()
+        scratch_copy(root, scratch, {r.rel: r.after for r in results if r.after != r.before})
+        findings, checked = validate_repository(scratch, named(scratch))
+    return findings, checked + " as they would be after fixing"

@@ -41,9 +41,9 @@ from ..text.spans import diagnose, iter_spans
 
 __all__ = ["PREDICTIONS", "PREDICTIONS_MAX_BYTES", "PREDICTIONS_MAX_LINE_BYTES", "PREDICTIONS_MAX_DEPTH", "LAYERS",
            "Prediction", "PredictionsFile", "read_predictions", "iter_lines", "parse_line", "validator",
-           "relative_name"]
+           "relative_name", "read_prediction_files"]
 
-PREDICTIONS = "predictions.schema.json"
+PREDICTIONS = vocabulary.PREDICTIONS  # the schema file predictions are checked against
 #: A predictions file holds one line per document; the gold's own records are 86 KB for the 5
 #: documents (82 MiB at 1,000 times the corpus), so a file past this is not a predictions file.
 PREDICTIONS_MAX_BYTES = 256 * 1024 * 1024
@@ -309,3 +309,27 @@ def relative_name(path: Path, root: Path) -> str:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except (ValueError, OSError, RuntimeError):  # outside the repository, or a loop of links
         return path.as_posix()
+
+
+def read_prediction_files(paths: list[str], root: Path) -> tuple[list[tuple[str, bytes | None]], list[Finding]]:
+    """(name as shown, bytes) of each predictions file named on the command line, and the findings of
+    those that cannot be read (special, oversized). A missing path, or one file named twice, is a
+    usage error: each system is one file."""
+    import os
+
+    from ..errors import UsageError
+    from ..reading.files import read_bounded
+
+    seen: dict[str, str] = {}
+    for p in paths:
+        if not os.path.lexists(p):
+            raise UsageError(f"{p}: no such file")
+        if os.path.realpath(p) in seen:
+            raise UsageError(f"{p} and {seen[os.path.realpath(p)]} are the same file; name each system once")
+        seen[os.path.realpath(p)] = p
+    named, unreadable = [], []
+    for p in paths:
+        raw, problems = read_bounded(Path(p), relative_name(Path(p), root), PREDICTIONS_MAX_BYTES, links=True)
+        unreadable += problems
+        named.append((relative_name(Path(p), root), raw))
+    return named, unreadable

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["iter_spans", "diagnose", "find_all", "overlaps"]
+__all__ = ["iter_spans", "diagnose", "find_all", "overlapping_spans"]
 
 
 def find_all(text: str, needle: str) -> list[int]:
@@ -50,7 +50,7 @@ def diagnose(text: str, raw: bytes, start: int, end: int, expected: str) -> str:
     return "the text does not occur in the document; copy it from the text file"
 
 
-def overlaps(spans: list[tuple[int, int, str]]) -> list[tuple[tuple, tuple]]:
+def overlapping_spans(spans: list[tuple[int, int, str]]) -> list[tuple[tuple, tuple]]:
     """Pairs of overlapping (start, end, id) spans, found in one pass over spans sorted by start."""
     pairs = []
     furthest: tuple | None = None

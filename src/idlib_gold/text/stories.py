@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from itertools import combinations
 
 __all__ = ["THRESHOLD", "SHINGLE", "TARGETS", "Stories", "measure", "measure_shingles", "shingle_keys",
-           "overlaps", "story_groups", "assign_splits"]
+           "containment_of_pairs", "story_groups", "assign_splits"]
 
 SHINGLE = 8
 THRESHOLD = 0.2
@@ -90,7 +90,7 @@ def measure_shingles(keys: dict[str, array], threshold: float = THRESHOLD) -> St
     return Stories(pairs, _groups(keys, pairs, threshold))
 
 
-def overlaps(texts: dict[str, str]) -> dict[tuple[str, str], float]:
+def containment_of_pairs(texts: dict[str, str]) -> dict[tuple[str, str], float]:
     """Containment for every pair of documents that shares at least one shingle (others are 0)."""
     return _overlaps({doc_id: shingle_keys(text) for doc_id, text in texts.items()})
 
@@ -139,7 +139,7 @@ def _overlaps(keys_by_id: dict[str, array], floor: float = 0.0) -> dict[tuple[st
 
 def story_groups(texts: dict[str, str], threshold: float = THRESHOLD) -> list[list[str]]:
     """Documents grouped into stories (sorted lists, sorted by first id)."""
-    return _groups(texts, overlaps(texts), threshold)
+    return _groups(texts, containment_of_pairs(texts), threshold)
 
 
 def _groups(texts, pairs: dict[tuple[str, str], float], threshold: float) -> list[list[str]]:

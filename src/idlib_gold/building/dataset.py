@@ -1,0 +1,111 @@
+"""The two jobs on `dataset/`: `build` writes what the annotations build, `check` says whether
+`dataset/` already holds exactly that. Both load and check the corpus first and stop on errors.
+
+The inter-annotator agreement section of the card comes from the scoring stage, a later stage
+than this one: the command line passes `agreement_of(root, corpus) -> (figures | None, findings)`
+in, so this module never imports scoring.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import readlog
+from ..checking.lints import lint_corpus
+from ..checking.repository import load_checked
+from ..findings import Finding, has_errors
+from ..layout import DATASET_DIR
+from ..reading.corpus import Corpus
+from ..reading.digest import source_digest
+from . import folder
+from .stamp import files_digest, is_current, read_inputs, record
+
+__all__ = ["Report", "Built", "Checked", "build_dataset", "check_dataset"]
+
+#: agreement_of(root, corpus) → (the card's agreement figures or None, their findings)
+AgreementOf = Callable[[Path, Corpus], tuple["dict | None", list[Finding]]]
+
+
+@dataclass
+class Report:
+    """Findings and the line that says what they are about, rendered once by the command line."""
+
+    findings: list[Finding]
+    checked: str
+
+
+@dataclass
+class Built:
+    reports: list[Report] = field(default_factory=list)  # in the order they happened
+    notes: list[str] = field(default_factory=list)  # a recovered interrupted build, a replaced link
+    written: bool | None = None  # None: stopped before writing; False: dataset/ already held these bytes
+    files: int = 0
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [f for r in self.reports for f in r.findings]
+
+
+@dataclass
+class Checked:
+    corpus: Corpus
+    findings: list[Finding]
+    notes: list[str]
+
+
+def build_dataset(root: Path, agreement_of: AgreementOf, stop_on: Callable[[list[Finding]], bool]) -> Built:
+    """Load and check the corpus, lint it, build every file in memory, check the tables, and swap
+    `dataset/` in whole. `stop_on(findings)` says whether the corpus's findings stop the build (errors;
+    warnings too with --strict). The stamp then records the bytes now in `dataset/`."""
+    target = root / DATASET_DIR
+    out = Built(notes=folder.recover_outputs(target))  # an interrupted build is finished first, whatever follows
+    inputs = read_inputs(root)
+    corpus, findings = load_checked(root)
+    agreement = None
+    if not has_errors(findings):
+        findings += lint_corpus(corpus)
+        agreement, more = agreement_of(root, corpus)
+        findings += more
+    sources = source_digest(root, readlog.peek())  # of the bytes the corpus was made of
+    if stop_on(findings):
+        out.reports.append(Report(findings, f"build stopped; {DATASET_DIR}/ left unchanged"))
+        return out
+    if findings:
+        out.reports.append(Report(findings, "building anyway: warnings only"))
+    files = folder.render_outputs(corpus, agreement, sources)
+    del corpus  # the files hold everything now; the table checks need the memory
+    from ..checking.tables import validate_files
+
+    table_findings = validate_files(files)
+    if has_errors(table_findings):
+        out.reports.append(Report(table_findings, f"built tables failed their checks; {DATASET_DIR}/ left unchanged"))
+        return out
+    out.written, notes = folder.write_outputs(target, files)
+    out.notes += notes
+    out.files = len(files)
+    record(root, inputs, files_digest(files))  # the bytes now in dataset/
+    return out
+
+
+def check_dataset(root: Path, agreement_of: AgreementOf) -> Checked:
+    """The annotations are valid and `dataset/` is exactly what they build. Whether it is up to date is
+    answered by the stamp when it vouches for these inputs and these files (building/stamp.py), else by
+    building in memory and comparing bytes; a comparison that finds no difference is stamped."""
+    target = root / DATASET_DIR
+    notes = folder.recover_outputs(target)  # compare the folder an interrupted build left, not none
+    inputs = read_inputs(root)
+    odd_stamp = folder.stamp_findings(root)
+    corpus, findings = load_checked(root)
+    findings += lint_corpus(corpus)
+    if not has_errors(findings) and not is_current(root, target, inputs.digest):
+        agreement, more = agreement_of(root, corpus)
+        findings += more
+        if not has_errors(findings):
+            sources = source_digest(root, readlog.peek())  # of the bytes the corpus was made of
+            stale, compared = folder.compare_outputs(target, folder.render_outputs(corpus, agreement, sources))
+            if not stale:
+                record(root, inputs, compared)  # the digest of the bytes compared, not read again
+            findings += stale
+    return Checked(corpus, findings + odd_stamp, notes)

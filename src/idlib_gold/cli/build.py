@@ -1,0 +1,32 @@
+"""`idlib-gold build`: validate, then write dataset/ (swapped in whole)."""
+
+from __future__ import annotations
+
+import sys
+
+from .common import emit, exit_code, need_build_dependencies, note, root
+
+
+def run(args) -> int:
+    from ..building.dataset import build_dataset
+    from ..layout import DATASET_DIR
+    from ..scoring.tree_agreement import card_agreement
+
+    repo = root(args.root)
+    need_build_dependencies("build")
+    built = build_dataset(repo, card_agreement, lambda findings: bool(exit_code(findings, args.strict)))
+    note(built.notes)
+    if built.written is None:
+        for report in built.reports:
+            emit(report.findings, report.checked, args.format)
+        return 1
+    for report in built.reports:  # warnings the build went on with
+        emit(report.findings, report.checked, args.format)
+    done = f"{'wrote' if built.written else 'unchanged:'} {DATASET_DIR}/ ({built.files} files)"
+    if args.format in ("sarif", "github"):  # stdout stays one log for tools; the news goes to stderr
+        if not built.reports:
+            emit([], done, args.format)
+        print(done, file=sys.stderr)
+    else:
+        print(done)
+    return exit_code(built.findings, args.strict)

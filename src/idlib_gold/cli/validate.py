@@ -1,0 +1,32 @@
+"""`idlib-gold validate [PATH…] [--parquet DIR] [--stale-dataset …]`: the annotator's check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .common import UsageError, emit, exit_code, need_build_dependencies, root
+
+
+def run(args) -> int:
+    from ..checking.repository import validate_repository
+
+    repo = root(args.root)
+    findings, checked = [], ""
+    if args.parquet is None or args.paths:
+        findings, checked = validate_repository(repo, args.paths or None)
+    if args.stale_dataset != "off":
+        from ..building.freshness import not_rebuilt
+
+        findings += not_rebuilt(repo, args.stale_dataset)
+    if args.parquet is not None:
+        need_build_dependencies("validate --parquet")
+        from ..checking.tables import validate_folder
+
+        folder = Path(args.parquet)
+        if not folder.is_dir():
+            raise UsageError(f"{folder} is not a folder")
+        more, what = validate_folder(folder)
+        findings += more
+        checked = "; ".join(x for x in (checked, what) if x)
+    emit(findings, checked, args.format)
+    return exit_code(findings, args.strict)
