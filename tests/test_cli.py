@@ -150,3 +150,53 @@ def test_a_reader_that_went_away_ends_the_command_by_sigpipe(argv):
         os.close(write_end)
     assert done.returncode == -signal.SIGPIPE, (done.returncode, done.stderr)
     assert done.stderr == b""
+
+
+def _command_modules():
+    import ast
+
+    folder = ROOT / "src" / "idlib_gold" / "cli"
+    for path in sorted(folder.glob("*.py")):
+        if path.stem not in ("__init__", "__main__", "common", "parser"):
+            yield path.stem, ast.parse(path.read_text(encoding="utf-8"))
+
+
+def test_every_command_has_a_module_and_picks_its_status_by_the_one_rule():
+    """One exit-code rule: a command's `run` returns only `exit_code(...)` (0 clean, 1 findings, 2 for
+    an unreadable named file) or raises a UsageError; no command returns a number of its own."""
+    import ast
+
+    from idlib_gold.cli.parser import build_parser
+
+    modules = dict(_command_modules())
+    subcommands = next(a for a in build_parser()._actions if a.dest == "command").choices
+    assert set(modules) == set(subcommands)
+    for name, tree in modules.items():
+        runs = [f for f in tree.body if isinstance(f, ast.FunctionDef) and f.name == "run"]
+        assert runs, name
+        returns = [n for n in ast.walk(runs[0]) if isinstance(n, ast.Return)]
+        assert returns, name
+        for r in returns:
+            assert isinstance(r.value, ast.Call) and getattr(r.value.func, "id", None) == "exit_code", \
+                (name, ast.unparse(r))
+
+
+@pytest.mark.parametrize("argv, code", [
+    (["diff", "{a}", "{b}"], 0),  # changes are diff's answer, not findings
+    (["fix", "--dry-run"], 0),
+    (["locate", "000_10fe6d47143cad7a", "no such words here"], 1),
+    (["validate", "--format", "nope"], 2),
+])
+def test_exit_codes_follow_the_rule(cli, repo, tmp_path, argv, code):
+    import shutil
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    for side in (a, b):
+        shutil.copytree(repo / "annotations", side / "annotations")
+    doc = b / "annotations/docs/000_10fe6d47143cad7a.yaml"
+    doc.write_text(doc.read_text(encoding="utf-8").replace("label: GPE", "label: LOC", 1), encoding="utf-8")
+    result = cli(*[x.format(a=a, b=b) for x in argv], root=repo)
+    assert result.code == code, result
+    assert "Traceback" not in result.err
+    if argv[0] == "diff":
+        assert "LOC" in result.out, result.out  # it did find the change

@@ -168,16 +168,9 @@ def _enumeration_id(feature) -> str:
 
 
 def _enumeration_record_set(record_set: str, names: list[str]) -> dict:
-    return {
-        "@type": "cr:RecordSet", "@id": record_set, "name": record_set, "dataType": "sc:Enumeration",
-        "description": "The names of a class label column, by the index stored in the Parquet files.",
-        "key": {"@id": f"{record_set}/index"},
-        "field": [
-            {"@type": "cr:Field", "@id": f"{record_set}/index", "name": "index", "dataType": "sc:Integer"},
-            {"@type": "cr:Field", "@id": f"{record_set}/name", "name": "name", "dataType": "sc:Text"},
-        ],
-        "data": [{f"{record_set}/index": i, f"{record_set}/name": n} for i, n in enumerate(names)],
-    }
+    return _inline_record_set(
+        record_set, "sc:Enumeration", "The names of a class label column, by the index stored in the Parquet files.",
+        {"index": "sc:Integer", "name": "sc:Text"}, [{"index": i, "name": n} for i, n in enumerate(names)])
 
 
 def _leaf(feature) -> tuple[str, str | None]:
@@ -246,16 +239,20 @@ def _record_set(config: str, splits: list[str], summary: str | None) -> dict:
 
 
 def _splits_record_set(splits: list[str]) -> dict:
-    rows = [{f"{SPLITS}/name": s, f"{SPLITS}/url": SPLIT_URLS.get(s, s)} for s in splits]
+    return _inline_record_set(
+        SPLITS, "cr:Split", "The data splits. Documents of one story are always in the same split.",
+        {"name": "sc:Text", "url": ["cr:Split", "sc:URL"]}, [{"name": s, "url": SPLIT_URLS.get(s, s)} for s in splits])
+
+
+def _inline_record_set(record_set: str, data_type: str, description: str, fields: dict, rows: list[dict]) -> dict:
+    """A record set whose rows are written inline; its first field is the key."""
     return {
-        "@type": "cr:RecordSet", "@id": SPLITS, "name": SPLITS, "dataType": "cr:Split",
-        "description": "The data splits. Documents of one story are always in the same split.",
-        "key": {"@id": f"{SPLITS}/name"},
-        "field": [
-            {"@type": "cr:Field", "@id": f"{SPLITS}/name", "name": "name", "dataType": "sc:Text"},
-            {"@type": "cr:Field", "@id": f"{SPLITS}/url", "name": "url", "dataType": ["cr:Split", "sc:URL"]},
-        ],
-        "data": rows,
+        "@type": "cr:RecordSet", "@id": record_set, "name": record_set, "dataType": data_type,
+        "description": description,
+        "key": {"@id": f"{record_set}/{next(iter(fields))}"},
+        "field": [{"@type": "cr:Field", "@id": f"{record_set}/{name}", "name": name, "dataType": kind}
+                  for name, kind in fields.items()],
+        "data": [{f"{record_set}/{k}": v for k, v in row.items()} for row in rows],
     }
 
 

@@ -64,6 +64,17 @@ def _span_ok(prefix: str = "") -> pl.Expr:
     return pl.when(start.is_null() & end.is_null()).then(text.is_null()).otherwise(present.fill_null(False))
 
 
+def _part_matches(part: str):
+    """The check that each row's `part` span (`part_start`, `part_end`, `part_text`) is the document's
+    text at its offsets, named after the part so a failure says which."""
+    def check(cls, data):
+        return _rows(data, _span_ok(f"{part}_"))
+
+    check.__name__ = check.__qualname__ = f"{part}_matches"
+    return pa.dataframe_check(error=f"{part}: its text differs from the document text at its offsets, "
+                                    "or they are out of range")(check)
+
+
 def _unique_in_document() -> pl.Expr:
     return ~pl.struct("doc_id", "id").is_duplicated()
 
@@ -157,9 +168,7 @@ class Figures(_Spans):
     measured_found: str = pa.Field(nullable=True)
     source_type: str = pa.Field(nullable=True)
 
-    @pa.dataframe_check(error="measured: its text differs from the document text at its offsets, or they are out of range")
-    def measured_text_matches(cls, data):
-        return _rows(data, _span_ok("measured_"))
+    measured_text_matches = _part_matches("measured")
 
     @pa.dataframe_check(error="value, value_max: not a finite number")
     def finite(cls, data):
@@ -197,21 +206,10 @@ class Quotes(_Layer):
     addressee_found: str = pa.Field(nullable=True)
     speakers_known: bool
 
-    @pa.dataframe_check(error="content: its text differs from the document text at its offsets, or they are out of range")
-    def content_matches(cls, data):
-        return _rows(data, _span_ok("content_"))
-
-    @pa.dataframe_check(error="speaker: its text differs from the document text at its offsets, or they are out of range")
-    def speaker_matches(cls, data):
-        return _rows(data, _span_ok("speaker_"))
-
-    @pa.dataframe_check(error="cue: its text differs from the document text at its offsets, or they are out of range")
-    def cue_matches(cls, data):
-        return _rows(data, _span_ok("cue_"))
-
-    @pa.dataframe_check(error="addressee: its text differs from the document text at its offsets, or they are out of range")
-    def addressee_matches(cls, data):
-        return _rows(data, _span_ok("addressee_"))
+    content_matches = _part_matches("content")
+    speaker_matches = _part_matches("speaker")
+    cue_matches = _part_matches("cue")
+    addressee_matches = _part_matches("addressee")
 
     @pa.dataframe_check(error="speaker_entity: names an id that is not in the KB")
     def speakers_exist(cls, data):

@@ -16,12 +16,10 @@ def run(args) -> int:
     need_build_dependencies("build")
     built = build_dataset(repo, card_agreement, lambda findings: bool(exit_code(findings, args.strict)))
     note(built.notes)
-    if built.written is None:
-        for report in built.reports:
-            emit(report.findings, report.checked, args.format)
-        return 1
-    for report in built.reports:  # warnings the build went on with
+    for report in built.reports:  # what stopped the build, or the warnings it went on with
         emit(report.findings, report.checked, args.format)
+    if built.written is None:
+        return exit_code(built.findings, args.strict)
     done = f"{'wrote' if built.written else 'unchanged:'} {DATASET_DIR}/ ({built.files} files)"
     if args.format in ("sarif", "github"):  # stdout stays one log for tools; the news goes to stderr
         if not built.reports:

@@ -62,25 +62,23 @@ def _lstat(path: Path) -> os.stat_result | None:
 
 def refuse_unsafe_file(path: Path) -> None:
     """Raise unless `path` is absent or a regular file (never a link, folder or device)."""
-    st = _lstat(path)
-    if st is None or stat.S_ISREG(st.st_mode):
-        return
-    if stat.S_ISLNK(st.st_mode):
-        raise OutputError(f"{path}: is a symbolic link; outputs are never written through links "
-                          "(remove the link or choose another path)")
-    raise OutputError(f"{path}: is {_kind(st.st_mode)}, not a regular file; choose another path")
+    _refuse_unless(path, stat.S_ISREG, "a regular file")
 
 
 def refuse_unsafe_folder(path: Path) -> None:
     """Raise unless `path` is absent or a real folder (never a link or a file)."""
+    _refuse_unless(path, stat.S_ISDIR, "a folder")
+
+
+def _refuse_unless(path: Path, wanted, noun: str) -> None:
     st = _lstat(path)
-    if st is None or stat.S_ISDIR(st.st_mode):
+    if st is None or wanted(st.st_mode):
         return
     if stat.S_ISLNK(st.st_mode):
         raise OutputError(f"{path}: is a symbolic link; outputs are never written through links "
                           "(remove the link or choose another path)")
     what = "a regular file" if stat.S_ISREG(st.st_mode) else _kind(st.st_mode)
-    raise OutputError(f"{path}: is {what}, not a folder; choose another path")
+    raise OutputError(f"{path}: is {what}, not {noun}; choose another path")
 
 
 def write_all(fd: int, data: bytes) -> None:

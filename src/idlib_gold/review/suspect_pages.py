@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 
 from .. import vocabulary
+from ..scoring.suspects_report import suggestion
 from .marks import Mark, nest
 from .pages import page_html
 
@@ -71,11 +72,7 @@ def _heading(s) -> str:
     if s.kind == "missed":
         what = f"{s.label} {s.text!r}: not in the gold"
     else:
-        what = f"{s.annotation} {s.label} {s.text!r}"
-        if s.kind == "label":
-            what += f" → {s.suggested_label}"
-        elif s.kind == "boundary":
-            what += f" → {s.suggested_start}–{s.suggested_end}"
+        what = f"{s.annotation} {s.label} {s.text!r}{suggestion(s)}"
     return what
 
 

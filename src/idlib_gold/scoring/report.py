@@ -50,12 +50,15 @@ def _attributes(attributes: dict) -> list[str]:
     for name, value in attributes.items():
         if name == "matched":
             continue
-        label = _ATTRIBUTE_NAMES.get(name, name)
-        if value is None:
-            lines.append(f"  {label:<16}{'not predicted':>18}")
-        else:
-            lines.append(f"  {label:<16}{value['correct']:>8}{fmt(value['accuracy']):>10}")
+        lines.append(_attribute_line(_ATTRIBUTE_NAMES.get(name, name), value))
     return lines
+
+
+def _attribute_line(label: str, value: dict | None) -> str:
+    """One attribute's correct count and accuracy, or that no system output carried it."""
+    if value is None:
+        return f"  {label:<16}{'not predicted':>18}"
+    return f"  {label:<16}{value['correct']:>8}{fmt(value['accuracy']):>10}"
 
 
 def _quotes(q: dict) -> list[str]:
@@ -74,12 +77,7 @@ def _quotes(q: dict) -> list[str]:
     matched = q["content_exact"]["tp"]
     lines += ["", f"quote attributes on {matched} content-exact pair(s)",
               f"  {'attribute':<16}{'correct':>8}{'accuracy':>10}"]
-    for name in ("speaker_entity", "type"):
-        a = q[name]
-        if a is None:
-            lines.append(f"  {name:<16}{'not predicted':>18}")
-        else:
-            lines.append(f"  {name:<16}{a['correct']:>8}{fmt(a['accuracy']):>10}")
+    lines += [_attribute_line(name, q[name]) for name in ("speaker_entity", "type")]
     return lines
 
 

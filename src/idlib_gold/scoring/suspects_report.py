@@ -12,7 +12,7 @@ import json
 from ..findings import Finding, sort_findings
 from ..report import render_text, summary_line
 
-__all__ = ["render_suspects", "checked_line", "vote_text", "context_text"]
+__all__ = ["render_suspects", "checked_line", "vote_text", "context_text", "suggestion"]
 
 
 def checked_line(suspects, systems, n_documents: int) -> str:
@@ -39,12 +39,17 @@ def _head(s) -> str:
     if s.kind == "missed":
         what = f"{s.label} {s.start}–{s.end} {s.text!r}, not in the gold (it would go near line {s.line})"
     else:
-        what = f"{s.annotation} {s.label} {s.start}–{s.end} {s.text!r}"
-        if s.kind == "label":
-            what += f" → {s.suggested_label}"
-        elif s.kind == "boundary":
-            what += f" → {s.suggested_start}–{s.suggested_end}"
+        what = f"{s.annotation} {s.label} {s.start}–{s.end} {s.text!r}{suggestion(s)}"
     return f"{s.rank}. {s.title}: {where}: {what}"
+
+
+def suggestion(s) -> str:
+    """What the systems would make of the gold annotation: another label, other offsets, or nothing."""
+    if s.kind == "label":
+        return f" → {s.suggested_label}"
+    if s.kind == "boundary":
+        return f" → {s.suggested_start}–{s.suggested_end}"
+    return ""
 
 
 def _text(suspects, texts: dict[str, str], head: str) -> list[str]:
