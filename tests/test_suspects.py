@@ -22,7 +22,8 @@ import pytest
 from helpers import ROOT
 from idlib_gold import vocabulary
 from idlib_gold.checking.pipeline import load
-from idlib_gold.scoring.suspects import (find_suspects, guideline_decisions, read_decisions, read_systems)
+from idlib_gold.scoring.suspects import (System, find_suspects, guideline_decisions, read_decisions,
+                                         read_systems)
 from idlib_gold.scoring.token_inputs import read_input
 
 DOC = "000_10fe6d47143cad7a"
@@ -133,10 +134,36 @@ def test_the_real_gold_with_the_reference_baselines(cli, tmp_path):
     assert (s["rank"], s["kind"], s["doc_id"], s["start"], s["end"], s["text"], s["label"]) == \
         (1, "missed", "001_340019b8c38c476d", 1597, 1600, "one", "CARDINAL")
     assert (s["agreeing"], s["voters"], s["agreement"], s["decision"]["number"]) == (1, 1, 1.0, 43)
+    assert s["waiver"].startswith("IG501: in 'a new one that started on January 12'")  # the document decided it
     text = cli("suspects", *files, root=ROOT)
     assert text.code == 0 and text.out == cli("suspects", *files, root=ROOT).out
     assert "1. possibly missed: annotations/docs/001_340019b8c38c476d.yaml:" in text.out
-    assert text.out.endswith("PASSED: 1 suspect(s) ranked from 2 system(s) in 5 document(s), no findings\n")
+    assert "   decided: the document waives it (IG501: in 'a new one" in text.out
+    assert text.out.endswith("PASSED: 1 suspect(s) ranked from 2 system(s) in 5 document(s) (1 already decided by "
+                             "a waiver), no findings\n")
+
+
+def test_a_waived_suspect_ranks_after_every_undecided_one(corpus):
+    """A waiver is an adjudication written down: its suspect stays listed, after those still to review,
+    even when more systems agree on it."""
+    import copy
+
+    doc = copy.deepcopy(_doc(corpus))
+    by_id = {a["id"]: a for layer in ("entities", "figures") for a in doc.data[layer]}
+    e4 = by_id["e4"]  # NORP "Syrian"
+    kept = [(a["start"], a["end"], a["label"], None) for a in by_id.values() if a is not e4]
+    border = doc.text.index("border")
+    spans = tuple(sorted(kept + [(e4["start"], e4["end"], "GPE", 0.5), (border, border + 6, "GPE", None)]))
+    systems = [System(name, frozenset(("entities", "figures")), {doc.id: spans}) for name in ("A", "B")]
+    plain = find_suspects([doc], systems)
+    assert [(s.kind, s.text, s.agreement, s.waiver) for s in plain] == \
+        [("missed", "border", 1.0, None), ("label", "Syrian", 0.5, None)]
+    doc.data.setdefault("waivers", []).append({"code": "IG501", "text": "border", "reason": "a common noun here"})
+    ranked = find_suspects([doc], systems)
+    assert [(s.rank, s.kind, s.text, s.waiver) for s in ranked] == \
+        [(1, "label", "Syrian", None), (2, "missed", "border", "IG501: a common noun here")]
+    doc.data["waivers"].append({"code": "IG502", "text": "Syrian", "reason": "decided"})
+    assert [s.waiver for s in find_suspects([doc], systems)] == ["IG501: a common noun here", "IG502: decided"]
 
 
 def _doc(corpus):

@@ -71,8 +71,14 @@ def _sound(doc: Document, kb_types: dict[str, str]) -> bool:
         all(_holds(doc, span) for layer in LAYERS for a in doc.data[layer] for _, span in iter_spans(a, layer))
 
 
+def waiver(doc: Document, code: str, text: str) -> dict | None:
+    """The document's waiver of lint `code` for the string `text` (one without `text` waives every
+    string), or None: the decision a reviewer already wrote down, with its reason."""
+    return next((w for w in doc.data.get("waivers", []) if w["code"] == code and w.get("text", text) == text), None)
+
+
 def _waived(doc: Document, code: str, text: str) -> bool:
-    return any(w["code"] == code and w.get("text", text) == text for w in doc.data.get("waivers", []))
+    return waiver(doc, code, text) is not None
 
 
 _WORD_CHAR = re.compile(r"[\w-]")

@@ -83,6 +83,8 @@ def _section(s, doc, systems) -> str:
     where = f"{s.path} line {s.line}" + (" (it would go near this line)" if s.kind == "missed" else "")
     guideline = (f'<p class="guideline">guideline: decision {s.decision.number}, {_esc(s.decision.title)} '
                  f'({_esc(s.decision.group)})</p>' if s.decision else "")
+    if s.waiver is not None:
+        guideline += f'<p class="guideline">decided: the document waives it ({_esc(s.waiver)})</p>'
     prefix = f"s{s.rank}"
     gold_note = f"{s.annotation} {s.label} {s.start}–{s.end}" if s.annotation else "no gold span here"
     columns = [_column("gold", "", gold_note, doc.text, s, gold, f"{prefix}-gold")]

@@ -44,6 +44,13 @@ ranks e14 (1.0, boundary), f2 (1.0, spurious), e4 (0.95), "border" (0.8). Add a 
 predicts entities only, exactly as the gold: it votes `same` on e4 and e14, which stop being
 suspects, and does not vote on f2; "border" keeps 2 of 3 voters, (0.6 + 1) / 3 = 0.53.
 
+**Decided already.** A document may waive a lint for a string with a reason (`waivers:`); that is
+an adjudication written down. A possibly missed span whose text the document waives for IG501 (a
+string annotated elsewhere left unannotated here), or a possibly wrong label whose text it waives
+for IG502 (one string, two labels), carries the waiver's reason and is ranked after every suspect
+that is not decided, in the same order among themselves: listed, so the decision stays visible,
+but never ahead of one that still needs a reviewer.
+
 **The guideline** of a suspect is a decision of annotations/GUIDELINES.md, section 7: the first
 decision (by number) that names, as an upper-case word, both the gold label and the suggested
 label, else the first that names the gold label (a missed span: its suggested label), else none.
@@ -66,6 +73,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 
 from .. import vocabulary
+from ..checking.lints import waiver
 from ..text.tokens import paragraphs
 from .token_inputs import read_input
 
@@ -79,6 +87,8 @@ KINDS = ("label", "boundary", "missed", "spurious")
 KIND_TITLES = {"label": "possibly wrong label", "boundary": "possibly wrong boundary",
                "missed": "possibly missed", "spurious": "possibly spurious"}
 _FLAT = ("entities", "figures")
+#: The lint whose waiver of a string decides a suspect of this kind (module docstring).
+_WAIVED_BY = {"missed": "IG501", "label": "IG502"}
 #: A paragraph is cut to at most this many characters on each side of a suspect, at white space.
 CONTEXT = 100
 
@@ -145,6 +155,7 @@ class Suspect:
     context_start: int
     context_end: int
     decision: Decision | None
+    waiver: str | None = None  # the reason of the document's waiver that already decides it
 
     @property
     def title(self) -> str:
@@ -341,9 +352,13 @@ def find_suspects(documents, systems: list[System], decisions=(), split: str | N
         if split is not None and doc.data["split"] != split:
             continue
         found += _gold_suspects(doc, systems, decisions) + _missed_suspects(doc, systems, decisions)
-    found.sort(key=lambda x: (-_round(x["agreement"]), KINDS.index(x["kind"]), x["doc_id"], x["start"], x["end"],
-                              x["label"]))
     by_id = {d.id: d for d in documents}
+    for x in found:
+        code = _WAIVED_BY.get(x["kind"])
+        decided = waiver(by_id[x["doc_id"]], code, x["text"]) if code else None
+        x["waiver"] = f"{code}: {decided.get('reason', '')}" if decided else None
+    found.sort(key=lambda x: (x["waiver"] is not None, -_round(x["agreement"]), KINDS.index(x["kind"]), x["doc_id"],
+                              x["start"], x["end"], x["label"]))
     out = []
     for rank, x in enumerate(found, start=1):
         suggested = x.pop("suggested") or (None, None, None)

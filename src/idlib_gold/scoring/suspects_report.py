@@ -16,7 +16,9 @@ __all__ = ["render_suspects", "checked_line", "vote_text", "context_text", "sugg
 
 
 def checked_line(suspects, systems, n_documents: int) -> str:
-    return f"{len(suspects)} suspect(s) ranked from {len(systems)} system(s) in {n_documents} document(s)"
+    decided = sum(s.waiver is not None for s in suspects)
+    return (f"{len(suspects)} suspect(s) ranked from {len(systems)} system(s) in {n_documents} document(s)"
+            + (f" ({decided} already decided by a waiver)" if decided else ""))
 
 
 def vote_text(vote) -> str:
@@ -61,6 +63,8 @@ def _text(suspects, texts: dict[str, str], head: str) -> list[str]:
         lines.append(f"   context: {context_text(s, texts[s.doc_id])}")
         if s.decision is not None:
             lines.append(f"   guideline: decision {s.decision.number} ({s.decision.title}), {s.decision.group}")
+        if s.waiver is not None:
+            lines.append(f"   decided: the document waives it ({s.waiver})")
     return lines
 
 
