@@ -71,6 +71,11 @@ def _sound(doc: Document, kb_types: dict[str, str]) -> bool:
         all(_holds(doc, span) for layer in LAYERS for a in doc.data[layer] for _, span in iter_spans(a, layer))
 
 
+#: The lints whose waiver decides a string for good: it is left unannotated here (IG501), or it
+#: carries another label here than elsewhere (IG502); `suspects` reads them as adjudications.
+UNANNOTATED_STRING, TWO_LABELS = "IG501", "IG502"
+
+
 def waiver(doc: Document, code: str, text: str) -> dict | None:
     """The document's waiver of lint `code` for the string `text` (one without `text` waives every
     string), or None: the decision a reviewer already wrote down, with its reason."""

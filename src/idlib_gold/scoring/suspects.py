@@ -73,7 +73,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 
 from .. import vocabulary
-from ..checking.lints import waiver
+from ..checking.lints import TWO_LABELS, UNANNOTATED_STRING, waiver
 from ..text.tokens import paragraphs
 from .token_inputs import read_input
 
@@ -88,7 +88,7 @@ KIND_TITLES = {"label": "possibly wrong label", "boundary": "possibly wrong boun
                "missed": "possibly missed", "spurious": "possibly spurious"}
 _FLAT = ("entities", "figures")
 #: The lint whose waiver of a string decides a suspect of this kind (module docstring).
-_WAIVED_BY = {"missed": "IG501", "label": "IG502"}
+_WAIVED_BY = {"missed": UNANNOTATED_STRING, "label": TWO_LABELS}
 #: A paragraph is cut to at most this many characters on each side of a suspect, at white space.
 CONTEXT = 100
 
