@@ -34,6 +34,8 @@ REQUIRED = ("documents", "entities", "figures", "quotes", "kb")
 #: Struct columns holding one span each, flattened to <part>_start, <part>_end, <part>_text.
 SPAN_PARTS = {"figures": ("measured",), "quotes": ("content", "speaker", "cue", "addressee")}
 _LAYERS = ("entities", "figures", "quotes")
+#: The hint of the IG402, IG403 and IG404 findings a rebuild fixes.
+_REBUILD = "rebuild the dataset with `idlib-gold build`"
 
 
 def _read(files: dict[str, bytes | Path]) -> tuple[dict, list[Finding]]:
@@ -337,7 +339,7 @@ def _against_card(tables: dict, card) -> tuple[list[Finding], set[str]]:
         for split, path in sorted(splits.items()):
             if split not in tables.get(config, {}):
                 findings.append(Finding("IG403", f"missing: the card declares it as the {split} split of {config}",
-                                        f"dataset/{path}", hint="rebuild the dataset with `idlib-gold build`"))
+                                        f"dataset/{path}", hint=_REBUILD))
     for config, splits in sorted(tables.items()):
         for split, table in sorted(splits.items()):
             where = f"dataset/data/{config}/{split}.parquet"
@@ -345,7 +347,7 @@ def _against_card(tables: dict, card) -> tuple[list[Finding], set[str]]:
                 findings.append(Finding("IG403", "the card does not declare this file", where))
                 continue
             for problem in differences(table.schema, card.columns.get(config, {})):
-                findings.append(Finding("IG403", problem, where, hint="rebuild the dataset with `idlib-gold build`"))
+                findings.append(Finding("IG403", problem, where, hint=_REBUILD))
                 broken.add(config)
     return findings, broken
 
@@ -418,7 +420,7 @@ def _nested_agree(frames: dict) -> list[Finding]:
             if nested != len(flat):
                 out.append(Finding("IG402", f"documents/{split} nests {nested} {layer} but {layer}/{split} "
                                    f"has {len(flat)} rows", f"dataset/data/{layer}/{split}.parquet",
-                                   hint="rebuild the dataset with `idlib-gold build`"))
+                                   hint=_REBUILD))
     return out
 
 
@@ -512,11 +514,11 @@ def against_croissant(folder: Path, parquet: list[str], card=None) -> list[Findi
     if raw is None:
         why = "missing" if not os.path.lexists(folder / CROISSANT) else unreadable[0].message
         return [Finding("IG404", f"no croissant.json ({why}): nothing records the files' sizes and SHA-256",
-                        where, hint="rebuild the dataset with `idlib-gold build`")]
+                        where, hint=_REBUILD)]
     described = _described(raw)
     if described is None:
         return [Finding("IG404", "croissant.json is not JSON-LD with a distribution list", where,
-                        hint="rebuild the dataset with `idlib-gold build`")]
+                        hint=_REBUILD)]
     out, seen = [], {}
     for url, (size, digest) in sorted(described.items()):
         rel = f"dataset/{url}"
@@ -527,13 +529,13 @@ def against_croissant(folder: Path, parquet: list[str], card=None) -> list[Findi
         if found is None:
             missing = not os.path.lexists(folder / url)
             out.append(Finding("IG404", f"croissant.json lists it, but it is {'missing' if missing else 'not a regular file'}",
-                               rel, hint="rebuild the dataset with `idlib-gold build`"))
+                               rel, hint=_REBUILD))
             continue
         seen[url] = found[0]
         if (size, digest) != found:
             out.append(Finding("IG404", f"{found[0]} bytes, SHA-256 {found[1][:16]}…; croissant.json records "
                                         f"{size} bytes, {str(digest)[:16]}…: the file was rewritten after the build",
-                               rel, hint="rebuild the dataset with `idlib-gold build`"))
+                               rel, hint=_REBUILD))
     for name in parquet:
         if name not in described:
             out.append(Finding("IG404", "croissant.json does not describe this file", f"dataset/{name}"))
@@ -543,5 +545,5 @@ def against_croissant(folder: Path, parquet: list[str], card=None) -> list[Findi
         if paths and None not in sizes and sum(sizes) != declared:
             out.append(Finding("IG404", f"the card gives config {config} a download_size of {declared} bytes; "
                                         f"its files hold {sum(sizes)}", f"dataset/{CARD}",
-                               hint="rebuild the dataset with `idlib-gold build`"))
+                               hint=_REBUILD))
     return out

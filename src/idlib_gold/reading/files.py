@@ -155,7 +155,7 @@ def read_bounded(path: Path, rel: str, limit: int | None = None,
     if len(raw) > limit:
         line = raw.count(b"\n", 0, limit) + 1
         return None, [Finding("IG107", f"file is over the limit of {limit:,} bytes (crossed on this line)", rel,
-                              line, hint="annotation and text files are small; check that this is the right file")]
+                              line)]
     readlog.note(path, raw)  # what the corpus is made of, for the stamp (building/stamp.py)
     return raw, []
 
@@ -171,7 +171,7 @@ def _decode(raw: bytes, rel: str) -> tuple[str | None, list[Finding]]:
         return None, [Finding("IG102", "file starts with a UTF-8 byte-order mark", rel, 1, 1,
                               hint="save the file as UTF-8 without BOM")]
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return None, [Finding("IG101", "file is UTF-16, not UTF-8", rel, 1, 1, hint="save the file as UTF-8")]
+        return None, [Finding("IG101", "file is UTF-16, not UTF-8", rel, 1, 1)]
     try:
         return raw.decode("utf-8"), []
     except UnicodeDecodeError as exc:
@@ -184,8 +184,7 @@ def _decode(raw: bytes, rel: str) -> tuple[str | None, list[Finding]]:
             guess = " (it decodes as Windows-1252/Latin-1: the file was probably saved in that encoding)"
         except UnicodeDecodeError:
             pass
-        return None, [Finding("IG101", f"invalid UTF-8 byte 0x{byte} at byte {exc.start}{guess}", rel, line, col,
-                              hint="save the file as UTF-8")]
+        return None, [Finding("IG101", f"invalid UTF-8 byte 0x{byte} at byte {exc.start}{guess}", rel, line, col)]
 
 
 def read_text(path: Path, rel: str) -> tuple[str | None, bytes | None, list[Finding]]:
@@ -349,8 +348,7 @@ def read_yaml(path: Path, rel: str) -> tuple[Loaded | None, list[Finding]]:
 def read_yaml_bytes(raw: bytes, rel: str) -> tuple[Loaded | None, list[Finding]]:
     """Load YAML held in memory (a file as an old git revision has it) with the same checks as a file."""
     if len(raw) > MAX_BYTES:
-        return None, [Finding("IG107", f"file is {len(raw):,} bytes; the limit is {MAX_BYTES:,}", rel,
-                              hint="annotation and text files are small; check that this is the right file")]
+        return None, [Finding("IG107", f"file is {len(raw):,} bytes; the limit is {MAX_BYTES:,}", rel)]
     text, findings = _decode(raw, rel)
     if text is None:
         return None, findings

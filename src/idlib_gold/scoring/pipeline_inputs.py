@@ -90,8 +90,7 @@ def read_pipeline(raw: bytes, out: Collector, documents, split: str | None) -> N
         elif isinstance(record, dict) and isinstance(record.get("id"), str) and isinstance(record.get("entities"), list):
             doc, items = out.docs.get(record["id"]), record["entities"]
             if doc is None:
-                out.add("IG703", f"document {record['id']!r} is not in the corpus", number,
-                        hint="ids are the stems of annotations/texts/<id>.txt")
+                out.add("IG703", f"document {record['id']!r} is not in the corpus", number)
                 continue
         else:
             out.add("IG722", "not a list of spans nor an object with a string id and an entities list", number,
@@ -99,7 +98,7 @@ def read_pipeline(raw: bytes, out: Collector, documents, split: str | None) -> N
             continue
         if doc.id in out.first_line:
             out.add("IG704", f"document {doc.id!r} was already predicted on line {out.first_line[doc.id]}; "
-                             "this line is not scored", number, hint="write one line per document")
+                             "this line is not scored", number)
             continue
         out.first_line[doc.id] = number
         spans = _pipeline_spans(items, doc, out, number, "" if isinstance(record, dict) else f"document {doc.id}: ")

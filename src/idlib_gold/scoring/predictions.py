@@ -281,16 +281,14 @@ def read_predictions(raw: bytes, rel: str, documents: dict) -> PredictionsFile:
         known = isinstance(doc_id, str) and doc_id in documents
         if known and doc_id in first_line:
             findings.append(Finding("IG704", f"document {doc_id!r} was already predicted on line "
-                                             f"{first_line[doc_id]}; this line is not scored", rel, number,
-                                    hint="write one line per document"))
+                                             f"{first_line[doc_id]}; this line is not scored", rel, number))
             continue
         if known:
             first_line[doc_id] = number  # even if the line turns out broken: the document had its line
         if not problems:
             problems = _schema_findings(record, rel, number)
         if not problems and not known:
-            problems = [Finding("IG703", f"document {doc_id!r} is not in the corpus", rel, number,
-                                hint="ids are the stems of annotations/texts/<id>.txt")]
+            problems = [Finding("IG703", f"document {doc_id!r} is not in the corpus", rel, number)]
         if not problems:
             problems = _decode_ids(record, rel, number) or _span_findings(record, documents[doc_id], rel, number)
         if problems:
