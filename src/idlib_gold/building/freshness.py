@@ -37,7 +37,9 @@ def recorded_digest(root: Path) -> tuple[str | None, bool]:
 
 
 def not_rebuilt(root: Path, severity: str = "error") -> list[Finding]:
-    """IG610 when the card's digest is not that of the gold on disk; nothing without a dataset/."""
+    """IG610 when the card's digest is not that of the gold on disk; nothing without a dataset/.
+
+    Emits: IG610."""
     if not (root / DATASET_DIR).exists():
         return []  # a corpus that ships no dataset folder (the hook offered to other repositories)
     recorded, exists = recorded_digest(root)

@@ -39,6 +39,9 @@ _REBUILD = "rebuild the dataset with `idlib-gold build`"
 
 
 def _read(files: dict[str, bytes | Path]) -> tuple[dict, list[Finding]]:
+    """The Parquet files, read; a file that cannot be is a finding.
+
+    Emits: IG403."""
     import pyarrow.parquet as pq
 
     tables, findings = {}, []
@@ -217,7 +220,9 @@ def _enrich(config: str, df, texts: _Texts, kb_types: dict, used: set):
 
 
 def _findings(config: str, parts: list[tuple[str, int, int]], failure_cases, df) -> list[Finding]:
-    """IG401 findings from pandera's failure cases; `parts` maps the validated frame's rows to split files."""
+    """IG401 findings from pandera's failure cases; `parts` maps the validated frame's rows to split files.
+
+    Emits: IG401."""
     import polars as pl
 
     cases = failure_cases.to_dicts()
@@ -312,7 +317,9 @@ CARD = "README.md"
 
 
 def read_card(raw: bytes | None) -> tuple[object, list[Finding]]:
-    """The configs a dataset card declares (table_types.Declared), or None and why not."""
+    """The configs a dataset card declares (table_types.Declared), or None and why not.
+
+    Emits: IG403."""
     from ..reading.files import parse_yaml
     from .table_types import declared
 
@@ -331,7 +338,9 @@ def read_card(raw: bytes | None) -> tuple[object, list[Finding]]:
 
 def _against_card(tables: dict, card) -> tuple[list[Finding], set[str]]:
     """Split files the card declares but the folder lacks, and columns whose type is not the declared one;
-    and the configs whose tables do not have the declared columns (their rules would not apply)."""
+    and the configs whose tables do not have the declared columns (their rules would not apply).
+
+    Emits: IG403."""
     from .table_types import differences
 
     findings, broken = [], set()
@@ -356,7 +365,9 @@ def validate_tables(tables: dict, card=None) -> list[Finding]:
     """The pandera models over the tables; with the card's declarations (`read_card`), first the split
     files and column types. A missing split file or a column of another type is reported alone:
     with it every cross-table rule (a KB entry no table uses, a row whose document is absent) would
-    fail for that reason, and a coercing model would take "12" or 12.0 for an int32 offset."""
+    fail for that reason, and a coercing model would take "12" or 12.0 for an int32 offset.
+
+    Emits: IG401, IG402, IG403."""
     import polars as pl
 
     from .table_models import MODELS
@@ -385,6 +396,9 @@ def validate_tables(tables: dict, card=None) -> list[Finding]:
 
 
 def _check_config(config: str, model, splits: list, texts, kb_types: dict, used: set) -> list[Finding]:
+    """One config's split tables against its pandera model.
+
+    Emits: IG401, IG403."""
     import polars as pl
     import pyarrow as pa
     import pandera.errors as pe
@@ -407,7 +421,9 @@ def _check_config(config: str, model, splits: list, texts, kb_types: dict, used:
 
 
 def _nested_agree(frames: dict) -> list[Finding]:
-    """The documents config's nested lists must hold exactly the rows of the per-layer configs."""
+    """The documents config's nested lists must hold exactly the rows of the per-layer configs.
+
+    Emits: IG402."""
     import polars as pl
 
     out = []
@@ -438,6 +454,9 @@ def validate_files(files: dict[str, bytes]) -> list[Finding]:
 
 
 def validate_folder(folder: Path) -> tuple[list[Finding], str]:
+    """The tables of a dataset folder, read through its card, against their models.
+
+    Emits: IG401, IG402, IG403, IG404."""
     from ..reading.files import read_bounded
 
     files = {p.relative_to(folder).as_posix(): p for p in sorted(folder.rglob("*.parquet"))}
@@ -506,7 +525,9 @@ def against_croissant(folder: Path, parquet: list[str], card=None) -> list[Findi
     """IG404: bytes, not tables. Each file croissant.json lists must have the size and SHA-256 it
     records, each Parquet file must be listed, and each config's files must add up to the card's
     `download_size`: a file rewritten after the build (another compression, other row groups)
-    may hold the same rows, but it is no longer the file the dataset's metadata describes."""
+    may hold the same rows, but it is no longer the file the dataset's metadata describes.
+
+    Emits: IG404."""
     from ..reading.files import read_bounded
 
     where = f"dataset/{CROISSANT}"

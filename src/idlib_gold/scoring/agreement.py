@@ -96,7 +96,9 @@ def _speaker_agreement(pairs) -> dict:
 
 
 def texts_differ(pairs) -> list[Finding]:
-    """IG707 for each document whose text is not the same in both trees: it cannot be compared."""
+    """IG707 for each document whose text is not the same in both trees: it cannot be compared.
+
+    Emits: IG707."""
     return [Finding("IG707", f"document {b.id}: its text differs from the one {a.rel} is annotated on; not compared",
                     b.rel, hint="compare trees annotated on the same texts; texts are never edited")
             for a, b in pairs if a.text != b.text]

@@ -343,6 +343,8 @@ def evaluate_file(documents: list, raw: bytes, rel: str, split: str | None = Non
     nothing there (IG706): its gold annotations are missed. When no scored document has a line
     at all, nothing was predicted of what is scored (IG727): never a pass.
     `form` is the input shape (token_inputs.FORMATS), or auto to detect it.
+
+    Emits: IG706, IG727, IG728.
     """
     from ..findings import Finding, has_errors
     from .predictions import LAYERS

@@ -29,6 +29,9 @@ def _shown(value, limit: int = 80) -> str:
 
 
 def _pipeline_spans(items, doc, out: Collector, line: int, where: str) -> list | None:
+    """One document's pipeline spans as gold-shaped entities and figures; None where the line is not scored.
+
+    Emits: IG720, IG721, IG730."""
     labels = set(vocabulary.entity_labels()) | set(vocabulary.figure_labels())
     text, spans = doc.text, []
     for k, item in enumerate(items):
@@ -74,6 +77,9 @@ def _count_lists(raw: bytes) -> tuple[int, int]:
 
 
 def read_pipeline(raw: bytes, out: Collector, documents, split: str | None) -> None:
+    """Raw pipeline output, a list of spans per document, into the collector.
+
+    Emits: IG703, IG704, IG718, IG720, IG721, IG722, IG730."""
     counted, first = _count_lists(raw)
     order = matched(range(counted), doc_order(documents), split, lambda d: d.data["split"], out, first)
     k = 0
