@@ -42,11 +42,8 @@ def _is_number(_checker, value) -> bool:
 
 @cache
 def strict_validator_class():
-    """Draft 2020-12 as the files are typed: an integer is written as one, and a number is finite.
-
-    JSON Schema counts 12.0 as an integer, and YAML reads `.inf` and `.nan` as numbers; either
-    would pass the schema and then break an offset (text[12.0:...]) or a table. The YAML reader
-    keeps each scalar's type (12 is an int, 12.0 a float), so the gate checks the Python types."""
+    """Draft 2020-12 as the files are typed: an integer is written as one (not 12.0), and a number is
+    finite (not .inf or .nan). See docs/decisions/0006-a-compiled-schema-validator-answers-first.md."""
     from jsonschema import Draft202012Validator, validators  # imported here: only schema checks need it
 
     checker = Draft202012Validator.TYPE_CHECKER.redefine_many({"integer": _is_integer, "number": _is_number})
@@ -162,13 +159,9 @@ def _compiled_for(folder, name: str):
 
 
 def validate(loaded: Loaded, rel: str, name: str = DOCUMENT) -> list[Finding]:
-    """Every schema error in the file (not only the first), each at its own line.
-
-    The reference `jsonschema` package takes about 25 ms for a document file; a compiled
-    validator says "valid" in a fraction of a millisecond, so it answers first, and any file
-    it rejects (or cannot take) goes to the reference validator, which decides and explains.
-    Where the two are known to differ (a Rust regex `$` matches only at the very end) the
-    compiled one is the stricter, which only sends a file on to the reference.
+    """Every schema error in the file (not only the first), each at its own line: a compiled validator
+    answers "valid", the reference one decides and explains.
+    See docs/decisions/0006-a-compiled-schema-validator-answers-first.md.
     """
     compiled = _compiled(name)
     if compiled is not None and not typed_loosely(loaded.data):
