@@ -178,7 +178,7 @@ def test_a_file_that_does_not_parse_on_one_side_is_a_finding_and_the_rest_is_com
     assert result.code == 1 and "Traceback" not in result.err
     report = json.loads(result.out)
     assert {(f["code"], f["path"]) for f in report["findings"]} == {
-        ("IG103", "annotations/docs/004_6eacc837ce207b5e.yaml"), ("IG201", "annotations/kb.yaml")}
+        ("IG103", "annotations/docs/004_6eacc837ce207b5e.yaml"), ("IG204", "annotations/kb.yaml")}
     assert report["files"] == []
     text = cli("diff", root=repo).out
     assert "annotations/docs/004_6eacc837ce207b5e.yaml:2:1: IG103 " in text

@@ -132,17 +132,17 @@ def test_an_off_by_one_span_is_fixed_though_the_word_occurs_40_characters_away(c
 def test_a_schema_error_in_one_annotation_does_not_stop_the_fixes_of_the_others(cli, repo, dry_run):
     original = (repo / REL3).read_text(encoding="utf-8")
     _edit3(repo, "{id: e51, label: GPE, start: 1909, end: 1915", "{id: e51, label: GPE, start: 1910, end: 1916")
-    _edit3(repo, "{id: e49, label: GPE, start: 1835,", "{id: e49, label: CITY, start: 1835,")  # IG201
+    _edit3(repo, "{id: e49, label: GPE, start: 1835,", "{id: e49, label: CITY, start: 1835,")  # IG205
     _edit3(repo, "{id: e52, label: GPE, start: 1920, end: 1926", "{id: e52, label: GPE, start: \"1920\", end: 1926")
     broken = (repo / REL3).read_text(encoding="utf-8")
     result = cli("fix", *(["--dry-run"] if dry_run else []), REL3, root=repo)
     assert result.code == 1  # the schema errors remain
     verb = "would fix" if dry_run else "fixed"
     assert f"{verb}: {REL3}:61: e51 start 1910 → 1909, end 1916 → 1915 (IG305" in result.out
-    assert f"left: {REL3}:59: e49: IG201 schema error; not changed" in result.out
-    assert f"left: {REL3}:62: e52: IG201 schema error; not changed" in result.out
+    assert f"left: {REL3}:59: e49: IG205 schema error; not changed" in result.out
+    assert f"left: {REL3}:62: e52: IG204 schema error; not changed" in result.out
     assert "1 fix(es) in 1 file(s)" in result.out and "; 2 left" in result.out
-    assert re.search(rf"^{re.escape(REL3)}:59:\d+: IG201 entities\[48\]\.label: 'CITY' is not one of", result.out, re.M)
+    assert re.search(rf"^{re.escape(REL3)}:59:\d+: IG205 entities\[48\]\.label: 'CITY' is not one of", result.out, re.M)
     fixed = broken.replace("start: 1910, end: 1916", "start: 1909, end: 1915")
     if dry_run:
         assert (repo / REL3).read_text(encoding="utf-8") == broken

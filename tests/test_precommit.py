@@ -122,7 +122,7 @@ def _edit_schema(repo: Path, env: dict) -> tuple[list[str], list[str]]:
     del labels["enum"][i], labels["enumDescriptions"][i]
     path.write_text(json.dumps(schema, indent=2), encoding="utf-8")
     _git(repo, "add", "schema", env=env)
-    return ["IG201", "'NORP' is not one of"], []
+    return ["IG205", "'NORP' is not one of"], []
 
 
 def _orphan_kb_links(repo: Path, env: dict) -> tuple[list[str], list[str]]:
@@ -236,7 +236,7 @@ def test_a_consumer_corpus_is_validated_against_its_own_schema(tmp_path):
     refused = _git(consumer, "commit", "-m", "label a mention LOC", env=env)
     out = refused.stdout + refused.stderr
     assert refused.returncode != 0, out
-    assert f"{DOC}:{line_no}:" in out and "IG201" in out and "'LOC' is not one of" in out, out
+    assert f"{DOC}:{line_no}:" in out and "IG205" in out and "'LOC' is not one of" in out, out
     assert "Traceback" not in out
 
 

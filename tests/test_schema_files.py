@@ -78,7 +78,7 @@ def test_a_wrong_field_fails_with_its_path(repo, cli):
     result = cli("validate", root=repo)
     assert result.code == 1
     assert f"annotations/docs/000_10fe6d47143cad7a.yaml:{line_no}:" in result.out
-    assert "IG201 entities[" in result.out and ".label: 'GPEE' is not one of" in result.out
+    assert "IG205 entities[" in result.out and ".label: 'GPEE' is not one of" in result.out
     assert "did you mean 'GPE'?" in result.out
 
 

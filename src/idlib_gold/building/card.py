@@ -6,12 +6,8 @@ splits and typed features, and carries a fingerprint of the data files: with
 `configs:` in the card, `datasets` keys its cache on the card, so the fingerprint
 is what makes a rebuilt dataset load fresh instead of from a stale cache.
 
-Why the header is written with `yaml.safe_dump` rather than huggingface_hub's
-`DatasetCardData`: the library holds the same metadata (a test loads the written
-card with `huggingface_hub.DatasetCard` and gets exactly the data written here), but
-its `to_yaml` reorders the keys and wraps long lines, so every rebuild would rewrite
-the header's layout for no change in content, and importing it costs 73 ms on the
-`check` path. So the library is the test's judge, not the writer.
+The header is written with `yaml.safe_dump`, and huggingface_hub only judges it in a test:
+see docs/decisions/0010-the-card-header-written-with-safe-dump.md.
 """
 
 from __future__ import annotations

@@ -3,13 +3,7 @@
 Labels are ClassLabel and spans are structs, so `load_dataset(...).features` shows
 users the real schema. The label names come from `schema/`.
 
-Why not `datasets.Features` itself: importing `datasets` takes about 1.4 s, and the
-build and `idlib-gold check` need only three things from it — the Arrow schema with
-its `huggingface` metadata, the card's YAML feature list, and the type of each
-column. The four feature kinds used here (Value, ClassLabel, List, struct) are a few
-lines each; `tests/test_features.py` holds every config's Arrow schema, metadata and
-YAML list equal to what `datasets.Features` produces, so a change on either side is
-caught.
+Why not `datasets.Features` itself: see docs/decisions/0009-features-written-without-datasets.md.
 """
 
 from __future__ import annotations

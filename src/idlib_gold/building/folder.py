@@ -161,7 +161,9 @@ def compare_outputs(target: Path, expected: dict[str, bytes]) -> tuple[list[Find
     """What differs between dataset/ on disk and what a build writes now, byte for byte; and the
     digest of the bytes compared (`stamp.files_digest`), None when the folder holds anything but
     plain files. Bytes, not tables: a Parquet file holding the same rows in other bytes no longer
-    matches the SHA-256 and size croissant.json gives, nor the card's sizes, so it is stale too."""
+    matches the SHA-256 and size croissant.json gives, nor the card's sizes, so it is stale too.
+
+    Emits: IG601, IG602, IG603, IG604."""
     have, odd = _existing(target)
     out = []
     for name, kind in sorted(odd.items()):
@@ -190,7 +192,9 @@ def compare_outputs(target: Path, expected: dict[str, bytes]) -> tuple[list[Find
 
 
 def stamp_findings(root: Path) -> list[Finding]:
-    """Anything in `.idlib-gold-cache/` but plain files: the stamp is never read or written through it."""
+    """Anything in `.idlib-gold-cache/` but plain files: the stamp is never read or written through it.
+
+    Emits: IG605."""
     return [Finding("IG605", f"{rel} is {kind}; the stamp is not read or written through it", rel,
                     hint=f"remove {STAMP_DIR}/ (it is a cache: the next check compares in full)")
             for rel, kind in odd_entries(root)]

@@ -22,8 +22,6 @@ __all__ = ["CARD", "recorded_digest", "not_rebuilt"]
 
 CARD = f"{DATASET_DIR}/README.md"
 _LINE = re.compile(rb"^source_digest: sha256:([0-9a-f]{64})$", re.MULTILINE)
-_HINT = ("run `idlib-gold build` and `git add dataset/`; to let such commits through with a warning, give "
-         "the hook `args: [--stale-dataset=warning]` and `verbose: true` (pre-commit shows a passing hook's output only then)")
 
 
 def recorded_digest(root: Path) -> tuple[str | None, bool]:
@@ -39,17 +37,18 @@ def recorded_digest(root: Path) -> tuple[str | None, bool]:
 
 
 def not_rebuilt(root: Path, severity: str = "error") -> list[Finding]:
-    """IG610 when the card's digest is not that of the gold on disk; nothing without a dataset/."""
+    """IG610 when the card's digest is not that of the gold on disk; nothing without a dataset/.
+
+    Emits: IG610."""
     if not (root / DATASET_DIR).exists():
         return []  # a corpus that ships no dataset folder (the hook offered to other repositories)
     recorded, exists = recorded_digest(root)
     if recorded is None:
         what = "has no source digest (built by an older idlib-gold)" if exists else "is missing"
-        return [Finding("IG610", f"dataset/ was not rebuilt: its card {what}", CARD, hint=_HINT,
-                        severity=severity)]
+        return [Finding("IG610", f"dataset/ was not rebuilt: its card {what}", CARD, severity=severity)]
     now = source_digest(root)
     if recorded == now:
         return []
     return [Finding("IG610", f"dataset/ was not rebuilt: run idlib-gold build (the annotations or schema changed "
                              f"since the card was built: sha256:{recorded[:12]}… there, sha256:{now[:12]}… now)",
-                    CARD, hint=_HINT, severity=severity)]
+                    CARD, severity=severity)]

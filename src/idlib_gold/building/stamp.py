@@ -1,28 +1,8 @@
 """Knowing that `dataset/` is up to date without building it: a stamp this clone wrote itself.
 
 After a build, or a full comparison that found nothing stale, the stamp in `.idlib-gold-cache/`
-records two digests: of the inputs (every file under `annotations/` and `schema/`, this package's
-files, the Python and library versions) and of the bytes of `dataset/`. `check` skips the build
-when both still match. It vouches only for a state this clone computed on this machine: it is
-signed (HMAC-SHA-256) with a random key kept in the clone's git directory, which git never
-stores or sends, and the signature covers the repository's absolute path, device and inode. A
-stamp that came with the repository, from a copy or from another machine never vouches, nor does
-any stamp where the key is missing, a link, not the user's or not 0600, or where there is no git
-directory (an unpacked archive): `check` then builds and compares in full, as in a fresh clone.
-A stamp is never needed; deleting it costs one comparison.
-
-It records only what was compared: the dataset digest is of the bytes `compare_outputs` read
-(or the build wrote), and the inputs digest is written only if every file the command used has
-the digest the stamp took (`readlog`) and no input file changed since (size, times, inode).
-
-Why a stamp: building in memory and comparing took 0.84–0.97 s of a `check` against 0.22–0.30 s
-for `validate` (pyarrow, numpy and pandas imported); hashing the inputs and `dataset/` is 0.5 MB
-(10,000 files and about 3 s at 1,000× the corpus, against 30 s or more for validating it). Why
-not a fingerprint in the card: the card is compared byte for byte, so a code fingerprint would
-make every refactor of the builder a change to `dataset/`, and a pyarrow version in it would make
-the committed card stale for anyone with another pyarrow. Why no `git ls-files` test of the stamp:
-git never stores the key, so a tracked or copied stamp cannot be signed for this clone, and a
-stamp this clone signed vouches for digests, whichever commit put the file back.
+records the digests of the inputs and of `dataset/`, signed with a key only this clone holds;
+`check` skips the build when both still match. See docs/decisions/0001-a-signed-stamp-instead-of-rebuilding.md.
 """
 
 from __future__ import annotations

@@ -36,6 +36,9 @@ def _at(doc: Document, path: tuple, code: str, message: str, annotation=None, hi
 
 
 def check_metadata(doc: Document) -> list[Finding]:
+    """The document's id, text checksum, date and title against its files.
+
+    Emits: IG301, IG302, IG313, IG317."""
     d, out = doc.data, []
     if d["id"] != doc.id:
         out.append(_at(doc, ("id",), "IG302", f"id {d['id']!r} differs from the file name {doc.id!r}",
@@ -59,6 +62,9 @@ def check_metadata(doc: Document) -> list[Finding]:
 
 
 def check_spans(doc: Document) -> list[Finding]:
+    """Each span's offsets against the text: inside it, its text at them, no white space at an edge.
+
+    Emits: IG304, IG305, IG306."""
     out, n = [], len(doc.text)
     for layer in LAYERS:
         for i, ann in enumerate(doc.data[layer]):
@@ -104,6 +110,9 @@ def _in_order(starts: list[int]) -> set[int]:
 
 
 def check_ids_and_order(doc: Document) -> list[Finding]:
+    """Annotation ids unique in the document, and each layer in text order.
+
+    Emits: IG307, IG318."""
     out, seen = [], {}
     for layer in LAYERS:
         anns = doc.data[layer]
@@ -131,6 +140,9 @@ def check_ids_and_order(doc: Document) -> list[Finding]:
 
 
 def check_overlaps(doc: Document) -> list[Finding]:
+    """Entity and figure spans never overlap; a quote's parts are disjoint.
+
+    Emits: IG310, IG311."""
     out = []
     flat = [(a["start"], a["end"], a["id"]) for layer in ("entities", "figures") for a in doc.data[layer]]
     index = {a["id"]: (layer, i) for layer in LAYERS for i, a in enumerate(doc.data[layer])}
@@ -168,6 +180,9 @@ def _close(a: float, b: float) -> bool:
 
 
 def check_figures(doc: Document) -> list[Finding]:
+    """Each figure's value agrees with the digits in its text.
+
+    Emits: IG312."""
     out = []
     for i, f in enumerate(doc.data["figures"]):
         numbers = figure_numbers(f["text"])
@@ -185,6 +200,9 @@ def check_figures(doc: Document) -> list[Finding]:
 
 
 def check_dates(doc: Document) -> list[Finding]:
+    """Each DATE and TIME value is a valid ISO 8601 / TIMEX3 string.
+
+    Emits: IG313."""
     out = []
     for i, e in enumerate(doc.data["entities"]):
         if e["label"] in ("DATE", "TIME") and e["value"] is not None and not is_valid_timex(e["value"]):
@@ -209,6 +227,9 @@ def _kb_refs(doc: Document):
 
 
 def check_references(doc: Document, kb_types: dict[str, str]) -> list[Finding]:
+    """Each KB reference names an entry, and a mention's label is its entry's type.
+
+    Emits: IG308, IG309."""
     import difflib
 
     out = []
@@ -233,6 +254,9 @@ def check_document(doc: Document, kb_types: dict[str, str] | None) -> list[Findi
 
 
 def check_kb(corpus: Corpus) -> list[Finding]:
+    """KB ids and Wikidata ids unique, and every entry referenced by some document.
+
+    Emits: IG314, IG315, IG322."""
     out, seen = [], set()
     for i, entry in enumerate(corpus.kb_entries):
         if entry["id"] in seen:
@@ -253,7 +277,9 @@ def check_kb(corpus: Corpus) -> list[Finding]:
 def _shared_wikidata(corpus: Corpus) -> list[Finding]:
     """One Wikidata item is one entity: two entries with its id are one entry written twice, or one of
     them names the wrong item (the city for the governorate). Each entry after the first is reported,
-    naming the others and their lines."""
+    naming the others and their lines.
+
+    Emits: IG322."""
     holders = defaultdict(list)
     for i, entry in enumerate(corpus.kb_entries):
         if entry.get("wikidata"):
@@ -270,7 +296,9 @@ def _shared_wikidata(corpus: Corpus) -> list[Finding]:
 
 
 def check_stories(corpus: Corpus) -> list[Finding]:
-    """Documents of one story must sit in one split, or a model is tested on text it trained on."""
+    """Documents of one story must sit in one split, or a model is tested on text it trained on.
+
+    Emits: IG317."""
     by_story = defaultdict(list)
     for doc in corpus.documents:
         by_story[doc.data["story"]].append(doc)
@@ -297,7 +325,9 @@ def check_combining_marks(doc: Document) -> list[Finding]:
 
     The tokenizer makes a token of a lone mark (`\w` does not match one), so IG319 cannot see
     such a cut; to a reader "Erdog\u0306an" is one word and "e\u0301" one letter, and a span that
-    keeps the base without its accent (or the accent without its base) names another string."""
+    keeps the base without its accent (or the accent without its base) names another string.
+
+    Emits: IG323."""
     out, text = [], doc.text
     for layer in LAYERS:
         for i, ann in enumerate(doc.data[layer]):
@@ -326,7 +356,9 @@ def check_combining_marks(doc: Document) -> list[Finding]:
 
 
 def check_token_edges(doc: Document) -> list[Finding]:
-    """Gold spans must start and end on token boundaries of the `ner` tokenizer."""
+    """Gold spans must start and end on token boundaries of the `ner` tokenizer.
+
+    Emits: IG319."""
     out, tokens = [], doc.tokens
     for layer in ("entities", "figures"):
         for i, a in enumerate(doc.data[layer]):
@@ -339,7 +371,9 @@ def check_token_edges(doc: Document) -> list[Finding]:
 
 
 def check_measured_stories(corpus: Corpus) -> list[Finding]:
-    """Declared stories must match the stories measured from text overlap; splits should follow the rule."""
+    """Declared stories must match the stories measured from text overlap; splits should follow the rule.
+
+    Emits: IG320, IG321."""
     docs = {d.id: d for d in corpus.documents}
     groups = corpus.stories().groups
     group_of = {d: tuple(g) for g in groups for d in g}
@@ -366,7 +400,9 @@ def check_measured_stories(corpus: Corpus) -> list[Finding]:
 
 def check_files(corpus: Corpus) -> list[Finding]:
     """The document ids the loader could not load at all: an unsafe file name, or a text and an
-    annotation file that are not both there."""
+    annotation file that are not both there.
+
+    Emits: IG303, IG316."""
     out = []
     for doc_id, reason in sorted(corpus.unloadable.items()):
         rel_yaml, rel_text = corpus.tree.yaml(doc_id), corpus.tree.text(doc_id)

@@ -122,7 +122,9 @@ def lint_unannotated(doc: Document) -> list[Finding]:
     """IG501 at each whole-word occurrence of an annotated string that no annotation covers, located
     at the annotation of that string nearest to it, the one it is compared with. An occurrence inside
     the place a misplaced annotation was meant for (`_intended`) is bare because of that annotation's
-    IG304/IG305: the finding is then on that annotation, and follows from its."""
+    IG304/IG305: the finding is then on that annotation, and follows from its.
+
+    Emits: IG501."""
     covered = sorted((a["start"], a["end"]) for a, _ in _flat(doc))
     starts, reach, furthest = [], [], -1
     for a, b in covered:
@@ -166,7 +168,9 @@ def lint_unannotated(doc: Document) -> list[Finding]:
 
 def lint_labels(corpus: Corpus) -> list[Finding]:
     """IG502 on each use of a string whose label is not the one most uses of it carry, in the
-    documents loaded (all of them, or those `validate PATHS…` named: the message says how many)."""
+    documents loaded (all of them, or those `validate PATHS…` named: the message says how many).
+
+    Emits: IG502."""
     kb_types = _kb_types(corpus)
     uses = defaultdict(list)  # folded text → [(label, doc, path, id)]
     agrees = defaultdict(int)  # (folded text, label) → uses whose label agrees with their KB entry
@@ -273,7 +277,9 @@ def lint_shared(corpus: Corpus, min_words: int = 6, doubtful: frozenset = frozen
     mislabelled mention is reported where it is, and its IG503 follows from its IG502.
 
     Linear in the number of sentences (a dict keyed by the folded sentence), so it scales to corpora where
-    many documents share passages."""
+    many documents share passages.
+
+    Emits: IG503."""
     where = defaultdict(list)  # folded sentence → [(doc, start, end)]
     # A document with an edited text or a misplaced span is no evidence about another one: its
     # sentences are left out until the IG301/IG304/IG305 is fixed.

@@ -1,4 +1,6 @@
-"""Level 2: a file against its JSON Schema (IG201), with every error at its own line.
+"""Level 2: a file against its JSON Schema, with every error at its own line and a code for its kind
+(IG202 missing field, IG203 unknown field, IG204 wrong type, IG205 value not in the vocabulary, IG206
+number out of range, IG207 malformed string; IG201 for any other).
 
 The schema files and their vocabularies are read by `idlib_gold.vocabulary`; this
 module only validates and words the errors, so that every caller (the corpus loader's
@@ -16,7 +18,18 @@ from ..findings import Finding
 from ..reading.files import Loaded
 from ..vocabulary import DOCUMENT, SchemaFileError, load_schema, schema_dir
 
-__all__ = ["validate", "error_paths", "json_path", "deepest", "hint", "strict_validator_class", "typed_loosely"]
+__all__ = ["validate", "error_paths", "error_codes", "code_of", "json_path", "deepest", "hint",
+           "strict_validator_class", "typed_loosely"]
+
+#: The code of a schema error by the keyword that failed (after `deepest`); any other keyword is IG201.
+BY_KEYWORD: dict[str, str] = {
+    "required": "IG202", "dependentRequired": "IG202",
+    "additionalProperties": "IG203", "unevaluatedProperties": "IG203",
+    "type": "IG204",
+    "enum": "IG205", "const": "IG205",
+    "minimum": "IG206", "maximum": "IG206", "exclusiveMinimum": "IG206", "exclusiveMaximum": "IG206",
+    "pattern": "IG207", "minLength": "IG207", "maxLength": "IG207", "format": "IG207",
+}
 
 
 def _is_integer(_checker, value) -> bool:
@@ -29,11 +42,8 @@ def _is_number(_checker, value) -> bool:
 
 @cache
 def strict_validator_class():
-    """Draft 2020-12 as the files are typed: an integer is written as one, and a number is finite.
-
-    JSON Schema counts 12.0 as an integer, and YAML reads `.inf` and `.nan` as numbers; either
-    would pass the schema and then break an offset (text[12.0:...]) or a table. The YAML reader
-    keeps each scalar's type (12 is an int, 12.0 a float), so the gate checks the Python types."""
+    """Draft 2020-12 as the files are typed: an integer is written as one (not 12.0), and a number is
+    finite (not .inf or .nan). See docs/decisions/0006-a-compiled-schema-validator-answers-first.md."""
     from jsonschema import Draft202012Validator, validators  # imported here: only schema checks need it
 
     checker = Draft202012Validator.TYPE_CHECKER.redefine_many({"integer": _is_integer, "number": _is_number})
@@ -126,6 +136,13 @@ def hint(error) -> str | None:
     return None
 
 
+def code_of(error) -> str:
+    """The finding code of one (deepest) schema error.
+
+    Emits: IG201, IG202, IG203, IG204, IG205, IG206, IG207."""
+    return BY_KEYWORD.get(error.validator, "IG201")
+
+
 def _compiled(name: str):
     return _compiled_for(schema_dir(name), name)
 
@@ -142,13 +159,9 @@ def _compiled_for(folder, name: str):
 
 
 def validate(loaded: Loaded, rel: str, name: str = DOCUMENT) -> list[Finding]:
-    """Every schema error in the file (not only the first), each at its own line.
-
-    The reference `jsonschema` package takes about 25 ms for a document file; a compiled
-    validator says "valid" in a fraction of a millisecond, so it answers first, and any file
-    it rejects (or cannot take) goes to the reference validator, which decides and explains.
-    Where the two are known to differ (a Rust regex `$` matches only at the very end) the
-    compiled one is the stricter, which only sends a file on to the reference.
+    """Every schema error in the file (not only the first), each at its own line: a compiled validator
+    answers "valid", the reference one decides and explains.
+    See docs/decisions/0006-a-compiled-schema-validator-answers-first.md.
     """
     compiled = _compiled(name)
     if compiled is not None and not typed_loosely(loaded.data):
@@ -166,13 +179,20 @@ def validate(loaded: Loaded, rel: str, name: str = DOCUMENT) -> list[Finding]:
         message = error.message
         if len(message) > 200:
             message = message[:197] + "..."
-        findings.append(Finding("IG201", f"{json_path(path)}: {message}", rel, line, col, annotation, hint(error)))
+        findings.append(Finding(code_of(error), f"{json_path(path)}: {message}", rel, line, col, annotation, hint(error)))
     return findings
 
 
 def error_paths(data: Any, name: str = DOCUMENT) -> list[tuple]:
     """The JSON path of each schema error in `data` (those `validate` reports), for a caller that
     works around the broken parts: `fix` leaves an annotation with an error alone and fixes the rest."""
+    return [path for path, _ in error_codes(data, name)]
+
+
+def error_codes(data: Any, name: str = DOCUMENT) -> list[tuple[tuple, str]]:
+    """The JSON path and code of each schema error in `data`, as `validate` reports them.
+
+    Emits: IG201, IG202, IG203, IG204, IG205, IG206, IG207."""
     compiled = _compiled(name)
     if compiled is not None and not typed_loosely(data):
         try:
@@ -180,7 +200,7 @@ def error_paths(data: Any, name: str = DOCUMENT) -> list[tuple]:
                 return []
         except Exception:  # a value it cannot convert: let the reference judge
             pass
-    return [tuple(deepest(error).absolute_path) for error in _validator(name).iter_errors(data)]
+    return [(tuple(e.absolute_path), code_of(e)) for e in map(deepest, _validator(name).iter_errors(data))]
 
 
 def _annotation_id(data: Any, path: tuple) -> str | None:

@@ -34,9 +34,14 @@ REQUIRED = ("documents", "entities", "figures", "quotes", "kb")
 #: Struct columns holding one span each, flattened to <part>_start, <part>_end, <part>_text.
 SPAN_PARTS = {"figures": ("measured",), "quotes": ("content", "speaker", "cue", "addressee")}
 _LAYERS = ("entities", "figures", "quotes")
+#: The hint of the IG402, IG403 and IG404 findings a rebuild fixes.
+_REBUILD = "rebuild the dataset with `idlib-gold build`"
 
 
 def _read(files: dict[str, bytes | Path]) -> tuple[dict, list[Finding]]:
+    """The Parquet files, read; a file that cannot be is a finding.
+
+    Emits: IG403."""
     import pyarrow.parquet as pq
 
     tables, findings = {}, []
@@ -215,7 +220,9 @@ def _enrich(config: str, df, texts: _Texts, kb_types: dict, used: set):
 
 
 def _findings(config: str, parts: list[tuple[str, int, int]], failure_cases, df) -> list[Finding]:
-    """IG401 findings from pandera's failure cases; `parts` maps the validated frame's rows to split files."""
+    """IG401 findings from pandera's failure cases; `parts` maps the validated frame's rows to split files.
+
+    Emits: IG401."""
     import polars as pl
 
     cases = failure_cases.to_dicts()
@@ -310,7 +317,9 @@ CARD = "README.md"
 
 
 def read_card(raw: bytes | None) -> tuple[object, list[Finding]]:
-    """The configs a dataset card declares (table_types.Declared), or None and why not."""
+    """The configs a dataset card declares (table_types.Declared), or None and why not.
+
+    Emits: IG403."""
     from ..reading.files import parse_yaml
     from .table_types import declared
 
@@ -329,7 +338,9 @@ def read_card(raw: bytes | None) -> tuple[object, list[Finding]]:
 
 def _against_card(tables: dict, card) -> tuple[list[Finding], set[str]]:
     """Split files the card declares but the folder lacks, and columns whose type is not the declared one;
-    and the configs whose tables do not have the declared columns (their rules would not apply)."""
+    and the configs whose tables do not have the declared columns (their rules would not apply).
+
+    Emits: IG403."""
     from .table_types import differences
 
     findings, broken = [], set()
@@ -337,7 +348,7 @@ def _against_card(tables: dict, card) -> tuple[list[Finding], set[str]]:
         for split, path in sorted(splits.items()):
             if split not in tables.get(config, {}):
                 findings.append(Finding("IG403", f"missing: the card declares it as the {split} split of {config}",
-                                        f"dataset/{path}", hint="rebuild the dataset with `idlib-gold build`"))
+                                        f"dataset/{path}", hint=_REBUILD))
     for config, splits in sorted(tables.items()):
         for split, table in sorted(splits.items()):
             where = f"dataset/data/{config}/{split}.parquet"
@@ -345,7 +356,7 @@ def _against_card(tables: dict, card) -> tuple[list[Finding], set[str]]:
                 findings.append(Finding("IG403", "the card does not declare this file", where))
                 continue
             for problem in differences(table.schema, card.columns.get(config, {})):
-                findings.append(Finding("IG403", problem, where, hint="rebuild the dataset with `idlib-gold build`"))
+                findings.append(Finding("IG403", problem, where, hint=_REBUILD))
                 broken.add(config)
     return findings, broken
 
@@ -354,7 +365,9 @@ def validate_tables(tables: dict, card=None) -> list[Finding]:
     """The pandera models over the tables; with the card's declarations (`read_card`), first the split
     files and column types. A missing split file or a column of another type is reported alone:
     with it every cross-table rule (a KB entry no table uses, a row whose document is absent) would
-    fail for that reason, and a coercing model would take "12" or 12.0 for an int32 offset."""
+    fail for that reason, and a coercing model would take "12" or 12.0 for an int32 offset.
+
+    Emits: IG401, IG402, IG403."""
     import polars as pl
 
     from .table_models import MODELS
@@ -383,6 +396,9 @@ def validate_tables(tables: dict, card=None) -> list[Finding]:
 
 
 def _check_config(config: str, model, splits: list, texts, kb_types: dict, used: set) -> list[Finding]:
+    """One config's split tables against its pandera model.
+
+    Emits: IG401, IG403."""
     import polars as pl
     import pyarrow as pa
     import pandera.errors as pe
@@ -405,7 +421,9 @@ def _check_config(config: str, model, splits: list, texts, kb_types: dict, used:
 
 
 def _nested_agree(frames: dict) -> list[Finding]:
-    """The documents config's nested lists must hold exactly the rows of the per-layer configs."""
+    """The documents config's nested lists must hold exactly the rows of the per-layer configs.
+
+    Emits: IG402."""
     import polars as pl
 
     out = []
@@ -418,7 +436,7 @@ def _nested_agree(frames: dict) -> list[Finding]:
             if nested != len(flat):
                 out.append(Finding("IG402", f"documents/{split} nests {nested} {layer} but {layer}/{split} "
                                    f"has {len(flat)} rows", f"dataset/data/{layer}/{split}.parquet",
-                                   hint="rebuild the dataset with `idlib-gold build`"))
+                                   hint=_REBUILD))
     return out
 
 
@@ -436,6 +454,9 @@ def validate_files(files: dict[str, bytes]) -> list[Finding]:
 
 
 def validate_folder(folder: Path) -> tuple[list[Finding], str]:
+    """The tables of a dataset folder, read through its card, against their models.
+
+    Emits: IG401, IG402, IG403, IG404."""
     from ..reading.files import read_bounded
 
     files = {p.relative_to(folder).as_posix(): p for p in sorted(folder.rglob("*.parquet"))}
@@ -504,7 +525,9 @@ def against_croissant(folder: Path, parquet: list[str], card=None) -> list[Findi
     """IG404: bytes, not tables. Each file croissant.json lists must have the size and SHA-256 it
     records, each Parquet file must be listed, and each config's files must add up to the card's
     `download_size`: a file rewritten after the build (another compression, other row groups)
-    may hold the same rows, but it is no longer the file the dataset's metadata describes."""
+    may hold the same rows, but it is no longer the file the dataset's metadata describes.
+
+    Emits: IG404."""
     from ..reading.files import read_bounded
 
     where = f"dataset/{CROISSANT}"
@@ -512,11 +535,11 @@ def against_croissant(folder: Path, parquet: list[str], card=None) -> list[Findi
     if raw is None:
         why = "missing" if not os.path.lexists(folder / CROISSANT) else unreadable[0].message
         return [Finding("IG404", f"no croissant.json ({why}): nothing records the files' sizes and SHA-256",
-                        where, hint="rebuild the dataset with `idlib-gold build`")]
+                        where, hint=_REBUILD)]
     described = _described(raw)
     if described is None:
         return [Finding("IG404", "croissant.json is not JSON-LD with a distribution list", where,
-                        hint="rebuild the dataset with `idlib-gold build`")]
+                        hint=_REBUILD)]
     out, seen = [], {}
     for url, (size, digest) in sorted(described.items()):
         rel = f"dataset/{url}"
@@ -527,13 +550,13 @@ def against_croissant(folder: Path, parquet: list[str], card=None) -> list[Findi
         if found is None:
             missing = not os.path.lexists(folder / url)
             out.append(Finding("IG404", f"croissant.json lists it, but it is {'missing' if missing else 'not a regular file'}",
-                               rel, hint="rebuild the dataset with `idlib-gold build`"))
+                               rel, hint=_REBUILD))
             continue
         seen[url] = found[0]
         if (size, digest) != found:
             out.append(Finding("IG404", f"{found[0]} bytes, SHA-256 {found[1][:16]}…; croissant.json records "
                                         f"{size} bytes, {str(digest)[:16]}…: the file was rewritten after the build",
-                               rel, hint="rebuild the dataset with `idlib-gold build`"))
+                               rel, hint=_REBUILD))
     for name in parquet:
         if name not in described:
             out.append(Finding("IG404", "croissant.json does not describe this file", f"dataset/{name}"))
@@ -543,5 +566,5 @@ def against_croissant(folder: Path, parquet: list[str], card=None) -> list[Findi
         if paths and None not in sizes and sum(sizes) != declared:
             out.append(Finding("IG404", f"the card gives config {config} a download_size of {declared} bytes; "
                                         f"its files hold {sum(sizes)}", f"dataset/{CARD}",
-                               hint="rebuild the dataset with `idlib-gold build`"))
+                               hint=_REBUILD))
     return out

@@ -1,38 +1,10 @@
 """Replacing a folder whole (`dataset/`, an export, the review pages), so that a command killed at any
-instruction leaves a complete folder. What follows says `dataset/` and `build`; `export OUT` and
-`render --out DIR` are written and recovered by the same code, beside OUT (`.OUT.old`, ...).
+instruction leaves a complete folder; `export OUT` and `render --out DIR` are written and recovered by
+the same code as `dataset/`, beside OUT (`.OUT.old`, ...).
 
-The new folder is written beside the old one as `.dataset.new-XXXX` (every file fsynced), then
-swapped in with one step:
-
-- **Linux**: `renameat2(RENAME_EXCHANGE)` (called through ctypes; glibc 2.28 or later, Linux 3.15
-  or later, and ext4, xfs, btrfs, tmpfs and most local file systems) exchanges the two names in one
-  atomic step. `dataset/` is never missing, not even for an instant, so a reader such as
-  `load_dataset` running at the same moment sees the old folder or the new one. After the exchange
-  the staging name holds the old folder, which is then removed.
-- **Elsewhere** (macOS, Windows, older Linux, file systems that refuse the exchange with EINVAL):
-  two renames, `dataset/` → `.dataset.old` and `.dataset.new-XXXX` → `dataset/`. Between them
-  `dataset/` is missing, so the name `.dataset.old` is the journal: it only ever holds a complete
-  previous folder (it is made by one rename of `dataset/`, and it is renamed to
-  `.dataset.trash-XXXX` before anything in it is removed). The next command (`build` or `check`)
-  that finds `dataset/` missing and `.dataset.old` present renames it back.
-
-A symlink flip (`dataset` as a link to a versioned folder, replaced with `os.replace`) is atomic
-everywhere but would make `dataset/` a link in the repository, which git stores as a link and the
-published dataset must not be; a marker file naming the state would itself need an atomic write
-and a recovery rule, which the name `.dataset.old` already is.
-
-So after a kill at any point the folder is whole: old or new (or, on a first build, absent). What
-a kill can leave are leftovers: `.dataset.new-*` (a staging folder, complete or not), `.dataset.old`
-and `.dataset.trash-*`. `recover` restores `.dataset.old` when `dataset/` is missing and removes the
-rest; `build` and `check` call it first. Two commands at once are serialised by an exclusive
-`flock` on the parent folder where `fcntl` exists, so one command's recovery cannot remove the
-other's staging folder.
-
-Before changing anything, a build refuses (exit 2, nothing changed) a `dataset/` or leftover that is
-a symbolic link or not a folder, and a folder it could not empty: removing files needs write
-permission on their folder, and a read-only `dataset/` would otherwise be swapped out and then be
-impossible to remove, failing every later build.
+The new folder is written beside the old one and swapped in by an atomic exchange where the system
+has one, else by two renames with `.dataset.old` as the journal; `recover` finishes an interrupted
+swap. See docs/decisions/0005-a-folder-replaced-by-an-exchange-or-a-journalled-rename.md.
 """
 
 from __future__ import annotations

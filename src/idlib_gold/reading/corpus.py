@@ -123,7 +123,9 @@ def _doc_ids(root: Path, tree: Tree) -> list[str]:
 
 def missing_folders(root: Path, tree: Tree = Tree()) -> list[Finding]:
     """A finding for the docs or texts folder when it is missing: said once, as the cause, rather
-    than as every document's missing half."""
+    than as every document's missing half.
+
+    Emits: IG108."""
     return [Finding("IG108", f"the folder {folder}/ is missing", folder,
                     hint=f"restore {folder}/ (git checkout -- {folder})")
             for folder in (tree.docs, tree.texts) if not os.path.lexists(root / folder)]
@@ -133,7 +135,9 @@ def stray_files(root: Path, tree: Tree = Tree()) -> list[Finding]:
     """A finding for every entry of the docs and texts folders that is not a `<stem>.yaml` or a
     `<stem>.txt` file: the loader reads only those, so anything else there (`x.yml`, `x.YAML`, a
     backup, a subfolder) would be left out without a word. Whether a stem is a safe id, and
-    whether a file is a regular one, are checked where the documents are read (IG303, IG110)."""
+    whether a file is a regular one, are checked where the documents are read (IG303, IG110).
+
+    Emits: IG111."""
     out = []
     for folder, suffix in ((tree.docs, ".yaml"), (tree.texts, ".txt")):
         try:
@@ -215,6 +219,9 @@ def load_corpus(root: Path, only: list[str] | None = None, admit: Gate | None = 
 
 def _load_corpus(root: Path, only: list[str] | None, admit: Gate | None,
                  prepare: Prepare | None, tree: Tree) -> tuple[Corpus, list[Finding]]:
+    """The KB and the documents of one tree, with the findings met reading them.
+
+    Emits: IG108, IG111."""
     kb, findings = load_kb(root, admit, tree)
     ids = _doc_ids(root, tree) if only is None else sorted(set(only))
     corpus = Corpus(root=root, kb=kb, complete=only is None, tree=tree)

@@ -86,6 +86,9 @@ _KINDS = ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device")
 
 
 def _not_regular(mode: int, rel: str, what: str) -> Finding:
+    """The finding for a file that is a device, a FIFO or a socket.
+
+    Emits: IG110."""
     kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
     return Finding("IG110", f"{what} is {kind}; only regular files are read", rel,
                    hint="replace it with a regular file holding the content")
@@ -95,7 +98,9 @@ def _symlinked(path: Path, rel: str) -> Finding | None:
     """A symbolic link at the file or at any folder between the repository root and it.
 
     A link lets content from outside the repository (another checkout, a secret, /dev/zero)
-    pass for a committed file, so links are refused wherever they are under the root."""
+    pass for a committed file, so links are refused wherever they are under the root.
+
+    Emits: IG110."""
     depth = len(Path(rel).parts)
     for level, part in enumerate([path, *path.parents][:depth]):
         try:
@@ -116,7 +121,9 @@ def read_bounded(path: Path, rel: str, limit: int | None = None,
     (O_NOFOLLOW, fstat), and the read stops past the limit whatever `stat` says: a link to
     /dev/zero or a FIFO reports a size of 0 and would otherwise be read forever. Repository
     files are never read through a link; `links` allows one for a file the user names (a
-    predictions file), which must still lead to a regular file."""
+    predictions file), which must still lead to a regular file.
+
+    Emits: IG107, IG108, IG109, IG110."""
     limit = MAX_BYTES if limit is None else limit
     linked = None if links else _symlinked(path, rel)
     if linked is not None:
@@ -155,7 +162,7 @@ def read_bounded(path: Path, rel: str, limit: int | None = None,
     if len(raw) > limit:
         line = raw.count(b"\n", 0, limit) + 1
         return None, [Finding("IG107", f"file is over the limit of {limit:,} bytes (crossed on this line)", rel,
-                              line, hint="annotation and text files are small; check that this is the right file")]
+                              line)]
     readlog.note(path, raw)  # what the corpus is made of, for the stamp (building/stamp.py)
     return raw, []
 
@@ -167,11 +174,14 @@ def line_col_of_offset(text: str, offset: int) -> tuple[int, int]:
 
 
 def _decode(raw: bytes, rel: str) -> tuple[str | None, list[Finding]]:
+    """The file's bytes as UTF-8 text, or the finding saying why not.
+
+    Emits: IG101, IG102."""
     if raw.startswith(b"\xef\xbb\xbf"):
         return None, [Finding("IG102", "file starts with a UTF-8 byte-order mark", rel, 1, 1,
                               hint="save the file as UTF-8 without BOM")]
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return None, [Finding("IG101", "file is UTF-16, not UTF-8", rel, 1, 1, hint="save the file as UTF-8")]
+        return None, [Finding("IG101", "file is UTF-16, not UTF-8", rel, 1, 1)]
     try:
         return raw.decode("utf-8"), []
     except UnicodeDecodeError as exc:
@@ -184,8 +194,7 @@ def _decode(raw: bytes, rel: str) -> tuple[str | None, list[Finding]]:
             guess = " (it decodes as Windows-1252/Latin-1: the file was probably saved in that encoding)"
         except UnicodeDecodeError:
             pass
-        return None, [Finding("IG101", f"invalid UTF-8 byte 0x{byte} at byte {exc.start}{guess}", rel, line, col,
-                              hint="save the file as UTF-8")]
+        return None, [Finding("IG101", f"invalid UTF-8 byte 0x{byte} at byte {exc.start}{guess}", rel, line, col)]
 
 
 def read_text(path: Path, rel: str) -> tuple[str | None, bytes | None, list[Finding]]:
@@ -207,6 +216,9 @@ class _StrictLoader(yaml.SafeLoader):
     """Pure-Python SafeLoader that refuses anchors and aliases where it meets them."""
 
     def compose_node(self, parent, index):  # noqa: D401 - PyYAML hook
+        """Refuses an alias before PyYAML resolves it.
+
+        Emits: IG106."""
         event = self.peek_event()
         if isinstance(event, yaml.AliasEvent):
             raise _Refused("IG106", f"alias *{event.anchor} refused", event.start_mark,
@@ -270,6 +282,9 @@ class _Builder:
     """
 
     def __init__(self, loader, depth: int | None = None, aliases: bool = True) -> None:
+        """A builder of plain values that keeps positions, refusing what the reader refuses.
+
+        Emits: IG103."""
         tag = "tag:yaml.org,2002:"
         self.loader, self.positions, self.seen, self.depth = loader, {}, set(), depth
         # A file without "&" and "*" can hold no anchor and no alias: no need to watch for nodes met twice.
@@ -291,7 +306,9 @@ class _Builder:
                         tag + "null": loader.construct_yaml_null}
 
     def build(self, node: yaml.Node, path: Path_ | None = (), positions: dict | None = None) -> Any:
-        """`path` is None below the depth whose positions are recorded."""
+        """`path` is None below the depth whose positions are recorded.
+
+        Emits: IG103, IG104, IG105, IG106."""
         positions = self.positions if positions is None else positions
         seen, scalars, mark = self.seen, self.scalars, node.start_mark
         if self.aliases:
@@ -347,10 +364,11 @@ def read_yaml(path: Path, rel: str) -> tuple[Loaded | None, list[Finding]]:
 
 
 def read_yaml_bytes(raw: bytes, rel: str) -> tuple[Loaded | None, list[Finding]]:
-    """Load YAML held in memory (a file as an old git revision has it) with the same checks as a file."""
+    """Load YAML held in memory (a file as an old git revision has it) with the same checks as a file.
+
+    Emits: IG101, IG102, IG103, IG104, IG105, IG106, IG107."""
     if len(raw) > MAX_BYTES:
-        return None, [Finding("IG107", f"file is {len(raw):,} bytes; the limit is {MAX_BYTES:,}", rel,
-                              hint="annotation and text files are small; check that this is the right file")]
+        return None, [Finding("IG107", f"file is {len(raw):,} bytes; the limit is {MAX_BYTES:,}", rel)]
     text, findings = _decode(raw, rel)
     if text is None:
         return None, findings
@@ -358,6 +376,9 @@ def read_yaml_bytes(raw: bytes, rel: str) -> tuple[Loaded | None, list[Finding]]
 
 
 def _shallow(loaded: Loaded, rel: str) -> tuple[Loaded | None, list[Finding]]:
+    """The loaded file, unless it nests deeper than MAX_DEPTH.
+
+    Emits: IG103."""
     path = deeper_than(loaded.data, MAX_DEPTH)
     if path is not None:
         line, col = loaded.where(path[:EAGER_DEPTH])
@@ -371,7 +392,9 @@ def parse_yaml(text: str, rel: str, depth: int | None = EAGER_DEPTH,
     """Parse YAML text strictly, recording positions down to `depth` (None: every value).
 
     Files in the repository's own style take a fast path (flowstyle.py) that gives the
-    same data and positions; any other file, and every error, goes through the YAML parser."""
+    same data and positions; any other file, and every error, goes through the YAML parser.
+
+    Emits: IG103, IG104, IG105, IG106."""
     loader_class = _FastLoader or _StrictLoader
     if fast and depth == EAGER_DEPTH:
         found = read_flow_style(text, loader_class)

@@ -1,30 +1,8 @@
 """The repository's own YAML style, read without a YAML parser.
 
-Annotation files are written one way: top-level `key: value` lines, and lists as
-`  - {…}` lines, one flow mapping per annotation. Reading such a file through libyaml
-builds a node and two position marks for every key and value before any value: about
-9 ms for a document of a hundred annotations, most of a 5,000-document build.
-
-A line of that style is almost JSON: its strings are plain words or double-quoted
-with JSON's escapes, its numbers are decimal. So each line is turned into JSON by
-one regular-expression pass (plain words quoted, or resolved to numbers, booleans
-and null exactly as YAML 1.1 resolves them) and read by `json.loads`: about 2.5 ms
-for the same document. Positions are known from the line structure.
-
-This is a fast path only. Anything it does not recognise with certainty — a tag,
-an anchor, a comment after a value, a colon or `#` inside a plain word, a string
-over several lines, an escape JSON lacks, a duplicated key, a tab — makes it
-return None, and the file is read by the full YAML reader, which also words every
-error. Tests compare both readers on the corpus, on generated corpora and on
-random lines: where the fast path answers, its answer is the full reader's.
-
-Why keep it beside libyaml (measured as whole `idlib-gold validate` processes, median
-of paired runs, the fast path against the same command with it switched off): on the
-pre-commit path (the five real files) the two are level, 0.95× the CPU time, within
-the noise; on a generated corpus of 500 documents the fast path takes 0.64× the CPU
-time (3.9 s against 6.0 s) and 0.70× the peak memory (97 MiB against 139 MiB). The
-corpus is meant to grow, and the gain is there only at scale, so it stays, and only
-as a fast path with the parser behind it.
+Each `key: value` line and `  - {…}` annotation line is turned into JSON and read by `json.loads`;
+anything it does not recognise with certainty returns None, and the full YAML reader reads the file.
+See docs/decisions/0002-a-fast-path-for-the-house-yaml-style.md.
 """
 
 from __future__ import annotations

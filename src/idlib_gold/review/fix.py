@@ -192,7 +192,7 @@ def _place(ann) -> tuple[int, int] | None:
     return (s, e) if type(s) is int and type(e) is int else None
 
 
-def _fix_spans(doc: Document, data: dict, out: FileFix, unsure: set[str], broken: set[tuple]) -> list[Edit]:
+def _fix_spans(doc: Document, data: dict, out: FileFix, unsure: set[str], broken: dict[tuple, list[str]]) -> list[Edit]:
     """Edits for the spans whose fix is certain (applied to `data` too); the layers with a span left
     are added to `unsure`. The annotations in `broken` (layer, index) have schema errors: not touched."""
     edits = []
@@ -244,7 +244,7 @@ def _fix_spans(doc: Document, data: dict, out: FileFix, unsure: set[str], broken
 
 
 def _sort_layers(doc: Document, data: dict, lines: list[str], out: FileFix, unsure: set[str],
-                 broken: set[tuple]) -> list[str]:
+                 broken: dict[tuple, list[str]]) -> list[str]:
     for layer in LAYERS:
         anns = _layer(data, layer)
         whole = [i for i in range(len(anns)) if (layer, i) not in broken]
@@ -285,7 +285,7 @@ def _layer(data: dict, layer: str) -> list:
     return anns if isinstance(anns, list) else []
 
 
-def _all_in_place(doc: Document, broken: set[tuple]) -> bool:
+def _all_in_place(doc: Document, broken: dict[tuple, list[str]]) -> bool:
     """Every span matches its text without edge white space and every layer is in order: the case of
     nearly every file, answered without copying the data or reading deeper positions."""
     text = doc.text
@@ -305,15 +305,22 @@ def _all_in_place(doc: Document, broken: set[tuple]) -> bool:
     return True
 
 
-def _broken(loaded: Loaded) -> set[tuple] | None:
-    """The annotations (layer, index) with a schema error; None when the file cannot be fixed at all:
-    it is no mapping, or its sha256 (which says whether offsets can be trusted) is broken."""
+def _broken(loaded: Loaded) -> dict[tuple, list[str]] | None:
+    """The annotations (layer, index) with a schema error, each with the codes of its errors; None when
+    the file cannot be fixed at all: it is no mapping, or its sha256 (which says whether offsets can be
+    trusted) is broken."""
     data = loaded.data
-    paths = schema.error_paths(data, vocabulary.DOCUMENT)
+    errors = schema.error_codes(data, vocabulary.DOCUMENT)
     if not isinstance(data, dict) or not isinstance(data.get("sha256"), str) or any(
-            p[:1] == ("sha256",) for p in paths):
+            p[:1] == ("sha256",) for p, _ in errors):
         return None
-    return {(p[0], p[1]) for p in paths if len(p) >= 2 and p[0] in LAYERS and isinstance(p[1], int)}
+    out: dict[tuple, list[str]] = {}
+    for p, code in errors:
+        if len(p) >= 2 and p[0] in LAYERS and isinstance(p[1], int):
+            codes = out.setdefault((p[0], p[1]), [])
+            if code not in codes:
+                codes.append(code)
+    return {key: sorted(codes) for key, codes in out.items()}
 
 
 def fix_document(root: Path, doc_id: str) -> FileFix | None:
@@ -344,7 +351,9 @@ def fix_document(root: Path, doc_id: str) -> FileFix | None:
     for layer, i in sorted(broken):
         ann = doc.data[layer][i]
         name = ann.get("id") if isinstance(ann, dict) and isinstance(ann.get("id"), str) else f"{layer}[{i}]"
-        out.left.append(f"{rel}:{doc.where(layer, i)[0]}: {name}: IG201 schema error; not changed")
+        codes = broken[layer, i]
+        out.left.append(f"{rel}:{doc.where(layer, i)[0]}: {name}: {', '.join(codes)} schema "
+                        f"error{'s' if len(codes) > 1 else ''}; not changed")
     if _all_in_place(doc, broken):
         return out
     data = copy.deepcopy(doc.data)

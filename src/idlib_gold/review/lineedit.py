@@ -8,13 +8,7 @@ that the characters it replaces read back as the value it expects; the caller re
 the whole edited file and compares it with the data it meant to write before saving.
 Writing is atomic and guarded (`outputs.edit_in_place`).
 
-Why not a round-tripping YAML library: ruamel.yaml 0.19.1, measured once on the five documents
-and the KB, rewrites 1,718 of their 595 lines (+/− lines of a diff) on a load and dump with no
-edit at its default settings; tuned (preserve_quotes, width, indent, `null` written out) it
-keeps all of them, but still re-spaces a line written `{id: e2,  label: …}`, turns CRLF line
-endings into LF, and took 1.7 s for the five documents, against 0.24 s for the whole
-`idlib-gold fix --dry-run` process. Editing values where the reader found them changes only
-those characters and needs no further dependency.
+Why not a round-tripping YAML library: see docs/decisions/0007-fixes-edit-lines-in-place.md.
 """
 
 from __future__ import annotations

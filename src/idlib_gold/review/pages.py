@@ -8,13 +8,7 @@ through, so no one annotates it by mistake), and, beside the text, the findings
 the validator reports for this document. Pages load nothing from anywhere, and
 the same annotations always give the same bytes.
 
-Why f-strings rather than a template engine such as jinja2: the body of a page is
-the text with nested marks, computed in code (`marks.py`), so a template would hold
-only the page shell; the engine is not a dependency of the package (it comes only
-with the test extras), and importing it takes 69 ms, a third of the whole `render`
-command (0.21 s median on the real corpus). What a template engine would add is
-autoescaping: here every interpolated value goes through `_esc`, and a test renders
-markup hidden in the annotations and the KB and finds it escaped.
+Why f-strings and no template engine: see docs/decisions/0008-review-pages-written-with-f-strings.md.
 """
 
 from __future__ import annotations

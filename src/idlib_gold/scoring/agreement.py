@@ -1,31 +1,9 @@
 """Inter-annotator agreement between two annotation trees of the same texts.
 
-Two annotators' copies are compared with the scorer's own definitions
-(`evaluate.py`): tree A stands in for the gold and tree B for the predictions. For a
-pairwise comparison F1 is symmetric (swapping A and B swaps precision and recall and
-leaves F1 unchanged), so F1 is the agreement figure, as in most NER corpora since
-Hripcsak and Rothschild (2005); Brandsen et al. (LREC 2020) argue for it over kappa.
-
-- entities, figures: exact (same span and label) and partial (overlapping span, same
-  label) F1 per label, micro and macro, exactly as `evaluate` scores them.
-- figure attributes (value, value within 1%, unit, approximate, bound, category, source):
-  agreement on the exactly matched figure pairs.
-- quotes: content exact F1, content token-overlap F1 (soft, and its mean over overlap
-  pairs), cue F1, and on the content-exact pairs the agreement of the speaker span (same
-  start and end, or both without one), speaker_entity (as a set) and type.
-- tokens: Cohen's kappa over the BIO tags of the `ner` view (tokens from `text/tokens.py`,
-  tags from `building/ner.py`), each tag (B-GPE, I-GPE, O, …) one category:
-  kappa = (p_o − p_e) / (1 − p_e), p_o the share of tokens with the same tag,
-  p_e = Σ_t n_A(t)·n_B(t) / N². Kappa on NER is reported two ways in published corpora
-  (e.g. Grouin et al. 2011; Brandsen et al. 2020 give both next to F1): over all tokens,
-  where the many O–O tokens inflate it, and over the tokens that at least one annotator
-  tagged (O–O left out), where it tends to underestimate. Both are given. When p_e = 1
-  (both annotators used one and the same tag throughout) kappa is undefined (None).
-
-Kappa is computed here rather than with scikit-learn: the formula is a few lines, and
-scikit-learn with SciPy measured 196 MB installed (plus 73 MB of NumPy), where the light
-install that runs `agree` has none of them; the test checks this function against a
-hand-worked example and against `sklearn.metrics.cohen_kappa_score`.
+Tree B is scored against tree A with `evaluate`'s definitions (F1 is symmetric, so it is the agreement
+figure), and Cohen's kappa is computed over the `ner` view's BIO tags, over all tokens and over the
+tokens either annotator tagged. The definitions are in docs/metrics.md; why kappa is computed here and
+not with scikit-learn: see docs/decisions/0012-scoring-arithmetic-of-our-own.md.
 """
 
 from __future__ import annotations
@@ -96,7 +74,9 @@ def _speaker_agreement(pairs) -> dict:
 
 
 def texts_differ(pairs) -> list[Finding]:
-    """IG707 for each document whose text is not the same in both trees: it cannot be compared."""
+    """IG707 for each document whose text is not the same in both trees: it cannot be compared.
+
+    Emits: IG707."""
     return [Finding("IG707", f"document {b.id}: its text differs from the one {a.rel} is annotated on; not compared",
                     b.rel, hint="compare trees annotated on the same texts; texts are never edited")
             for a, b in pairs if a.text != b.text]

@@ -74,7 +74,9 @@ def matched(items: list, everything: list, split: str | None, split_of, out: Col
     those `fits(rows)` accepts (CoNLL: every token equal), so what `export` wrote for one split
     is scored as that split, and a file of another split than the one named is seen to be one.
     When several splits fit alike and none is named, the file cannot be placed: IG728, and None
-    (nothing is matched). Otherwise all of them, in order."""
+    (nothing is matched). Otherwise all of them, in order.
+
+    Emits: IG728."""
     own = {name: [x for x in everything if split_of(x) == name] for name in vocabulary.splits()}
     if split is not None and len(items) == len(own.get(split, ())):
         return own[split]

@@ -1,84 +1,8 @@
-"""Scoring predictions against the gold: the definitions, in one place.
+"""Scoring predictions against the gold: strict and partial span matches, figure attributes, quote
+content, token F1 and attribution, all one-to-one per document.
 
-All matching is done per document and one-to-one (a gold annotation and a
-prediction are each used at most once); counts are then summed over the scored
-documents. For a set of gold items G and predicted items P with TP matched pairs:
-
-    precision P = TP / |P|,   recall R = TP / |G|,   F1 = 2PR / (P + R)
-
-with 0 for a zero denominator (and for F1 when P + R = 0), except that when both
-|P| and |G| are 0 the three values are undefined and reported as null ("–").
-
-Entities and figures (flat spans with a label), two schemes as in SemEval-2013
-task 9.1 and its implementation nervaluate:
-
-- strict: same start, same end, same label (SemEval "strict").
-- partial: the spans share at least one character and the labels are equal;
-  each match counts fully. This is the SemEval "type" scheme (nervaluate's
-  "ent_type"), not nervaluate's "partial", which ignores the label and gives
-  half credit. Pairs are chosen greedily by largest character overlap (ties: the
-  smaller union first, then text order), so a prediction covering two gold
-  spans is credited once and P, R ≤ 1. An exact pair always outranks every other
-  pair of its gold span and prediction, so every strict match is also a partial
-  match.
-
-Per label L: TP_L, |P_L|, |G_L| over the items with that label. Micro averages
-sum the counts over labels; macro averages are the unweighted means of the
-per-label precision, recall and F1 (macro-F1 is the mean of the F1s, not the F1
-of the means) over the labels that occur in the gold or the predictions of the
-scored documents. "entities+figures" is the micro average over both layers, the
-flat layer of the `ner` view.
-
-Figure attributes are compared on the strictly matched pairs: value equal
-(`value`), within 1% of the gold (`|p − g| ≤ 0.01·|g|`, `value_1pct`), and
-equality of unit, approximate, bound, category and source (null equals null).
-Accuracy = correct / matched pairs; a prediction lacking the field counts as
-wrong, and a field no predicted figure carries is reported as not predicted (null).
-
-Quotes:
-
-- content exact: quotes match when their content spans have the same start and end.
-- content token F1: quotes are paired greedily by largest content overlap (as
-  above, without labels). For a pair, tokens are the lower-cased `\\w+` runs of
-  each content text minus the articles a, an, the (SQuAD v1.1 normalization, with
-  Unicode instead of ASCII punctuation); common = the size of the multiset
-  intersection; token F1 = 0 if common = 0, else 2·p·r/(p + r) with
-  p = common/|pred tokens|, r = common/|gold tokens|. Reported: the mean over the
-  pairs (`mean_f1`), and SQuAD-style soft scores in which every unpaired quote
-  scores 0: precision = Σ F1 / |P|, recall = Σ F1 / |G|, and their harmonic mean.
-- speaker entity and type: accuracy on the content-exact pairs; speaker_entity is
-  compared as a set (an id, a list of ids for a joint speaker, null as the empty set).
-- cue: the distinct cue spans (start, end) of a document's quotes, gold against
-  predicted, scored like strict spans without labels.
-- parts (speaker, cue, addressee), the attribution of each quote as PARC 3.0 and
-  PolNeAR score the source, cue and content of an attribution relation, in two
-  schemes. exact: the quotes are paired by content-exact matching and the part
-  spans have the same start and end; partial: the quotes are paired by content
-  overlap (as for the token F1) and the part spans share at least one character.
-  TP = pairs whose parts match; predicted = predicted quotes whose part is not
-  null; gold = gold quotes whose part is not null; P/R/F1 as above. A part no
-  predicted quote carries is not predicted (null).
-- speaker_entity_link: the speaker links as entity-linking pairs (quote, KB id):
-  gold = the ids of every gold quote's speaker_entity, predicted likewise;
-  TP = the ids shared by the two quotes of a pair (content-exact pairs for exact,
-  content-overlap pairs for partial). An anonymous speaker (null or []) has no link.
-
-Why the arithmetic is the project's own and not seqeval's or nervaluate's (measured on
-2026-12-03 with seqeval 1.2.2 and nervaluate 1.2.1, both given the same spans):
-
-- seqeval works on BIO tag sequences, so it cannot score spans that do not fall on the
-  ner tokens, quotes, or overlapping predictions. On tags it agrees with this module to the
-  last digit (strict micro and per-label P/R/F1 on the perturbed corpus, and on damaged tags
-  with I- without B-: tests/test_evaluate.py, tests/test_token_inputs.py).
-- nervaluate gives the same counts for strict (its "strict") and partial (its "ent_type") on
-  the figure baseline (48 correct of 49 predicted, 464 gold), the gold itself (464/464) and a
-  perturbed copy of the gold (strict 298, partial 325 of 403 predicted). It differs where
-  predictions overlap each other: on bench/predictions.py's 100,000 overlapping spans it
-  counts 0 strict matches where 29 predictions have a gold span's exact offsets and label,
-  because it pairs each prediction with the first overlapping gold span instead of one-to-one
-  by best overlap; and it took 17.8 s for them against 1.4 s here. Its report has no macro
-  average, no figure attributes and no quotes. So this module keeps its own matching, and the
-  tests hold it to seqeval.
+The definitions are in docs/metrics.md; why the arithmetic is the project's own (and how tests hold it
+to seqeval and nervaluate): see docs/decisions/0012-scoring-arithmetic-of-our-own.md.
 """
 
 from __future__ import annotations
@@ -343,6 +267,8 @@ def evaluate_file(documents: list, raw: bytes, rel: str, split: str | None = Non
     nothing there (IG706): its gold annotations are missed. When no scored document has a line
     at all, nothing was predicted of what is scored (IG727): never a pass.
     `form` is the input shape (token_inputs.FORMATS), or auto to detect it.
+
+    Emits: IG706, IG727, IG728.
     """
     from ..findings import Finding, has_errors
     from .predictions import LAYERS

@@ -29,6 +29,9 @@ def _shown(value, limit: int = 80) -> str:
 
 
 def _pipeline_spans(items, doc, out: Collector, line: int, where: str) -> list | None:
+    """One document's pipeline spans as gold-shaped entities and figures; None where the line is not scored.
+
+    Emits: IG720, IG721, IG730."""
     labels = set(vocabulary.entity_labels()) | set(vocabulary.figure_labels())
     text, spans = doc.text, []
     for k, item in enumerate(items):
@@ -74,6 +77,9 @@ def _count_lists(raw: bytes) -> tuple[int, int]:
 
 
 def read_pipeline(raw: bytes, out: Collector, documents, split: str | None) -> None:
+    """Raw pipeline output, a list of spans per document, into the collector.
+
+    Emits: IG703, IG704, IG718, IG720, IG721, IG722, IG730."""
     counted, first = _count_lists(raw)
     order = matched(range(counted), doc_order(documents), split, lambda d: d.data["split"], out, first)
     k = 0
@@ -90,8 +96,7 @@ def read_pipeline(raw: bytes, out: Collector, documents, split: str | None) -> N
         elif isinstance(record, dict) and isinstance(record.get("id"), str) and isinstance(record.get("entities"), list):
             doc, items = out.docs.get(record["id"]), record["entities"]
             if doc is None:
-                out.add("IG703", f"document {record['id']!r} is not in the corpus", number,
-                        hint="ids are the stems of annotations/texts/<id>.txt")
+                out.add("IG703", f"document {record['id']!r} is not in the corpus", number)
                 continue
         else:
             out.add("IG722", "not a list of spans nor an object with a string id and an entities list", number,
@@ -99,7 +104,7 @@ def read_pipeline(raw: bytes, out: Collector, documents, split: str | None) -> N
             continue
         if doc.id in out.first_line:
             out.add("IG704", f"document {doc.id!r} was already predicted on line {out.first_line[doc.id]}; "
-                             "this line is not scored", number, hint="write one line per document")
+                             "this line is not scored", number)
             continue
         out.first_line[doc.id] = number
         spans = _pipeline_spans(items, doc, out, number, "" if isinstance(record, dict) else f"document {doc.id}: ")

@@ -127,6 +127,9 @@ def _compiled():
 
 
 def _schema_findings(record, rel: str, line: int) -> list[Finding]:
+    """A prediction record against schema/predictions.schema.json.
+
+    Emits: IG702."""
     compiled = _compiled()
     if compiled is not None and not typed_loosely(record):  # 6.0 or NaN: the strict reference judges
         try:
@@ -158,7 +161,9 @@ def _names() -> dict[tuple[str, str], list[str]]:
 
 
 def _decode_ids(record: dict, rel: str, line: int) -> list[Finding]:
-    """Replace ClassLabel ids by their names, in place; an id with no name is a finding."""
+    """Replace ClassLabel ids by their names, in place; an id with no name is a finding.
+
+    Emits: IG702."""
     out = []
     for (layer, field), names in _names().items():
         for i, ann in enumerate(record.get(layer, ())):
@@ -174,6 +179,9 @@ def _decode_ids(record: dict, rel: str, line: int) -> list[Finding]:
 
 
 def _span_findings(record: dict, doc, rel: str, line: int) -> list[Finding]:
+    """Each predicted span inside the text, with its text at its offsets.
+
+    Emits: IG705."""
     out, n = [], len(doc.text)
     for layer in LAYERS:
         for i, ann in enumerate(record.get(layer, [])):
@@ -204,7 +212,9 @@ def iter_lines(raw: bytes):
 
 
 def too_long(raw_line: bytes, rel: str, line: int) -> Finding | None:
-    """IG723 for a line past PREDICTIONS_MAX_LINE_BYTES, which is then not parsed."""
+    """IG723 for a line past PREDICTIONS_MAX_LINE_BYTES, which is then not parsed.
+
+    Emits: IG723."""
     if len(raw_line) <= PREDICTIONS_MAX_LINE_BYTES:
         return None
     return Finding("IG723", f"the line is {len(raw_line):,} bytes, over the limit of {PREDICTIONS_MAX_LINE_BYTES:,}; "
@@ -233,13 +243,18 @@ def _deeper_than(raw_line: bytes, limit: int) -> bool:
 
 
 def _too_deep(rel: str, line: int) -> Finding:
+    """The finding for a line that nests JSON too deeply.
+
+    Emits: IG724."""
     return Finding("IG724", f"the line nests JSON more than {PREDICTIONS_MAX_DEPTH} levels deep; it is not read",
                    rel, line, hint="a prediction record nests a few levels: check the brackets")
 
 
 def parse_line(raw_line: bytes, rel: str, line: int) -> tuple[object, list[Finding]]:
     """One JSON value, or the findings that say why the line is not one: over the size limit (checked
-    before parsing), not UTF-8, not JSON, a key twice, or nested too deeply."""
+    before parsing), not UTF-8, not JSON, a key twice, or nested too deeply.
+
+    Emits: IG701, IG702, IG723, IG724."""
     long = too_long(raw_line, rel, line)
     if long is not None:
         return None, [long]
@@ -271,6 +286,8 @@ def read_predictions(raw: bytes, rel: str, documents: dict) -> PredictionsFile:
     `documents` maps every gold document id to its Document (text and raw bytes),
     scored or not: an id outside the scored split is known, an id nowhere is not.
     Blank lines are allowed and skipped.
+
+    Emits: IG701, IG702, IG703, IG704, IG705, IG708, IG723, IG724.
     """
     predictions, findings, first_line = [], [], {}
     for number, raw_line in iter_lines(raw):
@@ -281,16 +298,14 @@ def read_predictions(raw: bytes, rel: str, documents: dict) -> PredictionsFile:
         known = isinstance(doc_id, str) and doc_id in documents
         if known and doc_id in first_line:
             findings.append(Finding("IG704", f"document {doc_id!r} was already predicted on line "
-                                             f"{first_line[doc_id]}; this line is not scored", rel, number,
-                                    hint="write one line per document"))
+                                             f"{first_line[doc_id]}; this line is not scored", rel, number))
             continue
         if known:
             first_line[doc_id] = number  # even if the line turns out broken: the document had its line
         if not problems:
             problems = _schema_findings(record, rel, number)
         if not problems and not known:
-            problems = [Finding("IG703", f"document {doc_id!r} is not in the corpus", rel, number,
-                                hint="ids are the stems of annotations/texts/<id>.txt")]
+            problems = [Finding("IG703", f"document {doc_id!r} is not in the corpus", rel, number)]
         if not problems:
             problems = _decode_ids(record, rel, number) or _span_findings(record, documents[doc_id], rel, number)
         if problems:

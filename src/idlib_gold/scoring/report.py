@@ -2,7 +2,8 @@
 
 Both outputs come from the same `scores` dict that `evaluate.evaluate_file` returns;
 the text shows every number rounded to four decimals and "–" for an undefined one
-(nothing predicted and nothing in the gold), so the two always agree.
+(nothing predicted and nothing in the gold), so the two always agree. The scores are defined in
+docs/metrics.md.
 """
 
 from __future__ import annotations

@@ -58,12 +58,7 @@ That is a pointer to where to read, not a ruling.
 
 Quotes are not ranked: a quote has no label, and spans of attribution overlap by design.
 
-Why not cleanlab itself (2.9.0, measured on this project's 2-core machine): its token-classification
-issues need, per token, a probability for every class, which span records, CoNLL tags and
-aggregated pipeline spans do not carry; and it pulls numpy, scipy, scikit-learn and pandas:
-365 MB installed into a fresh environment (391 MB against 26 MB empty), and 1.8–2.8 s to import
-`cleanlab.token_classification.rank`, where this module imports in 0.18 s with nothing added
-(the package without the build extra has no numpy at all).
+Why not cleanlab itself: see docs/decisions/0011-suspects-ranked-without-cleanlab.md.
 """
 
 from __future__ import annotations

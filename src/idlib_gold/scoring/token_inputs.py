@@ -97,6 +97,9 @@ def _shown(value, limit: int = 60) -> str:
 
 
 def _decode_tags(tags, names: list[str], index: dict[str, int], out: Collector, line: int, where: str):
+    """A tag sequence as ClassLabel ids; None where a tag is unknown.
+
+    Emits: IG714."""
     decoded = []
     for k, tag in enumerate(tags):
         if isinstance(tag, int) and not isinstance(tag, bool) and 0 <= tag < len(names):
@@ -112,6 +115,9 @@ def _decode_tags(tags, names: list[str], index: dict[str, int], out: Collector, 
 
 
 def _ill_formed(tags: list[str], out: Collector, line: int, where: str) -> None:
+    """Warns of each I- tag that continues no span.
+
+    Emits: IG715."""
     previous = "O"
     for k, tag in enumerate(tags):
         if tag.startswith("I-") and previous[2:] != tag[2:]:
@@ -127,6 +133,9 @@ def _apply(row: _Row, tags: list[str], out: Collector, line: int, where: str) ->
 
 
 def _check_length(row: _Row, tags, out: Collector, line: int, where: str) -> bool:
+    """Whether the sequence has one tag per token of its row.
+
+    Emits: IG713."""
     if len(tags) == len(row.tokens):
         return True
     out.add("IG713", f"{where}{len(tags)} tag(s) for the {len(row.tokens)} token(s) of row {row.id}; "
@@ -135,6 +144,9 @@ def _check_length(row: _Row, tags, out: Collector, line: int, where: str) -> boo
 
 
 def _missing_rows(rows: list[_Row], seen: set[str], out: Collector) -> None:
+    """Warns of each row of a predicted document that has no sequence.
+
+    Emits: IG719."""
     for row in rows:
         if row.doc_id in out.spans and row.id not in seen:
             out.add("IG719", f"row {row.id} of a predicted document has no tag sequence; it predicts nothing",
@@ -142,6 +154,9 @@ def _missing_rows(rows: list[_Row], seen: set[str], out: Collector) -> None:
 
 
 def _read_bio(raw: bytes, out: Collector, rows: list[_Row]) -> None:
+    """BIO tag records, one JSON object per line, into the collector.
+
+    Emits: IG710, IG711, IG712, IG713, IG714, IG715, IG719."""
     names = tag_names()
     index = {n: i for i, n in enumerate(names)}
     by_id, seen = {r.id: r for r in rows}, {}
@@ -173,7 +188,9 @@ def _sequences(raw: bytes, out: Collector | None, tags_known: set[str]):
     sequence with a malformed line.
 
     A line starting with `#` is a comment unless its last column is a tag: `#` is also a
-    token of the texts (`& # 39;`)."""
+    token of the texts (`& # 39;`).
+
+    Emits: IG716."""
     tokens, tags, start, bad = [], [], 0, False
     for number, raw_line in chain(iter_lines(raw), [(None, b"")]):
         long = too_long(raw_line, out.rel if out else "", number)
@@ -205,7 +222,9 @@ def _sequences(raw: bytes, out: Collector | None, tags_known: set[str]):
 
 def _read_conll(raw: bytes, out: Collector, rows: list[_Row], split: str | None) -> None:
     """Sequence k against row k, one sequence held at a time. Which rows they are matched to depends on
-    how many there are (collected.matched), so they are counted in a pass of their own first."""
+    how many there are (collected.matched), so they are counted in a pass of their own first.
+
+    Emits: IG713, IG714, IG715, IG716, IG717, IG718, IG719."""
     names = tag_names()
     index = {n: i for i, n in enumerate(names)}
     ids = {str(i): i for i in range(len(names))}

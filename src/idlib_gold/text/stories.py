@@ -16,26 +16,7 @@ measured, not declared:
   (train 60%, validation 20%, test 20%; ties in that order). Deterministic, and a whole
   story always lands in one split.
 
-**Cost.** Counting shingles across documents and indexing the shared ones is linear in
-the corpus. Pairing is linear in the shared shingles' document lists: a shingle in k ≤
-`COMMON` documents adds to its k(k-1)/2 pairs, and shingles found in exactly the same
-documents (a copied paragraph, a syndicated story) are paired once, weighted by their
-number. The earlier superlinear times (0.12 → 0.63 → 2.87 s at 100×, 300×, 1,000×) were
-measured on benchmark corpora that repeated 104 paragraphs, where the pairs a shared
-shingle makes grow with the square of its copies until `COMMON` caps them. Measured in
-one process on 2 shared cores (medians of 3): on corpora with varied words (bench/synth.py)
-0.56, 1.01, 3.54 s at 100×, 300×, 1,000× (growth exponent 1.04 from 300×; 1.69 million
-distinct shingles at 1,000×, no pair left to count); on the repeated corpora the one-pass
-pairing takes 2.16 s at 1,000× where pairing every shingle took 3.00 s.
-
-Why exact counting rather than MinHash LSH (datasketch): LSH finds candidate pairs with a
-probability that falls with their Jaccard similarity, and the card lists every pair whose
-containment reaches 0.05 and groups at 0.2; a syndicated copy that is short next to the
-original has a small Jaccard similarity however much of it is copied, so LSH would drop
-pairs by chance and the stories (hence the splits) could change from run to run. The exact
-count is already linear here, so nothing is gained by estimating it. tests/test_stories_scaled.py
-checks the measurement against a plain all-pairs computation of this definition on the
-real corpus and on generated ones.
+Why exact counting, and what it costs: see docs/decisions/0004-stories-measured-by-exact-shingle-counts.md.
 """
 
 from __future__ import annotations

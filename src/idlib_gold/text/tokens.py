@@ -14,16 +14,7 @@ the hyphen (`Russian`, `-`, `backed`), as OntoNotes span rules require.
 
 Paragraphs are the text's lines; empty lines yield no row.
 
-Why one regular expression rather than a library tokenizer (measured on the five
-real texts, 464 entity and figure spans): spaCy's blank English tokenizer, the
-Hugging Face `Whitespace` and `BertPreTokenizer` pre-tokenizers and this rule all put
-every gold span edge on a token edge. They differ elsewhere: spaCy makes tokens of
-line breaks (99 of its 128 differing tokens) and splits clitics (`’s`, `n’t`) by
-rules that change between versions, and takes 15 ms per corpus; `Whitespace` splits
-`390,000` into three tokens and glues punctuation runs (`."`, `,”`), 3.1 ms; this
-rule takes 1.6 ms, keeps numbers whole as the figure layer needs, never changes
-with a dependency, and is the whole definition a user needs to reproduce the
-`ner` config's tokens.
+Why one regular expression and no library tokenizer: see docs/decisions/0003-one-regular-expression-tokenizer.md.
 """
 
 from __future__ import annotations
