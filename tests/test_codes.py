@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from helpers import ROOT
 from idlib_gold.findings import CODES, LEVELS, Code, Finding
 
 PACKAGE = ROOT / "src" / "idlib_gold"

@@ -359,14 +359,21 @@ def test_the_prediction_schema_is_draft_2020_12_describes_every_field_and_copies
 def test_the_prediction_schema_resolves_the_document_schema_offline(monkeypatch):
     import urllib.request
 
+    from idlib_gold.checking import schema
     from idlib_gold.checking.schema import deepest
-    from idlib_gold.scoring.predictions import _compiled, validator
+    from idlib_gold.vocabulary import PREDICTIONS
+
+    def validator():
+        return schema._validator(PREDICTIONS)
+
+    def _compiled():
+        return schema._compiled(PREDICTIONS)
 
     def no_network(*args, **kwargs):
         raise AssertionError("the schema tried to fetch a URL")
 
     monkeypatch.setattr(urllib.request, "urlopen", no_network)
-    validator.cache_clear()
+    schema._reference.cache_clear()
     good = {"id": "alpha", "entities": [{"label": "GPE", "start": 0, "end": 6, "text": "ANKARA"}]}
     bad = {"id": "alpha", "entities": [{"label": "CITY", "start": 0, "end": 6, "text": "ANKARA"}]}
     assert list(validator().iter_errors(good)) == []

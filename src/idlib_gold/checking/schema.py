@@ -18,7 +18,7 @@ from ..findings import Finding
 from ..reading.files import Loaded
 from ..vocabulary import DOCUMENT, SchemaFileError, load_schema, schema_dir
 
-__all__ = ["validate", "error_paths", "error_codes", "code_of", "json_path", "deepest", "hint",
+__all__ = ["schema_errors", "short_message", "validate", "error_paths", "error_codes", "code_of", "json_path", "deepest", "hint",
            "strict_validator_class", "typed_loosely"]
 
 #: The code of a schema error by the keyword that failed (after `deepest`); any other keyword is IG201.
@@ -54,10 +54,27 @@ def _validator(name: str):
     return _reference(schema_dir(name), name)
 
 
+def _resources(name: str) -> list[str]:
+    """The schema files `name` may refer to by `$id`: itself and the document schema (the predictions
+    schema reuses the document schema's definitions)."""
+    return list(dict.fromkeys([DOCUMENT, name]))
+
+
 @cache
 def _reference(folder, name: str):
-    """One validator per schema file (the folder is part of the key: see vocabulary.use_repository)."""
-    return strict_validator_class()(checked_schema(name))
+    """One validator per schema file (the folder is part of the key: see vocabulary.use_repository),
+    resolving references among the schema files from the local copies only, never the network."""
+    from referencing import Registry, Resource
+    from referencing.exceptions import NoSuchResource
+    from referencing.jsonschema import DRAFT202012
+
+    def offline(uri: str):
+        raise NoSuchResource(ref=uri)
+
+    registry = Registry(retrieve=offline).with_resources(
+        (checked_schema(n)["$id"], Resource.from_contents(checked_schema(n), default_specification=DRAFT202012))
+        for n in _resources(name))
+    return strict_validator_class()(checked_schema(name), registry=registry)
 
 
 def checked_schema(name: str) -> dict:
@@ -149,37 +166,55 @@ def _compiled(name: str):
 
 @cache
 def _compiled_for(folder, name: str):
-    """A compiled validator (jsonschema-rs) for the fast yes/no, or None where it is not installed."""
+    """A compiled validator (jsonschema-rs) for the fast yes/no, or None where it is not installed or
+    refuses the schema; it resolves the same local references as the reference validator."""
     try:
         import jsonschema_rs
 
-        return jsonschema_rs.validator_for(load_schema(name))
+        resources = [(load_schema(n)["$id"], load_schema(n)) for n in _resources(name)]
+        return jsonschema_rs.validator_for(load_schema(name), registry=jsonschema_rs.Registry(resources),
+                                           offline=True)
     except Exception:  # not installed, or too old for this schema: the reference validator does it all
         return None
 
 
-def validate(loaded: Loaded, rel: str, name: str = DOCUMENT) -> list[Finding]:
-    """Every schema error in the file (not only the first), each at its own line: a compiled validator
-    answers "valid", the reference one decides and explains.
-    See docs/decisions/0006-a-compiled-schema-validator-answers-first.md.
-    """
+def schema_errors(data: Any, name: str = DOCUMENT) -> list:
+    """The schema gate every file and record goes through: each error of `data` against schema `name`
+    (the deepest alternative of each, see `deepest`), none when valid. The compiled validator answers
+    "valid"; anything else, and any value it cannot take, goes to the reference validator, which
+    decides and explains. See docs/decisions/0006-a-compiled-schema-validator-answers-first.md."""
+    from referencing.exceptions import Unresolvable
+
     compiled = _compiled(name)
-    if compiled is not None and not typed_loosely(loaded.data):
+    if compiled is not None and not typed_loosely(data):
         try:
-            if compiled.is_valid(loaded.data):
+            if compiled.is_valid(data):
                 return []
         except Exception:  # a value it cannot convert (a huge integer, NaN): let the reference judge
             pass
+    try:
+        return [deepest(e) for e in _validator(name).iter_errors(data)]
+    except Unresolvable as exc:  # a schema that refers to what another schema file no longer holds
+        raise SchemaFileError(f"schema/{name} refers to what the schema files do not hold ({exc}); "
+                              "restore schema/ (git checkout -- schema/)") from None
+
+
+def short_message(error) -> str:
+    """`path: message`, the message cut to 200 characters (an enum of 37 tags is long)."""
+    message = error.message if len(error.message) <= 200 else error.message[:197] + "..."
+    return f"{json_path(tuple(error.absolute_path))}: {message}"
+
+
+def validate(loaded: Loaded, rel: str, name: str = DOCUMENT) -> list[Finding]:
+    """Every schema error in the file (not only the first), each at its own line.
+
+    Emits: IG201, IG202, IG203, IG204, IG205, IG206, IG207."""
     findings = []
-    for error in _validator(name).iter_errors(loaded.data):
-        error = deepest(error)
+    for error in schema_errors(loaded.data, name):
         path = tuple(error.absolute_path)
         line, col = loaded.where(path)
-        annotation = _annotation_id(loaded.data, path)
-        message = error.message
-        if len(message) > 200:
-            message = message[:197] + "..."
-        findings.append(Finding(code_of(error), f"{json_path(path)}: {message}", rel, line, col, annotation, hint(error)))
+        findings.append(Finding(code_of(error), short_message(error), rel, line, col,
+                                _annotation_id(loaded.data, path), hint(error)))
     return findings
 
 
@@ -193,14 +228,7 @@ def error_codes(data: Any, name: str = DOCUMENT) -> list[tuple[tuple, str]]:
     """The JSON path and code of each schema error in `data`, as `validate` reports them.
 
     Emits: IG201, IG202, IG203, IG204, IG205, IG206, IG207."""
-    compiled = _compiled(name)
-    if compiled is not None and not typed_loosely(data):
-        try:
-            if compiled.is_valid(data):
-                return []
-        except Exception:  # a value it cannot convert: let the reference judge
-            pass
-    return [(tuple(e.absolute_path), code_of(e)) for e in map(deepest, _validator(name).iter_errors(data))]
+    return [(tuple(e.absolute_path), code_of(e)) for e in schema_errors(data, name)]
 
 
 def _annotation_id(data: Any, path: tuple) -> str | None:

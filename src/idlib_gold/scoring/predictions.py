@@ -12,10 +12,10 @@ The prediction schema refers to the document schema's definitions instead of
 copying them; both are loaded into a registry that never fetches anything, so
 validation works offline and a missing definition is an error, not a download.
 
-A record is checked first by a compiled validator (jsonschema-rs), which says
+A record goes through the same schema gate as annotation files
+(`checking.schema.schema_errors`): a compiled validator (jsonschema-rs) says
 "valid" in microseconds; only a record it rejects goes to the reference
-validator, which decides and words the errors (as checking/schema.py does for
-annotation files). Measured on a generated file of 100,000 predicted annotations
+validator, which decides and words the errors. Measured on a generated file of 100,000 predicted annotations
 (bench/run.py, step evaluate): the reference validator alone spent about 1.1 ms
 per annotation (109 s for the file), the compiled one 0.1 s.
 
@@ -34,13 +34,13 @@ from itertools import accumulate, repeat
 from pathlib import Path
 
 from .. import vocabulary
-from ..checking.schema import checked_schema, deepest, hint, json_path, strict_validator_class, typed_loosely  # one wording for schema errors everywhere
+from ..checking.schema import hint, schema_errors, short_message  # one wording for schema errors everywhere
 from ..findings import Finding
 from ..layout import LAYERS
 from ..text.spans import diagnose, iter_spans
 
 __all__ = ["PREDICTIONS", "PREDICTIONS_MAX_BYTES", "PREDICTIONS_MAX_LINE_BYTES", "PREDICTIONS_MAX_DEPTH", "LAYERS",
-           "Prediction", "PredictionsFile", "read_predictions", "iter_lines", "parse_line", "validator",
+           "Prediction", "PredictionsFile", "read_predictions", "iter_lines", "parse_line",
            "relative_name", "read_prediction_files"]
 
 PREDICTIONS = vocabulary.PREDICTIONS  # the schema file predictions are checked against
@@ -94,63 +94,12 @@ def _refuse_constant(name: str):
     raise ValueError(f"{name} is not a JSON number")
 
 
-@cache
-def validator():
-    """A Draft 2020-12 validator for one line, resolving document.schema.json from the local copy only."""
-    from referencing import Registry, Resource
-    from referencing.jsonschema import DRAFT202012
-    from referencing.exceptions import NoSuchResource
-
-    def offline(uri: str):
-        raise NoSuchResource(ref=uri)
-
-    resources = []
-    for name in (vocabulary.DOCUMENT, PREDICTIONS):
-        contents = checked_schema(name)
-        resources.append((contents["$id"], Resource.from_contents(contents, default_specification=DRAFT202012)))
-    registry = Registry(retrieve=offline).with_resources(resources)
-    return strict_validator_class()(checked_schema(PREDICTIONS), registry=registry)
-
-
-@cache
-def _compiled():
-    """The same schema compiled by jsonschema-rs, or None where it is missing or refuses the schema."""
-    try:
-        import jsonschema_rs
-
-        resources = [(vocabulary.load_schema(name)["$id"], vocabulary.load_schema(name))
-                     for name in (vocabulary.DOCUMENT, PREDICTIONS)]
-        return jsonschema_rs.validator_for(vocabulary.load_schema(PREDICTIONS),
-                                           registry=jsonschema_rs.Registry(resources), offline=True)
-    except Exception:  # not installed, or too old for this schema: the reference validator does it all
-        return None
-
-
 def _schema_findings(record, rel: str, line: int) -> list[Finding]:
-    """A prediction record against schema/predictions.schema.json.
+    """A prediction record against schema/predictions.schema.json, through the one schema gate.
 
     Emits: IG702."""
-    compiled = _compiled()
-    if compiled is not None and not typed_loosely(record):  # 6.0 or NaN: the strict reference judges
-        try:
-            if compiled.is_valid(record):
-                return []
-        except Exception:  # a value it cannot convert (a huge integer): let the reference judge
-            pass
-    from referencing.exceptions import Unresolvable
-
-    out = []
-    try:
-        errors = list(validator().iter_errors(record))
-    except Unresolvable as exc:  # the predictions schema points into a document schema that lost the target
-        raise vocabulary.SchemaFileError(f"schema/{PREDICTIONS} refers to what the document schema does not "
-                                         f"hold ({exc}); restore schema/ (git checkout -- schema/)") from None
-    for error in errors:
-        error = deepest(error)
-        message = error.message if len(error.message) <= 200 else error.message[:197] + "..."
-        out.append(Finding("IG702", f"{json_path(tuple(error.absolute_path))}: {message}", rel, line,
-                           hint=hint(error)))
-    return out
+    return [Finding("IG702", short_message(error), rel, line, hint=hint(error))
+            for error in schema_errors(record, PREDICTIONS)]
 
 
 @cache
