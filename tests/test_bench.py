@@ -16,6 +16,8 @@ from helpers import ROOT
 
 sys.path.insert(0, str(ROOT / "bench"))
 
+pytestmark = pytest.mark.slow  # a 1x and a 10x benchmark run, end to end
+
 
 @pytest.fixture(scope="module")
 def bench(tmp_path_factory):

@@ -9,6 +9,7 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
 import yaml
 
 from helpers import ROOT
@@ -65,6 +66,7 @@ def _ids(data: dict) -> list:
             for layer in LAYERS]
 
 
+@pytest.mark.slow
 def test_fix_on_damaged_files_changes_only_spans_and_order(tmp_path: Path):
     repo = tmp_path / "repo"
     shutil.copytree(ROOT / "annotations", repo / "annotations")

@@ -202,6 +202,7 @@ def _check_slips(corpus, every: int) -> tuple[Counter, Counter, int]:
     return pairs, several, slips
 
 
+@pytest.mark.slow
 def test_a_sample_of_slips_on_the_real_corpus_gives_one_finding_each(real):
     pairs, several, slips = _check_slips(real, every=20)
     assert slips > 150

@@ -368,6 +368,7 @@ COMMANDS = ["validate", "validate", "validate", "check", "build", "locate", "eva
             "fix", "diff", "agree", "export", "suspects"]
 
 
+@pytest.mark.slow
 @FUZZ
 @given(data=st.data())
 def test_no_input_breaks_a_command(pristine, tmp_path_factory, data):

@@ -108,6 +108,7 @@ def swap_mode(request, monkeypatch):
     return request.param
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("first_build", [False, True], ids=["replacing", "first build"])
 def test_a_build_killed_before_any_filesystem_operation_leaves_dataset_old_or_new(
         states, swap_mode, first_build, monkeypatch):
@@ -162,6 +163,7 @@ def test_a_build_killed_before_any_filesystem_operation_leaves_dataset_old_or_ne
     assert outcomes == sorted(outcomes, key=lambda o: o == "new")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ["export", "render"])
 def test_an_export_or_render_killed_at_any_filesystem_operation_is_recovered_by_the_next_run(
         tmp_path, swap_mode, command, monkeypatch):
@@ -208,6 +210,7 @@ def test_an_export_or_render_killed_at_any_filesystem_operation_is_recovered_by_
     assert seen == {"old", "new"} and k > 10
 
 
+@pytest.mark.slow
 def test_a_build_failing_at_any_filesystem_operation_leaves_dataset_old_or_new(states, swap_mode, monkeypatch):
     """For every k, the k-th filesystem operation fails with ENOSPC: the build either reports it
     (naming a path, dataset/ unchanged, no staging folder left) or has already swapped in the new
@@ -239,6 +242,7 @@ def test_a_build_failing_at_any_filesystem_operation_leaves_dataset_old_or_new(s
     assert failed > 20
 
 
+@pytest.mark.slow
 def test_a_build_killed_at_random_moments_leaves_dataset_old_or_new(repo):
     """A real SIGKILL of `idlib-gold build` subprocesses at seeded random moments."""
     shutil.copytree(repo / "dataset", repo.parent / "old-dataset")

@@ -190,6 +190,7 @@ def _publisher(tmp_path: Path, env: dict) -> tuple[Path, str]:
     return pub, _git(pub, "rev-parse", "HEAD", env=env).stdout.strip()
 
 
+@pytest.mark.slow
 def test_a_consumer_corpus_is_validated_against_its_own_schema(tmp_path):
     if shutil.which("git") is None:
         pytest.fail("git is required for the pre-commit test")

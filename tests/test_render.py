@@ -138,6 +138,7 @@ def test_crossing_marks_split_into_fragments_pointing_at_the_first():
 
 # ---- in a real browser -----------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_pages_in_headless_chromium(corpus, pages, tmp_path):
     browser = find_browser()
     out = tmp_path / "pages"

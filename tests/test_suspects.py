@@ -310,6 +310,7 @@ def noisy_files(tmp_path):
     return files
 
 
+@pytest.mark.slow
 def test_html_pages_show_each_suspect_beside_every_system(cli, tmp_path, noisy_files):
     from helpers import find_browser as _browser, parse_page as _parse, run_chromium as _chromium
 
