@@ -39,30 +39,37 @@ def _tokens(doc) -> Tokens:
     return cached if isinstance(cached, Tokens) else Tokens(doc.text)
 
 
-def bio_rows(doc) -> list[dict]:
-    """One row per paragraph: tokens, string BIO tags and each token's document offsets.
-
-    A paragraph's tokens are a slice of the document's tokens, and each span finds its
-    paragraph and its tokens by bisection. Spans are applied in sorted order, a later
-    one overwriting an earlier one's tags (valid gold spans never overlap)."""
+def _tag_tokens(doc, index: dict[str, int]):
+    """BIO tagging, once for every view: (tokens, paragraph token ranges, one tag index per token
+    of the document). A span finds its paragraph and its tokens by bisection; spans are applied
+    in sorted order, a later one overwriting an earlier one's tags (valid gold spans never
+    overlap). Tag index 0 is "O"."""
     text, toks = doc.text, _tokens(doc)
     pars = paragraphs(text)
-    par_starts = [s for s, _ in pars]
     ranges = [toks.between(s, e) for s, e in pars]
-    starts = [toks.starts[a:b].tolist() for a, b in ranges]
-    ends = [toks.ends[a:b].tolist() for a, b in ranges]
-    tags = [["O"] * (b - a) for a, b in ranges]
+    par_starts = [s for s, _ in pars]
+    tags = array("q", bytes(8 * len(toks)))
     for s, e, label in flat_spans(doc.data):
+        b, i = index["B-" + label], index["I-" + label]
         n = max(0, bisect_right(par_starts, s) - 1)
         while n < len(pars) and pars[n][0] < e:
             if pars[n][1] > s:
-                first, last = bisect_left(starts[n], s), bisect_right(ends[n], e)
+                lo, hi = ranges[n]
+                first, last = bisect_left(toks.starts, s, lo, hi), bisect_right(toks.ends, e, lo, hi)
                 for k in range(first, last):
-                    tags[n][k] = ("B-" if k == first else "I-") + label
+                    tags[k] = b if k == first else i
             n += 1
+    return toks, ranges, tags
+
+
+def bio_rows(doc) -> list[dict]:
+    """One row per paragraph: tokens, string BIO tags and each token's document offsets."""
+    names = tag_names()
+    toks, ranges, tags = _tag_tokens(doc, {t: i for i, t in enumerate(names)})
     return [{"id": f"{doc.id}-p{n:03d}", "doc_id": doc.id,
-             "tokens": [text[s:e] for s, e in zip(starts[n], ends[n])],
-             "ner_tags": tags[n], "token_starts": starts[n], "token_ends": ends[n]} for n in range(len(pars))]
+             "tokens": [doc.text[s:e] for s, e in zip(toks.starts[a:z], toks.ends[a:z])],
+             "ner_tags": [names[t] for t in tags[a:z]], "token_starts": toks.starts[a:z].tolist(),
+             "token_ends": toks.ends[a:z].tolist()} for n, (a, z) in enumerate(ranges)]
 
 
 def bio_columns(docs) -> dict:
@@ -77,21 +84,7 @@ def bio_columns(docs) -> dict:
     ids, doc_ids, offsets, tokens = [], [], array("i", [0]), []
     tags, starts, ends = array("q"), array("i"), array("i")
     for doc in docs:
-        text, toks = doc.text, _tokens(doc)
-        pars = paragraphs(text)
-        ranges = [toks.between(s, e) for s, e in pars]
-        par_starts = [s for s, _ in pars]
-        doc_tags = array("q", bytes(8 * len(toks)))  # 0 is "O"
-        for s, e, label in flat_spans(doc.data):
-            b, i = index["B-" + label], index["I-" + label]
-            n = max(0, bisect_right(par_starts, s) - 1)
-            while n < len(pars) and pars[n][0] < e:
-                if pars[n][1] > s:
-                    a, z = ranges[n]
-                    first, last = bisect_left(toks.starts, s, a, z), bisect_right(toks.ends, e, a, z)
-                    for k in range(first, last):
-                        doc_tags[k] = b if k == first else i
-                n += 1
+        toks, ranges, doc_tags = _tag_tokens(doc, index)
         first = ranges[0][0] if ranges else 0
         last = ranges[-1][1] if ranges else 0
         base = len(tags) - first
@@ -99,7 +92,7 @@ def bio_columns(docs) -> dict:
             ids.append(f"{doc.id}-p{n:03d}")
             doc_ids.append(doc.id)
             offsets.append(base + z)
-            tokens += [text[s:e] for s, e in zip(toks.starts[a:z], toks.ends[a:z])]
+            tokens += [doc.text[s:e] for s, e in zip(toks.starts[a:z], toks.ends[a:z])]
         tags += doc_tags[first:last]
         starts += toks.starts[first:last]
         ends += toks.ends[first:last]
