@@ -157,7 +157,9 @@ def _load_valid(root: Path):
     from .checking import pipeline
     from .checking.documents import check_corpus
 
-    corpus, findings = _loaded(pipeline.load(root))
+    from .building.parsecache import parse_cache
+
+    corpus, findings = _loaded(pipeline.load(root, cache=parse_cache(root)))
     findings += check_corpus(corpus)
     return corpus, findings
 
