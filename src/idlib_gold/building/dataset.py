@@ -20,6 +20,7 @@ from ..layout import DATASET_DIR
 from ..reading.corpus import Corpus
 from ..reading.digest import source_digest
 from . import folder
+from .parsecache import parse_cache
 from .stamp import files_digest, is_current, read_inputs, record
 
 __all__ = ["Report", "Built", "Checked", "build_dataset", "check_dataset"]
@@ -62,7 +63,7 @@ def build_dataset(root: Path, agreement_of: AgreementOf, stop_on: Callable[[list
     target = root / DATASET_DIR
     out = Built(notes=folder.recover_outputs(target))  # an interrupted build is finished first, whatever follows
     inputs = read_inputs(root)
-    corpus, findings = load_checked(root)
+    corpus, findings = load_checked(root, cache=parse_cache(root))
     agreement = None
     if not has_errors(findings):
         findings += lint_corpus(corpus)
@@ -97,7 +98,7 @@ def check_dataset(root: Path, agreement_of: AgreementOf) -> Checked:
     notes = folder.recover_outputs(target)  # compare the folder an interrupted build left, not none
     inputs = read_inputs(root)
     odd_stamp = folder.stamp_findings(root)
-    corpus, findings = load_checked(root)
+    corpus, findings = load_checked(root, cache=parse_cache(root))
     findings += lint_corpus(corpus)
     if not has_errors(findings) and not is_current(root, target, inputs.digest):
         agreement, more = agreement_of(root, corpus)

@@ -22,7 +22,7 @@ from ..outputs.files import write_in_folder
 from . import plainfiles
 
 __all__ = ["Inputs", "read_inputs", "inputs_digest", "folder_digest", "files_digest", "is_current", "record",
-           "odd_entries", "key_path", "STAMP_DIR"]
+           "odd_entries", "key_path", "STAMP_DIR", "clone_key", "binding", "bound_mac", "versions", "SUPPORTED"]
 
 STAMP_DIR = ".idlib-gold-cache"
 _STAMP = "dataset-stamp.json"
@@ -216,6 +216,39 @@ def _key(root: Path, create: bool) -> bytes | None:
     if create and not os.path.lexists(path):
         _make_key(path)
     return _read_key(path)
+
+
+SUPPORTED = _SUPPORTED
+
+
+def clone_key(root: Path, create: bool) -> bytes | None:
+    """This clone's signing key (made when `create` and absent), or None where nothing may be
+    trusted: no git directory, a key that is a link, not the user's or not 0600, or no support
+    for reading without following links. The parse cache (parsecache.py) signs with it too."""
+    if not _SUPPORTED:
+        return None
+    try:
+        return _key(root, create)
+    except OSError:
+        return None
+
+
+def binding(root: Path) -> bytes:
+    """This repository's path, device and inode, as the stamp's signature is bound to them: a file
+    signed with them copied into another clone, or another folder, never verifies there."""
+    st = os.stat(root)
+    return json.dumps({"root": os.fsdecode(Path(root).resolve()), "device": st.st_dev, "inode": st.st_ino},
+                      sort_keys=True).encode() + b"\0"
+
+
+def bound_mac(key: bytes, bound: bytes):
+    """An HMAC-SHA-256 (a `hmac` object to `.copy()` and `.update()`) primed with `binding(root)`."""
+    return hmac.new(key, bound, hashlib.sha256)
+
+
+def versions() -> str:
+    """The Python and library versions the stamp's inputs digest covers."""
+    return _versions()
 
 
 def _mac(key: bytes, root: Path, stamp: dict) -> str:

@@ -32,11 +32,13 @@ def prepare_document(doc: Document, kb_types: dict[str, str] | None) -> None:
 
 
 def load(root: Path, only: list[str] | None = None, prepare: bool = True,
-         tree: Tree = Tree()) -> tuple[Corpus, list[Finding]]:
+         tree: Tree = Tree(), cache=None) -> tuple[Corpus, list[Finding]]:
     """The corpus (all documents, or the ids in `only`) with every schema-valid document loaded, and
     the findings of reading and of the schema; with `prepare`, each document's own checks have run
-    too (`check_corpus` and `lint_corpus` then collect them). `tree` says where the files are."""
-    return load_corpus(root, only, admit=schema.validate, prepare=prepare_document if prepare else None, tree=tree)
+    too (`check_corpus` and `lint_corpus` then collect them). `tree` says where the files are;
+    `cache` is a parse cache for the document files (building/parsecache.py), or None."""
+    return load_corpus(root, only, admit=schema.validate, prepare=prepare_document if prepare else None, tree=tree,
+                       cache=cache)
 
 
 #: Folders that stand for the whole corpus when given as a path: what a user means by them.

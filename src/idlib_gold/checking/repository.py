@@ -32,9 +32,10 @@ def _kept(result):
     return result
 
 
-def load_checked(root: Path) -> tuple[Corpus, list[Finding]]:
-    """The whole corpus, read, schema-checked and cross-checked (not linted)."""
-    corpus, findings = _kept(pipeline.load(root))
+def load_checked(root: Path, cache=None) -> tuple[Corpus, list[Finding]]:
+    """The whole corpus, read, schema-checked and cross-checked (not linted); `cache` is a parse
+    cache for the document files (building/parsecache.py), which `build` and `check` pass."""
+    corpus, findings = _kept(pipeline.load(root, cache=cache))
     return corpus, findings + check_corpus(corpus)
 
 

@@ -181,11 +181,12 @@ def unloadable(root: Path, doc_id: str, tree: Tree = Tree()) -> str | None:
 
 
 def load_document(root: Path, doc_id: str, admit: Gate | None = None,
-                  tree: Tree = Tree()) -> tuple[Document | None, list[Finding]]:
-    """One document whose files both exist (see `unloadable`), read and put through the gate."""
+                  tree: Tree = Tree(), cache=None) -> tuple[Document | None, list[Finding]]:
+    """One document whose files both exist (see `unloadable`), read and put through the gate
+    (`cache`: a parse cache, see `files.read_yaml`)."""
     rel_yaml, rel_text = tree.yaml(doc_id), tree.text(doc_id)
     text, raw, text_findings = read_text(root / rel_text, rel_text)
-    loaded, yaml_findings = read_yaml(root / rel_yaml, rel_yaml)
+    loaded, yaml_findings = read_yaml(root / rel_yaml, rel_yaml, cache)
     findings = text_findings + yaml_findings
     if loaded is None or text is None:
         return None, findings
@@ -196,11 +197,12 @@ def load_document(root: Path, doc_id: str, admit: Gate | None = None,
 
 
 def load_corpus(root: Path, only: list[str] | None = None, admit: Gate | None = None,
-                prepare: Prepare | None = None, tree: Tree = Tree()) -> tuple[Corpus, list[Finding]]:
+                prepare: Prepare | None = None, tree: Tree = Tree(), cache=None) -> tuple[Corpus, list[Finding]]:
     """Load the KB and the documents (all, or the ids in `only`), each through the gate `admit`
     (None: every file that parses is admitted, unvalidated), running `prepare` on each admitted
     document as it is read. Callers that want the checked corpus use `checking.pipeline`.
-    `tree` says where the files are under `root` (default: the repository's own layout).
+    `tree` says where the files are under `root` (default: the repository's own layout);
+    `cache` is a parse cache for the document files (see `files.read_yaml`), or None.
 
     Python's cycle collector is paused meanwhile. Each document leaves thousands of
     dicts, lists and strings alive, and each full collection walks every one of them
@@ -211,14 +213,14 @@ def load_corpus(root: Path, only: list[str] | None = None, admit: Gate | None = 
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _load_corpus(root, only, admit, prepare, tree)
+        return _load_corpus(root, only, admit, prepare, tree, cache)
     finally:
         if was_enabled:
             gc.enable()
 
 
 def _load_corpus(root: Path, only: list[str] | None, admit: Gate | None,
-                 prepare: Prepare | None, tree: Tree) -> tuple[Corpus, list[Finding]]:
+                 prepare: Prepare | None, tree: Tree, cache=None) -> tuple[Corpus, list[Finding]]:
     """The KB and the documents of one tree, with the findings met reading them.
 
     Emits: IG108, IG111."""
@@ -237,11 +239,13 @@ def _load_corpus(root: Path, only: list[str] | None, admit: Gate | None,
             corpus.unloadable[doc_id] = reason
     ids = [i for i in ids if i not in corpus.unloadable]
     kb_types = {e["id"]: e["type"] for e in corpus.kb_entries} if corpus.kb else None
-    for doc, doc_findings in _load_documents(root, ids, admit, prepare, kb_types, tree):
+    for doc, doc_findings in _load_documents(root, ids, admit, prepare, kb_types, tree, cache):
         findings += doc_findings
         if doc is not None:
             corpus.documents.append(doc)
     corpus.failed = set(ids) - {d.id for d in corpus.documents}
+    if cache is not None:
+        cache.done(only is None)
     return corpus, findings
 
 #: Below this many documents one process reads them all: starting workers would cost more than it saves.
@@ -257,10 +261,10 @@ def _workers() -> int:
 
 
 def _load_chunk(root: Path, ids: list[str], admit: Gate | None, prepare: Prepare | None,
-                kb_types: dict | None, tree: Tree) -> list[tuple[Document | None, list[Finding]]]:
+                kb_types: dict | None, tree: Tree, cache=None) -> list[tuple[Document | None, list[Finding]]]:
     out = []
     for doc_id in ids:
-        doc, findings = load_document(root, doc_id, admit, tree)
+        doc, findings = load_document(root, doc_id, admit, tree, cache)
         if doc is not None and prepare is not None:
             prepare(doc, kb_types)
         out.append((doc, findings))
@@ -268,34 +272,37 @@ def _load_chunk(root: Path, ids: list[str], admit: Gate | None, prepare: Prepare
 
 
 def _load_documents(root: Path, ids: list[str], admit: Gate | None, prepare: Prepare | None,
-                    kb_types: dict | None, tree: Tree):
+                    kb_types: dict | None, tree: Tree, cache=None):
     """(document, findings) for each id, in order. Reading, parsing, schema-checking and preparing
     a document depend on that document alone, so a large corpus is read by a few forked worker
     processes in chunks; the results, and so every finding and output, are the same as in one.
     (Forked workers share the parent's string-hash seed, so their shingle hashes agree.)"""
     if len(ids) < PARALLEL_MIN or _workers() < 2:  # the pre-commit hook's case: no process machinery imported
-        yield from _load_chunk(root, ids, admit, prepare, kb_types, tree)
+        yield from _load_chunk(root, ids, admit, prepare, kb_types, tree, cache)
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     if "fork" not in multiprocessing.get_all_start_methods():
-        yield from _load_chunk(root, ids, admit, prepare, kb_types, tree)
+        yield from _load_chunk(root, ids, admit, prepare, kb_types, tree, cache)
         return
     workers = _workers()
     chunks = [ids[i:i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
         n = len(chunks)
-        for results, notes in pool.map(_load_chunk_noted, [root] * n, chunks, [admit] * n, [prepare] * n,
-                                       [kb_types] * n, [tree] * n, [readlog.is_open()] * n):
+        for results, notes, used in pool.map(_load_chunk_noted, [root] * n, chunks, [admit] * n, [prepare] * n,
+                                             [kb_types] * n, [tree] * n, [readlog.is_open()] * n, [cache] * n):
             readlog.merge(notes)
+            if cache is not None:
+                cache.merge(used)
             yield from results
 
 
 def _load_chunk_noted(root: Path, ids: list[str], admit: Gate | None, prepare: Prepare | None,
-                      kb_types: dict | None, tree: Tree, noting: bool):
-    """`_load_chunk` in a worker, with the digests of what it read (see `readlog`) when the parent keeps a log."""
+                      kb_types: dict | None, tree: Tree, noting: bool, cache=None):
+    """`_load_chunk` in a worker, with the digests of what it read (see `readlog`) when the parent keeps a log,
+    and the names of the parse-cache entries it used or wrote."""
     if noting:
         readlog.start()
-    results = _load_chunk(root, ids, admit, prepare, kb_types, tree)
-    return results, readlog.stop()
+    results = _load_chunk(root, ids, admit, prepare, kb_types, tree, cache)
+    return results, readlog.stop(), (cache.take_used() if cache is not None else set())

@@ -355,12 +355,23 @@ def _kept(text: str) -> bytes:
     return zlib.compress(text.encode("utf-8"), 1)
 
 
-def read_yaml(path: Path, rel: str) -> tuple[Loaded | None, list[Finding]]:
-    """Load one YAML file strictly; on failure, findings say where and why."""
+def read_yaml(path: Path, rel: str, cache=None) -> tuple[Loaded | None, list[Finding]]:
+    """Load one YAML file strictly; on failure, findings say where and why.
+
+    `cache`, when given, is a parse cache keyed by the file's bytes (building/parsecache.py):
+    `cache.get(raw)` → (data, positions) or None, and `cache.put(raw, data, positions)` for a
+    file read without findings. Whatever it answers stands for exactly these bytes."""
     raw, findings = read_bounded(path, rel)
     if raw is None:
         return None, findings
-    return read_yaml_bytes(raw, rel)
+    if cache is not None:
+        found = cache.get(raw)
+        if found is not None:
+            return Loaded(found[0], found[1], _kept(raw.decode("utf-8"))), []
+    loaded, findings = read_yaml_bytes(raw, rel)
+    if cache is not None and loaded is not None and not findings:
+        cache.put(raw, loaded.data, loaded.positions)
+    return loaded, findings
 
 
 def read_yaml_bytes(raw: bytes, rel: str) -> tuple[Loaded | None, list[Finding]]:

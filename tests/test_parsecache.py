@@ -1,0 +1,210 @@
+"""The parse cache (building/parsecache.py) is trusted only as this clone wrote it, for these bytes.
+
+Every way a cache entry can be out of place (copied from another clone, a file edited since,
+another parser or library version, a link, a folder, a corrupted, truncated or huge file)
+must end in the file being parsed again: never trusted, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from idlib_gold.building import parsecache, stamp
+from idlib_gold.reading import files
+from idlib_gold.reading.files import read_yaml
+
+from helpers import snapshot
+
+DOC = "annotations/docs/000_10fe6d47143cad7a.yaml"
+
+
+def _entries(root: Path) -> list[Path]:
+    return sorted((root / stamp.STAMP_DIR).glob(f"{parsecache.PREFIX}*"))
+
+
+def _parses(monkeypatch) -> list[str]:
+    """Count the parses that really happen (a cache hit does not parse)."""
+    seen: list[str] = []
+    real = files.read_yaml_bytes
+
+    def counted(raw, rel):
+        seen.append(rel)
+        return real(raw, rel)
+
+    monkeypatch.setattr(files, "read_yaml_bytes", counted)
+    return seen
+
+
+def _warm(root: Path) -> parsecache.ParseCache:
+    cache = parsecache.parse_cache(root)
+    assert cache is not None
+    loaded, findings = read_yaml(root / DOC, DOC, cache)
+    assert loaded is not None and not findings
+    assert len(_entries(root)) == 1
+    return cache
+
+
+def test_a_hit_gives_the_parsed_data_without_parsing(clone: Path, monkeypatch):
+    _warm(clone)
+    expected, _ = read_yaml(clone / DOC, DOC)
+    seen = _parses(monkeypatch)
+    loaded, findings = read_yaml(clone / DOC, DOC, parsecache.parse_cache(clone))
+    assert not findings and seen == []
+    assert loaded.data == expected.data and loaded.positions == expected.positions
+    assert loaded.where(("entities", 0, "label")) == expected.where(("entities", 0, "label"))
+
+
+def test_no_git_directory_means_no_cache(repo: Path):
+    assert parsecache.parse_cache(repo) is None
+    assert not (repo / stamp.STAMP_DIR).exists()
+
+
+def _assert_parsed(root: Path, monkeypatch):
+    seen = _parses(monkeypatch)
+    loaded, findings = read_yaml(root / DOC, DOC, parsecache.parse_cache(root))
+    assert loaded is not None and not findings
+    assert seen == [DOC]
+
+
+def test_a_cache_copied_from_another_clone_is_not_trusted(clone: Path, tmp_path: Path, monkeypatch):
+    _warm(clone)
+    other = tmp_path / "other"
+    shutil.copytree(clone, other, ignore=shutil.ignore_patterns(".git"))
+    subprocess.run(["git", "init", "-q", str(other)], check=True, capture_output=True)
+    _assert_parsed(other, monkeypatch)
+
+
+def test_a_cache_and_key_moved_to_another_folder_are_not_trusted(clone: Path, tmp_path: Path, monkeypatch):
+    _warm(clone)
+    moved = tmp_path / "moved"
+    shutil.copytree(clone, moved)  # the key too: the signature is bound to the path and inode
+    _assert_parsed(moved, monkeypatch)
+
+
+def test_an_edited_file_is_parsed_again(clone: Path, monkeypatch):
+    _warm(clone)
+    path = clone / DOC
+    path.write_text(path.read_text(encoding="utf-8").replace("dateline of the text", "dateline"), encoding="utf-8")
+    seen = _parses(monkeypatch)
+    loaded, _ = read_yaml(path, DOC, parsecache.parse_cache(clone))
+    assert seen == [DOC] and loaded.data["entities"][0]["note"].startswith("dateline,")
+
+
+def test_an_entry_renamed_to_another_files_digest_is_not_trusted(clone: Path, monkeypatch):
+    _warm(clone)
+    path = clone / DOC
+    path.write_bytes(path.read_bytes() + b"\n")
+    entry = _entries(clone)[0]
+    import hashlib
+
+    entry.rename(entry.with_name(f"{parsecache.PREFIX}{hashlib.sha256(path.read_bytes()).hexdigest()}.bin"))
+    _assert_parsed(clone, monkeypatch)
+
+
+@pytest.mark.parametrize("what", ["python", "library", "parser"])
+def test_another_parser_or_library_version_is_not_trusted(clone: Path, monkeypatch, what):
+    _warm(clone)
+    if what == "parser":
+        real = Path.read_bytes
+        monkeypatch.setattr(Path, "read_bytes", lambda self: real(self) + (b"#" if self.name == "flowstyle.py" else b""))
+    else:
+        versions = stamp.versions()
+        changed = versions.replace("PyYAML", "PyYAML 0.0 ") if what == "library" else "3.0.0\n" + versions
+        monkeypatch.setattr(stamp, "versions", lambda: changed)
+    _assert_parsed(clone, monkeypatch)
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "empty", "mac-only", "appended"])
+def test_a_corrupted_or_truncated_entry_is_parsed_again(clone: Path, monkeypatch, damage):
+    _warm(clone)
+    entry = _entries(clone)[0]
+    blob = entry.read_bytes()
+    blob = {"flip": blob[:-10] + bytes([blob[-10] ^ 1]) + blob[-9:], "truncate": blob[: len(blob) // 2],
+            "empty": b"", "mac-only": blob[:32], "appended": blob + b"\0"}[damage]
+    entry.write_bytes(blob)
+    _assert_parsed(clone, monkeypatch)
+
+
+def test_a_link_in_place_of_an_entry_is_not_followed(clone: Path, tmp_path: Path, monkeypatch):
+    _warm(clone)
+    entry = _entries(clone)[0]
+    kept = tmp_path / "kept.bin"
+    entry.rename(kept)  # a valid entry, reached only through the link
+    entry.symlink_to(kept)
+    _assert_parsed(clone, monkeypatch)
+    assert entry.is_symlink() and kept.read_bytes()  # not written through either
+
+
+def test_a_link_in_place_of_the_cache_folder_is_neither_read_nor_written(clone: Path, tmp_path: Path, monkeypatch):
+    _warm(clone)
+    elsewhere = tmp_path / "elsewhere"
+    (clone / stamp.STAMP_DIR).rename(elsewhere)
+    (clone / stamp.STAMP_DIR).symlink_to(elsewhere)
+    before = sorted(p.name for p in elsewhere.iterdir())
+    _assert_parsed(clone, monkeypatch)
+    (elsewhere / _entries_name(elsewhere)).unlink()
+    _assert_parsed(clone, monkeypatch)
+    assert sorted(p.name for p in elsewhere.iterdir()) == [n for n in before if not n.startswith(parsecache.PREFIX)]
+
+
+def _entries_name(folder: Path) -> str:
+    return next(p.name for p in folder.iterdir() if p.name.startswith(parsecache.PREFIX))
+
+
+def test_a_folder_nested_at_an_entrys_name_is_ignored(clone: Path, monkeypatch):
+    _warm(clone)
+    entry = _entries(clone)[0]
+    entry.unlink()
+    entry.mkdir()
+    (entry / "inner.bin").write_bytes(b"x")
+    _assert_parsed(clone, monkeypatch)
+    assert entry.is_dir()
+
+
+def test_a_huge_entry_is_not_read(clone: Path, monkeypatch):
+    _warm(clone)
+    entry = _entries(clone)[0]
+    with open(entry, "ab") as fh:
+        fh.truncate(64 * 1024 * 1024)
+    seen = _parses(monkeypatch)
+    reads: list[int] = []
+    real_read = os.read
+    monkeypatch.setattr(os, "read", lambda fd, n: reads.append(n) or real_read(fd, n))
+    read_yaml(clone / DOC, DOC, parsecache.parse_cache(clone))
+    assert seen == [DOC] and all(n < 64 * 1024 * 1024 for n in reads)
+
+
+def test_build_and_check_with_a_damaged_cache_give_the_same_dataset(clone: Path, cli):
+    before = snapshot(clone / "dataset")
+    assert cli("build", root=clone).code == 0
+    entries = _entries(clone)
+    assert len(entries) == len(list((clone / "annotations/docs").glob("*.yaml")))
+    for k, entry in enumerate(entries):  # every kind of damage at once
+        if k % 3 == 0:
+            entry.write_bytes(entry.read_bytes()[:100])
+        elif k % 3 == 1:
+            entry.unlink()
+            entry.mkdir()
+        else:
+            entry.write_bytes(b"\0" * 40)
+    shutil.rmtree(clone / "dataset")
+    run = cli("build", root=clone)
+    assert run.code == 0, run.out + run.err
+    assert snapshot(clone / "dataset") == before
+    (clone / stamp.STAMP_DIR / "dataset-stamp.json").unlink()
+    run = cli("check", root=clone)
+    assert run.code == 0, run.out + run.err
+
+
+def test_entries_no_file_uses_are_removed_after_a_whole_load(clone: Path, cli):
+    assert cli("build", root=clone).code == 0
+    stale = clone / stamp.STAMP_DIR / f"{parsecache.PREFIX}{'0' * 64}.bin"
+    stale.write_bytes(b"old")
+    assert cli("build", root=clone).code == 0
+    assert not stale.exists()
+    assert len(_entries(clone)) == len(list((clone / "annotations/docs").glob("*.yaml")))
