@@ -12,7 +12,7 @@ import platform
 from importlib import metadata
 from pathlib import Path
 
-from timing import RSS_METHOD, Measure
+from bench.timing import RSS_METHOD, Measure
 
 __all__ = ["STEPS", "REAL_STEPS", "machine", "exponents", "cell_time", "markdown"]
 

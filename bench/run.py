@@ -27,11 +27,12 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-sys.path.insert(0, str(HERE))
+if __package__ in (None, ""):  # run as `python bench/run.py`: the package is found from the checkout
+    sys.path.insert(0, str(REPO))
 
-import synth  # noqa: E402
-from report import REAL_STEPS, STEPS, cell_time, exponents, machine, markdown  # noqa: E402
-from timing import Measure, measure  # noqa: E402
+from bench import synth  # noqa: E402
+from bench.report import REAL_STEPS, STEPS, cell_time, exponents, machine, markdown  # noqa: E402
+from bench.timing import Measure, measure  # noqa: E402
 
 __all__ = ["run_benchmark", "STEPS", "REAL_STEPS"]
 
@@ -114,7 +115,7 @@ def _real(work: Path, env: dict, args: dict) -> tuple[dict, dict]:
     commands["validate_parquet"] = ([*tool, "validate", "--parquet", "dataset"], None)
     # a system's output at scale: 100,000 predicted annotations on the real documents
     predicted = work / "predictions-100k.jsonl"
-    import predictions
+    from bench import predictions
 
     predictions.generate(root / "dataset", predicted, PREDICTED_ANNOTATIONS)
     commands["evaluate"] = ([*tool, "evaluate", str(predicted), "--format", "json"], None)

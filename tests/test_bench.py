@@ -8,20 +8,16 @@ single run of each step with no warm-up run.
 
 from __future__ import annotations
 
-import sys
 
 import pytest
 
-from helpers import ROOT
-
-sys.path.insert(0, str(ROOT / "bench"))
 
 pytestmark = pytest.mark.slow  # a 1x and a 10x benchmark run, end to end
 
 
 @pytest.fixture(scope="module")
 def bench(tmp_path_factory):
-    import run
+    from bench import run
 
     work = tmp_path_factory.mktemp("bench")
     out = work / "bench.md"
@@ -61,8 +57,8 @@ def test_the_synthetic_corpora_are_valid(bench):
 def test_growth_exponents_see_through_start_up_cost_to_a_quadratic_step():
     """A step with 2 s of start-up and work growing with the square of the corpus looks sublinear
     when fitted from 10x; the slope between the two largest scales, net of the 1x time, shows it."""
-    from report import exponents
-    from timing import Measure, Run
+    from bench.report import exponents
+    from bench.timing import Measure, Run
 
     def measured(seconds):
         return Measure(runs=[Run(seconds, 1024, 0, False, "", "")])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
@@ -40,11 +39,7 @@ def test_every_repository_file_takes_the_fast_path_with_the_same_result(path):
 
 
 def test_generated_corpus_files_take_the_fast_path_with_the_same_result(tmp_path):
-    sys.path.insert(0, str(REPO / "bench"))
-    try:
-        import synth
-    finally:
-        sys.path.remove(str(REPO / "bench"))
+    from bench import synth
     synth.generate(tmp_path, 40, REPO)
     paths = sorted((tmp_path / "annotations").rglob("*.yaml"))
     assert len(paths) == 41

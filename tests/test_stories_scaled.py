@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sys
 from collections import Counter
 from itertools import combinations
 
@@ -13,7 +12,6 @@ from helpers import ROOT
 
 from idlib_gold.text.stories import COMMON, LISTED, MATRIX_MAX, SHINGLE, THRESHOLD, measure
 
-sys.path.insert(0, str(ROOT / "bench"))
 
 
 def _reference(texts: dict[str, str]) -> tuple[dict, list[list[str]]]:
@@ -50,7 +48,7 @@ def _reference(texts: dict[str, str]) -> tuple[dict, list[list[str]]]:
 
 @pytest.mark.parametrize("vary", [True, False], ids=["varied words", "repeated paragraphs"])
 def test_measured_pairs_and_stories_equal_the_definition_on_a_generated_corpus(tmp_path, vary):
-    import synth
+    from bench import synth
 
     n = 2 * MATRIX_MAX  # above MATRIX_MAX, so only listed pairs are kept
     synth.generate(tmp_path, n, ROOT, vary=vary)
