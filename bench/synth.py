@@ -330,6 +330,7 @@ def write_dataset(root: Path, generated: dict, target: Path) -> None:
     from unittest import mock
 
     import yaml
+
     from idlib_gold.building.folder import render_outputs, write_outputs
     from idlib_gold.layout import DOCS
     from idlib_gold.reading.corpus import Corpus, Document

@@ -8,9 +8,7 @@ single run of each step with no warm-up run.
 
 from __future__ import annotations
 
-
 import pytest
-
 
 pytestmark = pytest.mark.slow  # a 1x and a 10x benchmark run, end to end
 

@@ -98,11 +98,10 @@ def test_a_build_interrupted_while_writing_leaves_dataset_untouched(repo, cli, m
 def test_a_large_corpus_builds_a_card_counted_per_split_and_loads(tmp_path, cli, hf_offline):
     """Past MATRIX_MAX documents the card counts per split instead of per document, and still loads."""
 
+    from bench import synth
     from datasets import load_dataset
 
     from idlib_gold.text.stories import MATRIX_MAX
-
-    from bench import synth
     n = MATRIX_MAX + 10
     synth.generate(tmp_path, n, ROOT)
     result = cli("build", root=tmp_path)
@@ -122,13 +121,13 @@ def test_the_tables_built_from_columns_equal_those_built_from_rows(tmp_path, cor
     """The build writes `ner` and the per-annotation configs from columns; the same rows through
     `Table.from_pylist` give the same bytes and sizes, on the real corpus and on a generated one."""
 
+    from bench import synth
+
     from idlib_gold.building import folder
     from idlib_gold.building.features import features_for
     from idlib_gold.building.rows import config_rows
     from idlib_gold.checking import pipeline
     from idlib_gold.layout import parquet_path
-
-    from bench import synth
     synth.generate(tmp_path, 40, ROOT)
     generated, findings = pipeline.load(tmp_path)
     assert not findings

@@ -202,7 +202,8 @@ def test_a_revision_that_looks_like_an_option_is_refused(cli, history):
     repo, _, _ = history
     result = cli("diff", "--root", str(repo), "--", "--output=/tmp/x")  # after --: a folder, as for git
     assert result.code == 2 and "--output=/tmp/x: no such folder" in result.err
-    from idlib_gold.reading.trees import TreeError as SideError, git_snapshot as git_side
+    from idlib_gold.reading.trees import TreeError as SideError
+    from idlib_gold.reading.trees import git_snapshot as git_side
 
     with pytest.raises(SideError, match="bad revision '--output=/tmp/x'"):
         git_side(repo, "--output=/tmp/x")

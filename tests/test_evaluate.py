@@ -16,9 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpers import ROOT
-from idlib_gold.scoring import evaluate
 from idlib_gold.checking.pipeline import load as load_corpus
 from idlib_gold.findings import CODES
+from idlib_gold.scoring import evaluate
 
 BASE = ROOT / "tests" / "fixtures" / "base"
 SCORE_KEYS = {"precision", "recall", "f1", "accuracy", "mean_f1"}

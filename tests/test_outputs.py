@@ -115,9 +115,8 @@ def test_a_build_killed_before_any_filesystem_operation_leaves_dataset_old_or_ne
     """For every k, a forked build dies (os._exit, no cleanup runs) just before its k-th filesystem
     operation; the next `idlib-gold check` finds dataset/ byte-identical to the old or the new
     build (or absent on a first build), recovers the leftovers, and says which."""
-    from idlib_gold.building.folder import write_outputs
-
     import idlib_gold.building.folder as folder
+    from idlib_gold.building.folder import write_outputs
 
     repo, old, new_files = states
     # `check` renders what the annotations build; that is tested elsewhere and takes most of its time

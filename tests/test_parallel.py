@@ -6,8 +6,8 @@ import multiprocessing
 
 import pytest
 
-from idlib_gold.reading import corpus as corpus_module
 from idlib_gold.checking.pipeline import load as load_corpus
+from idlib_gold.reading import corpus as corpus_module
 
 pytestmark = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(),
                                 reason="parallel reading is used only where processes can fork")

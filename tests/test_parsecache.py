@@ -14,11 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from helpers import snapshot
 from idlib_gold.building import parsecache, stamp
 from idlib_gold.reading import files
 from idlib_gold.reading.files import read_yaml
-
-from helpers import snapshot
 
 DOC = "annotations/docs/000_10fe6d47143cad7a.yaml"
 

@@ -4,13 +4,12 @@ consumer corpus uses it, validating against the consumer's own schema/."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
-
-import json
 
 import pytest
 import yaml

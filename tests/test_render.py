@@ -19,8 +19,9 @@ from hypothesis import strategies as st
 
 from helpers import ROOT, find_browser, parse_page, run_chromium
 from idlib_gold.checking.pipeline import load as load_corpus
-from idlib_gold.review.pages import render_pages
 from idlib_gold.review.marks import Insert, Mark, nest
+from idlib_gold.review.pages import render_pages
+
 
 def _expected_ids(doc) -> set[str]:
     ids = set()

@@ -12,7 +12,6 @@ import sys
 import pytest
 
 from helpers import ROOT
-
 from idlib_gold.building import stamp
 
 DOC = "annotations/docs/000_10fe6d47143cad7a.yaml"

@@ -9,9 +9,7 @@ from itertools import combinations
 import pytest
 
 from helpers import ROOT
-
 from idlib_gold.text.stories import COMMON, LISTED, MATRIX_MAX, SHINGLE, THRESHOLD, measure
-
 
 
 def _reference(texts: dict[str, str]) -> tuple[dict, list[list[str]]]:

@@ -22,8 +22,7 @@ import pytest
 from helpers import ROOT
 from idlib_gold import vocabulary
 from idlib_gold.checking.pipeline import load
-from idlib_gold.scoring.suspects import (System, find_suspects, guideline_decisions, read_decisions,
-                                         read_systems)
+from idlib_gold.scoring.suspects import System, find_suspects, guideline_decisions, read_decisions, read_systems
 from idlib_gold.scoring.token_inputs import read_input
 
 DOC = "000_10fe6d47143cad7a"
@@ -312,7 +311,9 @@ def noisy_files(tmp_path):
 
 @pytest.mark.slow
 def test_html_pages_show_each_suspect_beside_every_system(cli, tmp_path, noisy_files):
-    from helpers import find_browser as _browser, parse_page as _parse, run_chromium as _chromium
+    from helpers import find_browser as _browser
+    from helpers import parse_page as _parse
+    from helpers import run_chromium as _chromium
 
     out = tmp_path / "pages"
     result = cli("suspects", *noisy_files, "--format", "html", "--out", str(out), root=ROOT)

@@ -13,12 +13,12 @@ import hashlib
 import json
 import os
 from functools import cache
-from itertools import accumulate
 from importlib import resources
+from itertools import accumulate
 from pathlib import Path
 
-from .errors import UsageError
 from . import readlog
+from .errors import UsageError
 
 __all__ = [
     "DOCUMENT", "KB", "PREDICTIONS", "schema_dir", "packaged_schemas", "use_repository", "load_schema", "entity_labels", "figure_labels",

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from ..findings import Finding
 from ..layout import CONFIGS, DATASET_DIR, parquet_path, written_splits
+from ..outputs import swap
 from ..reading.corpus import Corpus
 from ..vocabulary import splits
-from ..outputs import swap
 from . import plainfiles
 from .card import render_card
 from .croissant import render_croissant

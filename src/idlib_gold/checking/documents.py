@@ -13,9 +13,9 @@ from __future__ import annotations
 import hashlib
 import math
 import os
-from bisect import bisect_right
 import re
 import unicodedata
+from bisect import bisect_right
 from collections import defaultdict
 
 from ..findings import Finding

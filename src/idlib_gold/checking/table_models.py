@@ -19,8 +19,8 @@ Each check's error message starts with the columns it is about.
 
 from __future__ import annotations
 
-import polars as pl
 import pandera.polars as pa
+import polars as pl
 
 from .. import vocabulary
 

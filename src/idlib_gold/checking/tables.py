@@ -401,9 +401,9 @@ def _check_config(config: str, model, splits: list, texts, kb_types: dict, used:
     """One config's split tables against its pandera model.
 
     Emits: IG401, IG403."""
+    import pandera.errors as pe
     import polars as pl
     import pyarrow as pa
-    import pandera.errors as pe
 
     findings: list[Finding] = []
     combined, parts = _combined(splits) if splits else (None, [])

@@ -6,8 +6,8 @@ with the guarded folder writer (`outputs.write_folder`), which adds the `MANIFES
 
 from __future__ import annotations
 
-from ..errors import UsageError
 from .. import vocabulary
+from ..errors import UsageError
 
 __all__ = ["UnsafeOutput", "by_split"]
 
