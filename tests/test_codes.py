@@ -10,6 +10,7 @@ and in the functions, classes and constants of its own module that it names (its
 from __future__ import annotations
 
 import ast
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -152,10 +153,11 @@ def _raised() -> dict[str, set[str]]:
 # ---- the registry ------------------------------------------------------------------------------------
 
 def test_each_code_is_declared_once_in_the_registry():
-    tree = ast.parse((PACKAGE / "findings.py").read_text(encoding="utf-8"))
-    declared = [n.args[0].value for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
-                and n.func.id == "Code" and n.args and isinstance(n.args[0], ast.Constant)]
+    records = json.loads((PACKAGE / "codes.json").read_text(encoding="utf-8"))
+    declared = [r["code"] for r in records]
     assert len(declared) == len(set(declared)) == len(CODES)
+    assert declared == sorted(declared)  # in code order, so a reader finds one where it belongs
+    assert all(set(r) <= {"code", "severity", "title", "explanation", "hint"} for r in records)
     assert all(CODES[c].code == c and CODES[c].stage == LEVELS[c[2]][1] for c in CODES)
 
 

@@ -465,6 +465,7 @@ _JSON_SAFE = {
     ("reading/flowstyle.py", "_value"): "decodes one scalar (a quoted key or a plain literal): no brackets",
     ("reading/flowstyle.py", "_read"): "decodes one quoted key: no brackets",
     ("vocabulary.py", "_load"): "the bracket depth is counted and refused before parsing",
+    ("findings.py", None): "the package's own table of codes, one flat record a line",
 }
 
 

@@ -7,8 +7,10 @@ function of the findings.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
 
 __all__ = ["Finding", "CODES", "Code", "LEVELS", "CONSEQUENCES", "has_errors", "sort_findings", "fold", "printable"]
 
@@ -60,112 +62,12 @@ def _registry(*codes: Code) -> dict[str, Code]:
     return out
 
 
-# The registry of every code a check can emit, each declared once. tests/test_codes.py holds the
-# code to it: every code is raised by its stage, named in an `Emits:` line there, and tested.
-CODES: dict[str, Code] = _registry(
-    # 1xx reading files: reading/
-    Code("IG101", "error", "not UTF-8", "The file is not valid UTF-8. Save it as UTF-8 without a byte-order mark.",
-         hint="save the file as UTF-8"),
-    Code("IG102", "error", "byte-order mark", "The file starts with a UTF-8 byte-order mark (BOM). Save it without one."),
-    Code("IG103", "error", "YAML syntax", "The file is not well-formed YAML."),
-    Code("IG104", "error", "YAML tag refused", "YAML tags such as !!python/object can run code and are refused; write plain values."),
-    Code("IG105", "error", "duplicate key", "A mapping has the same key twice; YAML would silently keep the last one."),
-    Code("IG106", "error", "YAML alias refused", "Anchors (&name) and aliases (*name) are refused: every annotation is written out in full."),
-    Code("IG107", "error", "file too large", "The file exceeds the size limit for annotation files.",
-         hint="annotation and text files are small; check that this is the right file"),
-    Code("IG108", "error", "missing file", "A file the corpus needs is missing."),
-    Code("IG109", "error", "unreadable file", "The file could not be read."),
-    Code("IG110", "error", "not a regular file", "The file is a device, a FIFO or a socket, or it (or a folder on its path) is a symbolic link inside the repository; only regular files are read, and annotations only from the repository itself."),
-    Code("IG111", "error", "unexpected file", "A folder of annotation files holds something that is not one: docs/ holds only <id>.yaml files and texts/ only <id>.txt files, so a misnamed file (x.yml, x.YAML, x.txt.bak) or a folder there is never silently left out."),
-    # 2xx JSON Schema: checking/schema.py
-    Code("IG201", "error", "schema", "The file does not match its JSON Schema in schema/ in a way no other 2xx code names: a combination the schema forbids (a DATE mention with a KB link), a repeated item where items are unique, too few items, no alternative of a choice matching."),
-    Code("IG202", "error", "missing field", "A field the schema requires is missing, or one that another field needs (a KB entry's `verified` beside its `wikidata`).",
-         hint="add the missing field (null where it does not apply)"),
-    Code("IG203", "error", "unknown field", "A mapping holds a field its schema does not allow, most often a misspelt name.",
-         hint="remove the field or correct its spelling; allowed fields are listed in the schema"),
-    Code("IG204", "error", "wrong type", "A value is not of the type its field takes: an offset written as a string, a boolean or 12.0 (offsets are integers), a figure value of .inf or .nan (numbers are finite), a scalar where a list or mapping belongs.",
-         hint="write a value of the type the message names: integers without quotes or a decimal point"),
-    Code("IG205", "error", "value not in the vocabulary", "A value is not one of the closed list its field takes: an entity or figure label, a figure category, a quote type.",
-         hint="use one of the values the message lists; schema/ defines them"),
-    Code("IG206", "error", "number out of range", "A number is outside the range its field takes: an offset below 0 or past 2³¹ − 1 (the int32 offset columns), a figure value past ±(2⁵³ − 1).",
-         hint="write a number within the bounds the message gives"),
-    Code("IG207", "error", "malformed string", "A string does not have the form its field takes: an id, a sha256, a date, a currency unit or a Wikidata id that does not match its pattern, or an empty (or too long) text, note or name.",
-         hint="write the value in the form the message gives"),
-    # 3xx cross-checks: checking/documents.py
-    Code("IG301", "error", "text checksum", "The text file's SHA-256 differs from the one recorded: the text was edited, so offsets may all be wrong. Restore the text; texts are never edited."),
-    Code("IG302", "error", "id and file name", "The document id must equal the file name stem of both the YAML and the text file."),
-    Code("IG303", "error", "unsafe file name", "File names must be safe document ids (lower-case letters, digits, _ and -)."),
-    Code("IG304", "error", "span out of range", "A span's offsets fall outside the text or end before they start."),
-    Code("IG305", "error", "span text mismatch", "A span's text differs from the document text at its offsets."),
-    Code("IG306", "error", "white space at span edge", "Spans never start or end with white space."),
-    Code("IG307", "error", "duplicate annotation id", "Annotation ids must be unique in a document."),
-    Code("IG308", "error", "unknown KB id", "A reference names no entry of annotations/kb.yaml."),
-    Code("IG309", "error", "label differs from KB type", "A mention's label must equal the type of the KB entry it links to."),
-    Code("IG310", "error", "overlapping spans", "Entity and figure spans form one flat layer and must not overlap."),
-    Code("IG311", "error", "overlapping quote parts", "A quote's content, speaker, cue and addressee must not overlap each other."),
-    Code("IG312", "error", "figure value disagrees", "A figure's value does not agree with the digits in its text."),
-    Code("IG313", "error", "invalid date value", "A DATE/TIME value is not a valid ISO 8601 / TIMEX3 string."),
-    Code("IG314", "error", "unused KB entry", "Every KB entry must be referenced at least once; remove it or link it."),
-    Code("IG315", "error", "duplicate KB id", "KB ids must be unique."),
-    Code("IG316", "error", "text without annotations", "Every text needs an annotation file and every annotation file a text."),
-    Code("IG317", "error", "metadata inconsistent", "Document metadata disagree with each other or with the text."),
-    Code("IG318", "warning", "annotations out of order", "Annotations are kept in text order (by start offset) so diffs stay small."),
-    Code("IG319", "error", "span edge inside a token", "A gold span starts or ends inside a token of the ner tokenizer."),
-    Code("IG320", "error", "story disagrees with overlap", "A document's story differs from the stories measured from text overlap."),
-    Code("IG321", "warning", "split differs from the rule", "A document's split differs from the deterministic split rule."),
-    Code("IG322", "error", "Wikidata id shared", "Two knowledge-base entries carry the same Wikidata id; one item is one entity."),
-    Code("IG323", "error", "span edge splits a combining mark", "A span starts or ends between a base character and its combining mark (Unicode category M), cutting what a reader sees as one character."),
-    # 4xx Parquet tables (pandera): checking/tables.py
-    Code("IG401", "error", "table check", "A Parquet table breaks one of the rules of its pandera model."),
-    Code("IG402", "error", "tables disagree", "The documents config and a per-layer config hold different annotations."),
-    Code("IG403", "error", "unreadable table", "A Parquet file is missing, unreadable, or lacks the expected columns."),
-    Code("IG404", "error", "file differs from croissant.json", "A file's size or SHA-256 differs from what croissant.json records for it (or the card's download size from its files), or croissant.json does not describe it: the file was rewritten after the build, even with the same rows. Rebuild with `idlib-gold build`."),
-    # 5xx consistency lints (warnings): checking/lints.py
-    Code("IG501", "warning", "unannotated occurrence", "A string annotated elsewhere in the document is left unannotated here."),
-    Code("IG502", "warning", "label disagreement", "The same string carries different labels in the corpus."),
-    Code("IG503", "warning", "shared sentence differs", "A sentence that two documents share word for word is annotated differently."),
-    # 6xx dataset folder: building/ (folder.py compares it, freshness.py asks the card)
-    Code("IG601", "error", "stale dataset file", "A file in dataset/ differs from what a build writes now. Run `idlib-gold build`."),
-    Code("IG602", "error", "missing dataset file", "A file a build writes is missing from dataset/. Run `idlib-gold build`."),
-    Code("IG603", "error", "unexpected dataset file", "dataset/ holds a file a build would not write. Remove it or run `idlib-gold build`."),
-    Code("IG604", "error", "not a plain file", "dataset/ holds only regular files: a symbolic link (even to the same bytes), a FIFO, a device or a socket there is never followed or read. Remove it and run `idlib-gold build`, which replaces the folder."),
-    Code("IG605", "error", "stamp folder not plain", "The stamp's folder .idlib-gold-cache/ holds only the regular files idlib-gold writes; a symbolic link or special file there, or in its place, is never read or written through. Remove .idlib-gold-cache/ (a cache: the next check compares in full)."),
-    Code("IG610", "error", "dataset not rebuilt", "The annotations or schema changed since dataset/ was built: the card's source digest is not that of the files now. Run `idlib-gold build` and commit dataset/ with the annotations.",
-         hint=("run `idlib-gold build` and `git add dataset/`; to let such commits through with a warning, give the hook "
-         "`args: [--stale-dataset=warning]` and `verbose: true` (pre-commit shows a passing hook's output only then)")),
-    # 7xx predictions files (idlib-gold evaluate; the line is the JSON Lines line number) and
-    # annotation trees compared by idlib-gold agree: scoring/
-    Code("IG701", "error", "prediction line not JSON", "A line of the predictions file is not UTF-8 JSON; each line holds one JSON object."),
-    Code("IG702", "error", "prediction schema", "A prediction record does not match schema/predictions.schema.json."),
-    Code("IG703", "error", "unknown document", "A prediction names a document id that is not in the corpus.",
-         hint="ids are the stems of annotations/texts/<id>.txt"),
-    Code("IG704", "error", "document predicted twice", "A document has more than one prediction line; only the first is scored.",
-         hint="write one line per document"),
-    Code("IG705", "error", "predicted span mismatch", "A predicted span is outside the text, or its text differs from the document text at its offsets."),
-    Code("IG706", "warning", "document not predicted", "A scored document has no prediction line, or its line lacks a layer other lines predict; it counts as predicting nothing there."),
-    Code("IG707", "error", "text differs between trees", "Two annotation trees compared by `idlib-gold agree` hold different texts for one document id; that document is not compared."),
-    # 71x–72x token-classifier and pipeline inputs: scoring/token_inputs.py
-    Code("IG710", "error", "tag record malformed", "A BIO line must be a JSON object with a string `id` (a row id of the ner config) and a `ner_tags` list."),
-    Code("IG711", "error", "unknown ner row", "A tag record names a row id that is not in the ner config (`<doc id>-pNNN`)."),
-    Code("IG712", "error", "ner row predicted twice", "A ner row has more than one tag sequence; only the first is scored."),
-    Code("IG713", "error", "wrong number of tags", "A tag sequence is longer or shorter than its ner row's tokens; the sequence is not scored."),
-    Code("IG714", "error", "unknown tag", "A tag is neither one of the ner config's 37 tag names nor one of their ClassLabel ids (0–36); the sequence is not scored."),
-    Code("IG715", "warning", "I- tag without B-", "An I-X tag follows neither B-X nor I-X; as in conlleval and seqeval, it starts a new X span."),
-    Code("IG716", "error", "CoNLL line malformed", "A CoNLL line needs a token and a tag separated by white space (the tag is the last column)."),
-    Code("IG717", "error", "CoNLL token differs", "A CoNLL sequence's token differs from the token of the ner row it is matched to: the sequences are out of step with the rows."),
-    Code("IG718", "error", "too many sequences", "A CoNLL file or raw pipeline list holds more sequences than there are ner rows or documents to match them to."),
-    Code("IG719", "warning", "ner row not predicted", "A ner row of a predicted document has no tag sequence; it counts as predicting nothing there."),
-    Code("IG720", "error", "pipeline span malformed", "A pipeline span needs integer `start` < `end` inside the text and a string `label` or `entity_group`."),
-    Code("IG721", "error", "pipeline label unknown", "A pipeline span's label is not one of the 18 entity and figure labels of the gold."),
-    Code("IG722", "error", "pipeline line malformed", "A pipeline line must be a JSON list of spans or an object with a string `id` and an `entities` list."),
-    Code("IG730", "warning", "pipeline score not a probability", "A pipeline span's `score` is not a number in [0, 1]; the span is read without a score."),
-    Code("IG723", "error", "prediction line too long", "A line of the predictions file is over the line size limit (4 MiB); it is refused before it is parsed, so memory stays bounded."),
-    Code("IG724", "error", "prediction nested too deeply", "A line of the predictions file nests JSON more than 32 levels deep; a prediction record nests a few."),
-    Code("IG708", "error", "no predictions", "The predictions file holds no prediction line; nothing would be scored."),
-    # 727–728 which documents are scored: scoring/evaluate.py, scoring/collected.py
-    Code("IG727", "error", "no scored document predicted", "None of the documents scored (those of `--split`, or all) has a prediction line: every gold annotation would count as missed, so this is not a pass."),
-    Code("IG728", "error", "positional file fits several splits", "A CoNLL file or raw pipeline lists hold as many items as more than one split has and nothing tells them apart; name the split with --split."),
-)
+#: The registry of every code a check can emit, each declared once, in codes.json beside this module
+#: (one record a line: code, severity, title, explanation, and the default hint where one serves every
+#: case): a table to read and edit, not code. tests/test_codes.py holds the code to it: every code is
+#: raised by its stage, named in an `Emits:` line there, and tested.
+CODES: dict[str, Code] = _registry(*(Code(**record) for record in json.loads(
+    (Path(__file__).parent / "codes.json").read_text(encoding="utf-8"))))
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,8 @@ line and is not scored; the rest is.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from itertools import chain
+from typing import NamedTuple
 
 from .. import vocabulary
 from ..building.ner import bio_rows, spans_from_bio, tag_names
@@ -37,8 +37,9 @@ __all__ = ["FORMATS", "detect", "read_input", "row_order"]
 FORMATS = ("spans", "bio", "conll", "pipeline")
 
 
-@dataclass(frozen=True)
-class _Row:
+class _Row(NamedTuple):
+    """One `ner` row of the gold as token inputs are aligned to it: a plain record, one per paragraph."""
+
     id: str
     doc_id: str
     split: str
