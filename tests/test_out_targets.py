@@ -95,3 +95,35 @@ def test_fix_edits_only_annotation_files_in_place_never_through_links(sandbox):
     with pytest.raises(OutputError, match="symbolic link"):
         edit_in_place(repo, {rel: "x", "annotations/docs/linked.yaml": "x"})  # checked before the first write
     assert tree_state(sandbox) == before
+
+
+def test_only_the_output_package_writes_files():
+    """One writer: no module outside src/idlib_gold/outputs/ writes, renames or links a file itself
+    (write_text, write_bytes, os.replace, os.rename, os.link, mkstemp, open for writing)."""
+    import ast
+
+    from helpers import ROOT
+
+    package = ROOT / "src" / "idlib_gold"
+    writes = {"write_text", "write_bytes", "replace", "rename", "link", "mkstemp", "NamedTemporaryFile"}
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        if path.parent.name == "outputs":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            base = node.func.value.id if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) \
+                else ""
+            mode = next((a.value for a in node.args[1:2] if isinstance(a, ast.Constant)), None) or \
+                next((k.value.value for k in node.keywords if k.arg == "mode" and isinstance(k.value, ast.Constant)), "")
+            flags = {n.attr if isinstance(n, ast.Attribute) else n.id for a in node.args[1:2] for n in ast.walk(a)
+                     if isinstance(n, (ast.Attribute, ast.Name))}
+            to_devnull = bool(node.args) and ast.unparse(node.args[0]) == "os.devnull"  # SIGPIPE's end
+            if (name in writes and (base in ("os", "tempfile") or name.startswith("write_"))) or \
+                    (name in ("open", "fdopen") and any(c in str(mode) for c in "wax+")) or \
+                    (base == "os" and name == "open" and not to_devnull
+                     and any(w in f for f in flags for w in ("CREAT", "WRONLY", "RDWR"))):
+                found.append(f"{path.relative_to(package)}:{node.lineno} {name}")
+    assert found == []

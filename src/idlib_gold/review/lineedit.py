@@ -23,6 +23,8 @@ from pathlib import Path
 
 import yaml
 
+from ..outputs.files import replace_file
+
 __all__ = ["Edit", "split_lines", "scalar_extent", "apply_edits", "quoted", "refuse_reason", "scratch_copy"]
 
 # The line breaks YAML counts (PyYAML and libyaml alike): positions are in these lines.
@@ -145,5 +147,5 @@ def scratch_copy(root: Path, dest: Path, replaced: dict[str, str]) -> None:
                 os.symlink(os.readlink(path), target / name)
             elif path.is_file():
                 shutil.copyfile(path, target / name)
-    for rel, text in replaced.items():
-        (dest / rel).write_text(text, encoding="utf-8")
+    for rel, text in replaced.items():  # through the one writer, like every file the tool writes
+        replace_file(dest / rel, text.encode("utf-8"))
