@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import sys
 
-from .common import emit, exit_code, need_build_dependencies, note, root
+from .common import card_agreement, emit, exit_code, need_build_dependencies, note, root
 
 
 def run(args) -> int:
     from ..building.dataset import build_dataset
     from ..layout import DATASET_DIR
-    from ..scoring.tree_agreement import card_agreement
 
     repo = root(args.root)
     need_build_dependencies("build")

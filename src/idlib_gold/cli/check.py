@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .common import emit, exit_code, need_build_dependencies, note, root
+from .common import card_agreement, emit, exit_code, need_build_dependencies, note, root
 
 LOAD_LINE = 'python -c "from datasets import load_dataset; print(load_dataset(\'./dataset\'))"'
 
@@ -32,7 +32,6 @@ def summary(corpus) -> str:
 def run(args) -> int:
     from ..building.dataset import check_dataset
     from ..layout import DATASET_DIR
-    from ..scoring.tree_agreement import card_agreement
 
     repo = root(args.root)
     need_build_dependencies("check")

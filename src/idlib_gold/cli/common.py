@@ -16,7 +16,7 @@ from ..errors import UsageError
 from ..findings import Finding, has_errors
 
 __all__ = ["UsageError", "root", "repository", "emit", "note", "exit_code", "need_build_dependencies",
-           "BUILD_DEPENDENCIES"]
+           "BUILD_DEPENDENCIES", "card_agreement"]
 
 #: What `build`, `check` and `validate --parquet` need beyond the validator: the `build` extra.
 BUILD_DEPENDENCIES = ("pyarrow", "pandas", "pandera", "polars", "datasets")
@@ -84,3 +84,11 @@ def need_build_dependencies(command: str) -> None:
         raise UsageError(f"`idlib-gold {command}` needs the build dependencies, which are not installed "
                          f"(missing: {', '.join(missing)}); install them in the idlib-gold checkout with: "
                          f"pip install '.[build]'")
+
+
+def card_agreement(root: Path, corpus):
+    """The dataset card's agreement figures (`build`, `check`), imported only when a build or a full
+    comparison needs them: a `check` the stamp answers never loads the scoring stage (10 ms)."""
+    from ..scoring.tree_agreement import card_agreement as of_trees
+
+    return of_trees(root, corpus)
