@@ -75,11 +75,13 @@ def build_dataset(root: Path, agreement_of: AgreementOf, stop_on: Callable[[list
         return out
     if findings:
         out.reports.append(Report(findings, "building anyway: warnings only"))
-    files = folder.render_outputs(corpus, agreement, sources)
-    del corpus  # the files hold everything now; the table checks need the memory
-    from ..checking.tables import validate_files
+    tables: dict = {}
+    files = folder.render_outputs(corpus, agreement, sources, tables=tables)
+    del corpus  # the files and tables hold everything now; the table checks need the memory
+    from ..checking.tables import CARD, validate_built
 
-    table_findings = validate_files(files)
+    table_findings = validate_built(tables, files.get(CARD))  # the tables in memory, never read back
+    del tables
     if has_errors(table_findings):
         out.reports.append(Report(table_findings, f"built tables failed their checks; {DATASET_DIR}/ left unchanged"))
         return out

@@ -33,6 +33,12 @@ def _parquet_bytes(rows: list[dict], features) -> tuple[bytes, int]:
     return _table_bytes(pa.Table.from_pylist(rows, schema=features.arrow_schema))
 
 
+def _keep(tables: dict | None, config: str, split: str, table) -> None:
+    """Hand the table written to `data/<config>/<split>.parquet` to the caller, when it asked for them."""
+    if tables is not None:
+        tables.setdefault(config, {})[split] = table
+
+
 def _ner_table(columns: dict, schema):
     """The `ner` table from `bio_columns`: Arrow arrays over the flat columns, no per-row objects.
     Integer columns are handed over as buffers; the table equals `Table.from_pylist` of the rows
@@ -65,36 +71,43 @@ def _table_bytes(table) -> tuple[bytes, int]:
     return sink.getvalue(), table.nbytes
 
 
-def render_outputs(corpus: Corpus, agreement: dict | None = None, sources: str | None = None) -> dict[str, bytes]:
-    """Every file of dataset/, as relative path → bytes.
+def render_outputs(corpus: Corpus, agreement: dict | None = None, sources: str | None = None,
+                   tables: dict | None = None) -> dict[str, bytes]:
+    """Every file of dataset/, as relative path → bytes; with `tables` (a dict), also the Arrow table
+    of each Parquet file, config → split → table, so that `build` checks them without reading back.
 
     Configs are built one at a time and their rows dropped once written: the card and the
     Croissant file need only the files and the row counts. `agreement` is the card's
     inter-annotator agreement section, computed by the scoring stage and passed in; `sources` the
     digest of the gold files read (reading/digest.py), recorded in the card."""
+    import pyarrow as pa
+
     files: dict[str, bytes] = {}
     sizes: dict[str, int] = {}
     counts: dict[str, dict[str, int]] = {}
     for config in CONFIGS:
         if config == "ner":
-            _ner_outputs(corpus, files, sizes, counts)
+            _ner_outputs(corpus, files, sizes, counts, tables)
             continue
         if config in LAYER_CONFIGS:
-            _layer_outputs(corpus, config, files, sizes, counts)
+            _layer_outputs(corpus, config, files, sizes, counts, tables)
             continue
         rows = config_rows(corpus, config)
         counts[config] = {split: len(split_rows) for split, split_rows in rows.items()}
-        features = features_for(config)
+        schema = features_for(config).arrow_schema
         for split in written_splits(rows):
             name = parquet_path(config, split)
-            files[name], sizes[name] = _parquet_bytes(rows[split], features)
+            table = pa.Table.from_pylist(rows[split], schema=schema)
+            files[name], sizes[name] = _table_bytes(table)
+            _keep(tables, config, split, table)
         del rows
     files["croissant.json"] = render_croissant(files).encode("utf-8")
     files["README.md"] = render_card(corpus, counts, files, sizes, agreement, sources).encode("utf-8")
     return files
 
 
-def _layer_outputs(corpus: Corpus, config: str, files: dict, sizes: dict, counts: dict) -> None:
+def _layer_outputs(corpus: Corpus, config: str, files: dict, sizes: dict, counts: dict,
+                   tables: dict | None = None) -> None:
     import pyarrow as pa
 
     schema = features_for(config).arrow_schema
@@ -105,9 +118,11 @@ def _layer_outputs(corpus: Corpus, config: str, files: dict, sizes: dict, counts
         columns = by_split.pop(split)
         table = pa.Table.from_pydict({f.name: columns.get(f.name, []) for f in schema}, schema=schema)
         files[name], sizes[name] = _table_bytes(table)
+        _keep(tables, config, split, table)
 
 
-def _ner_outputs(corpus: Corpus, files: dict, sizes: dict, counts: dict) -> None:
+def _ner_outputs(corpus: Corpus, files: dict, sizes: dict, counts: dict,
+                   tables: dict | None = None) -> None:
     schema = features_for("ner").arrow_schema
     docs = sorted(corpus.documents, key=lambda d: d.id)
     counts["ner"] = {}
@@ -118,7 +133,9 @@ def _ner_outputs(corpus: Corpus, files: dict, sizes: dict, counts: dict) -> None
         columns_by_split[split] = columns
     for split in written_splits(counts["ner"]):
         name = parquet_path("ner", split)
-        files[name], sizes[name] = _table_bytes(_ner_table(columns_by_split.pop(split), schema))
+        table = _ner_table(columns_by_split.pop(split), schema)
+        files[name], sizes[name] = _table_bytes(table)
+        _keep(tables, "ner", split, table)
 
 
 def _existing(target: Path) -> tuple[dict[str, bytes], dict[str, str]]:

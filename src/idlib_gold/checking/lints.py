@@ -20,7 +20,10 @@ from ..reading.corpus import Corpus, Document
 from ..reading.files import line_col_of_offset
 from ..text.spans import iter_spans
 
-__all__ = ["lint_corpus", "shared_sentences", "sentences", "sentence_signature"]
+__all__ = ["lint_corpus", "shared_sentences", "sentences", "sentence_signature", "own_sentences"]
+
+#: IG503 compares sentences of at least this many words.
+MIN_WORDS = 6
 
 # Typographic characters that syndicated copies swap for ASCII; each is one code point either way,
 # so normalizing them keeps offsets aligned.
@@ -269,7 +272,19 @@ def shared_sentences(a: Document, b: Document, min_words: int = 6) -> list[tuple
     return pairs
 
 
-def lint_shared(corpus: Corpus, min_words: int = 6, doubtful: frozenset = frozenset()) -> list[Finding]:
+def own_sentences(doc: Document, min_words: int = MIN_WORDS) -> list[tuple[str, int, int]]:
+    """(folded sentence, start, end) of each sentence of at least `min_words` words that occurs once in
+    the document: what IG503 compares across documents (a sentence repeated inside one document is
+    ambiguous, so skipped). Computed where the document is read (`Document.sentences`)."""
+    seen = defaultdict(list)
+    for s, e in sentences(doc.text):
+        key = doc.text[s:e].translate(_FOLD)
+        if len(key.split()) >= min_words:
+            seen[key].append((s, e))
+    return [(key, *spans[0]) for key, spans in seen.items() if len(spans) == 1]
+
+
+def lint_shared(corpus: Corpus, min_words: int = MIN_WORDS, doubtful: frozenset = frozenset()) -> list[Finding]:
     """One pass over every sentence of every document: sentences found in several documents are grouped,
     and a document whose annotations of the sentence differ from the most common ones is reported,
     on its first annotation the others lack. Of equally common ones, the reference is one without an
@@ -285,14 +300,9 @@ def lint_shared(corpus: Corpus, min_words: int = 6, doubtful: frozenset = frozen
     # sentences are left out until the IG301/IG304/IG305 is fixed.
     kb_types = _kb_types(corpus)
     for doc in sorted((d for d in corpus.documents if _sound(d, kb_types)), key=lambda d: d.id):
-        seen = defaultdict(list)
-        for s, e in sentences(doc.text):
-            key = doc.text[s:e].translate(_FOLD)
-            if len(key.split()) >= min_words:
-                seen[key].append((s, e))
-        for key, spans in seen.items():
-            if len(spans) == 1:  # a sentence repeated inside one document is ambiguous: skipped
-                where[key].append((doc, *spans[0]))
+        own = doc.sentences if doc.sentences is not None and min_words == MIN_WORDS else own_sentences(doc, min_words)
+        for key, s, e in own:
+            where[key].append((doc, s, e))
     signers: dict[str, _Signer] = {}
     out = []
     for key, places in where.items():
@@ -305,7 +315,9 @@ def lint_shared(corpus: Corpus, min_words: int = 6, doubtful: frozenset = frozen
                 signer = signers[doc.id] = _Signer(doc)
             parts = signer.parts(s, e)
             doubted = any((doc.id, ann_id) in doubtful for _, ann_id in parts)
-            signed.append((doc, s, e, repr(sorted((item for item, _ in parts), key=repr)), parts, doubted))
+            # the items' reprs, sorted: each item's repr made once (sorting by repr and taking the repr
+            # of the sorted list made each twice), and equal exactly when the sorted items' reprs are
+            signed.append((doc, s, e, tuple(sorted(repr(item) for item, _ in parts)), parts, doubted))
         counts = defaultdict(int)
         for place in signed:
             counts[place[3]] += 1

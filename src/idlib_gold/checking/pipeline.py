@@ -18,16 +18,17 @@ from ..layout import DOCS, KB_FILE, TEXTS, Tree
 from ..reading.corpus import Corpus, Document, load_corpus
 from . import schema
 from .documents import check_document
-from .lints import lint_unannotated
+from .lints import lint_unannotated, own_sentences
 
 __all__ = ["prepare_document", "load", "documents_named", "relative_path"]
 
 
 def prepare_document(doc: Document, kb_types: dict[str, str] | None) -> None:
     """The per-document work that runs where a document is read: its cross-checks, its IG501
-    scan, and its shingles for the story measurement."""
+    scan, the sentences IG503 compares, and its shingles for the story measurement."""
     doc.checks = check_document(doc, kb_types)
     doc.unannotated = lint_unannotated(doc)
+    doc.sentences = own_sentences(doc)
     doc.shingles  # noqa: B018 -- fills the cached property
 
 

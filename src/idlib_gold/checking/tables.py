@@ -27,7 +27,7 @@ from pathlib import Path
 from .. import vocabulary
 from ..findings import Finding
 
-__all__ = ["validate_folder", "validate_files", "validate_tables", "against_croissant", "gather_segments"]
+__all__ = ["validate_folder", "validate_files", "validate_built", "validate_tables", "against_croissant", "gather_segments"]
 
 #: Configs every dataset has; `ner` is validated when present (datasets built before it lack it).
 REQUIRED = ("documents", "entities", "figures", "quotes", "kb")
@@ -111,19 +111,21 @@ class _Texts:
         # int32 where the buffer allows (under 2 GiB of text): half the memory of the largest array here
         self.cps = np.flatnonzero(starts).astype(np.int32 if len(data) < 2**31 else np.int64, copy=False)
         del starts
-        self.first = np.searchsorted(self.cps, offsets)  # index in cps of each text's first code point
+        # index in cps of each text's first code point
+        self.first = np.searchsorted(self.cps, offsets).astype(self.cps.dtype, copy=False)
         self.length = np.diff(self.first)
         present = ~arr.is_null().to_numpy(zero_copy_only=False)[:-1]
         # Later rows win, as a dict built from the rows would; documents without text are unknown.
         self.lookup = {doc_id: k for k, doc_id in enumerate(ids) if doc_id is not None and present[k]}
 
     def index(self, doc_ids):
-        """The position of each row's document, -1 for a document that is not there."""
+        """The position of each row's document, -1 for a document that is not there (int32)."""
+        import numpy as np
         import polars as pl
 
         found = doc_ids.replace_strict(list(self.lookup), list(self.lookup.values()), default=-1,
-                                       return_dtype=pl.Int64)
-        return found.fill_null(-1).to_numpy()
+                                       return_dtype=pl.Int32)
+        return found.fill_null(-1).to_numpy().astype(np.int32, copy=False)
 
     def lengths(self, idx):
         """Each row's document length in code points (null for an unknown document)."""
@@ -135,20 +137,30 @@ class _Texts:
         return pl.from_arrow(pa.array(values, type=pa.int64(), mask=idx < 0))
 
     def slices(self, idx, starts, ends, nonempty: bool = False):
-        """text[start:end] of each row's document, null where the offsets fall outside it (numpy in, polars out)."""
+        """text[start:end] of each row's document, null where the offsets fall outside it (numpy in, polars out).
+
+        Every per-row array is as narrow as its values allow (int32 offsets stay int32; a sum that
+        could wrap is only ever used where `valid` holds, where it cannot): with a row per token the
+        temporaries here are the largest part of the check's memory."""
         import numpy as np
         import polars as pl
         import pyarrow as pa
 
         doc = np.maximum(idx, 0)
-        limit = (starts < ends) if nonempty else (starts <= ends)
-        valid = (idx >= 0) & (starts >= 0) & limit & (ends <= self.length[doc])
+        valid = (idx >= 0) & (starts >= 0)
+        valid &= (starts < ends) if nonempty else (starts <= ends)
+        valid &= ends <= self.length[doc]
         first = self.first[doc]
+        del doc
         begin = self.cps[np.where(valid, first + starts, 0)]
-        size = np.where(valid, self.cps[np.where(valid, first + ends, 0)] - begin, 0)
+        size = self.cps[np.where(valid, first + ends, 0)]
+        del first
+        size -= begin
+        size[~valid] = 0
         offsets, found = gather_segments(self.data, begin, size)
+        del begin, size
         validity = pa.array(valid, type=pa.bool_()).buffers()[1]
-        out = pa.LargeStringArray.from_buffers(len(size), pa.py_buffer(offsets), pa.py_buffer(found), validity)
+        out = pa.LargeStringArray.from_buffers(len(valid), pa.py_buffer(offsets), pa.py_buffer(found), validity)
         return pl.from_arrow(out)
 
     def span_slices(self, idx, starts, ends):
@@ -165,20 +177,27 @@ class _Texts:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        s_list = starts.cast(pl.List(pl.Int64)).to_arrow()
-        e_list = ends.cast(pl.List(pl.Int64)).to_arrow()
-        s_list = s_list.combine_chunks() if isinstance(s_list, pa.ChunkedArray) else s_list
-        e_list = e_list.combine_chunks() if isinstance(e_list, pa.ChunkedArray) else e_list
-        s_flat = pc.list_flatten(s_list).fill_null(-1).to_numpy()
-        rows = pc.list_parent_indices(s_list).to_numpy()
+        def flat(column, missing):
+            inner = column.dtype.inner
+            kind = pl.Int32 if inner in (pl.Int8, pl.Int16, pl.Int32, pl.UInt8, pl.UInt16) else pl.Int64
+            values = column.cast(pl.List(kind)).to_arrow()
+            values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+            return values, pc.list_flatten(values).fill_null(missing).to_numpy()
+
+        s_list, s_flat = flat(starts, -1)
+        e_list, e_all = flat(ends, -2)
+        n = len(s_flat)
+        index = np.int32 if n < 2**31 else np.int64
+        rows = pc.list_parent_indices(s_list).to_numpy().astype(index, copy=False)
         s_off = s_list.offsets.to_numpy()
         e_off = e_list.offsets.to_numpy()
-        e_all = pc.list_flatten(e_list).fill_null(-2).to_numpy()
         # Pair each start with the end at the same list position; rows whose lists differ in length get none.
         same = (np.diff(s_off) == np.diff(e_off))[rows]
-        e_flat = np.full(len(s_flat), -2, dtype=np.int64)
-        at = e_off[rows] + (np.arange(len(s_flat)) - s_off[rows])
+        e_flat = np.full(n, -2, dtype=np.result_type(e_all.dtype, s_flat.dtype))
+        at = np.arange(n, dtype=index)
+        at += (e_off - s_off).astype(index, copy=False)[rows]
         e_flat[same] = e_all[at[same]]
+        del at, same, e_all
         found = self.slices(idx[rows], s_flat, e_flat, nonempty=True).to_arrow()
         return pl.from_arrow(pa.LargeListArray.from_arrays(pa.array(s_off, type=pa.int64()), found))
 
@@ -473,6 +492,14 @@ def validate_files(files: dict[str, bytes]) -> list[Finding]:
     tables, findings = _read(files)
     card = read_card(files[CARD])[0] if CARD in files else None
     return _folded(findings, validate_tables(tables, card))
+
+
+def validate_built(tables: dict, card: bytes | None) -> list[Finding]:
+    """The tables a build is about to write (config → split → Arrow table, as `render_outputs` keeps
+    them), against the card it is about to write: `validate_files` without encoding and decoding
+    the Parquet bytes, so the check holds one copy of the tables (decisions/0103)."""
+    _return_freed_memory()
+    return validate_tables(tables, read_card(card)[0] if card is not None else None)
 
 
 def validate_folder(folder: Path) -> tuple[list[Finding], str]:

@@ -81,12 +81,13 @@ def _refuse_unless(path: Path, wanted, noun: str) -> None:
     raise OutputError(f"{path}: is {what}, not {noun}; choose another path")
 
 
-def write_all(fd: int, data: bytes) -> None:
-    """Write every byte to a file descriptor and flush it to disk."""
+def write_all(fd: int, data: bytes, durable: bool = True) -> None:
+    """Write every byte to a file descriptor and (`durable`) flush it to disk."""
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]
-    os.fsync(fd)
+    if durable:
+        os.fsync(fd)
 
 
 def fsync_folder(path: Path) -> None:
@@ -104,9 +105,15 @@ def fsync_folder(path: Path) -> None:
         os.close(fd)
 
 
-def replace_file(path: Path, data: bytes, mode: int = FILE_MODE, name: str | None = None) -> None:
+def replace_file(path: Path, data: bytes, mode: int = FILE_MODE, name: str | None = None,
+                 durable: bool = True) -> None:
     """Replace `path` with `data` atomically: a temporary file in the same folder, fsync, os.replace.
-    Errors name `name` (the path as the user gave it) or `path`."""
+    Errors name `name` (the path as the user gave it) or `path`.
+
+    `durable=False` skips both fsyncs (the file's and the folder's): the rename is still atomic, so a
+    reader sees the whole old file or the whole new one, but after a power cut the new one may be
+    empty or partial. Only for files whose reader detects that and can do without them (the parse
+    cache's signed entries)."""
     path = Path(path)
     shown = name or str(path)
     refuse_unsafe_file(path)
@@ -116,7 +123,7 @@ def replace_file(path: Path, data: bytes, mode: int = FILE_MODE, name: str | Non
         raise OutputError(f"{shown}: {reason(exc)}") from None
     try:
         try:
-            write_all(fd, data)
+            write_all(fd, data, durable)
         finally:
             os.close(fd)
         os.chmod(tmp, mode)
@@ -129,7 +136,8 @@ def replace_file(path: Path, data: bytes, mode: int = FILE_MODE, name: str | Non
         if isinstance(exc, OSError):
             raise OutputError(f"{shown}: {reason(exc)}") from None
         raise
-    fsync_folder(path.parent)
+    if durable:
+        fsync_folder(path.parent)
 
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
