@@ -113,13 +113,17 @@ def _rename_to_yml(repo: Path, env: dict) -> tuple[list[str], list[str]]:
     return ["IG111", "annotations/docs/004_6eacc837ce207b5e.yml", "IG316", TEXT], []
 
 
-def _edit_schema(repo: Path, env: dict) -> tuple[list[str], list[str]]:
-    path = repo / "schema" / "document.schema.json"
+def _drop_entity_label(path: Path, label: str) -> None:
+    """Remove one entity label (and its description) from a document schema file."""
     schema = json.loads(path.read_text(encoding="utf-8"))
     labels = schema["$defs"]["entity_label"]
-    i = labels["enum"].index("NORP")
+    i = labels["enum"].index(label)
     del labels["enum"][i], labels["enumDescriptions"][i]
     path.write_text(json.dumps(schema, indent=2), encoding="utf-8")
+
+
+def _edit_schema(repo: Path, env: dict) -> tuple[list[str], list[str]]:
+    _drop_entity_label(repo / "schema" / "document.schema.json", "NORP")
     _git(repo, "add", "schema", env=env)
     return ["IG205", "'NORP' is not one of"], []
 
@@ -201,12 +205,7 @@ def test_a_consumer_corpus_is_validated_against_its_own_schema(tmp_path):
     for name in ("annotations", "schema"):
         shutil.copytree(ROOT / name, consumer / name)
     # the consumer's vocabulary has no LOC (its corpus has none)
-    schema_path = consumer / "schema" / "document.schema.json"
-    schema = json.loads(schema_path.read_text(encoding="utf-8"))
-    labels = schema["$defs"]["entity_label"]
-    i = labels["enum"].index("LOC")
-    del labels["enum"][i], labels["enumDescriptions"][i]
-    schema_path.write_text(json.dumps(schema, indent=2), encoding="utf-8")
+    _drop_entity_label(consumer / "schema" / "document.schema.json", "LOC")
     (consumer / ".pre-commit-config.yaml").write_text(
         f"repos:\n  - repo: {pub}\n    rev: {rev}\n    hooks:\n      - id: idlib-gold-validate\n", encoding="utf-8")
     for args in (("init", "-q"), ("add", "-A"), ("commit", "-q", "-m", "start")):

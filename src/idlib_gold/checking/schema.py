@@ -71,10 +71,11 @@ def _reference(folder, name: str):
     def offline(uri: str):
         raise NoSuchResource(ref=uri)
 
+    schemas = {n: checked_schema(n) for n in _resources(name)}  # each meta-checked once
     registry = Registry(retrieve=offline).with_resources(
-        (checked_schema(n)["$id"], Resource.from_contents(checked_schema(n), default_specification=DRAFT202012))
-        for n in _resources(name))
-    return strict_validator_class()(checked_schema(name), registry=registry)
+        (schema["$id"], Resource.from_contents(schema, default_specification=DRAFT202012))
+        for schema in schemas.values())
+    return strict_validator_class()(schemas[name], registry=registry)
 
 
 def checked_schema(name: str) -> dict:
