@@ -12,53 +12,23 @@ import io
 from pathlib import Path
 
 from ..findings import Finding
-from ..layout import CONFIGS, DATASET_DIR, parquet_path, written_splits
+from ..layout import CONFIGS, DATASET_DIR, LAYERS, parquet_path, written_splits
 from ..outputs import swap
 from ..reading.corpus import Corpus
-from ..vocabulary import splits
-from . import plainfiles
+from . import columns, plainfiles
 from .card import render_card
 from .croissant import render_croissant
 from .features import features_for
-from .ner import bio_columns
-from .rows import LAYER_CONFIGS, config_columns, config_rows
+from .rows import config_rows
 from .stamp import STAMP_DIR, files_digest, odd_entries
 
 __all__ = ["render_outputs", "write_outputs", "recover_outputs", "compare_outputs", "stamp_findings"]
-
-def _parquet_bytes(rows: list[dict], features) -> tuple[bytes, int]:
-    """The Parquet file and the in-memory Arrow size of its table (the card's `num_bytes`)."""
-    import pyarrow as pa
-
-    return _table_bytes(pa.Table.from_pylist(rows, schema=features.arrow_schema))
 
 
 def _keep(tables: dict | None, config: str, split: str, table) -> None:
     """Hand the table written to `data/<config>/<split>.parquet` to the caller, when it asked for them."""
     if tables is not None:
         tables.setdefault(config, {})[split] = table
-
-
-def _ner_table(columns: dict, schema):
-    """The `ner` table from `bio_columns`: Arrow arrays over the flat columns, no per-row objects.
-    Integer columns are handed over as buffers; the table equals `Table.from_pylist` of the rows
-    (tests/test_build.py compares the bytes)."""
-    import pyarrow as pa
-
-    def ints(values, kind):
-        return pa.Array.from_buffers(kind, len(values), [None, pa.py_buffer(values)])
-
-    offsets = ints(columns["offsets"], pa.int32())
-
-    def listed(name, values):
-        return pa.ListArray.from_arrays(offsets, values, type=schema.field(name).type)
-
-    arrays = [pa.array(columns["id"], pa.string()), pa.array(columns["doc_id"], pa.string()),
-              listed("tokens", pa.array(columns["tokens"], pa.string())),
-              listed("ner_tags", ints(columns["ner_tags"], pa.int64())),
-              listed("token_starts", ints(columns["token_starts"], pa.int32())),
-              listed("token_ends", ints(columns["token_ends"], pa.int32()))]
-    return pa.Table.from_arrays(arrays, schema=schema)
 
 
 def _table_bytes(table) -> tuple[bytes, int]:
@@ -76,66 +46,36 @@ def render_outputs(corpus: Corpus, agreement: dict | None = None, sources: str |
     """Every file of dataset/, as relative path → bytes; with `tables` (a dict), also the Arrow table
     of each Parquet file, config → split → table, so that `build` checks them without reading back.
 
-    Configs are built one at a time and their rows dropped once written: the card and the
+    Tables are built column by column (`columns.py`), one split at a time; the card and the
     Croissant file need only the files and the row counts. `agreement` is the card's
     inter-annotator agreement section, computed by the scoring stage and passed in; `sources` the
     digest of the gold files read (reading/digest.py), recorded in the card."""
     import pyarrow as pa
 
+    built: dict[str, dict[str, object]] = {config: {} for config in CONFIGS}
+    for split, docs in columns.documents_by_split(corpus).items():
+        layers = {config: columns.layer_table(docs, config, features_for(config).arrow_schema)
+                  for config in LAYERS}
+        built["documents"][split] = columns.documents_table(docs, layers, features_for("documents").arrow_schema)
+        for config, table in layers.items():
+            built[config][split] = table
+        del layers
+        built["ner"][split] = columns.ner_table(docs, features_for("ner").arrow_schema)
+    built["kb"]["train"] = pa.Table.from_pylist(config_rows(corpus, "kb")["train"],
+                                                schema=features_for("kb").arrow_schema)
     files: dict[str, bytes] = {}
     sizes: dict[str, int] = {}
-    counts: dict[str, dict[str, int]] = {}
+    counts = {config: {split: table.num_rows for split, table in by_split.items()}
+              for config, by_split in built.items()}
     for config in CONFIGS:
-        if config == "ner":
-            _ner_outputs(corpus, files, sizes, counts, tables)
-            continue
-        if config in LAYER_CONFIGS:
-            _layer_outputs(corpus, config, files, sizes, counts, tables)
-            continue
-        rows = config_rows(corpus, config)
-        counts[config] = {split: len(split_rows) for split, split_rows in rows.items()}
-        schema = features_for(config).arrow_schema
-        for split in written_splits(rows):
+        for split in written_splits(counts[config]):
             name = parquet_path(config, split)
-            table = pa.Table.from_pylist(rows[split], schema=schema)
-            files[name], sizes[name] = _table_bytes(table)
-            _keep(tables, config, split, table)
-        del rows
+            files[name], sizes[name] = _table_bytes(built[config][split])
+            _keep(tables, config, split, built[config][split])
+        del built[config]  # what is not kept for the caller is freed config by config
     files["croissant.json"] = render_croissant(files).encode("utf-8")
     files["README.md"] = render_card(corpus, counts, files, sizes, agreement, sources).encode("utf-8")
     return files
-
-
-def _layer_outputs(corpus: Corpus, config: str, files: dict, sizes: dict, counts: dict,
-                   tables: dict | None = None) -> None:
-    import pyarrow as pa
-
-    schema = features_for(config).arrow_schema
-    by_split = config_columns(corpus, config)
-    counts[config] = {split: len(columns["doc_id"]) for split, columns in by_split.items()}
-    for split in written_splits(counts[config]):
-        name = parquet_path(config, split)
-        columns = by_split.pop(split)
-        table = pa.Table.from_pydict({f.name: columns.get(f.name, []) for f in schema}, schema=schema)
-        files[name], sizes[name] = _table_bytes(table)
-        _keep(tables, config, split, table)
-
-
-def _ner_outputs(corpus: Corpus, files: dict, sizes: dict, counts: dict,
-                   tables: dict | None = None) -> None:
-    schema = features_for("ner").arrow_schema
-    docs = sorted(corpus.documents, key=lambda d: d.id)
-    counts["ner"] = {}
-    columns_by_split = {}
-    for split in splits():
-        columns = bio_columns([d for d in docs if d.data["split"] == split])
-        counts["ner"][split] = len(columns["id"])
-        columns_by_split[split] = columns
-    for split in written_splits(counts["ner"]):
-        name = parquet_path("ner", split)
-        table = _ner_table(columns_by_split.pop(split), schema)
-        files[name], sizes[name] = _table_bytes(table)
-        _keep(tables, "ner", split, table)
 
 
 def _existing(target: Path) -> tuple[dict[str, bytes], dict[str, str]]:
