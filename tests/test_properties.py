@@ -132,6 +132,33 @@ def test_a_single_corruption_is_reported_with_its_code(doc, corruption, pick):
     assert codes & EXPECTED[corruption], (corruption, codes)
 
 
+@FAST
+@given(documents(), st.sampled_from(CORRUPTIONS), st.data())
+def test_soundness_read_from_the_checks_is_soundness_recomputed(doc, corruption, pick):
+    """IG503 takes a document as evidence only when it is sound; where its checks ran (`doc.checks`),
+    their IG301/IG304/IG305/IG309 answer, and the answer is the one the spans and the KB give."""
+    from idlib_gold.checking import lints
+    from idlib_gold.checking.documents import check_document
+
+    text, data = doc
+    data = copy.deepcopy(data)
+    target = pick.draw(st.sampled_from(data["entities"]))
+    if corruption == "shift":
+        target["start"] += 1
+    elif corruption == "label":
+        target["label"] = "LOC" if target["label"] != "LOC" else "ORG"
+    elif corruption == "text":
+        text = "X" + text[1:] if text[0] != "X" else "Y" + text[1:]
+    elif corruption == "kb":
+        data["quotes"][0]["speaker"]["end"] += 2  # a nested span off its text
+    document = Document("doc", "annotations/docs/doc.yaml", text, text.encode(), Loaded(data, {}))
+    kb_types = {e["id"]: e["type"] for e in KB}
+    recomputed = lints._sound(document, kb_types)
+    document.checks = check_document(document, kb_types)
+    assert lints._sound(document, kb_types) == recomputed
+    assert recomputed == (corruption not in ("shift", "label", "text", "kb")), corruption
+
+
 # --- fast paths agree with the plain statement of their rule -------------------------------------
 
 @FAST
@@ -174,3 +201,17 @@ def test_bio_rows_tag_exactly_the_tokens_inside_each_span(doc):
                 s, e, label = inside[-1]
                 first = not any(s <= ps and pe <= e for ps, pe in zip(row["token_starts"][:k], row["token_ends"][:k]))
                 assert tag == ("B-" if first else "I-") + label
+
+
+@FAST
+@given(st.lists(st.sampled_from(["advertisement", "xadvertisement", "_", "é", " ", "\n", "\r\n", "ad", "s"]),
+                max_size=12).map("".join))
+def test_advertisement_lines_are_counted_as_the_whole_word_rule_says(text):
+    import re
+
+    from idlib_gold.building.card import _NOISE, _noise_counts
+
+    names = list(_NOISE)
+    rule = re.compile(r"^advertisement$|\badvertisement$", re.M)
+    counted = dict(zip(names, _noise_counts(text)))
+    assert counted["`advertisement` lines"] == len(rule.findall(text))

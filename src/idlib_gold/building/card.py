@@ -159,14 +159,29 @@ _NOISE = {
     "HTML-entity residue (`& # 39;`)": re.compile(r"& # \d+;"),
     "entity residue `,quot;`": re.compile(r",quot;"),
     "`%MINIFYHTML…%` placeholders": re.compile(r"%MINIFYHTML\w+%"),
-    "`advertisement` lines": re.compile(r"^advertisement$|\badvertisement$", re.M),
+    # a word ending a line (`\badvertisement$`), found by its letters first: the pattern with `\b` in
+    # front was tried at every position, 0.43 s of the card at 1,000x, where this takes 0.02 s
+    "`advertisement` lines": re.compile(r"advertisement$", re.M),
     "typographic quotation marks and apostrophes": re.compile(r"[“”‘’]"),
 }
+_WORD_CHARACTER = re.compile(r"\w")
+
+
+def _noise_counts(text: str) -> list[int]:
+    """Occurrences of each kind of noise in `_NOISE`, in its order; `advertisement` only as a whole word."""
+    counts = []
+    for name, rx in _NOISE.items():
+        if name.startswith("`advertisement`"):
+            counts.append(sum(1 for m in rx.finditer(text)
+                              if not (m.start() and _WORD_CHARACTER.match(text, m.start() - 1))))
+        else:
+            counts.append(len(rx.findall(text)))
+    return counts
 
 
 def _source_data(corpus: Corpus) -> str:
     docs = sorted(corpus.documents, key=lambda d: d.id)
-    noise = [[d.id] + [len(rx.findall(d.text)) for rx in _NOISE.values()] for d in docs]
+    noise = [[d.id] + _noise_counts(d.text) for d in docs]
     if len(docs) > MATRIX_MAX:  # thousands of rows help no reader: sources and noise are counted instead
         by_source = Counter(d.data["source"] or "—" for d in docs)
         totals = [["all documents"] + [sum(row[k] for row in noise) for k in range(1, len(_NOISE) + 1)]]
