@@ -223,3 +223,46 @@ def test_entries_no_file_uses_are_removed_after_a_whole_load(clone: Path, cli):
     assert cli("build", root=clone).code == 0
     assert not stale.exists()
     assert len(_entries(clone)) == len(list((clone / "annotations/docs").glob("*.yaml")))
+
+
+def _state(root: Path) -> dict[str, tuple[bytes, int]]:
+    """Every entry of the cache folder with its bytes and modification time."""
+    folder = root / stamp.STAMP_DIR
+    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(folder.iterdir())} if folder.exists() else {}
+
+
+def _validate_parses(root: Path, cli, monkeypatch) -> list[str]:
+    seen = _parses(monkeypatch)
+    run = cli("validate", root=root)
+    assert run.code == 0, run.out + run.err
+    monkeypatch.undo()
+    return seen
+
+
+def test_validate_reads_what_a_build_parsed_and_writes_nothing(clone: Path, cli, monkeypatch):
+    cold = _validate_parses(clone, cli, monkeypatch)  # the KB, the documents and the second tree
+    assert not (clone / stamp.STAMP_DIR).exists()
+    assert cli("build", root=clone).code == 0
+    unused = clone / stamp.STAMP_DIR / f"{parsecache.PREFIX}{'0' * 64}.bin"
+    unused.write_bytes(b"old")  # a whole load by build would remove it; validate leaves the folder alone
+    before = _state(clone)
+    warm = _validate_parses(clone, cli, monkeypatch)
+    documents = len(list((clone / "annotations/docs").glob("*.yaml")))
+    assert len(warm) == len(cold) - documents  # every document of the main tree came from the cache
+    assert _state(clone) == before
+
+
+def test_validate_of_named_files_parses_them(clone: Path, cli, monkeypatch):
+    assert cli("build", root=clone).code == 0
+    seen = _parses(monkeypatch)
+    assert cli("validate", str(clone / DOC), root=clone).code == 0
+    assert seen == ["annotations/kb.yaml", DOC]  # the pre-commit hook's case: the files it is given, read from disk
+
+
+def test_validate_without_a_cache_makes_neither_cache_nor_key(clone: Path, cli, monkeypatch):
+    key = stamp.key_path(clone)
+    if key.exists():
+        key.unlink()
+    shutil.rmtree(clone / stamp.STAMP_DIR, ignore_errors=True)
+    assert _validate_parses(clone, cli, monkeypatch)
+    assert not key.exists() and not (clone / stamp.STAMP_DIR).exists()

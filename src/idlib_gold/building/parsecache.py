@@ -25,6 +25,10 @@ cache file is trusted under the same rules as the stamp (stamp.py), with the sam
   torn entry fails the signature and its file is parsed again. An fsync per entry cost about
   0.3 ms, 1.5 s of a cold 1,000x build, and bought nothing (decisions/0102).
 
+`validate` of the whole corpus reads it too, and writes nothing: an annotator who built once
+validates a large corpus without parsing it again, and the pre-commit hook (which validates the
+files it is given) never touches it.
+
 Nothing is ever needed from it: with no key (no git directory, an unpacked archive), an
 unreadable folder or a full disk, every file is parsed as before. After a run that read the
 whole corpus, entries no file used are removed, so the folder holds one entry a document.
@@ -184,14 +188,17 @@ class ParseCache:
             os.close(folder)
 
 
-def parse_cache(root: Path) -> ParseCache | None:
-    """This clone's parse cache, or None where nothing may be trusted (see `stamp.clone_key`)."""
+def parse_cache(root: Path, write: bool = True) -> ParseCache | None:
+    """This clone's parse cache, or None where nothing may be trusted (see `stamp.clone_key`).
+    With `write` False it is only read: no key, folder or entry is made, and none removed."""
     if not stamp.SUPPORTED:
         return None
-    key = stamp.clone_key(root, create=True)
+    key = stamp.clone_key(root, create=write)
     if key is None:
         return None
     try:
-        return ParseCache(root, key)
+        cache = ParseCache(root, key)
     except OSError:
         return None
+    cache.writable = write
+    return cache

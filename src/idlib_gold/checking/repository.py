@@ -54,9 +54,11 @@ def second_tree(root: Path) -> tuple[Corpus, list[Finding]] | None:
     return load_tree(find_tree(root / SECOND, root, root), root)
 
 
-def validate_repository(root: Path, paths: list[str] | None = None, lints: bool = True) -> tuple[list[Finding], str]:
+def validate_repository(root: Path, paths: list[str] | None = None, lints: bool = True,
+                        cache=None) -> tuple[list[Finding], str]:
     """Reading, schema and cross-checks (and lints) over the whole repository or some of its files,
     and the line that says what was checked. No paths: the whole repository, second tree included.
+    `cache`: a parse cache for the main tree's document files (building/parsecache.py), or None.
     A path that names no annotation file is a usage error: checking nothing and saying PASSED would
     be a false pass."""
     only, main_tree, second = None, True, not paths
@@ -71,7 +73,7 @@ def validate_repository(root: Path, paths: list[str] | None = None, lints: bool 
                 raise UsageError("; ".join(refused))
     findings, n = [], 0
     if main_tree:
-        corpus, findings = _kept(pipeline.load(root, only))
+        corpus, findings = _kept(pipeline.load(root, only, cache=cache))
         findings += check_corpus(corpus)
         if lints:
             findings += lint_corpus(corpus)

@@ -13,7 +13,12 @@ def run(args) -> int:
     repo = root(args.root)
     findings, checked = [], ""
     if args.parquet is None or args.paths:
-        findings, checked = validate_repository(repo, args.paths or None)
+        cache = None
+        if not args.paths:  # the whole corpus: what a build parsed is read, never written (parsecache.py)
+            from ..building.parsecache import parse_cache
+
+            cache = parse_cache(repo, write=False)
+        findings, checked = validate_repository(repo, args.paths or None, cache=cache)
     if args.stale_dataset != "off":
         from ..building.freshness import not_rebuilt
 
