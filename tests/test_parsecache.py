@@ -266,3 +266,102 @@ def test_validate_without_a_cache_makes_neither_cache_nor_key(clone: Path, cli, 
     shutil.rmtree(clone / stamp.STAMP_DIR, ignore_errors=True)
     assert _validate_parses(clone, cli, monkeypatch)
     assert not key.exists() and not (clone / stamp.STAMP_DIR).exists()
+
+
+# --- the checks' results of each document, kept beside its parsed file ----------------------------------
+
+def _documents(corpus) -> list[tuple]:
+    """What the per-document work leaves on each document, comparable across loads."""
+    return [(d.id, [f.as_dict() for f in d.checks], [f.as_dict() for f in d.unannotated], d.sentences,
+             d.tokens.starts.tolist(), d.tokens.ends.tolist()) for d in corpus.documents]
+
+
+def _checked(monkeypatch) -> list[str]:
+    """Count the documents really checked (kept results are not checked again)."""
+    from idlib_gold.checking import pipeline
+
+    seen: list[str] = []
+    real = pipeline.check_document
+
+    def counted(doc, kb_types):
+        seen.append(doc.id)
+        return real(doc, kb_types)
+
+    monkeypatch.setattr(pipeline, "check_document", counted)
+    return seen
+
+
+def _load(root: Path, cache=True):
+    from idlib_gold.checking import pipeline
+
+    corpus, findings = pipeline.load(root, cache=parsecache.parse_cache(root) if cache else None)
+    return corpus, [f.as_dict() for f in findings]
+
+
+def _slip(root: Path) -> None:
+    """One document with a span off its text (IG305) and a mention removed (IG501): findings to keep."""
+    path = sorted((root / "annotations/docs").glob("*.yaml"))[1]
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines = [line for line in lines if not line.startswith("  - {id: e1,")]
+    first = next(i for i, line in enumerate(lines) if line.startswith("  - {id: e2,"))
+    lines[first] = lines[first].replace("start: ", "start: 1", 1)
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+def test_kept_check_results_equal_checking_again(clone: Path, monkeypatch):
+    _slip(clone)
+    fresh = _load(clone, cache=False)
+    _load(clone)  # keeps every document's results
+    assert len(list((clone / stamp.STAMP_DIR).glob(f"{parsecache.CHECKED}*"))) == len(fresh[0].documents)
+    seen = _checked(monkeypatch)
+    kept = _load(clone)
+    assert seen == []
+    assert _documents(kept[0]) == _documents(fresh[0]) and kept[1] == fresh[1]
+    assert any(d[1] for d in _documents(kept[0])) and any(d[2] for d in _documents(kept[0]))
+
+
+def test_kept_check_results_follow_an_edited_document_and_the_kb(clone: Path, monkeypatch):
+    _load(clone)
+    seen = _checked(monkeypatch)
+    path = sorted((clone / "annotations/docs").glob("*.yaml"))[0]
+    path.write_bytes(path.read_bytes() + b"\n")
+    _load(clone)
+    assert seen == [path.stem]  # only the edited document
+    kb = clone / "annotations/kb.yaml"
+    kb.write_text(kb.read_text(encoding="utf-8").replace("type: GPE", "type: LOC", 1), encoding="utf-8")
+    seen.clear()
+    corpus, findings = _load(clone)
+    assert len(seen) == len(corpus.documents)  # another KB: every document is checked again
+    assert any(f.code == "IG309" for d in corpus.documents for f in d.checks)
+
+
+def test_kept_check_results_follow_the_schema_and_the_code(clone: Path, monkeypatch):
+    _load(clone)
+    seen = _checked(monkeypatch)
+    schema = clone / "schema/document.schema.json"
+    schema.write_text(schema.read_text(encoding="utf-8").replace('"PERSON",', '"PERSON", "PERSONA",', 1),
+                      encoding="utf-8")
+    corpus, _ = _load(clone)
+    assert len(seen) == len(corpus.documents)
+    seen.clear()
+    _load(clone)
+    assert seen == []
+    monkeypatch.setattr(stamp, "checks_context", lambda root: b"another version of the package")
+    _load(clone)
+    assert len(seen) == len(corpus.documents)
+
+
+def test_kept_check_results_are_trusted_only_as_this_clone_signed_them(clone: Path, tmp_path: Path, monkeypatch):
+    fresh = _load(clone, cache=False)
+    _load(clone)
+    for k, entry in enumerate(sorted((clone / stamp.STAMP_DIR).glob(f"{parsecache.CHECKED}*"))):
+        blob = entry.read_bytes()
+        entry.write_bytes(blob[:-1] + bytes([blob[-1] ^ 1]) if k % 2 else blob[:40])
+    seen = _checked(monkeypatch)
+    again = _load(clone)
+    assert len(seen) == len(fresh[0].documents) and _documents(again[0]) == _documents(fresh[0])
+    other = tmp_path / "other"
+    shutil.copytree(clone, other)  # the key and the kept results too: bound to the path and inode
+    seen.clear()
+    _load(other)
+    assert len(seen) == len(fresh[0].documents)

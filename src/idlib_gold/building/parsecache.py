@@ -46,9 +46,13 @@ from pathlib import Path
 from ..outputs.files import OutputError, refuse_unsafe_folder, replace_file
 from . import stamp
 
-__all__ = ["ParseCache", "parse_cache", "PREFIX"]
+__all__ = ["ParseCache", "parse_cache", "PREFIX", "CHECKED"]
 
 PREFIX = "parsed-"
+#: Entries holding a document's check results (`get_checked`), beside the parsed files.
+CHECKED = "checked-"
+#: A check-results entry is refused above this size (a 5,000-annotation document's are under 1 MiB).
+_CHECKED_MAX = 64 << 20
 _SUFFIX = ".bin"
 _FORMAT = b"idlib-gold parse cache 1"
 _MAC = 32  # bytes of an HMAC-SHA-256
@@ -75,14 +79,23 @@ class ParseCache:
     """`get(raw)` → (data, positions) or None; `put(raw, data, positions)`; see the module's docstring."""
 
     def __init__(self, root: Path, key: bytes):
-        self.folder = Path(root) / stamp.STAMP_DIR
+        self.root = Path(root)
+        self.folder = self.root / stamp.STAMP_DIR
         self._key, self._bound = key, stamp.binding(root) + _fingerprint()
         self._mac = None
+        self._context: bytes | None = None
         self.used: set[str] = set()
         self.writable = True
 
-    def __getstate__(self):  # handed to worker processes: an HMAC object does not pickle
+    def __getstate__(self):  # handed to worker processes: an HMAC object does not pickle; the context
+        self._checks_context()  # is hashed here once, not again in every task
         return {**self.__dict__, "_mac": None}
+
+    def _checks_context(self) -> bytes:
+        """`stamp.checks_context`, hashed once a command (each cache lives for one)."""
+        if self._context is None:
+            self._context = stamp.checks_context(self.root)
+        return self._context
 
     def _sign(self, digest: bytes, payload: bytes) -> bytes:
         if self._mac is None:
@@ -92,8 +105,8 @@ class ParseCache:
         h.update(payload)
         return h.digest()
 
-    def get(self, raw: bytes):
-        digest = hashlib.sha256(raw).digest()
+    def get(self, raw: bytes, digest: bytes | None = None):
+        digest = digest or hashlib.sha256(raw).digest()
         name = f"{PREFIX}{digest.hex()}{_SUFFIX}"
         self.used.add(name)
         blob = self._read(name, max(_FLOOR, _RATIO * len(raw)))
@@ -109,6 +122,42 @@ class ParseCache:
         if type(value) is not tuple or len(value) != 2 or type(value[0]) is not dict or type(value[1]) is not dict:
             return None
         return value
+
+    def get_checked(self, material: bytes):
+        """What `put_checked` kept for `material` (a document's own inputs, see checking/pipeline.py)
+        under this repository's checks context (`stamp.checks_context`: the schema files, this
+        package's code, the library versions), or None."""
+        digest, name = self._checked_name(material)
+        self.used.add(name)
+        blob = self._read(name, _CHECKED_MAX)
+        if blob is None or len(blob) <= _MAC:
+            return None
+        mac, payload = blob[:_MAC], blob[_MAC:]
+        if not hmac.compare_digest(mac, self._sign(digest, payload)):
+            return None
+        try:
+            return marshal.loads(payload)
+        except Exception:  # signed by this clone, so never expected; checked again all the same
+            return None
+
+    def put_checked(self, material: bytes, value) -> None:
+        if not self.writable:
+            return
+        try:
+            payload = marshal.dumps(value)
+        except ValueError:
+            return
+        digest, name = self._checked_name(material)
+        self.used.add(name)
+        try:
+            self._ensure_folder()
+            replace_file(self.folder / name, self._sign(digest, payload) + payload, 0o644, durable=False)
+        except (OSError, OutputError):
+            self.writable = False
+
+    def _checked_name(self, material: bytes) -> tuple[bytes, str]:
+        digest = hashlib.sha256(self._checks_context() + material).digest()
+        return digest, f"{CHECKED}{digest.hex()}{_SUFFIX}"
 
     def _read(self, name: str, limit: int) -> bytes | None:
         try:
@@ -132,14 +181,14 @@ class ParseCache:
         finally:
             os.close(fd)
 
-    def put(self, raw: bytes, data, positions) -> None:
+    def put(self, raw: bytes, data, positions, digest: bytes | None = None) -> None:
         if not self.writable:
             return
         try:
             payload = marshal.dumps((data, positions))
         except ValueError:  # a value marshal does not take: that file is simply parsed each time
             return
-        digest = hashlib.sha256(raw).digest()
+        digest = digest or hashlib.sha256(raw).digest()
         name = f"{PREFIX}{digest.hex()}{_SUFFIX}"
         self.used.add(name)
         try:
@@ -176,7 +225,7 @@ class ParseCache:
             return
         try:
             for name in os.listdir(folder):
-                if name.startswith(PREFIX) and name.endswith(_SUFFIX) and name not in self.used:
+                if name.startswith((PREFIX, CHECKED)) and name.endswith(_SUFFIX) and name not in self.used:
                     try:
                         if stat.S_ISREG(os.stat(name, dir_fd=folder, follow_symlinks=False).st_mode):
                             os.unlink(name, dir_fd=folder)

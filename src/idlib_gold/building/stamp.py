@@ -22,7 +22,8 @@ from ..outputs.files import write_in_folder
 from . import plainfiles
 
 __all__ = ["Inputs", "read_inputs", "inputs_digest", "folder_digest", "files_digest", "is_current", "record",
-           "odd_entries", "key_path", "STAMP_DIR", "clone_key", "binding", "bound_mac", "versions", "SUPPORTED"]
+           "odd_entries", "key_path", "checks_context", "STAMP_DIR", "clone_key", "binding", "bound_mac", "versions",
+           "SUPPORTED"]
 
 STAMP_DIR = ".idlib-gold-cache"
 _STAMP = "dataset-stamp.json"
@@ -120,6 +121,17 @@ def read_inputs(root: Path) -> Inputs:
         return Inputs(root, _inputs_digest(root, files), stats, files)
     except OSError:  # a folder it may not read: no digest, so nothing is skipped or recorded
         return Inputs(root, "", (), {})
+
+
+def checks_context(root: Path) -> bytes:
+    """What a document's checks depend on besides its own files and the KB: the schema files, this
+    package's files and the library versions (the parse cache keeps the checks' results under it)."""
+    h = hashlib.sha256(f"checks context {_FORMAT}\0".encode())
+    for label, folder, skip in _trees(root):
+        if label != "annotations":
+            _hash_tree(h, folder, label, skip)
+    h.update(_versions().encode())
+    return h.digest()
 
 
 def inputs_digest(root: Path) -> str:

@@ -10,12 +10,16 @@ cross back to the parent. The corpus-wide checks and lints then read the results
 
 from __future__ import annotations
 
+import hashlib
 import os
+from array import array
+from functools import partial
 from pathlib import Path
 
 from ..findings import Finding
 from ..layout import DOCS, KB_FILE, TEXTS, Tree
 from ..reading.corpus import Corpus, Document, load_corpus
+from ..text.tokens import Tokens
 from . import schema
 from .documents import check_document
 from .lints import lint_unannotated, own_sentences
@@ -23,13 +27,78 @@ from .lints import lint_unannotated, own_sentences
 __all__ = ["prepare_document", "load", "documents_named", "relative_path"]
 
 
-def prepare_document(doc: Document, kb_types: dict[str, str] | None) -> None:
+def prepare_document(doc: Document, kb_types: dict[str, str] | None, cache=None) -> None:
     """The per-document work that runs where a document is read: its cross-checks, its IG501
-    scan, the sentences IG503 compares, and its shingles for the story measurement."""
-    doc.checks = check_document(doc, kb_types)
-    doc.unannotated = lint_unannotated(doc)
-    doc.sentences = own_sentences(doc)
+    scan, the sentences IG503 compares, and its shingles for the story measurement.
+
+    With a parse cache (building/parsecache.py), the results of the first three are kept under the
+    document's own inputs (`_inputs`), and the cache binds them to everything else they depend on
+    (the schema files, this package's code, the library versions): a document whose inputs are
+    unchanged is not checked again. The shingles are hashed with this process's string hashes,
+    which differ from one command to the next, so they are always made anew."""
+    inputs = _inputs(doc, kb_types) if cache is not None else None
+    kept = cache.get_checked(inputs) if inputs is not None else None
+    if kept is None or not _restore(doc, kept):
+        doc.checks = check_document(doc, kb_types)
+        doc.unannotated = lint_unannotated(doc)
+        doc.sentences = own_sentences(doc)
+        if inputs is not None:
+            results = _results(doc)
+            if results is not None:
+                cache.put_checked(inputs, results)
     doc.shingles  # noqa: B018 -- fills the cached property
+
+
+_RESULTS_FORMAT = "document checks 1"
+_kb_digests: dict[int, tuple[object, bytes]] = {}
+
+
+def _kb_digest(kb_types: dict[str, str] | None) -> bytes:
+    """A digest of the KB's id → type map, made once for each map the loader hands out."""
+    found = _kb_digests.get(id(kb_types))
+    if found is None or found[0] is not kb_types:
+        listed = "none" if kb_types is None else repr(sorted(kb_types.items()))
+        found = (kb_types, hashlib.sha256(listed.encode("utf-8", "surrogatepass")).digest())
+        _kb_digests.clear()  # one map at a time: the loader hands one to each chunk of documents
+        _kb_digests[id(kb_types)] = found
+    return found[1]
+
+
+def _inputs(doc: Document, kb_types: dict[str, str] | None) -> bytes | None:
+    """A document's own inputs to its checks: where it is, the bytes of its two files, the KB's types."""
+    if doc.loaded.digest is None:
+        return None
+    where = f"{_RESULTS_FORMAT}\0{doc.id}\0{doc.rel}\0".encode("utf-8", "surrogatepass")
+    return where + doc.loaded.digest + hashlib.sha256(doc.raw).digest() + _kb_digest(kb_types)
+
+
+def _finding_fields(f: Finding) -> tuple:
+    return (f.code, f.message, f.path, f.line, f.col, f.annotation, f.hint, f.severity, f.involves)
+
+
+def _results(doc: Document) -> tuple | None:
+    """What `prepare_document` keeps: the findings as plain fields, the sentences, the token offsets."""
+    if any(f.caused for f in doc.checks + doc.unannotated):
+        return None  # findings are folded later; one that already carries others is not kept
+    tokens = doc.__dict__.get("tokens")
+    return ([_finding_fields(f) for f in doc.checks], [_finding_fields(f) for f in doc.unannotated],
+            doc.sentences, None if tokens is None else (tokens.starts.tobytes(), tokens.ends.tobytes()))
+
+
+def _restore(doc: Document, kept) -> bool:
+    """Put kept results on `doc`; False when they are not in the shape `_results` gives."""
+    try:
+        checks, unannotated, sentences, tokens = kept
+        doc.checks = [Finding(*fields[:8], involves=tuple(fields[8])) for fields in checks]
+        doc.unannotated = [Finding(*fields[:8], involves=tuple(fields[8])) for fields in unannotated]
+        doc.sentences = [(key, start, end) for key, start, end in sentences]
+        if tokens is not None:
+            doc.__dict__["tokens"] = Tokens.from_arrays(array("i", tokens[0]), array("i", tokens[1]))
+        return True
+    except (TypeError, ValueError):  # signed by this clone, so never expected: checked again
+        doc.checks = doc.unannotated = doc.sentences = None
+        doc.__dict__.pop("tokens", None)
+        return False
 
 
 def load(root: Path, only: list[str] | None = None, prepare: bool = True,
@@ -37,9 +106,10 @@ def load(root: Path, only: list[str] | None = None, prepare: bool = True,
     """The corpus (all documents, or the ids in `only`) with every schema-valid document loaded, and
     the findings of reading and of the schema; with `prepare`, each document's own checks have run
     too (`check_corpus` and `lint_corpus` then collect them). `tree` says where the files are;
-    `cache` is a parse cache for the document files (building/parsecache.py), or None."""
-    return load_corpus(root, only, admit=schema.validate, prepare=prepare_document if prepare else None, tree=tree,
-                       cache=cache)
+    `cache` is a parse cache for the document files and the results of their checks
+    (building/parsecache.py), or None."""
+    prepared = partial(prepare_document, cache=cache) if prepare else None
+    return load_corpus(root, only, admit=schema.validate, prepare=prepared, tree=tree, cache=cache)
 
 
 #: Folders that stand for the whole corpus when given as a path: what a user means by them.

@@ -8,6 +8,7 @@ value, the line and column it was written on, so later checks can point there.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 import zlib
@@ -65,6 +66,9 @@ class Loaded:
     positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     source: bytes | None = field(default=None, repr=False)  # the text, zlib-compressed, while deeper
     # positions are unread: a fifth of its size, and few documents ever need it
+    #: SHA-256 of the file's bytes, when it was read from a file (`read_yaml`): what the checks' results
+    #: of a document are kept under (checking/pipeline.py)
+    digest: bytes | None = field(default=None, repr=False)
 
     def where(self, path: Path_) -> tuple[int | None, int | None]:
         """The position of `path`, or of its nearest ancestor that has one."""
@@ -359,18 +363,21 @@ def read_yaml(path: Path, rel: str, cache=None) -> tuple[Loaded | None, list[Fin
     """Load one YAML file strictly; on failure, findings say where and why.
 
     `cache`, when given, is a parse cache keyed by the file's bytes (building/parsecache.py):
-    `cache.get(raw)` → (data, positions) or None, and `cache.put(raw, data, positions)` for a
-    file read without findings. Whatever it answers stands for exactly these bytes."""
+    `cache.get(raw, digest)` → (data, positions) or None, and `cache.put(raw, data, positions, digest)`
+    for a file read without findings (`digest`: the SHA-256 of `raw`). Whatever it answers stands for exactly these bytes."""
     raw, findings = read_bounded(path, rel)
     if raw is None:
         return None, findings
+    digest = hashlib.sha256(raw).digest()
     if cache is not None:
-        found = cache.get(raw)
+        found = cache.get(raw, digest)
         if found is not None:
-            return Loaded(found[0], found[1], _kept(raw.decode("utf-8"))), []
+            return Loaded(found[0], found[1], _kept(raw.decode("utf-8")), digest), []
     loaded, findings = read_yaml_bytes(raw, rel)
-    if cache is not None and loaded is not None and not findings:
-        cache.put(raw, loaded.data, loaded.positions)
+    if loaded is not None:
+        loaded.digest = digest
+        if cache is not None and not findings:
+            cache.put(raw, loaded.data, loaded.positions, digest)
     return loaded, findings
 
 

@@ -58,6 +58,13 @@ class Tokens:
         self.starts = array("i", [s for s, _ in spans])
         self.ends = array("i", [e for _, e in spans])
 
+    @classmethod
+    def from_arrays(cls, starts: array, ends: array) -> Tokens:
+        """Tokens already found (a document's kept check results, checking/pipeline.py)."""
+        tokens = cls.__new__(cls)
+        tokens.starts, tokens.ends = starts, ends
+        return tokens
+
     def __len__(self) -> int:
         return len(self.starts)
 
