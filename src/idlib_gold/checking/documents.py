@@ -244,6 +244,11 @@ def check_references(doc: Document, kb_types: dict[str, str]) -> list[Finding]:
     return out
 
 
+#: The findings of these checks that make a document no evidence about another (the IG503 lint): an
+#: edited text, a span off its text, a label its KB entry contradicts.
+UNSOUND = frozenset({"IG301", "IG304", "IG305", "IG309"})
+
+
 def check_document(doc: Document, kb_types: dict[str, str] | None) -> list[Finding]:
     out = check_metadata(doc)
     out += check_spans(doc) + check_ids_and_order(doc) + check_overlaps(doc) + check_figures(doc) + check_dates(doc)

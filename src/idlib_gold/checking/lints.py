@@ -19,6 +19,7 @@ from ..layout import LAYERS
 from ..reading.corpus import Corpus, Document
 from ..reading.files import line_col_of_offset
 from ..text.spans import iter_spans
+from .documents import UNSOUND
 
 __all__ = ["lint_corpus", "shared_sentences", "sentences", "sentence_signature", "own_sentences"]
 
@@ -66,17 +67,13 @@ def _contradicts_kb(a: dict, kb_types: dict[str, str]) -> bool:
     return a.get("entity") in kb_types and kb_types[a["entity"]] != a["label"]
 
 
-#: The findings of the per-document checks that make a document no evidence about another one.
-_UNSOUND = frozenset({"IG301", "IG304", "IG305", "IG309"})
-
-
 def _sound(doc: Document, kb_types: dict[str, str]) -> bool:
     """An unedited text whose every span is where its text is and whose every label agrees with the
     KB: only such a document is evidence about another one (IG503); otherwise what it would show
     about the other follows from its own IG301, IG304, IG305 or IG309. When the document's checks
     ran where it was read (`doc.checks`, against the same KB), their findings answer."""
     if doc.checks is not None and kb_types:
-        return not any(f.code in _UNSOUND for f in doc.checks)
+        return not any(f.code in UNSOUND for f in doc.checks)
     return doc.intact and not any(_contradicts_kb(a, kb_types) for a in doc.data["entities"]) and \
         all(_holds(doc, span) for layer in LAYERS for a in doc.data[layer] for _, span in iter_spans(a, layer))
 
