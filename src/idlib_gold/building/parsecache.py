@@ -6,6 +6,14 @@ the 1,000x benchmark corpus, where `json.loads` of the same data takes 0.99 s an
 `.idlib-gold-cache/parsed-<sha256 of the file>.bin`, and a later run reads those instead of
 parsing: a rebuild after editing one document parses one document.
 
+Checking each document (its cross-checks, the IG501 scan, its sentences for IG503, its tokens)
+then took more than parsing: 11 s of CPU time in a rebuild at 1,000x, profiled with py-spy. So
+the results are kept too, in `checked-<digest>.bin`, where the digest covers everything they
+depend on: the document's id and path, the bytes of its YAML and text files, the KB's id → type
+map (checking/pipeline.py gives these), and the schema files, this package's files and the
+library versions (`stamp.checks_context`, added here). A rebuild after one edit checks one
+document; a changed KB, schema file or package checks them all.
+
 `marshal` is the standard library's own serialiser for the types a parsed file holds (dicts,
 lists, tuples, strings, numbers, None); it is not safe for bytes an attacker wrote, so a
 cache file is trusted under the same rules as the stamp (stamp.py), with the same key:
