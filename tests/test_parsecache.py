@@ -273,7 +273,7 @@ def test_validate_without_a_cache_makes_neither_cache_nor_key(clone: Path, cli, 
 def _documents(corpus) -> list[tuple]:
     """What the per-document work leaves on each document, comparable across loads."""
     return [(d.id, [f.as_dict() for f in d.checks], [f.as_dict() for f in d.unannotated], d.sentences,
-             d.tokens.starts.tolist(), d.tokens.ends.tolist()) for d in corpus.documents]
+             d.tokens.starts.tolist(), d.tokens.ends.tolist(), d.shingles.tolist()) for d in corpus.documents]
 
 
 def _checked(monkeypatch) -> list[str]:
@@ -365,3 +365,49 @@ def test_kept_check_results_are_trusted_only_as_this_clone_signed_them(clone: Pa
     seen.clear()
     _load(other)
     assert len(seen) == len(fresh[0].documents)
+
+
+def _measured(monkeypatch) -> list[int]:
+    """Count the story measurements really made (kept stories are not measured again)."""
+    from idlib_gold.text import stories
+
+    seen: list[int] = []
+    real = stories.measure_shingles
+
+    def counted(keys, *args):
+        seen.append(len(keys))
+        return real(keys, *args)
+
+    monkeypatch.setattr(stories, "measure_shingles", counted)
+    return seen
+
+
+def test_measured_stories_are_kept_until_a_text_changes(clone: Path, monkeypatch):
+    from idlib_gold.text.stories import Stories
+
+    fresh = _load(clone, cache=False)[0].stories()
+    _load(clone)[0].stories()
+    assert len(list((clone / stamp.STAMP_DIR).glob(f"{parsecache.STORIES}*"))) == 1
+    seen = _measured(monkeypatch)
+    kept = _load(clone)[0].stories()
+    assert seen == [] and isinstance(kept, Stories)
+    assert kept.pairs == fresh.pairs and list(kept.pairs) == list(fresh.pairs) and kept.groups == fresh.groups
+    path = sorted((clone / "annotations/docs").glob("*.yaml"))[0]  # an annotation edit: stories stand
+    path.write_bytes(path.read_bytes() + b"\n")
+    _load(clone)[0].stories()
+    assert seen == []
+    text = sorted((clone / "annotations/texts").glob("*.txt"))[0]  # one word of a text changed: measured again
+    text.write_text(text.read_text(encoding="utf-8").replace(" the ", " thy ", 1), encoding="utf-8")
+    _load(clone)[0].stories()
+    assert len(seen) == 1
+    assert len(list((clone / stamp.STAMP_DIR).glob(f"{parsecache.STORIES}*"))) == 1  # the last one only
+
+
+def test_damaged_kept_stories_are_measured_again(clone: Path, monkeypatch):
+    fresh = _load(clone, cache=False)[0].stories()
+    _load(clone)[0].stories()
+    [entry] = (clone / stamp.STAMP_DIR).glob(f"{parsecache.STORIES}*")
+    entry.write_bytes(entry.read_bytes()[:-3])
+    seen = _measured(monkeypatch)
+    again = _load(clone)[0].stories()
+    assert len(seen) == 1 and again == fresh

@@ -64,3 +64,22 @@ def test_the_real_corpus_measures_the_same_as_the_definition(corpus):
     pairs, groups = _reference(texts)
     got = measure(texts)
     assert got.groups == groups and got.pairs.keys() == pairs.keys()
+
+
+def test_shingle_hashes_are_the_same_in_every_process(corpus):
+    """Shingles are kept with a document's check results and read by later commands, so they may not
+    depend on the process's string-hash seed."""
+    import os
+    import subprocess
+    import sys
+
+    from idlib_gold.text.stories import shingle_keys
+
+    doc = corpus.documents[0]
+    here = shingle_keys(doc.text).tolist()
+    for seed in ("1", "2"):
+        code = ("import sys; from idlib_gold.text.stories import shingle_keys; "
+                "print(shingle_keys(sys.stdin.read()).tolist())")
+        out = subprocess.run([sys.executable, "-c", code], input=doc.text, capture_output=True, text=True,
+                             encoding="utf-8", env={**os.environ, "PYTHONHASHSEED": seed}, check=True).stdout
+        assert out.strip() == str(here)

@@ -54,13 +54,14 @@ from pathlib import Path
 from ..outputs.files import OutputError, refuse_unsafe_folder, replace_file
 from . import stamp
 
-__all__ = ["ParseCache", "parse_cache", "PREFIX", "CHECKED"]
+__all__ = ["ParseCache", "parse_cache", "PREFIX", "CHECKED", "STORIES"]
 
 PREFIX = "parsed-"
-#: Entries holding a document's check results (`get_checked`), beside the parsed files.
-CHECKED = "checked-"
-#: A check-results entry is refused above this size (a 5,000-annotation document's are under 1 MiB).
-_CHECKED_MAX = 64 << 20
+#: Entries holding a document's check results (`get_checked`), and the one holding the measured
+#: stories (`get_stories`), beside the parsed files.
+CHECKED, STORIES = "checked-", "stories-"
+#: Such an entry is refused above this size (a 5,000-annotation document's results are under 1 MiB).
+_KEPT_MAX = 64 << 20
 _SUFFIX = ".bin"
 _FORMAT = b"idlib-gold parse cache 1"
 _MAC = 32  # bytes of an HMAC-SHA-256
@@ -135,9 +136,43 @@ class ParseCache:
         """What `put_checked` kept for `material` (a document's own inputs, see checking/pipeline.py)
         under this repository's checks context (`stamp.checks_context`: the schema files, this
         package's code, the library versions), or None."""
-        digest, name = self._checked_name(material)
+        return self._get_kept(CHECKED, material)
+
+    def put_checked(self, material: bytes, value) -> None:
+        self._put_kept(CHECKED, material, value)
+
+    def get_stories(self, material: bytes):
+        """The measured stories kept for `material` (the digest of every document's shingles, see
+        reading/corpus.py), under the checks context as above, or None."""
+        return self._get_kept(STORIES, material)
+
+    def put_stories(self, material: bytes, value) -> None:
+        """Keep the measured stories; one entry is kept, the last (the sweep after a load leaves
+        it alone, as the stories are measured after it)."""
+        name = self._put_kept(STORIES, material, value)
+        if name is None:
+            return
+        try:
+            folder = os.open(self.folder, _FOLDER)
+        except OSError:
+            return
+        try:
+            for other in os.listdir(folder):
+                if other.startswith(STORIES) and other != name:
+                    try:
+                        if stat.S_ISREG(os.stat(other, dir_fd=folder, follow_symlinks=False).st_mode):
+                            os.unlink(other, dir_fd=folder)
+                    except OSError:
+                        pass
+        except OSError:
+            pass
+        finally:
+            os.close(folder)
+
+    def _get_kept(self, prefix: str, material: bytes):
+        digest, name = self._kept_name(prefix, material)
         self.used.add(name)
-        blob = self._read(name, _CHECKED_MAX)
+        blob = self._read(name, _KEPT_MAX)
         if blob is None or len(blob) <= _MAC:
             return None
         mac, payload = blob[:_MAC], blob[_MAC:]
@@ -145,27 +180,29 @@ class ParseCache:
             return None
         try:
             return marshal.loads(payload)
-        except Exception:  # signed by this clone, so never expected; checked again all the same
+        except Exception:  # signed by this clone, so never expected; computed again all the same
             return None
 
-    def put_checked(self, material: bytes, value) -> None:
+    def _put_kept(self, prefix: str, material: bytes, value) -> str | None:
         if not self.writable:
-            return
+            return None
         try:
             payload = marshal.dumps(value)
         except ValueError:
-            return
-        digest, name = self._checked_name(material)
+            return None
+        digest, name = self._kept_name(prefix, material)
         self.used.add(name)
         try:
             self._ensure_folder()
             replace_file(self.folder / name, self._sign(digest, payload) + payload, 0o644, durable=False)
         except (OSError, OutputError):
             self.writable = False
+            return None
+        return name
 
-    def _checked_name(self, material: bytes) -> tuple[bytes, str]:
-        digest = hashlib.sha256(self._checks_context() + material).digest()
-        return digest, f"{CHECKED}{digest.hex()}{_SUFFIX}"
+    def _kept_name(self, prefix: str, material: bytes) -> tuple[bytes, str]:
+        digest = hashlib.sha256(prefix.encode() + self._checks_context() + material).digest()
+        return digest, f"{prefix}{digest.hex()}{_SUFFIX}"
 
     def _read(self, name: str, limit: int) -> bytes | None:
         try:

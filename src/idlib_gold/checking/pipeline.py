@@ -31,25 +31,24 @@ def prepare_document(doc: Document, kb_types: dict[str, str] | None, cache=None)
     """The per-document work that runs where a document is read: its cross-checks, its IG501
     scan, the sentences IG503 compares, and its shingles for the story measurement.
 
-    With a parse cache (building/parsecache.py), the results of the first three are kept under the
-    document's own inputs (`_inputs`), and the cache binds them to everything else they depend on
-    (the schema files, this package's code, the library versions): a document whose inputs are
-    unchanged is not checked again. The shingles are hashed with this process's string hashes,
-    which differ from one command to the next, so they are always made anew."""
+    With a parse cache (building/parsecache.py), the results are kept under the document's own
+    inputs (`_inputs`), and the cache binds them to everything else they depend on (the schema
+    files, this package's code, the library versions): a document whose inputs are unchanged is
+    not checked again."""
     inputs = _inputs(doc, kb_types) if cache is not None else None
     kept = cache.get_checked(inputs) if inputs is not None else None
     if kept is None or not _restore(doc, kept):
         doc.checks = check_document(doc, kb_types)
         doc.unannotated = lint_unannotated(doc)
         doc.sentences = own_sentences(doc)
+        doc.shingles  # noqa: B018 -- fills the cached property
         if inputs is not None:
             results = _results(doc)
             if results is not None:
                 cache.put_checked(inputs, results)
-    doc.shingles  # noqa: B018 -- fills the cached property
 
 
-_RESULTS_FORMAT = "document checks 1"
+_RESULTS_FORMAT = "document checks 2"
 _kb_digests: dict[int, tuple[object, bytes]] = {}
 
 
@@ -77,27 +76,31 @@ def _finding_fields(f: Finding) -> tuple:
 
 
 def _results(doc: Document) -> tuple | None:
-    """What `prepare_document` keeps: the findings as plain fields, the sentences, the token offsets."""
+    """What `prepare_document` keeps: the findings as plain fields, the sentences, the shingles and
+    the token offsets."""
     if any(f.caused for f in doc.checks + doc.unannotated):
         return None  # findings are folded later; one that already carries others is not kept
     tokens = doc.__dict__.get("tokens")
     return ([_finding_fields(f) for f in doc.checks], [_finding_fields(f) for f in doc.unannotated],
-            doc.sentences, None if tokens is None else (tokens.starts.tobytes(), tokens.ends.tobytes()))
+            doc.sentences, doc.shingles.tobytes(),
+            None if tokens is None else (tokens.starts.tobytes(), tokens.ends.tobytes()))
 
 
 def _restore(doc: Document, kept) -> bool:
     """Put kept results on `doc`; False when they are not in the shape `_results` gives."""
     try:
-        checks, unannotated, sentences, tokens = kept
+        checks, unannotated, sentences, shingles, tokens = kept
         doc.checks = [Finding(*fields[:8], involves=tuple(fields[8])) for fields in checks]
         doc.unannotated = [Finding(*fields[:8], involves=tuple(fields[8])) for fields in unannotated]
         doc.sentences = [(key, start, end) for key, start, end in sentences]
+        doc.__dict__["shingles"] = array("q", shingles)
         if tokens is not None:
             doc.__dict__["tokens"] = Tokens.from_arrays(array("i", tokens[0]), array("i", tokens[1]))
         return True
     except (TypeError, ValueError):  # signed by this clone, so never expected: checked again
         doc.checks = doc.unannotated = doc.sentences = None
         doc.__dict__.pop("tokens", None)
+        doc.__dict__.pop("shingles", None)
         return False
 
 

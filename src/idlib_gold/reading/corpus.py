@@ -98,6 +98,8 @@ class Corpus:
     #: Document ids that were read but not loaded (a reading or schema finding says why).
     failed: set[str] = field(default_factory=set)
     _stories: object = field(default=None, repr=False, compare=False)
+    #: A parse cache (building/parsecache.py) that keeps the measured stories, or None.
+    kept: object = field(default=None, repr=False, compare=False)
 
     @property
     def whole(self) -> bool:
@@ -113,9 +115,15 @@ class Corpus:
         """The measured overlaps and stories (stories.measure), computed once: the checks, the split
         rule and the card all read them, and measuring is the costliest pass over the texts."""
         if self._stories is None:
-            from ..text.stories import measure_shingles
+            from ..text.stories import kept_stories, measure_shingles, stories_inputs, to_keep
 
-            self._stories = measure_shingles({d.id: d.shingles for d in self.documents})
+            keys = {d.id: d.shingles for d in self.documents}
+            inputs = stories_inputs(keys) if self.kept is not None else None
+            self._stories = kept_stories(self.kept.get_stories(inputs)) if inputs is not None else None
+            if self._stories is None:
+                self._stories = measure_shingles(keys)
+                if inputs is not None:
+                    self.kept.put_stories(inputs, to_keep(self._stories))
         return self._stories
 
 
@@ -229,7 +237,7 @@ def _load_corpus(root: Path, only: list[str] | None, admit: Gate | None,
     Emits: IG108, IG111."""
     kb, findings = load_kb(root, admit, tree)
     ids = _doc_ids(root, tree) if only is None else sorted(set(only))
-    corpus = Corpus(root=root, kb=kb, complete=only is None, tree=tree)
+    corpus = Corpus(root=root, kb=kb, complete=only is None, tree=tree, kept=cache)
     missing = missing_folders(root, tree)
     findings += missing
     if only is None:
@@ -278,8 +286,7 @@ def _load_documents(root: Path, ids: list[str], admit: Gate | None, prepare: Pre
                     kb_types: dict | None, tree: Tree, cache=None):
     """(document, findings) for each id, in order. Reading, parsing, schema-checking and preparing
     a document depend on that document alone, so a large corpus is read by a few forked worker
-    processes in chunks; the results, and so every finding and output, are the same as in one.
-    (Forked workers share the parent's string-hash seed, so their shingle hashes agree.)"""
+    processes in chunks; the results, and so every finding and output, are the same as in one."""
     if len(ids) < PARALLEL_MIN or _workers() < 2:  # the pre-commit hook's case: no process machinery imported
         yield from _load_chunk(root, ids, admit, prepare, kb_types, tree, cache)
         return
