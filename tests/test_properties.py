@@ -215,3 +215,35 @@ def test_advertisement_lines_are_counted_as_the_whole_word_rule_says(text):
     rule = re.compile(r"^advertisement$|\badvertisement$", re.M)
     counted = dict(zip(names, _noise_counts(text)))
     assert counted["`advertisement` lines"] == len(rule.findall(text))
+
+
+_LABELS = ["GPE", "ORG", "CARDINAL"]
+
+
+@st.composite
+def tagged_documents(draw):
+    """Texts of a few paragraphs with spans anywhere: overlapping, across paragraphs, inside tokens."""
+    text = draw(st.text(alphabet="ab é\n,", min_size=0, max_size=30))
+    n = len(text)
+    spans = draw(st.lists(st.tuples(st.integers(0, n), st.integers(0, 8), st.sampled_from(_LABELS)), max_size=6))
+    entities = [{"start": s, "end": min(n, s + w), "label": label} for s, w, label in spans if s + w <= n and w]
+    return text, {"entities": entities, "figures": []}
+
+
+@FAST
+@given(st.lists(tagged_documents(), min_size=1, max_size=4))
+def test_the_ner_table_tags_as_the_rule_span_by_span(docs):
+    """The build tags a whole split at once; each document's rows equal `bio_rows`, the rule span by span."""
+    from idlib_gold.building.columns import ner_table
+    from idlib_gold.building.features import features_for
+    from idlib_gold.building.ner import bio_rows, tag_names
+
+    loaded = [Document(f"d{k}", f"annotations/docs/d{k}.yaml", text, text.encode(), Loaded(data))
+              for k, (text, data) in enumerate(docs)]
+    rows = ner_table(loaded, features_for("ner").arrow_schema).to_pylist()
+    names = tag_names()
+    expected = [row for doc in loaded for row in bio_rows(doc)]
+    assert [r["id"] for r in rows] == [r["id"] for r in expected]
+    for got, want in zip(rows, expected):
+        assert [names[t] for t in got["ner_tags"]] == want["ner_tags"], want["id"]
+        assert got["tokens"] == want["tokens"] and got["token_starts"] == want["token_starts"]

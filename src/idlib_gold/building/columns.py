@@ -18,7 +18,8 @@ from array import array
 from .. import vocabulary
 from ..layout import LAYERS
 from ..reading.corpus import Corpus, Document
-from .ner import tag_names, tag_tokens
+from ..text.tokens import paragraphs
+from .ner import flat_spans, tag_names, tag_tokens
 
 __all__ = ["documents_by_split", "layer_table", "documents_table", "ner_table"]
 
@@ -121,26 +122,26 @@ def _byte_offsets(text: str, encoded: bytes, starts, ends):
 def ner_table(docs: list[Document], schema):
     """The `ner` table over `docs`: one row per paragraph (`ner.bio_rows` says what a row holds).
 
-    Tags come from the one BIO rule (`ner.tag_tokens`); integer columns are handed to Arrow as
-    buffers, and the token strings are cut from the documents' UTF-8 bytes by one mask over them
-    (tokens never overlap and come in text order)."""
+    Tags follow the one BIO rule (`_tags`); integer columns are handed to Arrow as buffers, and
+    the token strings are cut from the documents' UTF-8 bytes by one mask over them (tokens never
+    overlap and come in text order)."""
     import numpy as np
     import pyarrow as pa
 
-    index = _index(tag_names())
     ids, doc_ids, offsets = [], [], array("i", [0])
-    tags, starts, ends = array("q"), array("i"), array("i")
+    starts, ends = array("i"), array("i")
     encoded, byte_starts, byte_ends, base = [], [], [], 0
-    for doc in docs:
-        toks, ranges, doc_tags = tag_tokens(doc, index)
+    pars_of = [paragraphs(doc.text) for doc in docs]
+    for doc, pars in zip(docs, pars_of):
+        toks = doc.tokens
+        ranges = [toks.between(s, e) for s, e in pars]
         first = ranges[0][0] if ranges else 0
         last = ranges[-1][1] if ranges else 0
-        shift = len(tags) - first
+        shift = len(starts) - first
         for n, (_, z) in enumerate(ranges):
             ids.append(f"{doc.id}-p{n:03d}")
             doc_ids.append(doc.id)
             offsets.append(shift + z)
-        tags += doc_tags[first:last]
         starts += toks.starts[first:last]
         ends += toks.ends[first:last]
         data = doc.text.encode("utf-8")
@@ -149,6 +150,7 @@ def ner_table(docs: list[Document], schema):
         byte_ends.append(be.astype(np.int64) + base)
         encoded.append(data)
         base += len(data)
+    tags = _tags(docs, pars_of, starts, ends)
     all_starts = np.concatenate(byte_starts) if byte_starts else np.zeros(0, np.int64)
     all_ends = np.concatenate(byte_ends) if byte_ends else np.zeros(0, np.int64)
     lengths = all_ends - all_starts
@@ -173,6 +175,75 @@ def ner_table(docs: list[Document], schema):
         return pa.ListArray.from_arrays(row_offsets, values, type=schema.field(name).type)
 
     arrays = [pa.array(ids, pa.string()), pa.array(doc_ids, pa.string()), listed("tokens", tokens),
-              listed("ner_tags", ints(tags, pa.int64())), listed("token_starts", ints(starts, pa.int32())),
+              listed("ner_tags", pa.Array.from_buffers(pa.int64(), len(tags), [None, pa.py_buffer(tags)])), listed("token_starts", ints(starts, pa.int32())),
               listed("token_ends", ints(ends, pa.int32()))]
     return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _tags(docs: list[Document], pars_of: list, starts: array, ends: array):
+    """The tag index of every token `ner_table` lists (the paragraphs' tokens of `docs`, in order;
+    `pars_of`: each document's paragraphs).
+
+    The rule is `ner.tag_tokens`: each span, in sorted order, tags the tokens of each paragraph it
+    touches, B on the first and I on the rest, a later span overwriting an earlier one. When a
+    document's spans each lie inside one paragraph and tag disjoint tokens, as valid gold does, a
+    span's tokens are found by one search over the whole split's token offsets (each document's
+    offsets shifted past the previous documents' texts), and all spans are tagged at once; any other
+    document is tagged by `ner.tag_tokens` itself. At 1,000x the corpus the rule span by span took
+    0.8 s of a 4 s rendering step."""
+    import numpy as np
+
+    index = _index(tag_names())
+    counts, shifts, par_starts, par_ends, par_counts = [], [], [], [], []
+    span_starts, span_ends, labels, span_counts = [], [], [], []
+    shift = 0
+    for doc, pars in zip(docs, pars_of):
+        toks = doc.tokens
+        counts.append((toks.between(*pars[-1])[1] - toks.between(*pars[0])[0]) if pars else 0)
+        shifts.append(shift)
+        par_starts += [s for s, _ in pars]
+        par_ends += [e for _, e in pars]
+        par_counts.append(len(pars))
+        spans = flat_spans(doc.data)
+        span_counts.append(len(spans))
+        if spans:
+            starts_, ends_, labels_ = zip(*spans)
+            span_starts += starts_
+            span_ends += ends_
+            labels += labels_
+        shift += len(doc.text) + 1
+    counts, shifts = np.array(counts, np.int64), np.array(shifts, np.int64)
+    token_docs = np.repeat(np.arange(len(docs)), counts)
+    at = np.frombuffer(starts, np.int32).astype(np.int64) + shifts[token_docs]
+    to = np.frombuffer(ends, np.int32).astype(np.int64) + shifts[token_docs]
+    tags = np.zeros(len(at), np.int64)
+    span_docs = np.repeat(np.arange(len(docs)), span_counts)
+    s = np.array(span_starts, np.int64) + shifts[span_docs]
+    e = np.array(span_ends, np.int64) + shifts[span_docs]
+    par_docs = np.repeat(np.arange(len(docs)), par_counts)
+    par_ends = np.array(par_ends, np.int64) + shifts[par_docs]
+    codes = {label: (index["B-" + label], index["I-" + label]) for label in set(labels)}
+    begins = np.array([codes[label][0] for label in labels], np.int64)
+    insides = np.array([codes[label][1] for label in labels], np.int64)
+    first, last = np.searchsorted(at, s, "left"), np.searchsorted(to, e, "right")
+    par = np.searchsorted(np.array(par_starts, np.int64) + shifts[par_docs], s, "right") - 1
+    if len(par_ends):  # the span lies inside one paragraph of its own document
+        known = np.maximum(par, 0)
+        inside = (par >= 0) & (par_ends[known] >= e) & (par_docs[known] == span_docs)
+    else:
+        inside = np.zeros(len(s), bool)
+    later = np.zeros(len(s), bool)
+    later[1:] = (span_docs[1:] == span_docs[:-1]) & (first[1:] < last[:-1])  # tags an earlier span's token
+    odd = np.unique(span_docs[~inside | later])
+    fast = ~np.isin(span_docs, odd) & (last > first)
+    first, last = first[fast], last[fast]
+    lengths = last - first
+    runs = np.repeat(first - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths) + np.arange(lengths.sum())
+    tags[runs] = np.repeat(insides[fast], lengths)
+    tags[first] = begins[fast]
+    token_base = np.concatenate(([0], np.cumsum(counts)))
+    for n in odd.tolist():
+        toks, ranges, doc_tags = tag_tokens(docs[n], index)
+        lo = ranges[0][0] if ranges else 0
+        tags[token_base[n]:token_base[n + 1]] = np.frombuffer(doc_tags, np.int64)[lo:lo + counts[n]]
+    return tags

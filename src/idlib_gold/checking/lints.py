@@ -179,14 +179,27 @@ def lint_labels(corpus: Corpus) -> list[Finding]:
 
     Emits: IG502."""
     kb_types = _kb_types(corpus)
-    uses = defaultdict(list)  # folded text → [(label, doc, path, id)]
+    # A first pass counts labels per folded string; only the strings found with two labels or more
+    # (few: most strings carry one) have their uses listed, by a second pass in the same order.
+    folded: dict[str, str] = {}  # text → folded text: a corpus repeats its names thousands of times
+    labels = defaultdict(set)  # folded text → its labels
     agrees = defaultdict(int)  # (folded text, label) → uses whose label agrees with their KB entry
     for doc in corpus.documents:
         for layer in ("entities", "figures"):
-            for i, a in enumerate(doc.data[layer]):
-                key = a["text"].translate(_FOLD)
-                uses[key].append((a["label"], doc, (layer, i), a["id"]))
+            for a in doc.data[layer]:
+                text = a["text"]
+                key = folded.get(text)
+                if key is None:
+                    key = folded[text] = text.translate(_FOLD)
+                labels[key].add(a["label"])
                 agrees[key, a["label"]] += not _contradicts_kb(a, kb_types)
+    uses = defaultdict(list)  # folded text with two labels or more → [(label, doc, path, id)]
+    for doc in corpus.documents:
+        for layer in ("entities", "figures"):
+            for i, a in enumerate(doc.data[layer]):
+                key = folded[a["text"]]
+                if len(labels[key]) > 1:
+                    uses[key].append((a["label"], doc, (layer, i), a["id"]))
     counted = f"{len(corpus.documents)} document(s) checked"
     out = []
     for string, items in sorted(uses.items()):
