@@ -363,8 +363,9 @@ def read_yaml(path: Path, rel: str, cache=None) -> tuple[Loaded | None, list[Fin
     """Load one YAML file strictly; on failure, findings say where and why.
 
     `cache`, when given, is a parse cache keyed by the file's bytes (building/parsecache.py):
-    `cache.get(raw, digest)` → (data, positions) or None, and `cache.put(raw, data, positions, digest)`
-    for a file read without findings (`digest`: the SHA-256 of `raw`). Whatever it answers stands for exactly these bytes."""
+    `cache.get(raw, digest)` → (data, positions, compressed text) or None, and `cache.put(raw, data,
+    positions, digest, compressed text)` for a file read without findings (`digest`: the SHA-256 of
+    `raw`). Whatever it answers stands for exactly these bytes."""
     raw, findings = read_bounded(path, rel)
     if raw is None:
         return None, findings
@@ -372,12 +373,12 @@ def read_yaml(path: Path, rel: str, cache=None) -> tuple[Loaded | None, list[Fin
     if cache is not None:
         found = cache.get(raw, digest)
         if found is not None:
-            return Loaded(found[0], found[1], _kept(raw.decode("utf-8")), digest), []
+            return Loaded(found[0], found[1], found[2] or _kept(raw.decode("utf-8")), digest), []
     loaded, findings = read_yaml_bytes(raw, rel)
     if loaded is not None:
         loaded.digest = digest
         if cache is not None and not findings:
-            cache.put(raw, loaded.data, loaded.positions, digest)
+            cache.put(raw, loaded.data, loaded.positions, digest, loaded.source or b"")
     return loaded, findings
 
 
