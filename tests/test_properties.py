@@ -247,3 +247,17 @@ def test_the_ner_table_tags_as_the_rule_span_by_span(docs):
     for got, want in zip(rows, expected):
         assert [names[t] for t in got["ner_tags"]] == want["ner_tags"], want["id"]
         assert got["tokens"] == want["tokens"] and got["token_starts"] == want["token_starts"]
+
+
+def test_sentences_whose_digests_meet_are_grouped_by_their_text():
+    """IG503 groups sentences by a 64-bit digest; places whose digests meet are compared as texts, so a
+    collision never makes two different sentences one."""
+    from idlib_gold.checking.lints import _same_sentences
+
+    one, two = "Forces shelled the town near the border today.", "Aid convoys crossed into Idlib from Turkey."
+    docs = [Document(f"d{k}", f"annotations/docs/d{k}.yaml", text, text.encode(), Loaded({}))
+            for k, text in enumerate([one, two, one, two.replace("’", "'"), one])]
+    where = {7: [(d, 0, len(d.text)) for d in docs]}  # every place under one digest, as a collision would
+    groups = _same_sentences(where)
+    assert [[d.id for d, _, _ in group] for group in groups] == [["d0", "d2", "d4"], ["d1", "d3"]]
+    assert _same_sentences({7: [(docs[0], 0, len(one))]}) == []

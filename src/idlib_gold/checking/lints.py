@@ -10,6 +10,7 @@ turns the remaining warnings into errors.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
@@ -289,16 +290,24 @@ def shared_sentences(a: Document, b: Document, min_words: int = 6) -> list[tuple
     return pairs
 
 
-def own_sentences(doc: Document, min_words: int = MIN_WORDS) -> list[tuple[str, int, int]]:
-    """(folded sentence, start, end) of each sentence of at least `min_words` words that occurs once in
-    the document: what IG503 compares across documents (a sentence repeated inside one document is
-    ambiguous, so skipped). Computed where the document is read (`Document.sentences`)."""
+def own_sentences(doc: Document, min_words: int = MIN_WORDS) -> list[tuple[int, int, int]]:
+    """(digest of the folded sentence, start, end) of each sentence of at least `min_words` words that
+    occurs once in the document: what IG503 compares across documents (a sentence repeated inside one
+    document is ambiguous, so skipped). Computed where the document is read (`Document.sentences`).
+
+    A 64-bit BLAKE2b digest stands for the sentence: the same in every process, so it is kept with
+    the document's check results, and a tenth of the memory of the text (30 sentences a document);
+    `lint_shared` compares the texts themselves wherever digests meet."""
     seen = defaultdict(list)
     for s, e in sentences(doc.text):
         key = doc.text[s:e].translate(_FOLD)
         if len(key.split()) >= min_words:
             seen[key].append((s, e))
-    return [(key, *spans[0]) for key, spans in seen.items() if len(spans) == 1]
+    return [(_digest(key), *spans[0]) for key, spans in seen.items() if len(spans) == 1]
+
+
+def _digest(sentence: str) -> int:
+    return int.from_bytes(hashlib.blake2b(sentence.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
 
 
 def lint_shared(corpus: Corpus, min_words: int = MIN_WORDS, doubtful: frozenset = frozenset()) -> list[Finding]:
@@ -312,7 +321,7 @@ def lint_shared(corpus: Corpus, min_words: int = MIN_WORDS, doubtful: frozenset 
     many documents share passages.
 
     Emits: IG503."""
-    where = defaultdict(list)  # folded sentence → [(doc, start, end)]
+    where = defaultdict(list)  # digest of the folded sentence → [(doc, start, end)]
     # A document with an edited text or a misplaced span is no evidence about another one: its
     # sentences are left out until the IG301/IG304/IG305 is fixed.
     kb_types = _kb_types(corpus)
@@ -322,9 +331,7 @@ def lint_shared(corpus: Corpus, min_words: int = MIN_WORDS, doubtful: frozenset 
             where[key].append((doc, s, e))
     signers: dict[str, _Signer] = {}
     out = []
-    for key, places in where.items():
-        if len(places) < 2:
-            continue
+    for places in _same_sentences(where):
         signed = []
         for doc, s, e in places:
             signer = signers.get(doc.id)
@@ -356,6 +363,20 @@ def lint_shared(corpus: Corpus, min_words: int = MIN_WORDS, doubtful: frozenset 
             out.append(Finding("IG503", f"sentence shared with {ref_doc.id} is annotated differently: "
                                f"{doc.text[s:e][:60]!r}… (text line {line})", doc.rel, at, col, ann,
                                f"make the annotations of {doc.id} {s}–{e} match {ref_doc.id} {ref_s}–{ref_e}"))
+    return out
+
+
+def _same_sentences(where: dict) -> list[list[tuple]]:
+    """The places of each sentence found in two documents or more, grouped by the folded text itself
+    (digests that meet are compared as texts), in the order the digests were first met."""
+    out = []
+    for places in where.values():
+        if len(places) < 2:
+            continue
+        by_text = defaultdict(list)
+        for doc, s, e in places:
+            by_text[doc.text[s:e].translate(_FOLD)].append((doc, s, e))
+        out += [same for same in by_text.values() if len(same) > 1]
     return out
 
 

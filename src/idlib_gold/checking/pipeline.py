@@ -27,14 +27,15 @@ from .lints import lint_unannotated, own_sentences
 __all__ = ["prepare_document", "load", "documents_named", "relative_path"]
 
 
-def prepare_document(doc: Document, kb_types: dict[str, str] | None, cache=None) -> None:
+def prepare_document(doc: Document, kb_types: dict[str, str] | None, cache=None, tokens: bool = True) -> None:
     """The per-document work that runs where a document is read: its cross-checks, its IG501
     scan, the sentences IG503 compares, and its shingles for the story measurement.
 
     With a parse cache (building/parsecache.py), the results are kept under the document's own
     inputs (`_inputs`), and the cache binds them to everything else they depend on (the schema
     files, this package's code, the library versions): a document whose inputs are unchanged is
-    not checked again."""
+    not checked again. Without `tokens`, the document's tokens are not kept on it (a caller that
+    writes no `ner` rows does not carry 7 KB a document back from the workers)."""
     inputs = _inputs(doc, kb_types) if cache is not None else None
     kept = cache.get_checked(inputs) if inputs is not None else None
     if kept is None or not _restore(doc, kept):
@@ -46,9 +47,11 @@ def prepare_document(doc: Document, kb_types: dict[str, str] | None, cache=None)
             results = _results(doc)
             if results is not None:
                 cache.put_checked(inputs, results)
+    if not tokens:
+        doc.__dict__.pop("tokens", None)
 
 
-_RESULTS_FORMAT = "document checks 2"
+_RESULTS_FORMAT = "document checks 3"
 _kb_digests: dict[int, tuple[object, bytes]] = {}
 
 
@@ -105,13 +108,13 @@ def _restore(doc: Document, kept) -> bool:
 
 
 def load(root: Path, only: list[str] | None = None, prepare: bool = True,
-         tree: Tree = Tree(), cache=None) -> tuple[Corpus, list[Finding]]:
+         tree: Tree = Tree(), cache=None, tokens: bool = True) -> tuple[Corpus, list[Finding]]:
     """The corpus (all documents, or the ids in `only`) with every schema-valid document loaded, and
     the findings of reading and of the schema; with `prepare`, each document's own checks have run
     too (`check_corpus` and `lint_corpus` then collect them). `tree` says where the files are;
     `cache` is a parse cache for the document files and the results of their checks
-    (building/parsecache.py), or None."""
-    prepared = partial(prepare_document, cache=cache) if prepare else None
+    (building/parsecache.py), or None; `tokens`: keep each document's tokens (see `prepare_document`)."""
+    prepared = partial(prepare_document, cache=cache, tokens=tokens) if prepare else None
     return load_corpus(root, only, admit=schema.validate, prepare=prepared, tree=tree, cache=cache)
 
 

@@ -73,7 +73,7 @@ def validate_repository(root: Path, paths: list[str] | None = None, lints: bool 
                 raise UsageError("; ".join(refused))
     findings, n = [], 0
     if main_tree:
-        corpus, findings = _kept(pipeline.load(root, only, cache=cache))
+        corpus, findings = _kept(pipeline.load(root, only, cache=cache, tokens=False))  # no rows written
         findings += check_corpus(corpus)
         if lints:
             findings += lint_corpus(corpus)
