@@ -133,3 +133,32 @@ def test_random_values_are_read_as_yaml_reads_them_or_left_to_it(value, where):
     full = _full(text)
     assert full is not None, "the fast path read a file the YAML parser refuses"
     assert _same(fast, full)
+
+
+# --- positions kept compactly behave as the dict they stand for -------------------------------------
+
+_PATHS = st.one_of(
+    st.tuples(st.sampled_from(["entities", "quotes"]), st.integers(0, 6)),  # annotations, in or out of order
+    st.tuples(st.sampled_from(["entities", "id"])),
+    st.tuples(st.just("entities"), st.booleans()),  # True == 1, but not an index
+    st.tuples(st.just("entities"), st.integers(0, 3), st.just("start")),
+    st.just(()),
+)
+_POSITION = st.tuples(st.integers(0, 2**40), st.integers(0, 2**33))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.dictionaries(_PATHS, _POSITION, max_size=12), min_size=1, max_size=3))
+def test_positions_answer_as_a_dict_of_them_would(updates):
+    from idlib_gold.reading.files import Positions
+
+    expected: dict = {}
+    kept = Positions()
+    for update in updates:
+        expected.update(update)
+        kept.update(update)
+    assert dict(kept.items()) == expected and len(kept) == len(expected) and kept == expected
+    for path in expected:
+        assert path in kept and kept[path] == expected[path] and kept.get(path) == expected[path]
+    assert ("entities", 99) not in kept and kept.get(("quotes", 7)) is None
+    assert Positions.from_compact(kept.compact()) == expected

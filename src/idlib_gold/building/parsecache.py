@@ -52,6 +52,7 @@ import stat
 from pathlib import Path
 
 from ..outputs.files import OutputError, refuse_unsafe_folder, replace_file
+from ..reading.files import Positions
 from . import stamp
 
 __all__ = ["ParseCache", "parse_cache", "PREFIX", "CHECKED", "STORIES"]
@@ -63,7 +64,7 @@ CHECKED, STORIES = "checked-", "stories-"
 #: Such an entry is refused above this size (a 5,000-annotation document's results are under 1 MiB).
 _KEPT_MAX = 64 << 20
 _SUFFIX = ".bin"
-_FORMAT = b"idlib-gold parse cache 2"
+_FORMAT = b"idlib-gold parse cache 3"
 _MAC = 32  # bytes of an HMAC-SHA-256
 #: A cache file is refused when it is larger than this many times the file it stands for
 #: (a parsed document marshals to about 1.5 times its YAML), with a floor for tiny files.
@@ -131,10 +132,12 @@ class ParseCache:
             value = marshal.loads(payload)
         except Exception:  # signed by this clone, so never expected; parsed again all the same
             return None
-        if (type(value) is not tuple or len(value) != 3 or type(value[0]) is not dict or type(value[1]) is not dict
-                or type(value[2]) is not bytes):
+        if type(value) is not tuple or len(value) != 3 or type(value[0]) is not dict or type(value[2]) is not bytes:
             return None
-        return value
+        try:
+            return value[0], Positions.from_compact(value[1]), value[2]
+        except (TypeError, ValueError, AttributeError):
+            return None
 
     def get_checked(self, material: bytes):
         """What `put_checked` kept for `material` (a document's own inputs, see checking/pipeline.py)
@@ -234,7 +237,8 @@ class ParseCache:
         if not self.writable:
             return
         try:
-            payload = marshal.dumps((data, positions, source))
+            kept = positions if isinstance(positions, Positions) else Positions(positions)
+            payload = marshal.dumps((data, kept.compact(), source))
         except ValueError:  # a value marshal does not take: that file is simply parsed each time
             return
         digest = digest or hashlib.sha256(raw).digest()
