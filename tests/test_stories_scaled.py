@@ -83,3 +83,21 @@ def test_shingle_hashes_are_the_same_in_every_process(corpus):
         out = subprocess.run([sys.executable, "-c", code], input=doc.text, capture_output=True, text=True,
                              encoding="utf-8", env={**os.environ, "PYTHONHASHSEED": seed}, check=True).stdout
         assert out.strip() == str(here)
+
+
+@pytest.mark.parametrize("common", [2, COMMON])
+def test_shared_shingles_are_grouped_alike_with_and_without_numpy(tmp_path, common):
+    """`validate` may run without numpy (it comes with the `build` extra): the standard-library
+    count gives the same groups as the sort, here with shingles both under and over the limit."""
+    from bench import synth
+
+    from idlib_gold.text import stories
+
+    synth.generate(tmp_path, 60, ROOT, vary=False)
+    keys = [stories.shingle_keys(p.read_text(encoding="utf-8"))
+            for p in sorted((tmp_path / "annotations/texts").glob("*.txt"))]
+    keys.append(stories.shingle_keys(""))  # a document without shingles
+    sorted_ = stories._groups_of_shared(keys, common)
+    counted = stories._groups_counted(keys, common)
+    assert sorted_ == counted and sum(counted.values()) > 0
+    assert all(1 < len(docs) <= common and list(docs) == sorted(docs) for docs in sorted_)
