@@ -101,3 +101,20 @@ def test_shared_shingles_are_grouped_alike_with_and_without_numpy(tmp_path, comm
     counted = stories._groups_counted(keys, common)
     assert sorted_ == counted and sum(counted.values()) > 0
     assert all(1 < len(docs) <= common and list(docs) == sorted(docs) for docs in sorted_)
+
+
+@pytest.mark.parametrize("floor", [0.0, LISTED, 0.5])
+def test_pair_overlaps_are_the_same_with_and_without_numpy(tmp_path, floor):
+    from bench import synth
+
+    from idlib_gold.text import stories
+
+    synth.generate(tmp_path, 60, ROOT, vary=False)
+    keys = [stories.shingle_keys(p.read_text(encoding="utf-8"))
+            for p in sorted((tmp_path / "annotations/texts").glob("*.txt"))] + [stories.shingle_keys("")]
+    groups = stories._groups_counted(keys, COMMON)
+    sizes = [len(k) for k in keys]
+    least = floor * min(sizes)
+    sorted_ = dict(stories._pairs(groups, sizes, floor))
+    counted = dict(stories._pairs_counted(groups, sizes, floor, least))
+    assert sorted_ == counted and len(counted) > 1 and all(a < b for a, b in counted)
