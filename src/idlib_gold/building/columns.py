@@ -146,17 +146,18 @@ def ner_table(docs: list[Document], schema):
         ends += toks.ends[first:last]
         data = doc.text.encode("utf-8")
         bs, be = _byte_offsets(doc.text, data, toks.starts[first:last], toks.ends[first:last])
-        byte_starts.append(bs.astype(np.int64) + base)
-        byte_ends.append(be.astype(np.int64) + base)
+        if base + len(data) >= 2**31:  # offsets into the split's text are int32, as Arrow's string offsets
+            raise OverflowError("the texts of one split exceed 2 GiB")
+        byte_starts.append(bs.astype(np.int32) + base)
+        byte_ends.append(be.astype(np.int32) + base)
         encoded.append(data)
         base += len(data)
     tags = _tags(docs, pars_of, starts, ends)
-    all_starts = np.concatenate(byte_starts) if byte_starts else np.zeros(0, np.int64)
-    all_ends = np.concatenate(byte_ends) if byte_ends else np.zeros(0, np.int64)
+    all_starts = np.concatenate(byte_starts) if byte_starts else np.zeros(0, np.int32)
+    all_ends = np.concatenate(byte_ends) if byte_ends else np.zeros(0, np.int32)
+    del byte_starts, byte_ends
     lengths = all_ends - all_starts
-    token_offsets = np.concatenate(([0], np.cumsum(lengths)))
-    if token_offsets[-1] >= 2**31:
-        raise OverflowError("the ner tokens of one split exceed 2 GiB")
+    token_offsets = np.concatenate(([0], np.cumsum(lengths, dtype=np.int32)))
     # A byte is kept when it lies inside a token: +1 where a token starts, -1 where one ends, summed.
     data = np.frombuffer(b"".join(encoded), np.uint8)
     inside = np.zeros(len(data) + 1, np.int8)
@@ -164,7 +165,8 @@ def ner_table(docs: list[Document], schema):
     inside[all_ends] -= 1  # where a token ends and the next starts, the two cancel
     token_bytes = data[np.cumsum(inside[:-1], dtype=np.int8).view(bool)]
     tokens = pa.Array.from_buffers(pa.string(), len(lengths),
-                                   [None, pa.py_buffer(token_offsets.astype(np.int32)), pa.py_buffer(token_bytes)])
+                                   [None, pa.py_buffer(token_offsets.astype(np.int32, copy=False)),
+                                    pa.py_buffer(token_bytes)])
 
     def ints(values, kind):
         return pa.Array.from_buffers(kind, len(values), [None, pa.py_buffer(values)])
@@ -175,8 +177,8 @@ def ner_table(docs: list[Document], schema):
         return pa.ListArray.from_arrays(row_offsets, values, type=schema.field(name).type)
 
     arrays = [pa.array(ids, pa.string()), pa.array(doc_ids, pa.string()), listed("tokens", tokens),
-              listed("ner_tags", pa.Array.from_buffers(pa.int64(), len(tags), [None, pa.py_buffer(tags)])), listed("token_starts", ints(starts, pa.int32())),
-              listed("token_ends", ints(ends, pa.int32()))]
+              listed("ner_tags", pa.Array.from_buffers(pa.int64(), len(tags), [None, pa.py_buffer(tags)])),
+              listed("token_starts", ints(starts, pa.int32())), listed("token_ends", ints(ends, pa.int32()))]
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
@@ -212,21 +214,23 @@ def _tags(docs: list[Document], pars_of: list, starts: array, ends: array):
             span_ends += ends_
             labels += labels_
         shift += len(doc.text) + 1
-    counts, shifts = np.array(counts, np.int64), np.array(shifts, np.int64)
-    token_docs = np.repeat(np.arange(len(docs)), counts)
-    at = np.frombuffer(starts, np.int32).astype(np.int64) + shifts[token_docs]
-    to = np.frombuffer(ends, np.int32).astype(np.int64) + shifts[token_docs]
+    kind = np.int32 if shift < 2**31 else np.int64  # offsets shifted past every text before: 4 bytes if they fit
+    counts, shifts = np.array(counts, np.int64), np.array(shifts, kind)
+    token_docs = np.repeat(np.arange(len(docs), dtype=np.int32), counts)
+    at = np.frombuffer(starts, np.int32).astype(kind) + shifts[token_docs]
+    to = np.frombuffer(ends, np.int32).astype(kind) + shifts[token_docs]
+    del token_docs
     tags = np.zeros(len(at), np.int64)
     span_docs = np.repeat(np.arange(len(docs)), span_counts)
-    s = np.array(span_starts, np.int64) + shifts[span_docs]
+    s = np.array(span_starts, np.int64) + shifts[span_docs]  # spans are few: int64, whatever offsets they hold
     e = np.array(span_ends, np.int64) + shifts[span_docs]
     par_docs = np.repeat(np.arange(len(docs)), par_counts)
-    par_ends = np.array(par_ends, np.int64) + shifts[par_docs]
+    par_ends = np.array(par_ends, kind) + shifts[par_docs]
     codes = {label: (index["B-" + label], index["I-" + label]) for label in set(labels)}
     begins = np.array([codes[label][0] for label in labels], np.int64)
     insides = np.array([codes[label][1] for label in labels], np.int64)
     first, last = np.searchsorted(at, s, "left"), np.searchsorted(to, e, "right")
-    par = np.searchsorted(np.array(par_starts, np.int64) + shifts[par_docs], s, "right") - 1
+    par = np.searchsorted(np.array(par_starts, kind) + shifts[par_docs], s, "right") - 1
     if len(par_ends):  # the span lies inside one paragraph of its own document
         known = np.maximum(par, 0)
         inside = (par >= 0) & (par_ends[known] >= e) & (par_docs[known] == span_docs)
