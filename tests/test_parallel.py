@@ -38,3 +38,19 @@ def test_parallel_reading_matches_serial_reading_findings_included(repo, monkeyp
     assert len(serial[0]) == 4
     assert parallel == serial
     assert any(d[5] for d in serial[0])  # the removed mention left its string bare: IG501
+
+
+def test_a_documents_bytes_are_made_again_from_its_text_not_carried(corpus):
+    """A loaded text is the strict UTF-8 decoding of its file, so its bytes are not kept (nor sent back
+    from a worker) but encoded again when asked for; bytes that are not the text's are kept as given."""
+    import pickle
+
+    from idlib_gold.reading.corpus import Document
+
+    for doc in corpus.documents:
+        assert doc.raw == (corpus.root / f"annotations/texts/{doc.id}.txt").read_bytes()
+        assert doc._raw is None and pickle.loads(pickle.dumps(doc)).__dict__["_raw"] is None
+    odd = Document("x", "annotations/docs/x.yaml", "Idlib", b"Idlib\r\n", corpus.documents[0].loaded)
+    assert pickle.loads(pickle.dumps(odd)).raw == b"Idlib\r\n"
+    odd.text, odd.raw = "Syria", b"Syria"
+    assert odd._raw is None and odd.raw == b"Syria"
