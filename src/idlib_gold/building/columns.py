@@ -225,12 +225,16 @@ def _tags(docs: list[Document], pars_of: list, starts: array, ends: array):
     s = np.array(span_starts, np.int64) + shifts[span_docs]  # spans are few: int64, whatever offsets they hold
     e = np.array(span_ends, np.int64) + shifts[span_docs]
     par_docs = np.repeat(np.arange(len(docs)), par_counts)
-    par_ends = np.array(par_ends, kind) + shifts[par_docs]
+    par_ends = np.array(par_ends, np.int64) + shifts[par_docs]
     codes = {label: (index["B-" + label], index["I-" + label]) for label in set(labels)}
     begins = np.array([codes[label][0] for label in labels], np.int64)
     insides = np.array([codes[label][1] for label in labels], np.int64)
-    first, last = np.searchsorted(at, s, "left"), np.searchsorted(to, e, "right")
-    par = np.searchsorted(np.array(par_starts, kind) + shifts[par_docs], s, "right") - 1
+    # searched in the tokens' own type (a mixed search copies the whole token array first); a span out
+    # of its text, clipped here, leaves its paragraph below, and its document is tagged the slow way
+    bounds = np.iinfo(kind)
+    first = np.searchsorted(at, np.clip(s, bounds.min, bounds.max).astype(kind), "left")
+    last = np.searchsorted(to, np.clip(e, bounds.min, bounds.max).astype(kind), "right")
+    par = np.searchsorted(np.array(par_starts, np.int64) + shifts[par_docs], s, "right") - 1
     if len(par_ends):  # the span lies inside one paragraph of its own document
         known = np.maximum(par, 0)
         inside = (par >= 0) & (par_ends[known] >= e) & (par_docs[known] == span_docs)
