@@ -120,18 +120,7 @@ class ParseCache:
 
     def get(self, raw: bytes, digest: bytes | None = None):
         digest = digest or hashlib.sha256(raw).digest()
-        name = f"{PREFIX}{digest.hex()}{_SUFFIX}"
-        self.used.add(name)
-        blob = self._read(name, max(_FLOOR, _RATIO * len(raw)))
-        if blob is None or len(blob) <= _MAC:
-            return None
-        mac, payload = blob[:_MAC], blob[_MAC:]
-        if not hmac.compare_digest(mac, self._sign(digest, payload)):
-            return None
-        try:
-            value = marshal.loads(payload)
-        except Exception:  # signed by this clone, so never expected; parsed again all the same
-            return None
+        value = self._verified(digest, f"{PREFIX}{digest.hex()}{_SUFFIX}", max(_FLOOR, _RATIO * len(raw)))
         if type(value) is not tuple or len(value) != 3 or type(value[0]) is not dict or type(value[2]) is not bytes:
             return None
         try:
@@ -157,29 +146,17 @@ class ParseCache:
         """Keep the measured stories; one entry is kept, the last (the sweep after a load leaves
         it alone, as the stories are measured after it)."""
         name = self._put_kept(STORIES, material, value)
-        if name is None:
-            return
-        try:
-            folder = os.open(self.folder, _FOLDER)
-        except OSError:
-            return
-        try:
-            for other in os.listdir(folder):
-                if other.startswith(STORIES) and other != name:
-                    try:
-                        if stat.S_ISREG(os.stat(other, dir_fd=folder, follow_symlinks=False).st_mode):
-                            os.unlink(other, dir_fd=folder)
-                    except OSError:
-                        pass
-        except OSError:
-            pass
-        finally:
-            os.close(folder)
+        if name is not None:
+            self._sweep(lambda other: other.startswith(STORIES) and other != name)
 
     def _get_kept(self, prefix: str, material: bytes):
         digest, name = self._kept_name(prefix, material)
+        return self._verified(digest, name, _KEPT_MAX)
+
+    def _verified(self, digest: bytes, name: str, limit: int):
+        """The value of entry `name` when its signature over `digest` and the payload holds, else None."""
         self.used.add(name)
-        blob = self._read(name, _KEPT_MAX)
+        blob = self._read(name, limit)
         if blob is None or len(blob) <= _MAC:
             return None
         mac, payload = blob[:_MAC], blob[_MAC:]
@@ -187,7 +164,7 @@ class ParseCache:
             return None
         try:
             return marshal.loads(payload)
-        except Exception:  # signed by this clone, so never expected; computed again all the same
+        except Exception:  # signed by this clone, so never expected; made again all the same
             return None
 
     def _put_kept(self, prefix: str, material: bytes, value) -> str | None:
@@ -270,15 +247,20 @@ class ParseCache:
 
     def done(self, whole: bool) -> None:
         """After a load: when it read the whole corpus, remove the entries no file used."""
-        if not whole or not self.writable:
-            return
+        if whole and self.writable:
+            self._sweep(lambda name: name.startswith((PREFIX, CHECKED)) and name.endswith(_SUFFIX)
+                        and name not in self.used)
+
+    def _sweep(self, unwanted) -> None:
+        """Remove the regular files of the cache folder whose names `unwanted(name)` picks; never
+        through a link, and quietly where the folder or a file cannot be read or removed."""
         try:
             folder = os.open(self.folder, _FOLDER)
         except OSError:
             return
         try:
             for name in os.listdir(folder):
-                if name.startswith((PREFIX, CHECKED)) and name.endswith(_SUFFIX) and name not in self.used:
+                if unwanted(name):
                     try:
                         if stat.S_ISREG(os.stat(name, dir_fd=folder, follow_symlinks=False).st_mode):
                             os.unlink(name, dir_fd=folder)
