@@ -20,6 +20,7 @@ from ..layout import LAYERS
 from ..reading.corpus import Corpus, Document
 from ..text.tokens import paragraphs
 from .ner import flat_spans, tag_names, tag_tokens
+from .rows import Encoder, speakers
 
 __all__ = ["documents_by_split", "layer_table", "documents_table", "ner_table"]
 
@@ -36,12 +37,6 @@ def _index(names: list[str]) -> dict[str, int]:
     return {name: i for i, name in enumerate(names)}
 
 
-def _speakers(value) -> list[str]:
-    if value is None:
-        return []
-    return [value] if isinstance(value, str) else list(value)
-
-
 def _layer_columns(config: str, anns: list[dict]) -> dict[str, list]:
     """column → values of one layer's annotations, as `rows.entity_row`, `figure_row` and `quote_row`
     give them. A span struct takes the annotation's own dict: Arrow reads the struct's fields from it
@@ -52,23 +47,23 @@ def _layer_columns(config: str, anns: list[dict]) -> dict[str, list]:
     def optional(key):
         return [a.get(key) for a in anns]
 
-    def coded(key, names):
-        index = _index(names)
+    def coded(key, index):
         return [index[a[key]] for a in anns]
 
+    enc = Encoder()
     if config == "entities":
-        return {"id": plain("id"), "label": coded("label", vocabulary.entity_labels()), "start": plain("start"),
+        return {"id": plain("id"), "label": coded("label", enc.entity), "start": plain("start"),
                 "end": plain("end"), "text": plain("text"), "entity": optional("entity"), "value": optional("value")}
     if config == "figures":
-        return {"id": plain("id"), "label": coded("label", vocabulary.figure_labels()), "start": plain("start"),
+        return {"id": plain("id"), "label": coded("label", enc.figure), "start": plain("start"),
                 "end": plain("end"), "text": plain("text"), "value": [float(a["value"]) for a in anns],
                 "value_max": [None if a["value_max"] is None else float(a["value_max"]) for a in anns],
                 "unit": plain("unit"), "approximate": plain("approximate"), "bound": plain("bound"),
-                "measured": plain("measured"), "category": coded("category", vocabulary.figure_categories()),
+                "measured": plain("measured"), "category": coded("category", enc.category),
                 "source": plain("source")}
     if config == "quotes":
-        return {"id": plain("id"), "type": coded("type", vocabulary.quote_types()), "content": plain("content"),
-                "speaker": plain("speaker"), "speaker_entity": [_speakers(a["speaker_entity"]) for a in anns],
+        return {"id": plain("id"), "type": coded("type", enc.quote), "content": plain("content"),
+                "speaker": plain("speaker"), "speaker_entity": [speakers(a["speaker_entity"]) for a in anns],
                 "cue": plain("cue"), "addressee": plain("addressee")}
     raise ValueError(f"{config!r} is not a per-annotation config")
 
@@ -132,12 +127,14 @@ def ner_table(docs: list[Document], schema):
     starts, ends = array("i"), array("i")
     encoded, byte_starts, byte_ends, base = [], [], [], 0
     pars_of = [paragraphs(doc.text) for doc in docs]
+    counts = []  # tokens listed of each document
     for doc, pars in zip(docs, pars_of):
         toks = doc.tokens
         ranges = [toks.between(s, e) for s, e in pars]
         first = ranges[0][0] if ranges else 0
         last = ranges[-1][1] if ranges else 0
         shift = len(starts) - first
+        counts.append(last - first)
         for n, (_, z) in enumerate(ranges):
             ids.append(f"{doc.id}-p{n:03d}")
             doc_ids.append(doc.id)
@@ -152,7 +149,7 @@ def ner_table(docs: list[Document], schema):
         byte_ends.append(be.astype(np.int32) + base)
         encoded.append(data)
         base += len(data)
-    tags = _tags(docs, pars_of, starts, ends)
+    tags = _tags(docs, pars_of, counts, starts, ends)
     all_starts = np.concatenate(byte_starts) if byte_starts else np.zeros(0, np.int32)
     all_ends = np.concatenate(byte_ends) if byte_ends else np.zeros(0, np.int32)
     del byte_starts, byte_ends
@@ -182,9 +179,9 @@ def ner_table(docs: list[Document], schema):
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
-def _tags(docs: list[Document], pars_of: list, starts: array, ends: array):
+def _tags(docs: list[Document], pars_of: list, counts: list[int], starts: array, ends: array):
     """The tag index of every token `ner_table` lists (the paragraphs' tokens of `docs`, in order;
-    `pars_of`: each document's paragraphs).
+    `pars_of`: each document's paragraphs, `counts`: how many tokens each lists).
 
     The rule is `ner.tag_tokens`: each span, in sorted order, tags the tokens of each paragraph it
     touches, B on the first and I on the rest, a later span overwriting an earlier one. When a
@@ -196,12 +193,10 @@ def _tags(docs: list[Document], pars_of: list, starts: array, ends: array):
     import numpy as np
 
     index = _index(tag_names())
-    counts, shifts, par_starts, par_ends, par_counts = [], [], [], [], []
+    shifts, par_starts, par_ends, par_counts = [], [], [], []
     span_starts, span_ends, labels, span_counts = [], [], [], []
     shift = 0
     for doc, pars in zip(docs, pars_of):
-        toks = doc.tokens
-        counts.append((toks.between(*pars[-1])[1] - toks.between(*pars[0])[0]) if pars else 0)
         shifts.append(shift)
         par_starts += [s for s, _ in pars]
         par_ends += [e for _, e in pars]

@@ -12,22 +12,20 @@ from .. import vocabulary
 from ..reading.corpus import Corpus, Document
 from .ner import bio_rows, tag_names
 
-__all__ = ["config_rows", "config_columns", "LAYER_CONFIGS"]
+__all__ = ["config_rows", "Encoder", "speakers"]
 
-#: Configs with one row per annotation of a layer, built as columns (`config_columns`).
-LAYER_CONFIGS = ("entities", "figures", "quotes")
 
 def _span(s: dict | None) -> dict | None:
     return None if s is None else {"start": s["start"], "end": s["end"], "text": s["text"]}
 
 
-def _speakers(value) -> list[str]:
+def speakers(value) -> list[str]:
     if value is None:
         return []
     return [value] if isinstance(value, str) else list(value)
 
 
-class _Encoder:
+class Encoder:
     """Label → ClassLabel index, from the schema's vocabularies."""
 
     def __init__(self) -> None:
@@ -38,25 +36,25 @@ class _Encoder:
         self.kb = {v: i for i, v in enumerate(vocabulary.kb_types())}
 
 
-def entity_row(e: dict, enc: _Encoder) -> dict:
+def entity_row(e: dict, enc: Encoder) -> dict:
     return {"id": e["id"], "label": enc.entity[e["label"]], "start": e["start"], "end": e["end"], "text": e["text"],
             "entity": e.get("entity"), "value": e.get("value")}
 
 
-def figure_row(f: dict, enc: _Encoder) -> dict:
+def figure_row(f: dict, enc: Encoder) -> dict:
     return {"id": f["id"], "label": enc.figure[f["label"]], "start": f["start"], "end": f["end"], "text": f["text"],
             "value": float(f["value"]), "value_max": None if f["value_max"] is None else float(f["value_max"]),
             "unit": f["unit"], "approximate": f["approximate"], "bound": f["bound"],
             "measured": _span(f["measured"]), "category": enc.category[f["category"]], "source": f["source"]}
 
 
-def quote_row(q: dict, enc: _Encoder) -> dict:
+def quote_row(q: dict, enc: Encoder) -> dict:
     return {"id": q["id"], "type": enc.quote[q["type"]], "content": _span(q["content"]),
-            "speaker": _span(q["speaker"]), "speaker_entity": _speakers(q["speaker_entity"]),
+            "speaker": _span(q["speaker"]), "speaker_entity": speakers(q["speaker_entity"]),
             "cue": _span(q["cue"]), "addressee": _span(q["addressee"])}
 
 
-def document_row(doc: Document, enc: _Encoder) -> dict:
+def document_row(doc: Document, enc: Encoder) -> dict:
     d = doc.data
     return {"id": d["id"], "title": d["title"], "source": d["source"], "date": d["date"],
             "date_basis": d["date_basis"], "story": d["story"], "sha256": d["sha256"], "text": doc.text,
@@ -65,7 +63,7 @@ def document_row(doc: Document, enc: _Encoder) -> dict:
             "quotes": [quote_row(q, enc) for q in d["quotes"]]}
 
 
-def kb_row(entry: dict, enc: _Encoder) -> dict:
+def kb_row(entry: dict, enc: Encoder) -> dict:
     return {"id": entry["id"], "name": entry["name"], "type": enc.kb[entry["type"]],
             "aliases": list(entry["aliases"]), "wikidata": entry.get("wikidata"),
             "description": entry.get("description")}
@@ -74,7 +72,7 @@ def kb_row(entry: dict, enc: _Encoder) -> dict:
 def config_rows(corpus: Corpus, config: str) -> dict[str, list[dict]]:
     """split → rows of one config. The build asks for one config at a time, so the rows of
     all configs (several copies of every annotation) are never in memory together."""
-    enc = _Encoder()
+    enc = Encoder()
     if config == "kb":
         return {"train": [kb_row(e, enc) for e in sorted(corpus.kb_entries, key=lambda e: e["id"])]}
     out: dict[str, list[dict]] = {s: [] for s in vocabulary.splits()}
@@ -96,26 +94,4 @@ def config_rows(corpus: Corpus, config: str) -> dict[str, list[dict]]:
             out[doc.data["split"]] += rows
     else:
         raise ValueError(f"unknown config {config!r}")
-    return out
-
-
-
-def config_columns(corpus: Corpus, config: str) -> dict[str, dict[str, list]]:
-    """split → column → values of a per-annotation config: the values of `config_rows`, gathered
-    column by column. `Table.from_pydict` converts one list per column, where `from_pylist` took
-    each row dict apart again (at 1,000× the corpus, 528,000 entity rows)."""
-    if config not in LAYER_CONFIGS:
-        raise ValueError(f"{config!r} is not a per-annotation config")
-    enc = _Encoder()
-    make = {"entities": entity_row, "figures": figure_row, "quotes": quote_row}[config]
-    by_split: dict[str, list[tuple[str, dict]]] = {s: [] for s in vocabulary.splits()}
-    for doc in sorted(corpus.documents, key=lambda d: d.id):
-        by_split[doc.data["split"]].append(doc)
-    out = {}
-    for split, docs in by_split.items():
-        made = [(doc.id, make(a, enc)) for doc in docs for a in doc.data[config]]
-        names = list(made[0][1]) if made else []
-        columns = {"doc_id": [doc_id for doc_id, _ in made]}
-        columns.update({name: [row[name] for _, row in made] for name in names})
-        out[split] = columns
     return out

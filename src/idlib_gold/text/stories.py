@@ -133,9 +133,18 @@ def _overlaps(keys_by_id: dict[str, array], floor: float = 0.0) -> dict[tuple[st
     is computed."""
     ids = sorted(keys_by_id)
     keys = [keys_by_id[doc_id] for doc_id in ids]
-    groups = _groups_of_shared(keys, max(COMMON, len(ids) // 100))
     sizes = [len(k) for k in keys]
-    return {(ids[a], ids[b]): value for (a, b), value in _pairs(groups, sizes, floor)}
+    limit = max(COMMON, len(ids) // 100)
+    if sum(sizes) < _SORT_MIN:  # a small corpus (the pre-commit hook's) is counted without importing numpy
+        found = _pairs_counted(_groups_counted(keys, limit), sizes, floor, floor * min(sizes, default=0))
+    else:
+        found = _pairs(_groups_of_shared(keys, limit), sizes, floor)
+    return {(ids[a], ids[b]): value for (a, b), value in found}
+
+
+#: From this many shingles in all (about 80 documents of the corpus's length) the sort is used: below
+#: it, the dicts take less time than importing numpy (70 ms).
+_SORT_MIN = 200_000
 
 
 def _pairs(groups: Counter, sizes: list[int], floor: float) -> list[tuple[tuple[int, int], float]]:
