@@ -411,3 +411,89 @@ def test_damaged_kept_stories_are_measured_again(clone: Path, monkeypatch):
     seen = _measured(monkeypatch)
     again = _load(clone)[0].stories()
     assert len(seen) == 1 and again == fresh
+
+
+# --- a document whose parse and results are both kept is made from them: no gate, no parse, no check ---
+
+def _gated(monkeypatch) -> list[str]:
+    """Count the documents put through the schema gate."""
+    from idlib_gold.checking import schema
+
+    seen: list[str] = []
+    real = schema.validate
+
+    def counted(loaded, rel, *args, **kwargs):
+        seen.append(rel)
+        return real(loaded, rel, *args, **kwargs)
+
+    monkeypatch.setattr(schema, "validate", counted)
+    return seen
+
+
+def _whole(corpus) -> list[tuple]:
+    """Each document as later stages see it: its data, positions and text, and what its checks left."""
+    return [(d.id, d.rel, d.text, d.raw, repr(d.data), d.loaded.positions, d.loaded.digest,
+             d.where("entities", 0, "start")) for d in corpus.documents] + _documents(corpus)
+
+
+@pytest.mark.parametrize("workers", [False, True], ids=["one process", "worker processes"])
+def test_kept_documents_are_made_without_gate_parse_or_check(clone: Path, monkeypatch, workers):
+    from idlib_gold.reading import corpus as corpus_module
+
+    if workers:
+        if "fork" not in __import__("multiprocessing").get_all_start_methods():
+            pytest.skip("parallel reading is used only where processes can fork")
+        monkeypatch.setattr(corpus_module, "PARALLEL_MIN", 1)
+        monkeypatch.setattr(corpus_module, "_CHUNK", 2)
+        monkeypatch.setattr(corpus_module, "_workers", lambda: 2)
+    _slip(clone)
+    fresh = _load(clone, cache=False)
+    _load(clone)
+    # counted in one process only: a forked worker would count in its own copy of the lists
+    gated, parsed, checked = ([], [], []) if workers else (_gated(monkeypatch), _parses(monkeypatch),
+                                                           _checked(monkeypatch))
+    from idlib_gold.checking import pipeline
+
+    made, real = [], pipeline.KeptChecks.document
+    monkeypatch.setattr(pipeline.KeptChecks, "document", lambda self, packed: made.append(packed.id) or real(self, packed))
+    kept = _load(clone)
+    assert made == [d.id for d in fresh[0].documents]  # each made where it is used, from the kept bytes
+    if not workers:
+        assert gated == ["annotations/kb.yaml"] and parsed == ["annotations/kb.yaml"] and checked == []
+    assert _whole(kept[0]) == _whole(fresh[0]) and kept[1] == fresh[1]
+    edited = sorted((clone / "annotations/docs").glob("*.yaml"))[2]
+    edited.write_bytes(edited.read_bytes() + b"# seen\n")
+    gated.clear(), parsed.clear()
+    again = _load(clone)
+    if not workers:
+        assert gated == parsed == ["annotations/kb.yaml", f"annotations/docs/{edited.name}"]
+        assert checked == [edited.stem]
+    assert _whole(again[0]) == _whole(_load(clone, cache=False)[0])
+
+
+def test_a_document_the_schema_refuses_is_gated_every_time(clone: Path, monkeypatch):
+    path = sorted((clone / "annotations/docs").glob("*.yaml"))[0]
+    path.write_text(path.read_text(encoding="utf-8").replace("split: ", "split: nowhere-", 1), encoding="utf-8")
+    first = _load(clone)
+    assert path.stem not in {d.id for d in first[0].documents}
+    assert any(f["path"] == f"annotations/docs/{path.name}" for f in first[1])
+    gated = _gated(monkeypatch)
+    again = _load(clone)
+    assert f"annotations/docs/{path.name}" in gated and again[1] == first[1]
+
+
+def test_kept_results_that_cannot_be_decoded_are_checked_again(clone: Path, monkeypatch):
+    """A signed entry of another shape (never written by this code, but signed by this clone) costs a
+    check, never a wrong or missing document."""
+    from idlib_gold.checking import pipeline
+
+    fresh = _load(clone, cache=False)
+    cache = parsecache.parse_cache(clone)
+    _load(clone)
+    doc = fresh[0].documents[0]
+    kb_types = {e["id"]: e["type"] for e in fresh[0].kb_entries}
+    cache.put_checked(pipeline._inputs(doc, kb_types), ("not", "the", "results"))
+    checked = _checked(monkeypatch)
+    kept = _load(clone)
+    assert checked == [doc.id]
+    assert _whole(kept[0]) == _whole(fresh[0]) and kept[1] == fresh[1]

@@ -120,7 +120,18 @@ class ParseCache:
 
     def get(self, raw: bytes, digest: bytes | None = None):
         digest = digest or hashlib.sha256(raw).digest()
-        value = self._verified(digest, f"{PREFIX}{digest.hex()}{_SUFFIX}", max(_FLOOR, _RATIO * len(raw)))
+        payload = self.get_packed(len(raw), digest)
+        return None if payload is None else self.unpack(payload)
+
+    def get_packed(self, size: int, digest: bytes) -> bytes | None:
+        """The signed payload kept for a file of `size` bytes and SHA-256 `digest`, not yet decoded (`unpack`),
+        or None: a worker process hands it on as bytes, and only the process that uses it decodes it."""
+        return self._payload(digest, f"{PREFIX}{digest.hex()}{_SUFFIX}", max(_FLOOR, _RATIO * size))
+
+    @staticmethod
+    def unpack(payload: bytes):
+        """(data, positions, source) from a payload `get_packed` gave, or None when it is not in that shape."""
+        value = _loads(payload)
         if type(value) is not tuple or len(value) != 3 or type(value[0]) is not dict or type(value[2]) is not bytes:
             return None
         try:
@@ -133,6 +144,16 @@ class ParseCache:
         under this repository's checks context (`stamp.checks_context`: the schema files, this
         package's code, the library versions), or None."""
         return self._get_kept(CHECKED, material)
+
+    def get_checked_packed(self, material: bytes) -> bytes | None:
+        """`get_checked` not yet decoded: the signed payload, for `loads`."""
+        digest, name = self._kept_name(CHECKED, material)
+        return self._payload(digest, name, _KEPT_MAX)
+
+    @staticmethod
+    def loads(payload: bytes):
+        """A payload of `get_checked_packed` decoded, or None if it cannot be."""
+        return _loads(payload)
 
     def put_checked(self, material: bytes, value) -> None:
         self._put_kept(CHECKED, material, value)
@@ -155,17 +176,19 @@ class ParseCache:
 
     def _verified(self, digest: bytes, name: str, limit: int):
         """The value of entry `name` when its signature over `digest` and the payload holds, else None."""
+        payload = self._payload(digest, name, limit)
+        return None if payload is None else _loads(payload)
+
+    def _payload(self, digest: bytes, name: str, limit: int) -> bytes | None:
+        """The payload of entry `name` when its signature over `digest` and the payload holds, else None."""
         self.used.add(name)
         blob = self._read(name, limit)
         if blob is None or len(blob) <= _MAC:
             return None
-        mac, payload = blob[:_MAC], blob[_MAC:]
-        if not hmac.compare_digest(mac, self._sign(digest, payload)):
+        payload = memoryview(blob)[_MAC:]
+        if not hmac.compare_digest(blob[:_MAC], self._sign(digest, payload)):
             return None
-        try:
-            return marshal.loads(payload)
-        except Exception:  # signed by this clone, so never expected; made again all the same
-            return None
+        return bytes(payload)
 
     def _put_kept(self, prefix: str, material: bytes, value) -> str | None:
         if not self.writable:
@@ -270,6 +293,13 @@ class ParseCache:
             pass
         finally:
             os.close(folder)
+
+
+def _loads(payload: bytes):
+    try:
+        return marshal.loads(payload)
+    except Exception:  # signed by this clone, so never expected; made again all the same
+        return None
 
 
 def parse_cache(root: Path, write: bool = True) -> ParseCache | None:

@@ -18,13 +18,14 @@ from pathlib import Path
 
 from ..findings import Finding
 from ..layout import DOCS, KB_FILE, TEXTS, Tree
-from ..reading.corpus import Corpus, Document, load_corpus
+from ..reading.corpus import Corpus, Document, Packed, load_corpus
+from ..reading.files import Loaded
 from ..text.tokens import Tokens
 from . import schema
 from .documents import check_document
 from .lints import lint_unannotated, own_sentences
 
-__all__ = ["prepare_document", "load", "documents_named", "relative_path"]
+__all__ = ["prepare_document", "KeptChecks", "load", "documents_named", "relative_path"]
 
 
 def prepare_document(doc: Document, kb_types: dict[str, str] | None, cache=None, tokens: bool = True) -> None:
@@ -32,23 +33,52 @@ def prepare_document(doc: Document, kb_types: dict[str, str] | None, cache=None,
     scan, the sentences IG503 compares, and its shingles for the story measurement.
 
     With a parse cache (building/parsecache.py), the results are kept under the document's own
-    inputs (`_inputs`), and the cache binds them to everything else they depend on (the schema
-    files, this package's code, the library versions): a document whose inputs are unchanged is
-    not checked again. Without `tokens`, the document's tokens are not kept on it (a caller that
-    writes no `ner` rows does not carry 7 KB a document back from the workers)."""
-    inputs = _inputs(doc, kb_types) if cache is not None else None
-    kept = cache.get_checked(inputs) if inputs is not None else None
-    if kept is None or not _restore(doc, kept):
-        doc.checks = check_document(doc, kb_types)
-        doc.unannotated = lint_unannotated(doc)
-        doc.sentences = own_sentences(doc)
-        doc.shingles  # noqa: B018 -- fills the cached property
-        if inputs is not None:
-            results = _results(doc)
-            if results is not None:
-                cache.put_checked(inputs, results)
+    inputs (`_material`), and the cache binds them to everything else they depend on (the schema
+    files, this package's code, the library versions); the loader looks them up first
+    (`KeptChecks`), so a document whose inputs are unchanged is neither gated nor checked again.
+    Without `tokens`, the document's tokens are not kept on it (a caller that writes no `ner` rows
+    does not carry 7 KB a document back from the workers)."""
+    doc.checks = check_document(doc, kb_types)
+    doc.unannotated = lint_unannotated(doc)
+    doc.sentences = own_sentences(doc)
+    doc.shingles  # noqa: B018 -- fills the cached property
+    if cache is not None:
+        inputs = _inputs(doc, kb_types)
+        results = _results(doc) if inputs is not None else None
+        if results is not None:
+            cache.put_checked(inputs, results)
     if not tokens:
         doc.__dict__.pop("tokens", None)
+
+
+class KeptChecks:
+    """The loader's `Kept` (reading/corpus.py) over a parse cache: a document whose parse and whose
+    check results are both kept for its exact inputs is made from them, with no schema check and no
+    checks run. The results are kept only for a document the schema admitted (`prepare_document`
+    runs on no other), under a digest of its id, path and both files' bytes and of the schema files
+    and this package's code (`stamp.checks_context`): the same inputs were admitted before."""
+
+    def __init__(self, cache, tokens: bool = True):
+        self.cache, self.tokens = cache, tokens
+
+    def find(self, doc_id: str, rel: str, size: int, digest: bytes, raw: bytes,
+             kb_types: dict[str, str] | None) -> tuple[bytes, bytes] | None:
+        checked = self.cache.get_checked_packed(_material(doc_id, rel, digest, hashlib.sha256(raw).digest(), kb_types))
+        if checked is None:
+            return None
+        parsed = self.cache.get_packed(size, digest)
+        return None if parsed is None else (parsed, checked)
+
+    def document(self, packed: Packed) -> Document | None:
+        found = self.cache.unpack(packed.parsed)
+        if found is None:
+            return None
+        doc = Document(packed.id, packed.rel, packed.text, None, Loaded(*found, digest=packed.digest))
+        if not _restore(doc, self.cache.loads(packed.kept)):
+            return None
+        if not self.tokens:
+            doc.__dict__.pop("tokens", None)
+        return doc
 
 
 _RESULTS_FORMAT = "document checks 3"
@@ -70,8 +100,12 @@ def _inputs(doc: Document, kb_types: dict[str, str] | None) -> bytes | None:
     """A document's own inputs to its checks: where it is, the bytes of its two files, the KB's types."""
     if doc.loaded.digest is None:
         return None
-    where = f"{_RESULTS_FORMAT}\0{doc.id}\0{doc.rel}\0".encode("utf-8", "surrogatepass")
-    return where + doc.loaded.digest + hashlib.sha256(doc.raw).digest() + _kb_digest(kb_types)
+    return _material(doc.id, doc.rel, doc.loaded.digest, hashlib.sha256(doc.raw).digest(), kb_types)
+
+
+def _material(doc_id: str, rel: str, yaml_digest: bytes, text_digest: bytes, kb_types: dict[str, str] | None) -> bytes:
+    where = f"{_RESULTS_FORMAT}\0{doc_id}\0{rel}\0".encode("utf-8", "surrogatepass")
+    return where + yaml_digest + text_digest + _kb_digest(kb_types)
 
 
 def _finding_fields(f: Finding) -> tuple:
@@ -91,6 +125,8 @@ def _results(doc: Document) -> tuple | None:
 
 def _restore(doc: Document, kept) -> bool:
     """Put kept results on `doc`; False when they are not in the shape `_results` gives."""
+    if kept is None:
+        return False
     try:
         checks, unannotated, sentences, shingles, tokens = kept
         doc.checks = [Finding(*fields[:8], involves=tuple(fields[8])) for fields in checks]
@@ -115,7 +151,8 @@ def load(root: Path, only: list[str] | None = None, prepare: bool = True,
     `cache` is a parse cache for the document files and the results of their checks
     (building/parsecache.py), or None; `tokens`: keep each document's tokens (see `prepare_document`)."""
     prepared = partial(prepare_document, cache=cache, tokens=tokens) if prepare else None
-    return load_corpus(root, only, admit=schema.validate, prepare=prepared, tree=tree, cache=cache)
+    kept = KeptChecks(cache, tokens) if prepare and cache is not None else None
+    return load_corpus(root, only, admit=schema.validate, prepare=prepared, tree=tree, cache=cache, kept=kept)
 
 
 #: Folders that stand for the whole corpus when given as a path: what a user means by them.

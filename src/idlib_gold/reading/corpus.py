@@ -8,23 +8,31 @@ reported and left out of later stages. Whatever else must run on a document wher
 is read (at scale, in the worker that read it) is passed in as `prepare`. So this
 module imports no check: loading stays a step anyone can call alone, and the checks
 stay a step that reads a loaded corpus (`checking/pipeline.py` joins the two).
+
+A document whose gate and `prepare` results were kept by an earlier run for exactly its
+inputs (`Kept`, a parse cache's signed entries) skips both: the worker that read it sends
+the kept bytes on (`Packed`), undecoded, and the process that uses the document decodes
+them once. Decoding in the worker, pickling the objects and unpickling them in the parent
+cost more than the rest of a rebuild's loading (docs/decisions/0107).
 """
 
 from __future__ import annotations
 
 import gc
+import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import InitVar, dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Protocol
 
 from .. import readlog, vocabulary
 from ..findings import Finding
 from ..layout import ID_PATTERN, Tree
-from .files import Loaded, read_text, read_yaml
+from .files import Loaded, read_bounded, read_file_bytes, read_text, read_yaml
 
-__all__ = ["Document", "Corpus", "Gate", "Prepare", "load_corpus", "load_kb", "load_document", "unloadable",
+__all__ = ["Document", "Corpus", "Gate", "Prepare", "Kept", "Packed", "load_corpus", "load_kb", "load_document", "unloadable",
            "stray_files", "missing_folders"]
 
 #: A gate: (the parsed file, its repository-relative path, the schema file name) → findings;
@@ -39,7 +47,7 @@ class Document:
     id: str
     rel: str  # repository-relative path of the YAML file
     text: str
-    raw: InitVar[bytes]  # the text file's bytes: see `Document.raw`, below the class
+    raw: InitVar[bytes | None]  # the text file's bytes (None: the text's UTF-8): see `Document.raw`, below the class
     loaded: Loaded
 
     @property
@@ -57,7 +65,10 @@ class Document:
     def __post_init__(self, raw: bytes) -> None:
         self._set_raw(raw)
 
-    def _set_raw(self, raw: bytes) -> None:
+    def _set_raw(self, raw: bytes | None) -> None:
+        if raw is None:  # the text's own UTF-8
+            self._raw = None
+            return
         try:
             same = raw == self.text.encode("utf-8")
         except UnicodeEncodeError:  # a lone surrogate (a text made in code, never one read): kept as given
@@ -108,6 +119,31 @@ Document.raw = property(_raw, Document._set_raw, doc="The text file's bytes.")  
 
 #: Per-document work run where the document is read: (document, KB id → type, or None) → None.
 Prepare = Callable[[Document, "dict[str, str] | None"], None]
+
+
+@dataclass(frozen=True)
+class Packed:
+    """A document whose parse and whose gate and `prepare` results were kept (`Kept.find`), as the
+    bytes read: its files' text and YAML digest, and the two kept payloads, still encoded."""
+
+    id: str
+    rel: str
+    text: str
+    digest: bytes  # SHA-256 of the YAML file
+    parsed: bytes
+    kept: bytes
+
+
+class Kept(Protocol):
+    """Results kept by an earlier run for a document's exact inputs (checking/pipeline.py gives one)."""
+
+    def find(self, doc_id: str, rel: str, size: int, digest: bytes, raw: bytes,
+             kb_types: dict[str, str] | None) -> tuple[bytes, bytes] | None:
+        """(parsed payload, results payload) kept for the document `doc_id` whose YAML file at `rel` has
+        `size` bytes of SHA-256 `digest` and whose text file holds `raw`; None when either is not kept."""
+
+    def document(self, packed: Packed) -> Document | None:
+        """The document, with its kept results on it; None when the payloads cannot be decoded."""
 
 
 @dataclass
@@ -221,9 +257,25 @@ def load_document(root: Path, doc_id: str, admit: Gate | None = None,
                   tree: Tree = Tree(), cache=None) -> tuple[Document | None, list[Finding]]:
     """One document whose files both exist (see `unloadable`), read and put through the gate
     (`cache`: a parse cache, see `files.read_yaml`)."""
+    doc, findings = _read_document(root, doc_id, admit, tree, cache)
+    return doc, findings
+
+
+def _read_document(root: Path, doc_id: str, admit: Gate | None, tree: Tree, cache=None, kept: Kept | None = None,
+                   kb_types: dict | None = None) -> tuple[Document | Packed | None, list[Finding]]:
+    """`load_document`, or the document `Packed` when `kept` has its results (it is then not gated)."""
     rel_yaml, rel_text = tree.yaml(doc_id), tree.text(doc_id)
     text, raw, text_findings = read_text(root / rel_text, rel_text)
-    loaded, yaml_findings = read_yaml(root / rel_yaml, rel_yaml, cache)
+    yaml_raw, yaml_findings = read_bounded(root / rel_yaml, rel_yaml)
+    if yaml_raw is None:
+        return None, text_findings + yaml_findings
+    digest = hashlib.sha256(yaml_raw).digest()
+    if text is not None and kept is not None:
+        found = kept.find(doc_id, rel_yaml, len(yaml_raw), digest, raw, kb_types)
+        if found is not None:
+            return Packed(doc_id, rel_yaml, text, digest, *found), []
+    loaded, yaml_findings = read_file_bytes(yaml_raw, rel_yaml, cache, digest)
+    del yaml_raw
     findings = text_findings + yaml_findings
     if loaded is None or text is None:
         return None, findings
@@ -234,12 +286,15 @@ def load_document(root: Path, doc_id: str, admit: Gate | None = None,
 
 
 def load_corpus(root: Path, only: list[str] | None = None, admit: Gate | None = None,
-                prepare: Prepare | None = None, tree: Tree = Tree(), cache=None) -> tuple[Corpus, list[Finding]]:
+                prepare: Prepare | None = None, tree: Tree = Tree(), cache=None,
+                kept: Kept | None = None) -> tuple[Corpus, list[Finding]]:
     """Load the KB and the documents (all, or the ids in `only`), each through the gate `admit`
     (None: every file that parses is admitted, unvalidated), running `prepare` on each admitted
     document as it is read. Callers that want the checked corpus use `checking.pipeline`.
     `tree` says where the files are under `root` (default: the repository's own layout);
-    `cache` is a parse cache for the document files (see `files.read_yaml`), or None.
+    `cache` is a parse cache for the document files (see `files.read_yaml`), or None; `kept`
+    has what the gate and `prepare` gave for exactly a document's inputs before (see the module's
+    docstring), or is None.
 
     Python's cycle collector is paused meanwhile. Each document leaves thousands of
     dicts, lists and strings alive, and each full collection walks every one of them
@@ -250,14 +305,14 @@ def load_corpus(root: Path, only: list[str] | None = None, admit: Gate | None = 
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _load_corpus(root, only, admit, prepare, tree, cache)
+        return _load_corpus(root, only, admit, prepare, tree, cache, kept)
     finally:
         if was_enabled:
             gc.enable()
 
 
-def _load_corpus(root: Path, only: list[str] | None, admit: Gate | None,
-                 prepare: Prepare | None, tree: Tree, cache=None) -> tuple[Corpus, list[Finding]]:
+def _load_corpus(root: Path, only: list[str] | None, admit: Gate | None, prepare: Prepare | None, tree: Tree,
+                 cache=None, kept: Kept | None = None) -> tuple[Corpus, list[Finding]]:
     """The KB and the documents of one tree, with the findings met reading them.
 
     Emits: IG108, IG111."""
@@ -276,7 +331,7 @@ def _load_corpus(root: Path, only: list[str] | None, admit: Gate | None,
             corpus.unloadable[doc_id] = reason
     ids = [i for i in ids if i not in corpus.unloadable]
     kb_types = {e["id"]: e["type"] for e in corpus.kb_entries} if corpus.kb else None
-    for doc, doc_findings in _load_documents(root, ids, admit, prepare, kb_types, tree, cache):
+    for doc, doc_findings in _load_documents(root, ids, admit, prepare, kb_types, tree, cache, kept):
         findings += doc_findings
         if doc is not None:
             corpus.documents.append(doc)
@@ -298,47 +353,61 @@ def _workers() -> int:
 
 
 def _load_chunk(root: Path, ids: list[str], admit: Gate | None, prepare: Prepare | None,
-                kb_types: dict | None, tree: Tree, cache=None) -> list[tuple[Document | None, list[Finding]]]:
+                kb_types: dict | None, tree: Tree, cache=None,
+                kept: Kept | None = None) -> list[tuple[Document | Packed | None, list[Finding]]]:
     out = []
     for doc_id in ids:
-        doc, findings = load_document(root, doc_id, admit, tree, cache)
-        if doc is not None and prepare is not None:
+        doc, findings = _read_document(root, doc_id, admit, tree, cache, kept, kb_types)
+        if isinstance(doc, Document) and prepare is not None:
             prepare(doc, kb_types)
         out.append((doc, findings))
     return out
 
 
 def _load_documents(root: Path, ids: list[str], admit: Gate | None, prepare: Prepare | None,
-                    kb_types: dict | None, tree: Tree, cache=None):
+                    kb_types: dict | None, tree: Tree, cache=None, kept: Kept | None = None):
     """(document, findings) for each id, in order. Reading, parsing, schema-checking and preparing
     a document depend on that document alone, so a large corpus is read by a few forked worker
     processes in chunks; the results, and so every finding and output, are the same as in one."""
+    for doc, findings in _read_documents(root, ids, admit, prepare, kb_types, tree, cache, kept):
+        if isinstance(doc, Packed):
+            made = kept.document(doc)
+            if made is None:  # kept bytes this clone signed but cannot decode: read as if none were kept
+                yield from _load_chunk(root, [doc.id], admit, prepare, kb_types, tree, cache)
+                continue
+            doc = made
+        yield doc, findings
+
+
+def _read_documents(root: Path, ids: list[str], admit: Gate | None, prepare: Prepare | None,
+                    kb_types: dict | None, tree: Tree, cache=None, kept: Kept | None = None):
+    args = (admit, prepare, kb_types, tree, cache, kept)
     if len(ids) < PARALLEL_MIN or _workers() < 2:  # the pre-commit hook's case: no process machinery imported
-        yield from _load_chunk(root, ids, admit, prepare, kb_types, tree, cache)
+        yield from _load_chunk(root, ids, *args)
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     if "fork" not in multiprocessing.get_all_start_methods():
-        yield from _load_chunk(root, ids, admit, prepare, kb_types, tree, cache)
+        yield from _load_chunk(root, ids, *args)
         return
     workers = _workers()
     chunks = [ids[i:i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
         n = len(chunks)
-        for results, notes, used in pool.map(_load_chunk_noted, [root] * n, chunks, [admit] * n, [prepare] * n,
-                                             [kb_types] * n, [tree] * n, [readlog.is_open()] * n, [cache] * n):
+        for results, notes, used in pool.map(_load_chunk_noted, [root] * n, chunks, [readlog.is_open()] * n,
+                                             *([arg] * n for arg in args)):
             readlog.merge(notes)
             if cache is not None:
                 cache.merge(used)
             yield from results
 
 
-def _load_chunk_noted(root: Path, ids: list[str], admit: Gate | None, prepare: Prepare | None,
-                      kb_types: dict | None, tree: Tree, noting: bool, cache=None):
+def _load_chunk_noted(root: Path, ids: list[str], noting: bool, *args):
     """`_load_chunk` in a worker, with the digests of what it read (see `readlog`) when the parent keeps a log,
     and the names of the parse-cache entries it used or wrote."""
     if noting:
         readlog.start()
-    results = _load_chunk(root, ids, admit, prepare, kb_types, tree, cache)
+    results = _load_chunk(root, ids, *args)
+    cache = args[4]
     return results, readlog.stop(), (cache.take_used() if cache is not None else set())

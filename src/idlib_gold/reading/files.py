@@ -24,8 +24,8 @@ from .. import readlog
 from ..findings import Finding
 from .flowstyle import read_flow_style
 
-__all__ = ["MAX_BYTES", "MAX_DEPTH", "Loaded", "Positions", "read_bounded", "read_text", "read_yaml", "read_yaml_bytes",
-           "line_col_of_offset", "deeper_than"]
+__all__ = ["MAX_BYTES", "MAX_DEPTH", "Loaded", "Positions", "read_bounded", "read_text", "read_yaml", "read_file_bytes",
+           "read_yaml_bytes", "line_col_of_offset", "deeper_than"]
 
 #: Annotation and text files are small; anything past this is a mistake (a binary, a dump).
 MAX_BYTES = 2 * 1024 * 1024
@@ -444,7 +444,12 @@ def read_yaml(path: Path, rel: str, cache=None) -> tuple[Loaded | None, list[Fin
     raw, findings = read_bounded(path, rel)
     if raw is None:
         return None, findings
-    digest = hashlib.sha256(raw).digest()
+    return read_file_bytes(raw, rel, cache)
+
+
+def read_file_bytes(raw: bytes, rel: str, cache=None, digest: bytes | None = None) -> tuple[Loaded | None, list[Finding]]:
+    """`read_yaml` of bytes already read from the file (`read_bounded`); `digest`: their SHA-256, if known."""
+    digest = digest or hashlib.sha256(raw).digest()
     if cache is not None:
         found = cache.get(raw, digest)
         if found is not None:
