@@ -261,3 +261,33 @@ def test_sentences_whose_digests_meet_are_grouped_by_their_text():
     groups = _same_sentences(where)
     assert [[d.id for d, _, _ in group] for group in groups] == [["d0", "d2", "d4"], ["d1", "d3"]]
     assert _same_sentences({7: [(docs[0], 0, len(one))]}) == []
+
+
+@FAST
+@given(documents(), st.lists(st.sampled_from([0, 0, 1, 2]), min_size=3, max_size=5))
+def test_ig503_signs_again_only_what_its_digests_cannot_settle(doc, variants):
+    """IG503 signs the copies of a shared sentence only when the digests of their signatures, made where
+    each document was read, differ; what it reports is what signing every copy reports."""
+    import itertools
+
+    from idlib_gold.checking.lints import lint_shared, own_sentences
+
+    text, data = doc
+    docs = []
+    for k, variant in enumerate(variants):
+        copied = copy.deepcopy(data)
+        droppable = [("entities", a) for a in copied["entities"][:-1]] + [("figures", a) for a in copied["figures"]]
+        if variant and droppable:  # 0: as drawn; otherwise one annotation left out (the quote's speaker stays)
+            layer, gone = droppable[(variant - 1) % len(droppable)]
+            copied[layer] = [a for a in copied[layer] if a is not gone]
+        docs.append(Document(f"d{k}", f"annotations/docs/d{k}.yaml", text, text.encode(), Loaded(copied, {})))
+    corpus = Corpus(root=Path("."), documents=docs, kb=Loaded({"entries": KB}, {}))
+    for document in docs:
+        document.sentences = own_sentences(document)
+    settled = [f.as_dict() for f in lint_shared(corpus)]
+    unique = itertools.count()
+    for document in docs:  # no two digests alike: every copy of every shared sentence is signed
+        document.sentences = [(key, s, e, next(unique)) for key, s, e, _ in document.sentences]
+    assert settled == [f.as_dict() for f in lint_shared(corpus)]
+    if len(set(variants)) == 1 or not any(d.sentences for d in docs):
+        assert settled == []

@@ -81,7 +81,7 @@ class KeptChecks:
         return doc
 
 
-_RESULTS_FORMAT = "document checks 3"
+_RESULTS_FORMAT = "document checks 4"
 _kb_digests: dict[int, tuple[object, bytes]] = {}
 
 
@@ -131,7 +131,7 @@ def _restore(doc: Document, kept) -> bool:
         checks, unannotated, sentences, shingles, tokens = kept
         doc.checks = [Finding(*fields[:8], involves=tuple(fields[8])) for fields in checks]
         doc.unannotated = [Finding(*fields[:8], involves=tuple(fields[8])) for fields in unannotated]
-        doc.sentences = [(key, start, end) for key, start, end in sentences]
+        doc.sentences = [(key, start, end, signature) for key, start, end, signature in sentences]
         doc.__dict__["shingles"] = array("q", shingles)
         if tokens is not None:
             doc.__dict__["tokens"] = Tokens.from_arrays(array("i", tokens[0]), array("i", tokens[1]))

@@ -80,9 +80,9 @@ class Document:
     checks: list[Finding] | None = None
     unannotated: list[Finding] | None = None
     #: The sentences IG503 compares across documents (checking.lints.own_sentences): (digest of the
-    #: folded sentence, start, end) of each one of enough words that occurs once in the text; None
-    #: until computed.
-    sentences: list[tuple[int, int, int]] | None = None
+    #: folded sentence, start, end, digest of its annotations' signature) of each one of enough words
+    #: that occurs once in the text; None until computed.
+    sentences: list[tuple[int, int, int, int]] | None = None
 
     # What later stages compute from one document alone is cached on it: computed once, and,
     # for a large corpus, computed in the worker process that read the file (see `prepare`).
