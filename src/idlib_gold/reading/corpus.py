@@ -13,7 +13,7 @@ A document whose gate and `prepare` results were kept by an earlier run for exac
 inputs (`Kept`, a parse cache's signed entries) skips both: the worker that read it sends
 the kept bytes on (`Packed`), undecoded, and the process that uses the document decodes
 them once. Decoding in the worker, pickling the objects and unpickling them in the parent
-cost more than the rest of a rebuild's loading (docs/decisions/0107).
+cost more than the rest of a rebuild's loading (docs/decisions/0107-kept-documents-made-where-used.md).
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ from ..findings import Finding
 from ..layout import ID_PATTERN, Tree
 from .files import Loaded, read_bounded, read_file_bytes, read_text, read_yaml
 
-__all__ = ["Document", "Corpus", "Gate", "Prepare", "Kept", "Packed", "load_corpus", "load_kb", "load_document", "unloadable",
-           "stray_files", "missing_folders"]
+__all__ = ["Document", "Corpus", "Gate", "Prepare", "Kept", "Packed", "load_corpus", "load_kb", "load_document",
+           "unloadable", "stray_files", "missing_folders"]
 
 #: A gate: (the parsed file, its repository-relative path, the schema file name) → findings;
 #: a file with any finding is not admitted.
