@@ -291,3 +291,66 @@ def test_ig503_signs_again_only_what_its_digests_cannot_settle(doc, variants):
     assert settled == [f.as_dict() for f in lint_shared(corpus)]
     if len(set(variants)) == 1 or not any(d.sentences for d in docs):
         assert settled == []
+
+
+@FAST
+@given(st.lists(st.text(alphabet="ab \né’😀\u0301", max_size=20), min_size=1, max_size=4),
+       st.sampled_from([1, 2, 3, 7, 1 << 22]))
+def test_code_points_are_found_at_the_bytes_they_start_at(texts, step):
+    """The table check turns code-point offsets into byte offsets from the continuation bytes alone
+    (found a few MiB at a time): any step gives, for every code point of every text and for the end
+    of each text, the byte of the UTF-8 buffer it starts at."""
+    import numpy as np
+    import polars as pl
+
+    from idlib_gold.checking import tables
+
+    real = tables._CP_STEP
+    try:
+        tables._CP_STEP = step
+        known = tables._Texts([f"d{k}" for k in range(len(texts))], pl.Series(texts, dtype=pl.String))
+    finally:
+        tables._CP_STEP = real
+    base = 0
+    for k, text in enumerate(texts):
+        assert known.length[k] == len(text)
+        code_points = known.first[k] + np.arange(len(text) + 1, dtype=known.first.dtype)
+        assert (known.byte_at(code_points) - base).tolist() == [len(text[:n].encode()) for n in range(len(text) + 1)]
+        base += len(text.encode())
+
+
+# a token's offsets: mostly inside a short text, sometimes empty, reversed, past its end or null
+token_span = st.one_of(st.builds(lambda a, n: (a, a + n), st.integers(-1, 8), st.integers(0, 3)),
+                       st.tuples(st.none(), st.integers(0, 3)), st.tuples(st.integers(0, 3), st.none()))
+
+
+@FAST
+@given(st.lists(st.text(alphabet="ab é’😀", min_size=1, max_size=12), min_size=1, max_size=4),
+       st.lists(st.tuples(st.integers(-1, 4), st.one_of(st.none(), st.lists(token_span, max_size=5)),
+                          st.sampled_from([0, 0, 0, 1])), max_size=8),
+       st.sampled_from([1, 2, 3, 5]))
+def test_token_texts_cut_in_steps_are_those_cut_at_once(texts, rows, step):
+    """The `ner` check cuts each row's token texts a step of rows at a time; any step gives what
+    cutting every row at once gives, nulls, unknown documents, out-of-range offsets and lists of
+    different lengths included."""
+    import numpy as np
+    import polars as pl
+
+    from idlib_gold.checking import tables
+
+    known = tables._Texts([f"d{k}" for k in range(len(texts))], pl.Series(texts, dtype=pl.String))
+    idx = np.array([doc if doc < len(texts) else -1 for doc, _, _ in rows], dtype=np.int32)
+
+    starts = pl.Series([None if spans is None else [a for a, _ in spans] for _, spans, _ in rows],
+                       dtype=pl.List(pl.Int32))
+    ends = pl.Series([None if spans is None else [b for _, b in spans][:len(spans) - short] for _, spans, short in rows],
+                     dtype=pl.List(pl.Int32))
+    real = tables._TOKEN_STEP
+    try:
+        tables._TOKEN_STEP = 1 << 30
+        whole = known.token_slices(idx, starts, ends).to_list()
+        tables._TOKEN_STEP = step
+        stepped = known.token_slices(idx, starts, ends).to_list()
+    finally:
+        tables._TOKEN_STEP = real
+    assert stepped == whole and len(whole) == len(rows)

@@ -22,12 +22,20 @@ import json
 import os
 import re
 import stat
+import sys
 from pathlib import Path
 
 from .. import vocabulary
 from ..findings import Finding
 
 __all__ = ["validate_folder", "validate_files", "validate_built", "validate_tables", "against_croissant", "gather_segments"]
+
+# polars allocates through its own jemalloc, which keeps what a check freed for ten seconds (its
+# default dirty-page decay) before giving it back: each config's frames then stayed resident
+# through the next config's check, and the table check of a 5,000-document build grew by the sum
+# of them instead of the largest. Freed pages are returned at once instead (read when polars is
+# first imported; a value the user set is kept). See docs/decisions/0108-table-check-memory.md.
+os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:0,muzzy_decay_ms:0")
 
 #: Configs every dataset has; `ner` is validated when present (datasets built before it lack it).
 REQUIRED = ("documents", "entities", "figures", "quotes", "kb")
@@ -89,6 +97,26 @@ def gather_segments(data, begin, size):
     return offsets, data[step]
 
 
+#: Bytes of text looked at in one step when finding the continuation bytes.
+_CP_STEP = 1 << 22
+#: Tokens cut from the texts in one step (`_Texts.token_slices`).
+_TOKEN_STEP = 1 << 19
+
+
+def _continuation_bytes(data):
+    """The positions of the UTF-8 continuation bytes of `data` (10xxxxxx), found a few MiB at a time
+    (`np.flatnonzero` gives int64 positions: for every byte at once, a temporary eight times the text)."""
+    import numpy as np
+
+    kind = np.int32 if len(data) < 2**31 else np.int64
+    parts = []
+    for i in range(0, len(data), _CP_STEP):
+        found = np.flatnonzero((data[i:i + _CP_STEP] & 0xC0) == 0x80).astype(kind)
+        found += i
+        parts.append(found)
+    return np.concatenate(parts) if parts else np.zeros(0, kind)
+
+
 class _Texts:
     """Every document's text in one UTF-8 buffer, and the byte at which each of its code points starts."""
 
@@ -98,25 +126,43 @@ class _Texts:
 
         own = texts.to_arrow()
         own = own.combine_chunks() if isinstance(own, pa.ChunkedArray) else own
-        # One empty text at the end, so that every lookup below has an element to land on.
-        arr = pa.concat_arrays([own.cast(pa.large_string()), pa.array([""], pa.large_string())])
-        n = len(arr)
-        _, offsets, data = arr.buffers()
-        offsets = np.frombuffer(offsets, dtype=np.int64)[arr.offset:arr.offset + n + 1]
+        n = len(own)
+        # The texts' buffers as they are (no copy of the text: a cast or a concatenation copied 24 MiB
+        # of a 5,000-document corpus), and one empty text at the end, so that every lookup below has an
+        # element to land on.
+        _, offsets, data = own.buffers()
+        wide = pa.types.is_large_string(own.type) or pa.types.is_large_binary(own.type)
+        offsets = np.frombuffer(offsets, dtype=np.int64 if wide else np.int32)[own.offset:own.offset + n + 1] \
+            if offsets is not None else np.zeros(1, np.int32)
+        offsets = np.append(offsets.astype(np.int64), offsets[-1] if len(offsets) else 0)
         data = np.frombuffer(data, dtype=np.uint8)[:offsets[-1]] if data is not None else np.zeros(0, np.uint8)
         self.data = data
-        starts = np.empty(len(data) + 1, dtype=bool)  # a code point starts at every non-continuation byte,
-        starts[:-1] = (data & 0xC0) != 0x80  # and one more at the end of the buffer
-        starts[-1] = True
-        # int32 where the buffer allows (under 2 GiB of text): half the memory of the largest array here
-        self.cps = np.flatnonzero(starts).astype(np.int32 if len(data) < 2**31 else np.int64, copy=False)
-        del starts
-        # index in cps of each text's first code point
-        self.first = np.searchsorted(self.cps, offsets).astype(self.cps.dtype, copy=False)
+        # A code point starts at every byte that is not a continuation byte, so the byte of code point g
+        # (counted over all texts) is g plus the continuation bytes before it: continuation byte j
+        # comes before code point g when fewer than g + 1 code points start before it, which is its
+        # position less j. Only these, one number per continuation byte (a few per cent of a news
+        # text's bytes), are kept, where a number per code point took 68 MiB at 5,000 documents.
+        continuations = _continuation_bytes(data)
+        kind = continuations.dtype
+        self.after = continuations - np.arange(len(continuations), dtype=kind)
+        # each text's first code point, and its length in code points
+        offsets = offsets.astype(kind)
+        self.first = offsets - np.searchsorted(continuations, offsets).astype(kind)
+        del continuations
         self.length = np.diff(self.first)
-        present = ~arr.is_null().to_numpy(zero_copy_only=False)[:-1]
+        present = ~own.is_null().to_numpy(zero_copy_only=False)
         # Later rows win, as a dict built from the rows would; documents without text are unknown.
         self.lookup = {doc_id: k for k, doc_id in enumerate(ids) if doc_id is not None and present[k]}
+
+    def byte_at(self, code_points):
+        """The byte at which each code point (counted over all texts) starts (the buffer's end for the
+        code point after the last)."""
+        import numpy as np
+
+        if not len(self.after):
+            return code_points
+        return code_points + np.searchsorted(self.after, code_points, side="right").astype(code_points.dtype,
+                                                                                          copy=False)
 
     def index(self, doc_ids):
         """The position of each row's document, -1 for a document that is not there (int32)."""
@@ -152,8 +198,8 @@ class _Texts:
         valid &= ends <= self.length[doc]
         first = self.first[doc]
         del doc
-        begin = self.cps[np.where(valid, first + starts, 0)]
-        size = self.cps[np.where(valid, first + ends, 0)]
+        begin = self.byte_at(np.where(valid, first + starts, 0))
+        size = self.byte_at(np.where(valid, first + ends, 0))
         del first
         size -= begin
         size[~valid] = 0
@@ -171,7 +217,25 @@ class _Texts:
                            ends.cast(pl.Int64).fill_null(-2).to_numpy())
 
     def token_slices(self, idx, starts, ends):
-        """Per row, the list of text[start:end] for its lists of token offsets (null entries: out of range)."""
+        """Per row, the list of text[start:end] for its lists of token offsets (null entries: out of range).
+
+        Rows are taken a few hundred thousand tokens at a time: each token needs a dozen numbers on
+        the way to its text, and for the 3.4 million tokens of a 5,000-document corpus at once they
+        were the table check's peak (300 MiB above what it started from)."""
+        import numpy as np
+        import polars as pl
+
+        ends_at = np.cumsum(starts.list.len().fill_null(0).to_numpy())  # tokens up to each row, inclusive
+        cuts = [0]
+        while cuts[-1] < len(ends_at):  # at least one row a step, however long its list
+            done = int(ends_at[cuts[-1] - 1]) if cuts[-1] else 0
+            cuts.append(max(cuts[-1] + 1, int(np.searchsorted(ends_at, done + _TOKEN_STEP, side="right"))))
+        if len(cuts) <= 2:
+            return self._token_slices(idx, starts, ends)
+        return pl.concat([self._token_slices(idx[a:b], starts.slice(a, b - a), ends.slice(a, b - a))
+                          for a, b in zip(cuts, cuts[1:])], rechunk=False)
+
+    def _token_slices(self, idx, starts, ends):
         import numpy as np
         import polars as pl
         import pyarrow as pa
@@ -182,15 +246,14 @@ class _Texts:
             kind = pl.Int32 if inner in (pl.Int8, pl.Int16, pl.Int32, pl.UInt8, pl.UInt16) else pl.Int64
             values = column.cast(pl.List(kind)).to_arrow()
             values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
-            return values, pc.list_flatten(values).fill_null(missing).to_numpy()
+            offsets = values.offsets.to_numpy()  # a slice's offsets start where it does: from 0 here
+            return values, pc.list_flatten(values).fill_null(missing).to_numpy(), offsets - offsets[0]
 
-        s_list, s_flat = flat(starts, -1)
-        e_list, e_all = flat(ends, -2)
+        s_list, s_flat, s_off = flat(starts, -1)
+        e_list, e_all, e_off = flat(ends, -2)
         n = len(s_flat)
         index = np.int32 if n < 2**31 else np.int64
         rows = pc.list_parent_indices(s_list).to_numpy().astype(index, copy=False)
-        s_off = s_list.offsets.to_numpy()
-        e_off = e_list.offsets.to_numpy()
         # Pair each start with the end at the same list position; rows whose lists differ in length get none.
         same = (np.diff(s_off) == np.diff(e_off))[rows]
         e_flat = np.full(n, -2, dtype=np.result_type(e_all.dtype, s_flat.dtype))
@@ -390,6 +453,7 @@ def validate_tables(tables: dict, card=None) -> list[Finding]:
 
     Emits: IG401, IG402, IG403."""
     import polars as pl
+    import pyarrow as pa
 
     from .table_models import MODELS
 
@@ -413,6 +477,7 @@ def validate_tables(tables: dict, card=None) -> list[Finding]:
             splits = {s: pl.from_arrow(t) for s, t in tables[config].items()}
         findings += _check_config(config, model, sorted((splits or {}).items()), texts, kb_types, used)
         del splits
+        pa.default_memory_pool().release_unused()  # what Arrow kept of this config's helper columns
     return findings
 
 
@@ -484,6 +549,8 @@ def _return_freed_memory() -> None:
         trim = None
     if trim is not None:
         trim(0)
+    if "pyarrow" in sys.modules:  # and what Arrow's allocator keeps of the tables rendering freed
+        sys.modules["pyarrow"].default_memory_pool().release_unused()
 
 
 def validate_files(files: dict[str, bytes]) -> list[Finding]:
