@@ -8,6 +8,7 @@ in, so this module never imports scoring.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,8 +17,8 @@ from .. import readlog
 from ..checking.lints import lint_corpus
 from ..checking.repository import load_checked
 from ..findings import Finding, has_errors
-from ..layout import DATASET_DIR
-from ..reading.corpus import Corpus
+from ..layout import DATASET_DIR, DOCS
+from ..reading.corpus import PARALLEL_MIN, Corpus
 from ..reading.digest import source_digest
 from . import folder
 from .parsecache import parse_cache
@@ -63,6 +64,8 @@ def build_dataset(root: Path, agreement_of: AgreementOf, stop_on: Callable[[list
     target = root / DATASET_DIR
     out = Built(notes=folder.recover_outputs(target))  # an interrupted build is finished first, whatever follows
     inputs = read_inputs(root)
+    if _large(root):
+        folder.import_renderers()  # before the corpus is loaded: see its docstring
     corpus, findings = load_checked(root, cache=parse_cache(root))
     agreement = None
     if not has_errors(findings):
@@ -90,6 +93,16 @@ def build_dataset(root: Path, agreement_of: AgreementOf, stop_on: Callable[[list
     out.files = len(files)
     record(root, inputs, files_digest(files))  # the bytes now in dataset/
     return out
+
+
+def _large(root: Path) -> bool:
+    """Whether the corpus has as many document files as are read in worker processes: where how its
+    memory is laid out matters (a small corpus is loaded without the imports of rendering)."""
+    try:
+        with os.scandir(root / DOCS) as entries:
+            return sum(1 for _ in entries) >= PARALLEL_MIN
+    except OSError:  # no such folder: said by the loader
+        return False
 
 
 def check_dataset(root: Path, agreement_of: AgreementOf) -> Checked:

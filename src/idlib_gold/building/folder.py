@@ -31,6 +31,24 @@ def _keep(tables: dict | None, config: str, split: str, table) -> None:
         tables.setdefault(config, {})[split] = table
 
 
+def import_renderers() -> None:
+    """Import now what rendering imports on first use: pyarrow and numpy, and pandas, which pyarrow
+    imports (when it is installed) the first time it converts a Python sequence.
+
+    `build` calls this before loading a large corpus. Imported while the loaded corpus is alive,
+    their 200,000 small objects (module code and dicts, a quarter of them pandas') fill the slots
+    that loading freed in every one of the interpreter's memory arenas; an arena is returned only
+    when all of it is free, so after the corpus was dropped 350 arenas (350 MiB, 30 MiB of it in
+    use) stayed resident through the table check. Imported first, they sit together, and dropping
+    the corpus returns all but about 115 arenas (docs/decisions/0108-table-check-memory.md)."""
+    import numpy  # noqa: F401
+    import pyarrow as pa
+    import pyarrow.compute  # noqa: F401
+    import pyarrow.parquet  # noqa: F401
+
+    pa.array([""])  # the first conversion of a Python sequence loads pyarrow's pandas shim
+
+
 def _table_bytes(table) -> tuple[bytes, int]:
     import pyarrow.parquet as pq
 
