@@ -257,3 +257,19 @@ def test_check_on_a_stale_dataset_exits_1_every_time(tmp_path):
         if run.returncode != 1:
             errors.add(run.stderr.strip()[-200:])
     assert codes == {1: 30}, (codes, errors)
+
+
+@pytest.mark.parametrize("threshold, imported_first", [(10_000, False), (1, True)], ids=["small", "large"])
+def test_a_large_corpus_has_renderings_imports_made_before_it_is_loaded(repo, cli, monkeypatch, threshold,
+                                                                       imported_first):
+    """Rendering's imports (pyarrow, and the pandas it loads) are made before a corpus of worker-process
+    size is loaded, not among its objects; a small corpus is loaded without them."""
+    from idlib_gold.building import dataset, folder
+
+    monkeypatch.setattr(dataset, "PARALLEL_MIN", threshold)
+    order: list[str] = []
+    real_import, real_load = folder.import_renderers, dataset.load_checked
+    monkeypatch.setattr(folder, "import_renderers", lambda: order.append("imports") or real_import())
+    monkeypatch.setattr(dataset, "load_checked", lambda *a, **k: order.append("load") or real_load(*a, **k))
+    assert cli("build", root=repo).code == 0
+    assert order == (["imports", "load"] if imported_first else ["load"])
