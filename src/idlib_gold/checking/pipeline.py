@@ -81,7 +81,7 @@ class KeptChecks:
         return doc
 
 
-_RESULTS_FORMAT = "document checks 4"
+_RESULTS_FORMAT = "document checks 5"
 _kb_digests: dict[int, tuple[object, bytes]] = {}
 
 
@@ -119,7 +119,7 @@ def _results(doc: Document) -> tuple | None:
         return None  # findings are folded later; one that already carries others is not kept
     tokens = doc.__dict__.get("tokens")
     return ([_finding_fields(f) for f in doc.checks], [_finding_fields(f) for f in doc.unannotated],
-            doc.sentences, doc.shingles.tobytes(),
+            doc.sentences.tobytes(), doc.shingles.tobytes(),
             None if tokens is None else (tokens.starts.tobytes(), tokens.ends.tobytes()))
 
 
@@ -131,7 +131,7 @@ def _restore(doc: Document, kept) -> bool:
         checks, unannotated, sentences, shingles, tokens = kept
         doc.checks = [Finding(*fields[:8], involves=tuple(fields[8])) for fields in checks]
         doc.unannotated = [Finding(*fields[:8], involves=tuple(fields[8])) for fields in unannotated]
-        doc.sentences = [(key, start, end, signature) for key, start, end, signature in sentences]
+        doc.sentences = array("Q", sentences)
         doc.__dict__["shingles"] = array("q", shingles)
         if tokens is not None:
             doc.__dict__["tokens"] = Tokens.from_arrays(array("i", tokens[0]), array("i", tokens[1]))

@@ -21,6 +21,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
+from array import array
 from collections.abc import Callable
 from dataclasses import InitVar, dataclass, field
 from functools import cached_property
@@ -79,10 +80,10 @@ class Document:
     #: file was read (`prepare`); None when they were not.
     checks: list[Finding] | None = None
     unannotated: list[Finding] | None = None
-    #: The sentences IG503 compares across documents (checking.lints.own_sentences): (digest of the
-    #: folded sentence, start, end, digest of its annotations' signature) of each one of enough words
-    #: that occurs once in the text; None until computed.
-    sentences: list[tuple[int, int, int, int]] | None = None
+    #: The sentences IG503 compares across documents (checking.lints.own_sentences): the digest of the
+    #: folded sentence, its start and end, and the digest of its annotations' signature, of each one of
+    #: enough words that occurs once in the text, packed in one array; None until computed.
+    sentences: array | None = None
 
     # What later stages compute from one document alone is cached on it: computed once, and,
     # for a large corpus, computed in the worker process that read the file (see `prepare`).
@@ -257,8 +258,7 @@ def load_document(root: Path, doc_id: str, admit: Gate | None = None,
                   tree: Tree = Tree(), cache=None) -> tuple[Document | None, list[Finding]]:
     """One document whose files both exist (see `unloadable`), read and put through the gate
     (`cache`: a parse cache, see `files.read_yaml`)."""
-    doc, findings = _read_document(root, doc_id, admit, tree, cache)
-    return doc, findings
+    return _read_document(root, doc_id, admit, tree, cache)
 
 
 def _read_document(root: Path, doc_id: str, admit: Gate | None, tree: Tree, cache=None, kept: Kept | None = None,
