@@ -144,3 +144,15 @@ def test_every_finding_code_is_documented_in_the_readme():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     missing = [c for c in CODES if f"| `{c}` |" not in readme]
     assert missing == []
+
+
+def test_a_reused_id_names_the_line_of_its_first_use(base_repo, tmp_path, cli):
+    """IG307's hint points back to where the id was first used (looked up only when an id repeats)."""
+    case = FIXTURES / "invalid" / "IG307-duplicate-id.yaml"
+    repo = tmp_path / "repo"
+    shutil.copytree(base_repo, repo)
+    shutil.copy(case, repo / "annotations/docs/alpha.yaml")
+    found = json.loads(cli("validate", "--format", "json", root=repo).out)
+    reused = [f for f in found["findings"] if f["code"] == "IG307"]
+    first = next(n for n, line in enumerate(case.read_text(encoding="utf-8").splitlines(), 1) if "{id: e2," in line)
+    assert [f["line"] for f in reused] == [first + 1] and f"first used on line {first};" in reused[0]["hint"]

@@ -119,9 +119,9 @@ def check_ids_and_order(doc: Document) -> list[Finding]:
         for i, ann in enumerate(anns):
             if ann["id"] in seen:
                 out.append(_at(doc, (layer, i, "id"), "IG307", f"id {ann['id']} is used twice", ann["id"],
-                               hint=f"first used on line {seen[ann['id']]}; give this one a new id"))
-            else:
-                seen[ann["id"]] = doc.where(layer, i)[0]
+                               hint=f"first used on line {doc.where(*seen[ann['id']])[0]}; give this one a new id"))
+            else:  # where it was first used, looked up only for a finding (a lookup per annotation cost more
+                seen[ann["id"]] = (layer, i)  # than the rest of this check)
         starts = [a["start"] if layer != "quotes" else min(s["start"] for _, s in iter_spans(a, layer)) for a in anns]
         kept = _in_order(starts)
         # One line out of place is one finding, on that line, whichever way it moved.
