@@ -356,3 +356,23 @@ def test_token_texts_cut_in_steps_are_those_cut_at_once(texts, rows, step):
     finally:
         tables._TOKEN_STEP = real
     assert stepped == whole and len(whole) == len(rows)
+
+
+def test_code_points_are_found_in_texts_handed_over_as_string_views():
+    """Texts that arrive in another Arrow string layout (a view type, say) are read as offsets and
+    bytes all the same."""
+    import pyarrow as pa
+
+    from idlib_gold.checking import tables
+
+    texts = ["Idlib’s border", "", "Ankara 😀 talks"]
+
+    class Column:
+        def to_arrow(self):
+            return pa.array(texts, pa.string_view())
+
+    known = tables._Texts(["a", "b", "c"], Column())
+    assert known.length[:3].tolist() == [len(t) for t in texts]
+    end = known.first[2] + len(texts[2])
+    assert int(known.byte_at(known.first[2:3] + 8)[0]) == len("".join(texts[:2]).encode()) + len("Ankara 😀".encode())
+    assert int(known.byte_at(end.reshape(1))[0]) == len("".join(texts).encode())

@@ -126,6 +126,8 @@ class _Texts:
 
         own = texts.to_arrow()
         own = own.combine_chunks() if isinstance(own, pa.ChunkedArray) else own
+        if not (pa.types.is_string(own.type) or pa.types.is_large_string(own.type)):
+            own = own.cast(pa.large_string())  # a string view, say: read below as offsets and bytes
         n = len(own)
         # The texts' buffers as they are (no copy of the text: a cast or a concatenation copied 24 MiB
         # of a 5,000-document corpus), and one empty text at the end, so that every lookup below has an
