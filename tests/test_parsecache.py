@@ -497,3 +497,23 @@ def test_kept_results_that_cannot_be_decoded_are_checked_again(clone: Path, monk
     kept = _load(clone)
     assert checked == [doc.id]
     assert _whole(kept[0]) == _whole(fresh[0]) and kept[1] == fresh[1]
+
+
+def test_results_kept_under_the_packaged_schema_are_not_taken_for_the_repositorys(clone: Path, cli):
+    """Which schema folder validates is process state: results a library caller kept while checking
+    against the packaged schema are not restored, ungated, when the command line checks against the
+    repository's own narrower schema/."""
+    import json
+
+    from idlib_gold import vocabulary
+
+    path = clone / "schema/document.schema.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    schema["$defs"]["entity_label"]["enum"].remove("NORP")
+    path.write_text(json.dumps(schema, indent=2), encoding="utf-8")
+    before = cli("validate", "--format", "json", root=clone)
+    assert before.code == 1 and "NORP" in before.out
+    vocabulary.use_repository(None)
+    assert not _load(clone)[1]  # the packaged schema admits every document: their results are kept
+    after = cli("validate", "--format", "json", root=clone)
+    assert after.code == 1 and json.loads(after.out)["findings"] == json.loads(before.out)["findings"]

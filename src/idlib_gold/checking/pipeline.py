@@ -16,6 +16,7 @@ from array import array
 from functools import partial
 from pathlib import Path
 
+from .. import vocabulary
 from ..findings import Finding
 from ..layout import DOCS, KB_FILE, TEXTS, Tree
 from ..reading.corpus import Corpus, Document, Packed, load_corpus
@@ -73,7 +74,8 @@ class KeptChecks:
         found = self.cache.unpack(packed.parsed)
         if found is None:
             return None
-        doc = Document(packed.id, packed.rel, packed.text, None, Loaded(*found, digest=packed.digest))
+        data, positions, source = found  # no source (never written so): deeper positions are not read
+        doc = Document(packed.id, packed.rel, packed.text, None, Loaded(data, positions, source or None, packed.digest))
         if not _restore(doc, self.cache.loads(packed.kept)):
             return None
         if not self.tokens:
@@ -104,7 +106,12 @@ def _inputs(doc: Document, kb_types: dict[str, str] | None) -> bytes | None:
 
 
 def _material(doc_id: str, rel: str, yaml_digest: bytes, text_digest: bytes, kb_types: dict[str, str] | None) -> bytes:
-    where = f"{_RESULTS_FORMAT}\0{doc_id}\0{rel}\0".encode("utf-8", "surrogatepass")
+    """The key of a document's kept results. The cache's context holds the bytes of every schema
+    folder (the repository's and the packaged copy); which one validates is process state
+    (`vocabulary.use_repository`), so it is named here too: results kept by a caller that checked
+    against the packaged schema are not taken for the repository's own narrower one."""
+    in_use = os.path.abspath(vocabulary.schema_dir())
+    where = f"{_RESULTS_FORMAT}\0{doc_id}\0{rel}\0{in_use}\0".encode("utf-8", "surrogatepass")
     return where + yaml_digest + text_digest + _kb_digest(kb_types)
 
 

@@ -30,11 +30,12 @@ from ..findings import Finding
 
 __all__ = ["validate_folder", "validate_files", "validate_built", "validate_tables", "against_croissant", "gather_segments"]
 
-# polars allocates through its own jemalloc, which keeps what a check freed for ten seconds (its
-# default dirty-page decay) before giving it back: each config's frames then stayed resident
-# through the next config's check, and the table check of a 5,000-document build grew by the sum
-# of them instead of the largest. Freed pages are returned at once instead (read when polars is
-# first imported; a value the user set is kept). See docs/decisions/0108-table-check-memory.md.
+# polars allocates through its own jemalloc, which it sets to give freed pages back after 0.5 s (dirty)
+# and 1 s (muzzy), appending whatever `_RJEM_MALLOC_CONF` holds when it is first imported. A config's
+# check takes less than that, so each config's frames stayed resident through the next one's, and the
+# table check of a 5,000-document build grew by their sum instead of the largest. Freed pages are
+# returned at once instead (a value the user set is kept; polars is imported only after this module).
+# See docs/decisions/0108-table-check-memory.md.
 os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:0,muzzy_decay_ms:0")
 
 #: Configs every dataset has; `ner` is validated when present (datasets built before it lack it).
