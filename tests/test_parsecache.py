@@ -517,3 +517,16 @@ def test_results_kept_under_the_packaged_schema_are_not_taken_for_the_repository
     assert not _load(clone)[1]  # the packaged schema admits every document: their results are kept
     after = cli("validate", "--format", "json", root=clone)
     assert after.code == 1 and json.loads(after.out)["findings"] == json.loads(before.out)["findings"]
+
+
+def test_an_entry_without_the_text_deeper_positions_come_from_is_neither_written_nor_read(clone: Path):
+    """Every kept parse carries the compressed text a deeper position is read from: the cache neither
+    writes one without it nor takes one without it, so no reader needs a fallback of its own."""
+    import marshal
+
+    cache = parsecache.parse_cache(clone)
+    raw = (clone / DOC).read_bytes()
+    cache.put(raw, {"id": "x"}, {}, None, None)
+    assert cache.get(raw) is None  # nothing written without the text
+    assert parsecache.ParseCache.unpack(marshal.dumps(({"id": "x"}, ({}, {}), b""))) is None
+    assert parsecache.ParseCache.unpack(marshal.dumps(({"id": "x"}, ({}, {}), b"x")))[0] == {"id": "x"}

@@ -58,7 +58,7 @@ from . import stamp
 __all__ = ["ParseCache", "parse_cache", "PREFIX", "CHECKED", "STORIES"]
 
 PREFIX = "parsed-"
-#: Entries holding a document's check results (`get_checked`), and the one holding the measured
+#: Entries holding a document's check results (`get_checked_packed`), and the one holding the measured
 #: stories (`get_stories`), beside the parsed files.
 CHECKED, STORIES = "checked-", "stories-"
 #: Such an entry is refused above this size (a 5,000-annotation document's results are under 1 MiB).
@@ -132,21 +132,18 @@ class ParseCache:
     def unpack(payload: bytes):
         """(data, positions, source) from a payload `get_packed` gave, or None when it is not in that shape."""
         value = _loads(payload)
-        if type(value) is not tuple or len(value) != 3 or type(value[0]) is not dict or type(value[2]) is not bytes:
+        if type(value) is not tuple or len(value) != 3 or type(value[0]) is not dict or type(value[2]) is not bytes \
+                or not value[2]:
             return None
         try:
             return value[0], Positions.from_compact(value[1]), value[2]
         except (TypeError, ValueError, AttributeError):
             return None
 
-    def get_checked(self, material: bytes):
-        """What `put_checked` kept for `material` (a document's own inputs, see checking/pipeline.py)
-        under this repository's checks context (`stamp.checks_context`: the schema files, this
-        package's code, the library versions), or None."""
-        return self._get_kept(CHECKED, material)
-
     def get_checked_packed(self, material: bytes) -> bytes | None:
-        """`get_checked` not yet decoded: the signed payload, for `loads`."""
+        """The signed payload `put_checked` kept for `material` (a document's own inputs, see
+        checking/pipeline.py) under this repository's checks context (`stamp.checks_context`: the
+        schema files, this package's code, the library versions), not yet decoded (`loads`), or None."""
         digest, name = self._kept_name(CHECKED, material)
         return self._payload(digest, name, _KEPT_MAX)
 
@@ -161,7 +158,9 @@ class ParseCache:
     def get_stories(self, material: bytes):
         """The measured stories kept for `material` (the digest of every document's shingles, see
         reading/corpus.py), under the checks context as above, or None."""
-        return self._get_kept(STORIES, material)
+        digest, name = self._kept_name(STORIES, material)
+        payload = self._payload(digest, name, _KEPT_MAX)
+        return None if payload is None else _loads(payload)
 
     def put_stories(self, material: bytes, value) -> None:
         """Keep the measured stories; one entry is kept, the last (the sweep after a load leaves
@@ -169,15 +168,6 @@ class ParseCache:
         name = self._put_kept(STORIES, material, value)
         if name is not None:
             self._sweep(lambda other: other.startswith(STORIES) and other != name)
-
-    def _get_kept(self, prefix: str, material: bytes):
-        digest, name = self._kept_name(prefix, material)
-        return self._verified(digest, name, _KEPT_MAX)
-
-    def _verified(self, digest: bytes, name: str, limit: int):
-        """The value of entry `name` when its signature over `digest` and the payload holds, else None."""
-        payload = self._payload(digest, name, limit)
-        return None if payload is None else _loads(payload)
 
     def _payload(self, digest: bytes, name: str, limit: int) -> bytes | None:
         """The payload of entry `name` when its signature over `digest` and the payload holds, else None."""
@@ -233,8 +223,8 @@ class ParseCache:
         finally:
             os.close(fd)
 
-    def put(self, raw: bytes, data, positions, digest: bytes | None = None, source: bytes = b"") -> None:
-        if not self.writable:
+    def put(self, raw: bytes, data, positions, digest: bytes | None = None, source: bytes | None = None) -> None:
+        if not self.writable or not source:  # without the text deeper positions are read from: parsed each time
             return
         try:
             kept = positions if isinstance(positions, Positions) else Positions(positions)

@@ -74,8 +74,7 @@ class KeptChecks:
         found = self.cache.unpack(packed.parsed)
         if found is None:
             return None
-        data, positions, source = found  # no source (never written so): deeper positions are not read
-        doc = Document(packed.id, packed.rel, packed.text, None, Loaded(data, positions, source or None, packed.digest))
+        doc = Document(packed.id, packed.rel, packed.text, None, Loaded(*found, packed.digest))
         if not _restore(doc, self.cache.loads(packed.kept)):
             return None
         if not self.tokens:

@@ -453,12 +453,12 @@ def read_file_bytes(raw: bytes, rel: str, cache=None, digest: bytes | None = Non
     if cache is not None:
         found = cache.get(raw, digest)
         if found is not None:
-            return Loaded(found[0], found[1], found[2] or _kept(raw.decode("utf-8")), digest), []
+            return Loaded(*found, digest), []
     loaded, findings = read_yaml_bytes(raw, rel)
     if loaded is not None:
         loaded.digest = digest
         if cache is not None and not findings:
-            cache.put(raw, loaded.data, loaded.positions, digest, loaded.source or b"")
+            cache.put(raw, loaded.data, loaded.positions, digest, loaded.source)
     return loaded, findings
 
 
