@@ -160,7 +160,7 @@ class Corpus:
     failed: set[str] = field(default_factory=set)
     _stories: object = field(default=None, repr=False, compare=False)
     #: A parse cache (building/parsecache.py) that keeps the measured stories, or None.
-    kept: object = field(default=None, repr=False, compare=False)
+    cache: object = field(default=None, repr=False, compare=False)
 
     @property
     def whole(self) -> bool:
@@ -179,12 +179,12 @@ class Corpus:
             from ..text.stories import kept_stories, measure_shingles, stories_inputs, to_keep
 
             keys = {d.id: d.shingles for d in self.documents}
-            inputs = stories_inputs(keys) if self.kept is not None else None
-            self._stories = kept_stories(self.kept.get_stories(inputs)) if inputs is not None else None
+            inputs = stories_inputs(keys) if self.cache is not None else None
+            self._stories = kept_stories(self.cache.get_stories(inputs)) if inputs is not None else None
             if self._stories is None:
                 self._stories = measure_shingles(keys)
                 if inputs is not None:
-                    self.kept.put_stories(inputs, to_keep(self._stories))
+                    self.cache.put_stories(inputs, to_keep(self._stories))
             for doc in self.documents:  # read only here: 31 MiB of a 5,000-document corpus freed for what
                 doc.__dict__.pop("shingles", None)  # follows (a document makes them again if asked)
         return self._stories
@@ -318,7 +318,7 @@ def _load_corpus(root: Path, only: list[str] | None, admit: Gate | None, prepare
     Emits: IG108, IG111."""
     kb, findings = load_kb(root, admit, tree)
     ids = _doc_ids(root, tree) if only is None else sorted(set(only))
-    corpus = Corpus(root=root, kb=kb, complete=only is None, tree=tree, kept=cache)
+    corpus = Corpus(root=root, kb=kb, complete=only is None, tree=tree, cache=cache)
     missing = missing_folders(root, tree)
     findings += missing
     if only is None:
