@@ -22,7 +22,6 @@ import json
 import os
 import re
 import stat
-import sys
 from pathlib import Path
 
 from .. import vocabulary
@@ -134,7 +133,7 @@ class _Texts:
         # of a 5,000-document corpus), and one empty text at the end, so that every lookup below has an
         # element to land on.
         _, offsets, data = own.buffers()
-        wide = pa.types.is_large_string(own.type) or pa.types.is_large_binary(own.type)
+        wide = pa.types.is_large_string(own.type)
         offsets = np.frombuffer(offsets, dtype=np.int64 if wide else np.int32)[own.offset:own.offset + n + 1] \
             if offsets is not None else np.zeros(1, np.int32)
         offsets = np.append(offsets.astype(np.int64), offsets[-1] if len(offsets) else 0)
@@ -456,7 +455,6 @@ def validate_tables(tables: dict, card=None) -> list[Finding]:
 
     Emits: IG401, IG402, IG403."""
     import polars as pl
-    import pyarrow as pa
 
     from .table_models import MODELS
 
@@ -480,7 +478,6 @@ def validate_tables(tables: dict, card=None) -> list[Finding]:
             splits = {s: pl.from_arrow(t) for s, t in tables[config].items()}
         findings += _check_config(config, model, sorted((splits or {}).items()), texts, kb_types, used)
         del splits
-        pa.default_memory_pool().release_unused()  # what Arrow kept of this config's helper columns
     return findings
 
 
@@ -552,8 +549,6 @@ def _return_freed_memory() -> None:
         trim = None
     if trim is not None:
         trim(0)
-    if "pyarrow" in sys.modules:  # and what Arrow's allocator keeps of the tables rendering freed
-        sys.modules["pyarrow"].default_memory_pool().release_unused()
 
 
 def validate_files(files: dict[str, bytes]) -> list[Finding]:
