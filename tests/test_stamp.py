@@ -122,23 +122,49 @@ def test_a_stamp_is_not_written_when_inputs_change_during_the_command(clone):
     assert (clone / STAMP).is_file()
 
 
-def test_a_stamp_is_not_written_when_a_file_was_used_with_other_bytes_than_hashed(clone):
-    """Sizes and times can be restored; the digest of the bytes a reader used cannot lie."""
+def test_a_stamp_stands_for_the_bytes_a_reader_used_never_for_others(clone):
+    """Sizes and times can be restored; the digest of the bytes a reader used cannot lie. The inputs'
+    digest takes a file the command read as the bytes it read, so a stamp taken while a reader used
+    other bytes than the file holds never vouches for the file, and a file read twice with
+    different bytes gives no digest at all."""
     from idlib_gold import readlog
 
     dataset = stamp.folder_digest(clone / "dataset")
     raw = (clone / DOC).read_bytes()
-    for used, recorded in ((raw.replace(b"byline", b"bylinx"), False), (raw, True)):
+    for used, vouched in ((raw.replace(b"byline", b"bylinx"), False), (raw, True)):
         inputs = stamp.read_inputs(clone)
         readlog.note(clone / DOC, used)
         stamp.record(clone, inputs, dataset)
-        assert (clone / STAMP).exists() is recorded
+        assert stamp.is_current(clone, clone / "dataset", stamp.inputs_digest(clone)) is vouched
     inputs = stamp.read_inputs(clone)
     readlog.note(clone / DOC, raw)
     readlog.note(clone / DOC, raw + b"\n")  # read twice, differently: never vouched for
     (clone / STAMP).unlink()
+    assert inputs.digest == ""
     stamp.record(clone, inputs, dataset)
     assert not (clone / STAMP).exists()
+
+
+def test_the_inputs_digest_reads_again_only_what_the_command_did_not_read(clone, monkeypatch):
+    """The files a command read enter the digest with the digests its readers noted; only the rest
+    are read for it, and the digest is the one of reading every file."""
+    import hashlib
+
+    from idlib_gold import readlog
+    from idlib_gold.building import plainfiles
+
+    expected = stamp.inputs_digest(clone)
+    inputs = stamp.read_inputs(clone)
+    docs = sorted((clone / "annotations/docs").glob("*.yaml"))
+    for path in docs:
+        readlog.note(path, path.read_bytes())
+    read, real = [], plainfiles.read_plain
+    monkeypatch.setattr(plainfiles, "read_plain", lambda path, st=None: (read.append(os.path.abspath(path)),
+                                                                         real(path, st))[1])
+    assert inputs.digest == expected
+    assert read and not {os.path.abspath(p) for p in docs} & set(read)
+    assert inputs.files[os.path.abspath(docs[0])] == hashlib.sha256(docs[0].read_bytes()).hexdigest()
+    readlog.stop()
 
 
 def test_forked_readers_send_back_what_they_read(clone, monkeypatch):
