@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from helpers import ROOT, snapshot
@@ -273,3 +275,84 @@ def test_a_large_corpus_has_renderings_imports_made_before_it_is_loaded(repo, cl
     monkeypatch.setattr(dataset, "load_checked", lambda *a, **k: order.append("load") or real_load(*a, **k))
     assert cli("build", root=repo).code == 0
     assert order == (["imports", "load"] if imported_first else ["load"])
+
+
+# --- a rebuild that changes no table does not check the tables again -------------------------------
+
+def _counted_table_checks(monkeypatch) -> list[int]:
+    """Count the table checks builds run from now on (each appends the number of findings)."""
+    from idlib_gold.checking import tables
+
+    runs: list[int] = []
+    real = tables.validate_built
+
+    def counted(*args, **kwargs):
+        found = real(*args, **kwargs)
+        runs.append(len(found))
+        return found
+
+    monkeypatch.setattr(tables, "validate_built", counted)
+    return runs
+
+
+def test_a_rebuild_that_changes_no_table_does_not_check_the_tables_again(clone, cli, monkeypatch):
+    runs = _counted_table_checks(monkeypatch)
+    assert cli("build", root=clone).code == 0 and runs == [0]
+    path = clone / DOC
+    path.write_text(path.read_text(encoding="utf-8") + "# a comment changes no table\n", encoding="utf-8")
+    result = cli("build", root=clone)
+    assert result.code == 0 and runs == [0]  # the card names the new sources, the tables are the same
+    assert cli("check", root=clone).code == 0
+    _retag_first_gpe(clone)  # a changed value changes the tables: checked
+    assert cli("build", root=clone).code == 0 and runs == [0, 0]
+    assert cli("build", root=clone).code == 0 and runs == [0, 0]
+    kept = sorted(p.name for p in (clone / ".idlib-gold-cache").glob("tables-*"))
+    assert len(kept) == 1  # the last clean check only
+
+
+def test_a_table_check_is_kept_only_when_clean_and_only_in_a_clone(repo, clone, cli, monkeypatch):
+    from idlib_gold.checking import tables
+    from idlib_gold.findings import Finding
+
+    runs = _counted_table_checks(monkeypatch)
+    counted = tables.validate_built
+    monkeypatch.setattr(tables, "validate_built", lambda *a, **k: counted(*a, **k) + [
+        Finding("IG401", "row 0, column start: planted", "dataset/data/entities/train.parquet")])
+    assert cli("build", root=clone).code == 1 and runs == [0]  # failed: nothing kept
+    monkeypatch.setattr(tables, "validate_built", counted)
+    assert cli("build", root=clone).code == 0 and runs == [0, 0]
+    for entry in (clone / ".idlib-gold-cache").glob("tables-*"):  # a torn or forged entry: checked again
+        entry.write_bytes(b"\0" * 32 + entry.read_bytes()[32:])
+    assert cli("build", root=clone).code == 0 and runs == [0, 0, 0]
+    shutil.rmtree(clone / ".git")  # no clone key: nothing is kept or trusted
+    assert cli("build", root=clone).code == 0 and cli("build", root=clone).code == 0
+    assert runs == [0, 0, 0, 0, 0]
+
+
+def test_what_a_kept_table_check_stands_for(repo, monkeypatch):
+    """The key of a kept check changes with a Parquet byte, a declared column or split file, the
+    schema folder in use or a checking library's version, and not with the rest of the card."""
+    import pandera
+
+    from idlib_gold import vocabulary
+    from idlib_gold.checking.tables import built_material
+
+    files = snapshot(repo / "dataset")
+    base = built_material(files)
+    card = files["README.md"].decode()
+    assert "source_digest: sha256:" in card
+    assert built_material({**files, "README.md": card.replace("source_digest: sha256:", "source_digest: sha256:0")
+                           .encode()}) == base
+    assert built_material({**files, "README.md": card.replace("dtype: int32", "dtype: int64", 1).encode()}) != base
+    assert built_material({**files, "README.md": card.replace("split: test", "split: tests", 1).encode()}) != base
+    name = "data/entities/train.parquet"
+    assert built_material({**files, name: files[name][:-1] + bytes([files[name][-1] ^ 1])}) != base
+    assert built_material({k: v for k, v in files.items() if k != "data/kb/train.parquet"}) != base
+    monkeypatch.setattr(pandera, "__version__", "0.0.0")
+    assert built_material(files) != base
+    monkeypatch.undo()
+    vocabulary.use_repository(repo)
+    try:
+        assert built_material(files) != base  # the repository's schema/, not the packaged copy
+    finally:
+        vocabulary.use_repository(None)

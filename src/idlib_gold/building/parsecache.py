@@ -12,7 +12,9 @@ the results are kept too, in `checked-<digest>.bin`, where the digest covers eve
 depend on: the document's id and path, the bytes of its YAML and text files, the KB's id → type
 map (checking/pipeline.py gives these), and the schema files, this package's files and the
 library versions (`stamp.checks_context`, added here). A rebuild after one edit checks one
-document; a changed KB, schema file or package checks them all.
+document; a changed KB, schema file or package checks them all. One more entry, `tables-<digest>.bin`,
+says that a build checked the tables it wrote and found nothing, for exactly those tables
+(building/dataset.py): a rebuild that changes no table does not check them again.
 
 `marshal` is the standard library's own serialiser for the types a parsed file holds (dicts,
 lists, tuples, strings, numbers, None); it is not safe for bytes an attacker wrote, so a
@@ -55,12 +57,13 @@ from ..outputs.files import OutputError, refuse_unsafe_folder, replace_file
 from ..reading.files import Positions
 from . import stamp
 
-__all__ = ["ParseCache", "parse_cache", "PREFIX", "CHECKED", "STORIES"]
+__all__ = ["ParseCache", "parse_cache", "PREFIX", "CHECKED", "STORIES", "TABLES"]
 
 PREFIX = "parsed-"
-#: Entries holding a document's check results (`get_checked_packed`), and the one holding the measured
-#: stories (`get_stories`), beside the parsed files.
-CHECKED, STORIES = "checked-", "stories-"
+#: Entries holding a document's check results (`get_checked_packed`), the one holding the measured
+#: stories (`get_stories`), and the one saying a build's tables were checked clean (`tables_checked`),
+#: beside the parsed files.
+CHECKED, STORIES, TABLES = "checked-", "stories-", "tables-"
 #: Such an entry is refused above this size (a 5,000-annotation document's results are under 1 MiB).
 _KEPT_MAX = 64 << 20
 _SUFFIX = ".bin"
@@ -168,6 +171,20 @@ class ParseCache:
         name = self._put_kept(STORIES, material, value)
         if name is not None:
             self._sweep(lambda other: other.startswith(STORIES) and other != name)
+
+    def tables_checked(self, material: bytes) -> bool:
+        """Whether a build of this clone checked the tables `material` stands for (`checking.tables.
+        built_material`) and found nothing, under the checks context as above."""
+        digest, name = self._kept_name(TABLES, material)
+        payload = self._payload(digest, name, _KEPT_MAX)
+        return payload is not None and _loads(payload) is True
+
+    def put_tables_checked(self, material: bytes) -> None:
+        """Keep that the tables `material` stands for were checked and found clean; one entry is kept,
+        the last."""
+        name = self._put_kept(TABLES, material, True)
+        if name is not None:
+            self._sweep(lambda other: other.startswith(TABLES) and other != name)
 
     def _payload(self, digest: bytes, name: str, limit: int) -> bytes | None:
         """The payload of entry `name` when its signature over `digest` and the payload holds, else None."""

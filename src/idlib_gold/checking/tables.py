@@ -27,7 +27,8 @@ from pathlib import Path
 from .. import vocabulary
 from ..findings import Finding
 
-__all__ = ["validate_folder", "validate_files", "validate_built", "validate_tables", "against_croissant", "gather_segments"]
+__all__ = ["validate_folder", "validate_files", "validate_built", "built_material", "validate_tables", "against_croissant",
+           "gather_segments"]
 
 # polars allocates through its own jemalloc, which it sets to give freed pages back after 0.5 s (dirty)
 # and 1 s (muzzy), appending whatever `_RJEM_MALLOC_CONF` holds when it is first imported. A config's
@@ -413,13 +414,42 @@ def read_card(raw: bytes | None) -> tuple[object, list[Finding]]:
     if raw is None:
         return None, [Finding("IG403", "no dataset card: the split files and column types cannot be checked", where,
                               hint="the card's YAML header declares them; rebuild with `idlib-gold build`")]
-    text = raw.decode("utf-8", errors="replace")
-    parts = text.split("---\n", 2) if text.startswith("---\n") else []
-    loaded, problems = parse_yaml(parts[1], where) if len(parts) == 3 else (None, [])
+    header = _card_header(raw)
+    loaded, problems = parse_yaml(header, where) if header is not None else (None, [])
     card = declared(loaded.data) if loaded is not None else None
     if card is None:
         return None, problems + [Finding("IG403", "the card's YAML header declares no configs", where)]
     return card, []
+
+
+def _card_header(raw: bytes) -> str | None:
+    """The card's YAML header, between its first two `---` lines: all of the card the checks read."""
+    text = raw.decode("utf-8", errors="replace")
+    parts = text.split("---\n", 2) if text.startswith("---\n") else []
+    return parts[1] if len(parts) == 3 else None
+
+
+def built_material(files: dict[str, bytes]) -> bytes:
+    """What `validate_built` answers from for the tables of a build's `files`: each Parquet file's
+    bytes (a Parquet file holds its Arrow schema and every value, so equal bytes are equal tables),
+    what the card declares (its split files and column types; the rest of the card, such as the
+    digest of the sources, is never read by the checks), the schema folder whose vocabularies the
+    rules read, and the versions of the libraries that run them. A build keeps a clean check under
+    it (building/dataset.py), where it is also bound to the schema files' and this package's bytes."""
+    import pandera
+    import polars
+    import pyarrow
+
+    h = hashlib.sha256(b"built tables 1\0")
+    for name in sorted(files):
+        if name.endswith(".parquet"):
+            h.update(name.encode("utf-8", "surrogateescape") + b"\0" + hashlib.sha256(files[name]).digest())
+    card = read_card(files[CARD])[0] if CARD in files else None
+    declared = None if card is None else {"files": card.files, "columns": card.columns}
+    h.update(json.dumps(declared, sort_keys=True).encode() + b"\0")
+    h.update(os.fsencode(os.path.abspath(vocabulary.schema_dir())) + b"\0")
+    h.update(f"pandera {pandera.__version__}, polars {polars.__version__}, pyarrow {pyarrow.__version__}".encode())
+    return h.digest()
 
 
 def _against_card(tables: dict, card) -> tuple[list[Finding], set[str]]:
