@@ -14,7 +14,6 @@ import os
 import secrets
 import stat
 import sys
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
