@@ -332,7 +332,7 @@ def test_a_table_check_is_kept_only_when_clean_and_only_in_a_clone(repo, clone, 
 def test_what_a_kept_table_check_stands_for(repo, monkeypatch):
     """The key of a kept check changes with a Parquet byte, a declared column or split file, the
     schema folder in use or a checking library's version, and not with the rest of the card."""
-    import pandera
+    import polars
 
     from idlib_gold import vocabulary
     from idlib_gold.checking.tables import built_material
@@ -348,7 +348,10 @@ def test_what_a_kept_table_check_stands_for(repo, monkeypatch):
     name = "data/entities/train.parquet"
     assert built_material({**files, name: files[name][:-1] + bytes([files[name][-1] ^ 1])}) != base
     assert built_material({k: v for k, v in files.items() if k != "data/kb/train.parquet"}) != base
-    monkeypatch.setattr(pandera, "__version__", "0.0.0")
+    from idlib_gold.checking import tables
+
+    assert f"polars {polars.__version__}" in tables._checking_libraries()  # the version that runs the rules
+    monkeypatch.setattr(tables, "_checking_libraries", lambda: f"pandera 0.0.0, polars {polars.__version__}")
     assert built_material(files) != base
     monkeypatch.undo()
     vocabulary.use_repository(repo)

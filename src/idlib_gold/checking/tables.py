@@ -22,6 +22,7 @@ import json
 import os
 import re
 import stat
+from functools import cache
 from pathlib import Path
 
 from .. import vocabulary
@@ -436,10 +437,6 @@ def built_material(files: dict[str, bytes]) -> bytes:
     digest of the sources, is never read by the checks), the schema folder whose vocabularies the
     rules read, and the versions of the libraries that run them. A build keeps a clean check under
     it (building/dataset.py), where it is also bound to the schema files' and this package's bytes."""
-    import pandera
-    import polars
-    import pyarrow
-
     h = hashlib.sha256(b"built tables 1\0")
     for name in sorted(files):
         if name.endswith(".parquet"):
@@ -448,8 +445,24 @@ def built_material(files: dict[str, bytes]) -> bytes:
     declared = None if card is None else {"files": card.files, "columns": card.columns}
     h.update(json.dumps(declared, sort_keys=True).encode() + b"\0")
     h.update(os.fsencode(os.path.abspath(vocabulary.schema_dir())) + b"\0")
-    h.update(f"pandera {pandera.__version__}, polars {polars.__version__}, pyarrow {pyarrow.__version__}".encode())
+    h.update(_checking_libraries().encode())
     return h.digest()
+
+
+@cache
+def _checking_libraries() -> str:
+    """The installed versions of the libraries that run the table checks, read from their metadata:
+    importing pandera and polars to ask them took 0.5 s, which a build that finds its tables
+    already checked does not otherwise spend."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = []
+    for name in ("pandera", "polars", "pyarrow"):
+        try:
+            found.append(f"{name} {version(name)}")
+        except PackageNotFoundError:
+            found.append(f"{name} absent")
+    return ", ".join(found)
 
 
 def _against_card(tables: dict, card) -> tuple[list[Finding], set[str]]:
