@@ -217,6 +217,16 @@ def test_advertisement_lines_are_counted_as_the_whole_word_rule_says(text):
     assert counted["`advertisement` lines"] == len(rule.findall(text))
 
 
+@FAST
+@given(st.text(alphabet="“”‘’\"'ab \n", max_size=40))
+def test_single_character_noise_is_counted_as_its_pattern_counts_it(text):
+    from idlib_gold.building.card import _CHARACTERS, _NOISE, _noise_counts
+
+    counted = dict(zip(_NOISE, _noise_counts(text)))
+    for name in _CHARACTERS:
+        assert counted[name] == len(_NOISE[name].findall(text))
+
+
 _LABELS = ["GPE", "ORG", "CARDINAL"]
 
 

@@ -165,13 +165,18 @@ _NOISE = {
     "typographic quotation marks and apostrophes": re.compile(r"[“”‘’]"),
 }
 _WORD_CHARACTER = re.compile(r"\w")
+#: Kinds of noise that are single characters, counted with `str.count` (the same counts as their
+#: pattern's): the character class took 0.14 s of the card at 1,000x, the counts 0.02 s.
+_CHARACTERS = {"typographic quotation marks and apostrophes": "“”‘’"}
 
 
 def _noise_counts(text: str) -> list[int]:
     """Occurrences of each kind of noise in `_NOISE`, in its order; `advertisement` only as a whole word."""
     counts = []
     for name, rx in _NOISE.items():
-        if name.startswith("`advertisement`"):
+        if name in _CHARACTERS:
+            counts.append(sum(text.count(c) for c in _CHARACTERS[name]))
+        elif name.startswith("`advertisement`"):
             counts.append(sum(1 for m in rx.finditer(text)
                               if not (m.start() and _WORD_CHARACTER.match(text, m.start() - 1))))
         else:
@@ -258,10 +263,13 @@ def _statistics(corpus: Corpus, counts: dict) -> str:
         table = _table(["document", "split", "story", "date"] + sizes,
                        [[d.id, d.data["split"], d.data["story"], d.data["date"] or "—"] + facts[d.id] for d in docs])
     else:
-        table = _table(["split", "documents"] + sizes,
-                       [[s, sum(1 for d in docs if d.data["split"] == s)]
-                        + [sum(facts[d.id][k] for d in docs if d.data["split"] == s) for k in range(len(sizes))]
-                        for s in splits])
+        totals = {s: [0] * (1 + len(sizes)) for s in splits}  # documents, then each size, summed per split
+        for d in docs:
+            row = totals[d.data["split"]]
+            row[0] += 1
+            for k, value in enumerate(facts[d.id], start=1):
+                row[k] += value
+        table = _table(["split", "documents"] + sizes, [[s] + totals[s] for s in splits])
     out = ["### Documents\n\n", table]
     per_split = [[c] + [counts[c][s] for s in splits] + [sum(counts[c][s] for s in splits)]
                  for c in SPLIT_CONFIGS]
@@ -274,10 +282,11 @@ def _statistics(corpus: Corpus, counts: dict) -> str:
         ("Figures per category", "figures", "category", vocabulary.figure_categories()),
         ("Quotes per type", "quotes", "type", vocabulary.quote_types()),
     ):
-        by_doc = {d.id: Counter(a[key] for a in d.data[layer]) for d in docs}
+        # counted per document only where the card shows documents: 20,000 counters at 1,000x otherwise
+        by_doc = {d.id: Counter(a[key] for a in d.data[layer]) for d in docs} if per_doc else {}
         by_split = {s: Counter() for s in splits}
         for d in docs:
-            by_split[d.data["split"]].update(by_doc[d.id])
+            by_split[d.data["split"]].update(a[key] for a in d.data[layer])
         shown = docs if per_doc else []
         body = [[v] + [by_doc[d.id][v] for d in shown] + [by_split[s][v] for s in splits]
                 + [sum(by_split[s][v] for s in splits)] for v in vocab]
