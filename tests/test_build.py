@@ -359,3 +359,31 @@ def test_what_a_kept_table_check_stands_for(repo, monkeypatch):
         assert built_material(files) != base  # the repository's schema/, not the packaged copy
     finally:
         vocabulary.use_repository(None)
+
+
+@pytest.mark.parametrize("setting", [{"validation_enabled": False}, {"validation_depth": "SCHEMA_ONLY"}],
+                         ids=["validation-off", "schema-only"])
+def test_the_table_checks_run_every_rule_whatever_pandera_is_told(clone, cli, monkeypatch, setting):
+    """pandera can be switched off or to schema-only from the environment; the build's table checks
+    still run every rule, so a defect in the tables stops the build and no pass is kept for them."""
+    import pyarrow as pa
+    from pandera.config import config_context
+
+    from idlib_gold.building import columns
+
+    real = columns.layer_table
+
+    def planted(docs, config, schema):  # a renderer defect: the first entity's label out of range
+        table = real(docs, config, schema)
+        if config == "entities" and table.num_rows:
+            labels = table.column("label").to_pylist()
+            labels[0] = 99
+            index = table.schema.get_field_index("label")
+            table = table.set_column(index, table.schema.field("label"), pa.array(labels, table.schema.field("label").type))
+        return table
+
+    monkeypatch.setattr(columns, "layer_table", planted)
+    with config_context(**setting):
+        result = cli("build", root=clone)
+    assert result.code == 1 and "IG401" in result.out and "label" in result.out
+    assert not list((clone / ".idlib-gold-cache").glob("tables-*"))
