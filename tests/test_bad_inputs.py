@@ -156,3 +156,25 @@ def test_a_reused_id_names_the_line_of_its_first_use(base_repo, tmp_path, cli):
     reused = [f for f in found["findings"] if f["code"] == "IG307"]
     first = next(n for n, line in enumerate(case.read_text(encoding="utf-8").splitlines(), 1) if "{id: e2," in line)
     assert [f["line"] for f in reused] == [first + 1] and f"first used on line {first};" in reused[0]["hint"]
+
+
+def test_a_vocabulary_without_time_builds_and_checks_its_tables(repo):
+    """A repository's own schema/ may narrow the vocabulary (drop TIME, with no TIME annotations): the
+    table models read the labels it has, and never assume one it dropped."""
+    import subprocess
+    import sys
+
+    path = repo / "schema/document.schema.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    label = schema["$defs"]["entity_label"]
+    at = label["enum"].index("TIME")
+    for key in ("enum", "enumDescriptions"):
+        if key in label:
+            del label[key][at]
+    path.write_text(json.dumps(schema, indent=2) + "\n", encoding="utf-8")
+    for doc in (repo / "annotations").rglob("*.yaml"):  # its annotations use the labels it has
+        doc.write_text(re.sub(r"label: TIME\b", "label: DATE", doc.read_text(encoding="utf-8")), encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "idlib_gold.cli", "build", "--root", str(repo)],
+                         capture_output=True, text=True, timeout=300)
+    assert "Traceback" not in run.stderr, run.stderr[-2000:]
+    assert run.returncode == 0, run.stdout[-2000:]

@@ -31,7 +31,8 @@ FIGURE_LABELS = vocabulary.figure_labels()
 CATEGORIES = vocabulary.figure_categories()
 QUOTE_TYPES = vocabulary.quote_types()
 KB_TYPES = vocabulary.kb_types()
-TEMPORAL = [ENTITY_LABELS.index("DATE"), ENTITY_LABELS.index("TIME")]
+#: The temporal labels a repository's vocabulary has (its own schema/ may drop TIME, or DATE).
+TEMPORAL = [ENTITY_LABELS.index(label) for label in ("DATE", "TIME") if label in ENTITY_LABELS]
 #: BIO tags of the ner config: O, then B-X and I-X for each entity label, then each figure label.
 N_TAGS = 1 + 2 * (len(ENTITY_LABELS) + len(FIGURE_LABELS))
 ID = r"^[a-z0-9][a-z0-9_-]{0,63}$"
