@@ -89,3 +89,21 @@ def test_vocabularies_come_from_the_schema():
     for name in ("entity_label", "figure_label", "figure_category", "quote_type"):
         d = doc["$defs"][name]
         assert len(d["enumDescriptions"]) == len(d["enum"]), name
+
+
+@pytest.mark.parametrize("linked", ["folder", "file"])
+def test_a_schema_read_through_a_link_is_refused(repo, cli, linked):
+    """What is kept under the schema (the stamp, the parse cache) hashes a link as a link, so a schema
+    behind one could change unnoticed: a linked schema/ or schema file is a usage error, never read."""
+    import shutil
+
+    if linked == "folder":
+        shutil.move(repo / "schema", repo / "schema-elsewhere")
+        (repo / "schema").symlink_to("schema-elsewhere", target_is_directory=True)
+    else:
+        shutil.move(repo / "schema/document.schema.json", repo / "document.schema.json")
+        (repo / "schema/document.schema.json").symlink_to(repo / "document.schema.json")
+    for command in ("validate", "check"):
+        result = cli(command, root=repo)
+        assert result.code == 2, (command, result.out, result.err)
+        assert "is a symbolic link" in result.err and "Traceback" not in result.err

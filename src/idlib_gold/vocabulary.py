@@ -92,6 +92,12 @@ def load_schema(name: str) -> dict:
 @cache
 def _load(folder: Path, name: str) -> tuple[str, dict]:
     where = _shown(folder / name)
+    # Never through a link: the stamp and the parse cache hash a link as what it is, not the bytes behind
+    # it, so a schema read through one could change without anything kept under it noticing.
+    for path, what in ((folder, _shown(folder)), (folder / name, where)):
+        if os.path.islink(path):
+            raise SchemaFileError(f"{what} is a symbolic link; schema files are read only from the repository "
+                                  "itself: replace the link with what it points to")
     try:
         raw = (folder / name).read_bytes()
     except FileNotFoundError:
