@@ -145,6 +145,29 @@ def test_a_stamp_stands_for_the_bytes_a_reader_used_never_for_others(clone):
     assert not (clone / STAMP).exists()
 
 
+def test_a_file_that_appeared_after_the_listing_leaves_no_digest(clone):
+    """A document added while the command ran (a checkout beside it) may have been loaded and checked,
+    or be read only later (a second annotation, read for the card after the stamp is asked), but the
+    listing the digest is made from lacks it: no digest, so no stamp answers for that corpus."""
+    from idlib_gold import readlog
+
+    inputs = stamp.read_inputs(clone)
+    added = clone / "annotations/docs/zzz_added.yaml"
+    added.write_bytes((clone / DOC).read_bytes())
+    readlog.note(added, added.read_bytes())
+    assert inputs.digest == ""
+    readlog.stop()
+    inputs = stamp.read_inputs(clone)  # listed from the start: it counts like any other file
+    readlog.note(added, added.read_bytes())
+    assert inputs.digest == stamp.inputs_digest(clone) != ""
+    readlog.stop()
+    inputs = stamp.read_inputs(clone)  # added, and not read before the digest was asked for
+    (clone / "annotations/second/docs").mkdir(parents=True, exist_ok=True)
+    (clone / "annotations/second/docs/zzz_added.yaml").write_bytes(added.read_bytes())
+    assert inputs.digest == ""
+    readlog.stop()
+
+
 def test_the_inputs_digest_reads_again_only_what_the_command_did_not_read(clone, monkeypatch):
     """The files a command read enter the digest with the digests its readers noted; only the rest
     are read for it, and the digest is the one of reading every file."""

@@ -90,7 +90,9 @@ class Inputs:
         had just read and hashed."""
         if self._digest is None:
             try:
-                self._digest = "" if self.listings is None else _inputs_digest(self.listings, readlog.peek(), self.files)
+                # a file added, removed or rewritten since the listing: no digest stands for what was read
+                current = self.listings is not None and self.unchanged()
+                self._digest = _inputs_digest(self.listings, readlog.peek(), self.files) if current else ""
             except OSError:  # a file it may not read: no digest, so nothing is skipped or recorded
                 self._digest = ""
         return self._digest
@@ -160,10 +162,17 @@ def _inputs_digest(listings: tuple, used: dict[str, str], seen: dict[str, str]) 
     """The digest of the listed trees and the library versions; "" when a file was read twice with
     different bytes: no digest stands for what the command saw."""
     h = hashlib.sha256(f"stamp format {_FORMAT}\0".encode())
-    if not _hash_listed(h, listings, used, seen):
+    if not _hash_listed(h, listings, used, seen) or _unlisted(listings, used, seen):
         return ""
     h.update(_versions().encode())
     return h.hexdigest()
+
+
+def _unlisted(listings: tuple, used: dict[str, str], seen: dict[str, str]) -> bool:
+    """Whether a reader used a file under one of the trees that their listing lacks (one added after
+    the command began): the digest would not stand for what the command read."""
+    folders = tuple(os.path.join(os.path.abspath(folder), "") for _, folder, _ in listings)
+    return any(path.startswith(folders) and path not in seen for path in used)
 
 
 def _hash_listed(h, listings: tuple, used: dict[str, str], seen: dict[str, str]) -> bool:
