@@ -387,3 +387,94 @@ def test_the_table_checks_run_every_rule_whatever_pandera_is_told(clone, cli, mo
         result = cli("build", root=clone)
     assert result.code == 1 and "IG401" in result.out and "label" in result.out
     assert not list((clone / ".idlib-gold-cache").glob("tables-*"))
+
+
+# --- a rebuild takes the files of the splits whose documents did not change -----------------------
+
+def _rendered_splits(monkeypatch) -> list[str]:
+    """The splits builds render from now on (one entry per split rendered)."""
+    from idlib_gold.building import columns
+
+    rendered: list[str] = []
+    real = columns.ner_table
+
+    def counted(docs, schema):
+        rendered.append(docs[0].data["split"] if docs else "")
+        return real(docs, schema)
+
+    monkeypatch.setattr(columns, "ner_table", counted)
+    return rendered
+
+
+def _checked_in_full(repo, cli):
+    """`check` without the stamp: every split rendered again and compared byte for byte."""
+    (repo / ".idlib-gold-cache/dataset-stamp.json").unlink(missing_ok=True)
+    result = cli("check", root=repo)
+    assert result.code == 0, result.out
+
+
+def test_a_rebuild_takes_the_files_of_the_splits_whose_documents_did_not_change(clone, cli, monkeypatch):
+    from idlib_gold.checking import tables
+
+    rendered = _rendered_splits(monkeypatch)
+    checked, real = [], tables.validate_tables
+    monkeypatch.setattr(tables, "validate_tables", lambda t, card=None: checked.append(t) or real(t, card))
+    assert cli("build", root=clone).code == 0 and sorted(rendered) == ["test", "train", "validation"]
+    rendered.clear()
+    _retag_first_gpe(clone)  # a train document's figure: train's files change, the others do not
+    assert cli("build", root=clone).code == 0 and rendered == ["train"]
+    _checked_in_full(clone, cli)
+    # the files taken are checked as tables of the very types rendered ones have: one run per config
+    for config, by_split in checked[-1].items():
+        schemas = {split: table.schema.remove_metadata() for split, table in by_split.items()}
+        assert all(s.equals(schemas["train"]) for s in schemas.values()) if "train" in schemas else True, config
+    rendered.clear()
+    assert cli("build", root=clone).code == 0 and rendered == []  # nothing changed: every split taken
+    assert len(list((clone / ".idlib-gold-cache").glob("split-*"))) == 3  # one entry a split, the last
+
+
+def test_a_split_file_that_is_not_the_kept_one_is_rendered_again(clone, cli, monkeypatch):
+    """A file in dataset/ changed, removed or replaced by a link, or a torn entry: that split is rendered."""
+    rendered = _rendered_splits(monkeypatch)
+    assert cli("build", root=clone).code == 0
+    test_file = clone / "dataset/data/entities/test.parquet"
+    test_file.write_bytes(test_file.read_bytes() + b"\0")
+    (clone / "dataset/data/quotes/validation.parquet").unlink()
+    rendered.clear()
+    assert cli("build", root=clone).code == 0 and sorted(rendered) == ["test", "validation"]
+    _checked_in_full(clone, cli)
+    elsewhere = clone.parent / "elsewhere.parquet"
+    shutil.copy(test_file, elsewhere)
+    test_file.unlink()
+    test_file.symlink_to(elsewhere)
+    for entry in (clone / ".idlib-gold-cache").glob("split-*"):
+        if "train" not in entry.name:  # names carry no split: tear every entry but one at random
+            entry.write_bytes(b"\0" * 32 + entry.read_bytes()[32:])
+    rendered.clear()
+    assert cli("build", root=clone).code == 0 and sorted(rendered) == ["test", "train", "validation"]
+    assert not test_file.is_symlink()
+    _checked_in_full(clone, cli)
+
+
+def test_what_a_split_entry_stands_for(corpus, monkeypatch):
+    """A split's key changes with its name, its documents, a YAML or text byte and the schema folder
+    in use; a document not read from a file (no digest) gives no key."""
+    import dataclasses
+
+    from idlib_gold import vocabulary
+    from idlib_gold.building.columns import documents_by_split
+    from idlib_gold.building.keptsplits import split_material
+
+    train = documents_by_split(corpus)["train"]
+    base = split_material("train", train)
+    assert base is not None and split_material("train", list(train)) == base
+    assert split_material("test", train) != base
+    assert split_material("train", train[:-1]) != base
+    edited = dataclasses.replace(train[0].loaded, digest=bytes(32))
+    assert split_material("train", [dataclasses.replace(train[0], loaded=edited, raw=None), *train[1:]]) != base
+    assert split_material("train", [dataclasses.replace(train[0], text=train[0].text + " ", raw=None),
+                                    *train[1:]]) != base
+    assert split_material("train", [dataclasses.replace(train[0], loaded=dataclasses.replace(edited, digest=None),
+                                                        raw=None), *train[1:]]) is None
+    monkeypatch.setattr(vocabulary, "_repository_schemas", ROOT / "schema-elsewhere")  # another schema folder
+    assert split_material("train", train) != base

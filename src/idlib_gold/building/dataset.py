@@ -21,6 +21,7 @@ from ..layout import DATASET_DIR, DOCS
 from ..reading.corpus import PARALLEL_MIN, Corpus
 from ..reading.digest import source_digest
 from . import folder
+from .keptsplits import KeptSplits
 from .parsecache import parse_cache
 from .stamp import files_digest, is_current, read_inputs, record
 
@@ -80,7 +81,8 @@ def build_dataset(root: Path, agreement_of: AgreementOf, stop_on: Callable[[list
     if findings:
         out.reports.append(Report(findings, "building anyway: warnings only"))
     tables: dict = {}
-    files = folder.render_outputs(corpus, agreement, sources, tables=tables)
+    kept = KeptSplits(cache, target) if cache is not None else None
+    files = folder.render_outputs(corpus, agreement, sources, tables=tables, kept=kept)
     del corpus  # the files and tables hold everything now; the table checks need the memory
     table_findings = _check_tables(tables, files, cache)
     del tables
@@ -90,6 +92,8 @@ def build_dataset(root: Path, agreement_of: AgreementOf, stop_on: Callable[[list
     out.written, notes = folder.write_outputs(target, files)
     out.notes += notes
     out.files = len(files)
+    if kept is not None:
+        kept.done()  # what each split's files are, now that dataset/ holds them
     record(root, inputs, files_digest(files))  # the bytes now in dataset/
     return out
 

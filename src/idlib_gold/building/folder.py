@@ -19,6 +19,7 @@ from . import columns, plainfiles
 from .card import render_card
 from .croissant import render_croissant
 from .features import features_for
+from .keptsplits import KeptSplits, split_material
 from .rows import config_rows
 from .stamp import STAMP_DIR, files_digest, odd_entries
 
@@ -26,7 +27,8 @@ __all__ = ["render_outputs", "write_outputs", "recover_outputs", "compare_output
 
 
 def _keep(tables: dict | None, config: str, split: str, table) -> None:
-    """Hand the table written to `data/<config>/<split>.parquet` to the caller, when it asked for them."""
+    """Hand the table written to `data/<config>/<split>.parquet` to the caller, when it asked for them
+    (for a split taken from `dataset/`, the file's bytes)."""
     if tables is not None:
         tables.setdefault(config, {})[split] = table
 
@@ -59,19 +61,37 @@ def _table_bytes(table) -> tuple[bytes, int]:
     return sink.getvalue(), table.nbytes
 
 
+#: The configs with a file per split, each made from that split's documents alone.
+_SPLIT_CONFIGS = ("documents", *LAYERS, "ner")
+
+
 def render_outputs(corpus: Corpus, agreement: dict | None = None, sources: str | None = None,
-                   tables: dict | None = None) -> dict[str, bytes]:
+                   tables: dict | None = None, kept: KeptSplits | None = None) -> dict[str, bytes]:
     """Every file of dataset/, as relative path → bytes; with `tables` (a dict), also the Arrow table
-    of each Parquet file, config → split → table, so that `build` checks them without reading back.
+    of each Parquet file, config → split → table (the bytes, for a split taken from `dataset/`), so
+    that `build` checks them without reading back what it rendered.
 
     Tables are built column by column (`columns.py`), one split at a time; the card and the
     Croissant file need only the files and the row counts. `agreement` is the card's
     inter-annotator agreement section, computed by the scoring stage and passed in; `sources` the
-    digest of the gold files read (reading/digest.py), recorded in the card."""
+    digest of the gold files read (reading/digest.py), recorded in the card. With `kept`, a split
+    whose documents did not change since a build of this clone takes its files from `dataset/`
+    (`keptsplits`), and what each rendered split's files are is kept for the next build."""
     import pyarrow as pa
 
     built: dict[str, dict[str, object]] = {config: {} for config in CONFIGS}
-    for split, docs in columns.documents_by_split(corpus).items():
+    taken: dict[str, dict[str, tuple[bytes, int, int]]] = {config: {} for config in CONFIGS}
+    materials: dict[str, bytes | None] = {}
+    by_split = columns.documents_by_split(corpus)
+    order = list(by_split)
+    for split, docs in by_split.items():
+        if kept is not None:
+            materials[split] = split_material(split, docs)
+            found = kept.find(split, materials[split], _SPLIT_CONFIGS)
+            if found is not None:
+                for config, file in found.items():
+                    taken[config][split] = file
+                continue
         layers = {config: columns.layer_table(docs, config, features_for(config).arrow_schema)
                   for config in LAYERS}
         built["documents"][split] = columns.documents_table(docs, layers, features_for("documents").arrow_schema)
@@ -83,14 +103,26 @@ def render_outputs(corpus: Corpus, agreement: dict | None = None, sources: str |
                                                 schema=features_for("kb").arrow_schema)
     files: dict[str, bytes] = {}
     sizes: dict[str, int] = {}
-    counts = {config: {split: table.num_rows for split, table in by_split.items()}
-              for config, by_split in built.items()}
+    counts = {}
+    for config in CONFIGS:  # rows per split, in the splits' order, rendered or taken
+        rows = {**{s: table.num_rows for s, table in built[config].items()}, **{s: f[2] for s, f in taken[config].items()}}
+        counts[config] = {split: rows[split] for split in [*order, *rows] if split in rows}
     for config in CONFIGS:
         for split in written_splits(counts[config]):
             name = parquet_path(config, split)
+            if split in taken[config]:
+                files[name], sizes[name], _ = taken[config][split]
+                _keep(tables, config, split, files[name])  # decoded only if the tables are checked
+                continue
             files[name], sizes[name] = _table_bytes(built[config][split])
             _keep(tables, config, split, built[config][split])
         del built[config]  # what is not kept for the caller is freed config by config
+    if kept is not None:
+        for split, material in materials.items():
+            if split not in taken["documents"]:
+                kept.keep(material, {config: (files[parquet_path(config, split)], sizes[parquet_path(config, split)],
+                                              counts[config][split])
+                                     for config in _SPLIT_CONFIGS if parquet_path(config, split) in files})
     files["croissant.json"] = render_croissant(files).encode("utf-8")
     files["README.md"] = render_card(corpus, counts, files, sizes, agreement, sources).encode("utf-8")
     return files

@@ -14,7 +14,9 @@ map (checking/pipeline.py gives these), and the schema files, this package's fil
 library versions (`stamp.checks_context`, added here). A rebuild after one edit checks one
 document; a changed KB, schema file or package checks them all. One more entry, `tables-<digest>.bin`,
 says that a build checked the tables it wrote and found nothing, for exactly those tables
-(building/dataset.py): a rebuild that changes no table does not check them again.
+(building/dataset.py): a rebuild that changes no table does not check them again. And
+`split-<digest>.bin` says what a split's files were for exactly its documents' files
+(building/keptsplits.py): a rebuild takes the files of a split whose documents did not change.
 
 `marshal` is the standard library's own serialiser for the types a parsed file holds (dicts,
 lists, tuples, strings, numbers, None); it is not safe for bytes an attacker wrote, so a
@@ -57,13 +59,13 @@ from ..outputs.files import OutputError, refuse_unsafe_folder, replace_file
 from ..reading.files import Positions
 from . import stamp
 
-__all__ = ["ParseCache", "parse_cache", "PREFIX", "CHECKED", "STORIES", "TABLES"]
+__all__ = ["ParseCache", "parse_cache", "PREFIX", "CHECKED", "STORIES", "TABLES", "SPLITS"]
 
 PREFIX = "parsed-"
 #: Entries holding a document's check results (`get_checked_packed`), the one holding the measured
-#: stories (`get_stories`), and the one saying a build's tables were checked clean (`tables_checked`),
-#: beside the parsed files.
-CHECKED, STORIES, TABLES = "checked-", "stories-", "tables-"
+#: stories (`get_stories`), the one saying a build's tables were checked clean (`tables_checked`),
+#: and one per split saying what its files are (`get_split`), beside the parsed files.
+CHECKED, STORIES, TABLES, SPLITS = "checked-", "stories-", "tables-", "split-"
 #: Such an entry is refused above this size (a 5,000-annotation document's results are under 1 MiB).
 _KEPT_MAX = 64 << 20
 _SUFFIX = ".bin"
@@ -185,6 +187,19 @@ class ParseCache:
         name = self._put_kept(TABLES, material, True)
         if name is not None:
             self._sweep(lambda other: other.startswith(TABLES) and other != name)
+
+    def get_split(self, material: bytes):
+        """What `put_splits` kept for a split whose files are made of `material` (building/keptsplits.py),
+        under the checks context as above, or None."""
+        digest, name = self._kept_name(SPLITS, material)
+        payload = self._payload(digest, name, _KEPT_MAX)
+        return None if payload is None else _loads(payload)
+
+    def put_splits(self, kept: dict[bytes, object]) -> None:
+        """Keep what each split's files are (material → value); the entries of other splits are removed."""
+        names = {self._put_kept(SPLITS, material, value) for material, value in kept.items()}
+        if None not in names:
+            self._sweep(lambda other: other.startswith(SPLITS) and other not in names)
 
     def _payload(self, digest: bytes, name: str, limit: int) -> bytes | None:
         """The payload of entry `name` when its signature over `digest` and the payload holds, else None."""
