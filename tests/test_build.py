@@ -407,8 +407,9 @@ def _rendered_splits(monkeypatch) -> list[str]:
 
 
 def _checked_in_full(repo, cli):
-    """`check` without the stamp: every split rendered again and compared byte for byte."""
-    (repo / ".idlib-gold-cache/dataset-stamp.json").unlink(missing_ok=True)
+    """`check` without the stamp and without kept split files: every split rendered and compared byte for byte."""
+    for kept in [repo / ".idlib-gold-cache/dataset-stamp.json", *(repo / ".idlib-gold-cache").glob("split-*")]:
+        kept.unlink(missing_ok=True)
     result = cli("check", root=repo)
     assert result.code == 0, result.out
 
@@ -431,6 +432,21 @@ def test_a_rebuild_takes_the_files_of_the_splits_whose_documents_did_not_change(
     rendered.clear()
     assert cli("build", root=clone).code == 0 and rendered == []  # nothing changed: every split taken
     assert len(list((clone / ".idlib-gold-cache").glob("split-*"))) == 3  # one entry a split, the last
+
+
+def test_check_without_the_stamp_renders_the_splits_that_changed(clone, cli, monkeypatch):
+    """A comparison takes the splits a build kept, as the stamp would; what changed is rendered and found stale."""
+    rendered = _rendered_splits(monkeypatch)
+    assert cli("build", root=clone).code == 0
+    (clone / ".idlib-gold-cache/dataset-stamp.json").unlink()
+    rendered.clear()
+    assert cli("check", root=clone).code == 0 and rendered == []
+    assert (clone / ".idlib-gold-cache/dataset-stamp.json").is_file()
+    _retag_first_gpe(clone)
+    result = cli("check", root=clone)
+    assert result.code == 1 and rendered == ["train"]
+    assert "dataset/data/figures/train.parquet is stale" in result.out
+    assert "validation.parquet" not in result.out and "test.parquet" not in result.out
 
 
 def test_a_split_file_that_is_not_the_kept_one_is_rendered_again(clone, cli, monkeypatch):

@@ -120,7 +120,7 @@ def test_a_build_killed_before_any_filesystem_operation_leaves_dataset_old_or_ne
 
     repo, old, new_files = states
     # `check` renders what the annotations build; that is tested elsewhere and takes most of its time
-    monkeypatch.setattr(folder, "render_outputs", lambda corpus, *args: new_files)
+    monkeypatch.setattr(folder, "render_outputs", lambda corpus, *args, **kwargs: new_files)
     outcomes = []
     for k in range(1, 500):
         _reset(repo, with_dataset=not first_build)

@@ -34,9 +34,9 @@ def _full_compares(monkeypatch) -> list[int]:
 
     calls, real = [], folder.render_outputs
 
-    def counting(corpus, *args):
+    def counting(corpus, *args, **kwargs):
         calls.append(1)
-        return real(corpus, *args)
+        return real(corpus, *args, **kwargs)
 
     monkeypatch.setattr(folder, "render_outputs", counting)
     return calls

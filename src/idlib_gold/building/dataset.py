@@ -130,20 +130,27 @@ def _large(root: Path) -> bool:
 def check_dataset(root: Path, agreement_of: AgreementOf) -> Checked:
     """The annotations are valid and `dataset/` is exactly what they build. Whether it is up to date is
     answered by the stamp when it vouches for these inputs and these files (building/stamp.py), else by
-    building in memory and comparing bytes; a comparison that finds no difference is stamped."""
+    building in memory and comparing bytes; a comparison that finds no difference is stamped. Like the
+    stamp, a split whose files a build of this clone kept for exactly its documents is taken from
+    `dataset/` (building/keptsplits.py), so a comparison renders the splits that changed."""
     target = root / DATASET_DIR
     notes = folder.recover_outputs(target)  # compare the folder an interrupted build left, not none
     inputs = read_inputs(root)
     odd_stamp = folder.stamp_findings(root)
-    corpus, findings = load_checked(root, cache=parse_cache(root))
+    cache = parse_cache(root)
+    corpus, findings = load_checked(root, cache=cache)
     findings += lint_corpus(corpus)
     if not has_errors(findings) and not is_current(root, target, inputs.digest):
         agreement, more = agreement_of(root, corpus)
         findings += more
         if not has_errors(findings):
             sources = source_digest(root, readlog.peek())  # of the bytes the corpus was made of
-            stale, compared = folder.compare_outputs(target, folder.render_outputs(corpus, agreement, sources))
+            kept = KeptSplits(cache, target) if cache is not None else None
+            stale, compared = folder.compare_outputs(target, folder.render_outputs(corpus, agreement, sources,
+                                                                                   kept=kept))
             if not stale:
                 record(root, inputs, compared)  # the digest of the bytes compared, not read again
+                if kept is not None:
+                    kept.done()
             findings += stale
     return Checked(corpus, findings + odd_stamp, notes)

@@ -12,8 +12,10 @@ files and the library versions, it keeps each config's file digest, row count an
 
 The entry is signed like every parse cache entry (`parsecache`: this clone's key, bound to the
 repository), and the files are read as plain files only (`plainfiles`: no link is followed) and
-compared by SHA-256, so nothing outside what this clone wrote is taken. `check` never takes files
-this way: it renders every split and compares bytes.
+compared by SHA-256, so nothing outside what this clone wrote is taken: the trust of the stamp
+(decisions/0001), split by split. `check` without a current stamp takes them too, and renders and
+compares the splits that changed; a fresh clone (CI) has no entries and renders every split. See
+docs/decisions/0109-a-rebuild-does-what-changed.md.
 """
 
 from __future__ import annotations
