@@ -494,3 +494,34 @@ def test_what_a_split_entry_stands_for(corpus, monkeypatch):
                                                         raw=None), *train[1:]]) is None
     monkeypatch.setattr(vocabulary, "_repository_schemas", ROOT / "schema-elsewhere")  # another schema folder
     assert split_material("train", train) != base
+
+
+def test_what_a_build_keeps_about_its_outputs_is_kept_only_with_its_stamp(clone, cli, monkeypatch):
+    """An input that changed while the build ran (a checkout of the package or schema beside it) leaves
+    no stamp, and no kept split files or table check either: they would bind code on disk to bytes
+    the code in memory made."""
+    from idlib_gold.building import stamp
+
+    monkeypatch.setattr(stamp.Inputs, "unchanged", lambda self: False)
+    assert cli("build", root=clone).code == 0
+    cache = clone / ".idlib-gold-cache"
+    assert not (cache / "dataset-stamp.json").exists()
+    assert not list(cache.glob("split-*")) and not list(cache.glob("tables-*"))
+    assert cli("check", root=clone).code == 0  # a full comparison (no stamp), which keeps nothing either
+    assert not list(cache.glob("split-*"))
+    monkeypatch.undo()
+    assert cli("build", root=clone).code == 0
+    assert len(list(cache.glob("split-*"))) == 3 and len(list(cache.glob("tables-*"))) == 1
+
+
+def test_a_split_file_reached_through_a_linked_folder_is_not_taken(clone, cli, monkeypatch):
+    rendered = _rendered_splits(monkeypatch)
+    assert cli("build", root=clone).code == 0
+    entities = clone / "dataset/data/entities"
+    shutil.copytree(entities, clone.parent / "entities-elsewhere")
+    shutil.rmtree(entities)
+    entities.symlink_to(clone.parent / "entities-elsewhere", target_is_directory=True)
+    rendered.clear()
+    assert cli("build", root=clone).code == 0 and sorted(rendered) == ["test", "train", "validation"]
+    assert not entities.is_symlink()
+    _checked_in_full(clone, cli)

@@ -84,7 +84,7 @@ def build_dataset(root: Path, agreement_of: AgreementOf, stop_on: Callable[[list
     kept = KeptSplits(cache, target) if cache is not None else None
     files = folder.render_outputs(corpus, agreement, sources, tables=tables, kept=kept)
     del corpus  # the files and tables hold everything now; the table checks need the memory
-    table_findings = _check_tables(tables, files, cache)
+    table_findings, clean = _check_tables(tables, files, cache)
     del tables
     if has_errors(table_findings):
         out.reports.append(Report(table_findings, f"built tables failed their checks; {DATASET_DIR}/ left unchanged"))
@@ -92,29 +92,29 @@ def build_dataset(root: Path, agreement_of: AgreementOf, stop_on: Callable[[list
     out.written, notes = folder.write_outputs(target, files)
     out.notes += notes
     out.files = len(files)
-    if kept is not None:
-        kept.done()  # what each split's files are, now that dataset/ holds them
-    record(root, inputs, files_digest(files))  # the bytes now in dataset/
+    if record(root, inputs, files_digest(files)):  # the bytes now in dataset/
+        if kept is not None:
+            kept.done()  # what each split's files are, now that dataset/ holds them
+        if clean is not None:
+            cache.put_tables_checked(clean)
     return out
 
 
-def _check_tables(tables: dict, files: dict[str, bytes], cache) -> list[Finding]:
+def _check_tables(tables: dict, files: dict[str, bytes], cache) -> tuple[list[Finding], bytes | None]:
     """The checks of the tables about to be written (in memory, never read back), unless a build of
     this clone already checked exactly these tables and found nothing: a rebuild that changes no
     table (an edited comment, a reordered key, a document saved again) does not check them again.
     The kept answer is signed like the parse cache's entries and bound to the tables' bytes, the
     card's declarations, the schema folder in use and its files, this package and the libraries
     (`checking.tables.built_material`, `parsecache`). At 1,000× the corpus the check is 2.6 s of
-    a 10 s rebuild."""
+    a 10 s rebuild. Also returns what to keep once the build is stamped (None: nothing)."""
     from ..checking.tables import CARD, built_material, validate_built
 
-    material = built_material(files) if cache is not None else b""
-    if cache is not None and cache.tables_checked(material):
-        return []
+    material = built_material(files) if cache is not None else None
+    if material is not None and cache.tables_checked(material):
+        return [], None
     found = validate_built(tables, files.get(CARD))
-    if cache is not None and not found:
-        cache.put_tables_checked(material)
-    return found
+    return found, (material if not found else None)
 
 
 def _large(root: Path) -> bool:
@@ -148,9 +148,7 @@ def check_dataset(root: Path, agreement_of: AgreementOf) -> Checked:
             kept = KeptSplits(cache, target) if cache is not None else None
             stale, compared = folder.compare_outputs(target, folder.render_outputs(corpus, agreement, sources,
                                                                                    kept=kept))
-            if not stale:
-                record(root, inputs, compared)  # the digest of the bytes compared, not read again
-                if kept is not None:
-                    kept.done()
+            if not stale and record(root, inputs, compared) and kept is not None:  # the bytes compared
+                kept.done()
             findings += stale
     return Checked(corpus, findings + odd_stamp, notes)

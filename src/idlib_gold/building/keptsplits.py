@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from pathlib import Path
 
 from .. import vocabulary
@@ -44,6 +45,21 @@ def split_material(split: str, docs: list[Document]) -> bytes | None:
             return None
         h.update(doc.id.encode("utf-8") + b"\0" + digest + hashlib.sha256(doc.text.encode("utf-8")).digest())
     return h.digest()
+
+
+def _plain_file(target: Path, rel: str) -> bytes | None:
+    """The bytes of `target`/`rel` when it is a regular file reached through folders only: no link
+    at `target`, at any folder between, or at the file (`plainfiles.read_plain` looks at the file)."""
+    here = target
+    try:
+        for part in ("", *Path(rel).parts[:-1]):
+            here = here / part if part else here
+            if not stat.S_ISDIR(os.lstat(here).st_mode):  # a link, or no folder
+                return None
+        data, _ = plainfiles.read_plain(target / rel)
+    except OSError:
+        return None
+    return data
 
 
 class KeptSplits:
@@ -69,10 +85,7 @@ class KeptSplits:
             if not (isinstance(kept, tuple) and len(kept) == 3 and isinstance(kept[0], str)
                     and type(kept[1]) is int and type(kept[2]) is int and kept[2] > 0):
                 return None
-            try:
-                data, what = plainfiles.read_plain(self.target / parquet_path(config, split))
-            except OSError:
-                return None
+            data = _plain_file(self.target, parquet_path(config, split))
             if data is None or hashlib.sha256(data).hexdigest() != kept[0]:
                 return None
             found[config] = (data, kept[1], kept[2])

@@ -376,29 +376,32 @@ def _write_stamp(root: Path, text: str) -> None:
     write_in_folder(root / STAMP_DIR, _STAMP, text.encode("utf-8"))
 
 
-def record(root: Path, inputs: Inputs, dataset: str | None) -> None:
+def record(root: Path, inputs: Inputs, dataset: str | None) -> bool:
     """Remember that the dataset folder whose bytes have digest `dataset` (the bytes compared or
-    written, see `files_digest`) is what the inputs with digest `inputs.digest` build.
+    written, see `files_digest`) is what the inputs with digest `inputs.digest` build; whether it was.
 
     Nothing is recorded if an input file changed since `read_inputs`, if a file the command used
     had other bytes than those hashed, if `dataset` is None, or if the stamp folder holds anything
     but plain files (`odd_entries`: it is left for the user to remove). A stamp that cannot be written is
-    no error: the next `check` compares in full."""
+    no error: the next `check` compares in full. What else a command keeps about its outputs (the
+    split files, a clean table check) is kept only when the stamp was: the same conditions say the
+    command's code and inputs were those on disk throughout."""
     digest = inputs.digest  # taken now if not yet: the log is still open
     used = readlog.stop()
     if dataset is None or not digest or not _SUPPORTED:
-        return
+        return False
     try:
         if not inputs.unchanged() or not inputs.used_as_hashed(used) or odd_entries(root):
-            return
+            return False
         key = _key(root, create=True)
         if key is None:
-            return
+            return False
         stamp = {"format": _FORMAT, "inputs": digest, "dataset": dataset}
         stamp["mac"] = _mac(key, root, stamp)
         _write_stamp(root, json.dumps(stamp, indent=1) + "\n")
     except OSError:
-        return
+        return False
+    return True
 
 
 def odd_entries(root: Path) -> list[tuple[str, str]]:
