@@ -329,15 +329,25 @@ def test_a_table_check_is_kept_only_when_clean_and_only_in_a_clone(repo, clone, 
     assert runs == [0, 0, 0, 0, 0]
 
 
-def test_what_a_kept_table_check_stands_for(repo, monkeypatch):
+def _kept_name(root, prefix: str, material: bytes) -> str:
+    """The name a parse cache of `root` keeps an entry under: it binds the material to the checks
+    context (schema files, package, library versions) and to the schema folder in use."""
+    from idlib_gold.building.parsecache import parse_cache
+
+    return parse_cache(root)._kept_name(prefix, material)[1]
+
+
+def test_what_a_kept_table_check_stands_for(clone, monkeypatch):
     """The key of a kept check changes with a Parquet byte, a declared column or split file, the
     schema folder in use or a checking library's version, and not with the rest of the card."""
     import polars
 
     from idlib_gold import vocabulary
+    from idlib_gold.building import stamp
+    from idlib_gold.building.parsecache import TABLES
     from idlib_gold.checking.tables import built_material
 
-    files = snapshot(repo / "dataset")
+    files = snapshot(clone / "dataset")
     base = built_material(files)
     card = files["README.md"].decode()
     assert "source_digest: sha256:" in card
@@ -348,15 +358,14 @@ def test_what_a_kept_table_check_stands_for(repo, monkeypatch):
     name = "data/entities/train.parquet"
     assert built_material({**files, name: files[name][:-1] + bytes([files[name][-1] ^ 1])}) != base
     assert built_material({k: v for k, v in files.items() if k != "data/kb/train.parquet"}) != base
-    from idlib_gold.checking import tables
-
-    assert f"polars {polars.__version__}" in tables._checking_libraries()  # the version that runs the rules
-    monkeypatch.setattr(tables, "_checking_libraries", lambda: f"pandera 0.0.0, polars {polars.__version__}")
-    assert built_material(files) != base
+    kept = _kept_name(clone, TABLES, base)
+    assert f"polars {polars.__version__}" in stamp.versions()  # the version that runs the rules
+    monkeypatch.setattr(stamp, "_versions", lambda: f"pandera 0.0.0\npolars {polars.__version__}")
+    assert _kept_name(clone, TABLES, base) != kept
     monkeypatch.undo()
-    vocabulary.use_repository(repo)
+    vocabulary.use_repository(clone)
     try:
-        assert built_material(files) != base  # the repository's schema/, not the packaged copy
+        assert _kept_name(clone, TABLES, base) != kept  # the repository's schema/, not the packaged copy
     finally:
         vocabulary.use_repository(None)
 
@@ -472,7 +481,7 @@ def test_a_split_file_that_is_not_the_kept_one_is_rendered_again(clone, cli, mon
     _checked_in_full(clone, cli)
 
 
-def test_what_a_split_entry_stands_for(corpus, monkeypatch):
+def test_what_a_split_entry_stands_for(corpus, clone, monkeypatch):
     """A split's key changes with its name, its documents, a YAML or text byte and the schema folder
     in use; a document not read from a file (no digest) gives no key."""
     import dataclasses
@@ -492,8 +501,11 @@ def test_what_a_split_entry_stands_for(corpus, monkeypatch):
                                     *train[1:]]) != base
     assert split_material("train", [dataclasses.replace(train[0], loaded=dataclasses.replace(edited, digest=None),
                                                         raw=None), *train[1:]]) is None
+    from idlib_gold.building.parsecache import SPLITS
+
+    kept = _kept_name(clone, SPLITS, base)
     monkeypatch.setattr(vocabulary, "_repository_schemas", ROOT / "schema-elsewhere")  # another schema folder
-    assert split_material("train", train) != base
+    assert _kept_name(clone, SPLITS, base) != kept
 
 
 def test_what_a_build_keeps_about_its_outputs_is_kept_only_with_its_stamp(clone, cli, monkeypatch):

@@ -5,7 +5,7 @@ Rendering the split tables and encoding them as Parquet is most of a rebuild aft
 1,000x the corpus (5,000 documents) 3.3 s of an 11 s `build`, profiled with py-spy, though an edit
 changes the files of one split. So after rendering, the build keeps, for each split, what its files
 were: under a digest of the split's name, each document's id and the SHA-256 of its YAML and text
-files, the schema folder in use, and (added by the parse cache) the schema files, this package's
+files, and (added by the parse cache) the schema folder in use, the schema files, this package's
 files and the library versions, it keeps each config's file digest, row count and in-memory size
 (the card states the sizes). A later build whose split has the same digest takes the files from
 `dataset/` when each one still has the kept digest, and renders the split otherwise.
@@ -21,11 +21,8 @@ docs/decisions/0109-a-rebuild-does-what-changed.md.
 from __future__ import annotations
 
 import hashlib
-import os
-import stat
 from pathlib import Path
 
-from .. import vocabulary
 from ..layout import parquet_path
 from ..reading.corpus import Document
 from . import plainfiles
@@ -35,31 +32,15 @@ __all__ = ["KeptSplits", "split_material"]
 
 def split_material(split: str, docs: list[Document]) -> bytes | None:
     """What a split's files are made of: its name, each document's id and the SHA-256 of its YAML
-    file and of its text, and the schema folder in use (the labels are indices into its
-    vocabularies); None when a document was not read from a file (no digest of its YAML)."""
+    file and of its text (the cache binds it to the schema files and folder in use, the package and
+    the library versions); None when a document was not read from a file (no digest of its YAML)."""
     h = hashlib.sha256(b"split files 1\0" + split.encode() + b"\0")
-    h.update(os.fsencode(os.path.abspath(vocabulary.schema_dir())) + b"\0")
     for doc in docs:
         digest = doc.loaded.digest
         if digest is None:
             return None
         h.update(doc.id.encode("utf-8") + b"\0" + digest + hashlib.sha256(doc.text.encode("utf-8")).digest())
     return h.digest()
-
-
-def _plain_file(target: Path, rel: str) -> bytes | None:
-    """The bytes of `target`/`rel` when it is a regular file reached through folders only: no link
-    at `target`, at any folder between, or at the file (`plainfiles.read_plain` looks at the file)."""
-    here = target
-    try:
-        for part in ("", *Path(rel).parts[:-1]):
-            here = here / part if part else here
-            if not stat.S_ISDIR(os.lstat(here).st_mode):  # a link, or no folder
-                return None
-        data, _ = plainfiles.read_plain(target / rel)
-    except OSError:
-        return None
-    return data
 
 
 class KeptSplits:
@@ -85,7 +66,7 @@ class KeptSplits:
             if not (isinstance(kept, tuple) and len(kept) == 3 and isinstance(kept[0], str)
                     and type(kept[1]) is int and type(kept[2]) is int and kept[2] > 0):
                 return None
-            data = _plain_file(self.target, parquet_path(config, split))
+            data = plainfiles.read_below(self.target, parquet_path(config, split))
             if data is None or hashlib.sha256(data).hexdigest() != kept[0]:
                 return None
             found[config] = (data, kept[1], kept[2])

@@ -55,6 +55,7 @@ import os
 import stat
 from pathlib import Path
 
+from .. import vocabulary
 from ..outputs.files import OutputError, refuse_unsafe_folder, replace_file
 from ..reading.files import Positions
 from . import stamp
@@ -230,7 +231,12 @@ class ParseCache:
         return name
 
     def _kept_name(self, prefix: str, material: bytes) -> tuple[bytes, str]:
-        digest = hashlib.sha256(prefix.encode() + self._checks_context() + material).digest()
+        """Every kept entry is bound to the checks context and to the schema folder in use: the context
+        holds the bytes of every schema folder (the repository's and the packaged copy), and which one
+        validates is process state (`vocabulary.use_repository`), so results kept by a caller that
+        checked against the packaged schema are not taken for a repository's own narrower one."""
+        in_use = os.fsencode(os.path.abspath(vocabulary.schema_dir()))
+        digest = hashlib.sha256(prefix.encode() + self._checks_context() + in_use + b"\0" + material).digest()
         return digest, f"{prefix}{digest.hex()}{_SUFFIX}"
 
     def _read(self, name: str, limit: int) -> bytes | None:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Entry", "entries", "listing", "read_plain"]
+__all__ = ["Entry", "entries", "listing", "read_plain", "read_below"]
 
 _FLAGS = (os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
           | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
@@ -100,6 +100,22 @@ def read_plain(path: str | Path, st: os.stat_result | None = None) -> tuple[byte
         return b"".join(chunks), None
     finally:
         os.close(fd)
+
+
+def read_below(folder: Path, rel: str) -> bytes | None:
+    """The bytes of `folder`/`rel` when it is a regular file reached through folders only: no link at
+    `folder`, at a folder between, or at the file (`read_plain`); None otherwise, or when it cannot
+    be read."""
+    here = Path(folder)
+    try:
+        for part in ("", *Path(rel).parts[:-1]):
+            here = here / part if part else here
+            if not stat.S_ISDIR(os.lstat(here).st_mode):  # a link, or no folder
+                return None
+        data, _ = read_plain(Path(folder) / rel)
+    except OSError:
+        return None
+    return data
 
 
 def entries(folder: Path, skip: Callable[[str], bool] = lambda name: False) -> Iterator[Entry]:

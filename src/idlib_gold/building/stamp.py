@@ -30,7 +30,9 @@ _STAMP = "dataset-stamp.json"
 _KEY_NAME = "idlib-gold-stamp.key"
 _KEY_BYTES = 32
 _FORMAT = 2
-_LIBRARIES = ("pyarrow", "PyYAML", "numpy")
+#: The libraries whose versions what is kept may depend on: the parser, the tables, and the table
+#: checks (pandera, polars: a kept clean check is bound to them).
+_LIBRARIES = ("pyarrow", "PyYAML", "numpy", "pandera", "polars")
 _PACKAGE = Path(__file__).resolve().parents[1]
 #: Where files cannot be opened without following links, or relative to an open folder, or a
 #: key cannot be kept private by its mode, there is no stamp: `check` always compares in full.
@@ -386,12 +388,13 @@ def record(root: Path, inputs: Inputs, dataset: str | None) -> bool:
     no error: the next `check` compares in full. What else a command keeps about its outputs (the
     split files, a clean table check) is kept only when the stamp was: the same conditions say the
     command's code and inputs were those on disk throughout."""
+    listed_now = inputs._digest is None  # taking the digest now lists the trees again: not twice
     digest = inputs.digest  # taken now if not yet: the log is still open
     used = readlog.stop()
     if dataset is None or not digest or not _SUPPORTED:
         return False
     try:
-        if not inputs.unchanged() or not inputs.used_as_hashed(used) or odd_entries(root):
+        if (not listed_now and not inputs.unchanged()) or not inputs.used_as_hashed(used) or odd_entries(root):
             return False
         key = _key(root, create=True)
         if key is None:

@@ -16,7 +16,6 @@ from array import array
 from functools import partial
 from pathlib import Path
 
-from .. import vocabulary
 from ..findings import Finding
 from ..layout import DOCS, KB_FILE, TEXTS, Tree
 from ..reading.corpus import Corpus, Document, Packed, load_corpus
@@ -105,12 +104,9 @@ def _inputs(doc: Document, kb_types: dict[str, str] | None) -> bytes | None:
 
 
 def _material(doc_id: str, rel: str, yaml_digest: bytes, text_digest: bytes, kb_types: dict[str, str] | None) -> bytes:
-    """The key of a document's kept results. The cache's context holds the bytes of every schema
-    folder (the repository's and the packaged copy); which one validates is process state
-    (`vocabulary.use_repository`), so it is named here too: results kept by a caller that checked
-    against the packaged schema are not taken for the repository's own narrower one."""
-    in_use = os.path.abspath(vocabulary.schema_dir())
-    where = f"{_RESULTS_FORMAT}\0{doc_id}\0{rel}\0{in_use}\0".encode("utf-8", "surrogatepass")
+    """The key of a document's kept results (the cache binds it to the schema files and folder in use,
+    the package and the library versions)."""
+    where = f"{_RESULTS_FORMAT}\0{doc_id}\0{rel}\0".encode("utf-8", "surrogatepass")
     return where + yaml_digest + text_digest + _kb_digest(kb_types)
 
 

@@ -22,7 +22,6 @@ import json
 import os
 import re
 import stat
-from functools import cache
 from pathlib import Path
 
 from .. import vocabulary
@@ -433,10 +432,10 @@ def _card_header(raw: bytes) -> str | None:
 def built_material(files: dict[str, bytes]) -> bytes:
     """What `validate_built` answers from for the tables of a build's `files`: each Parquet file's
     bytes (a Parquet file holds its Arrow schema and every value, so equal bytes are equal tables),
-    what the card declares (its split files and column types; the rest of the card, such as the
-    digest of the sources, is never read by the checks), the schema folder whose vocabularies the
-    rules read, and the versions of the libraries that run them. A build keeps a clean check under
-    it (building/dataset.py), where it is also bound to the schema files' and this package's bytes."""
+    and what the card declares (its split files and column types; the rest of the card, such as the
+    digest of the sources, is never read by the checks). A build keeps a clean check under it
+    (building/dataset.py), where the parse cache binds it to the schema folder in use and its files,
+    this package's bytes and the versions of the libraries that run the rules."""
     h = hashlib.sha256(b"built tables 1\0")
     for name in sorted(files):
         if name.endswith(".parquet"):
@@ -444,25 +443,7 @@ def built_material(files: dict[str, bytes]) -> bytes:
     card = read_card(files[CARD])[0] if CARD in files else None
     declared = None if card is None else {"files": card.files, "columns": card.columns}
     h.update(json.dumps(declared, sort_keys=True).encode() + b"\0")
-    h.update(os.fsencode(os.path.abspath(vocabulary.schema_dir())) + b"\0")
-    h.update(_checking_libraries().encode())
     return h.digest()
-
-
-@cache
-def _checking_libraries() -> str:
-    """The installed versions of the libraries that run the table checks, read from their metadata:
-    importing pandera and polars to ask them took 0.5 s, which a build that finds its tables
-    already checked does not otherwise spend."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    found = []
-    for name in ("pandera", "polars", "pyarrow"):
-        try:
-            found.append(f"{name} {version(name)}")
-        except PackageNotFoundError:
-            found.append(f"{name} absent")
-    return ", ".join(found)
 
 
 def _against_card(tables: dict, card) -> tuple[list[Finding], set[str]]:
