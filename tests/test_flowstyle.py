@@ -77,6 +77,11 @@ BASE = "id: doc\nentities:\n  - {id: e1, text: Idlib, start: 0}\n"
     "---\n" + BASE,                                             # a document marker
     "- a\n- b\n",                                               # a list at the top
     "id: {a: 1}\n",                                             # a nested mapping on a key's line
+    "id: doc\nk:\n  - {a: 1}, {b: 2}\n",                         # two values on one line
+    "id: doc\nk:\n  - [1], [2]\n",                               # the same, as lists
+    "id: doc\nk:\n  - [1\n  - 2]\n",                              # brackets that close only on a later line
+    "id: doc\nk:\n  - [[1\n  - 2]], [[3]\n",                       # the same, the count of lines kept
+    "id: doc\nk:\n  - {a: \"x\n  - y\"}\n",                        # a string closed only on a later line
     "k: \xa0\n  - a\n",                                          # NBSP is text to YAML, not a space
     "k: \u2003\n  - {a: 1}\n",                                   # so is an em space
     "k" * 1025 + ": v\n",                                       # a key longer than libyaml accepts
@@ -127,6 +132,55 @@ def test_random_values_are_read_as_yaml_reads_them_or_left_to_it(value, where):
         text = f"id: doc\nitems:\n  - {value}\n"
     else:
         text = f"id: doc\nitems:\n  - {{id: e1, text: {value}}}\n"
+    fast = read_flow_style(text, LOADER)
+    if fast is None:
+        return
+    full = _full(text)
+    assert full is not None, "the fast path read a file the YAML parser refuses"
+    assert _same(fast, full)
+
+
+# A file's flow values are read by one JSON decoding: random lines together must still be read as the
+# YAML parser reads them, each line on its own, or left to it.
+# Brackets and words only: lines that are flow collections, well formed or not, on their own or across lines.
+_FLOW_PIECES = st.sampled_from(["[", "]", "{", "}", "a", "1", ", ", "k: ", '"x"', "'y'", "null", ","])
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(st.lists(_PIECES, min_size=1, max_size=8).map("".join),
+                          st.lists(_FLOW_PIECES, min_size=1, max_size=8).map("".join)), min_size=2, max_size=4),
+       st.booleans())
+def test_random_lines_read_together_are_read_as_yaml_reads_them_or_left_to_it(values, wrapped):
+    lines = [f"  - {{id: e{k}, text: {v}}}" if wrapped else f"  - {v}" for k, v in enumerate(values)]
+    text = "id: doc\nitems:\n" + "\n".join(lines) + "\n"
+    fast = read_flow_style(text, LOADER)
+    if fast is None:
+        return
+    full = _full(text)
+    assert full is not None, "the fast path read a file the YAML parser refuses"
+    assert _same(fast, full)
+
+
+_WORDS = st.sampled_from(["a", "Idlib", "1", "0.5", "null", "yes", '"x, y"', "'it''s'", "x y", "~", '"[1]"'])
+_FLOW = st.recursive(_WORDS, lambda inner: st.one_of(
+    st.lists(inner, max_size=3).map(lambda xs: "[" + ", ".join(xs) + "]"),
+    st.lists(st.tuples(st.sampled_from(["k", "id", "text"]), inner), max_size=3)
+    .map(lambda pairs: "{" + ", ".join(f"{k}: {v}" for k, v in pairs) + "}")), max_leaves=6)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_FLOW.filter(lambda v: v[:1] in "[{"), min_size=2, max_size=4), st.integers(0, 4), st.integers(0, 2))
+def test_flow_collections_on_several_lines_are_read_line_by_line(values, cut, line):
+    """Well-formed collections, one a line; `cut` characters of one line moved to the start of the next
+    make brackets that open on one line and close on another, which YAML refuses."""
+    values = list(values)
+    line = min(line, len(values) - 2)
+    if cut:
+        moved = values[line][-cut:]
+        values[line], values[line + 1] = values[line][:-cut], moved + values[line + 1]
+    if not all(values):
+        return
+    text = "id: doc\nitems:\n" + "".join(f"  - {v}\n" for v in values)
     fast = read_flow_style(text, LOADER)
     if fast is None:
         return

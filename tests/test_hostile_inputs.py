@@ -462,7 +462,7 @@ def test_a_broken_schema_file_is_a_usage_error_naming_it(repo, cli, tmp_path, mo
 
 #: json.loads calls that need no RecursionError handler, and why.
 _JSON_SAFE = {
-    ("reading/flowstyle.py", "_value"): "decodes one scalar (a quoted key or a plain literal): no brackets",
+    ("reading/flowstyle.py", "_plain_value"): "decodes one plain literal: no brackets",
     ("reading/flowstyle.py", "_read"): "decodes one quoted key: no brackets",
     ("vocabulary.py", "_load"): "the bracket depth is counted and refused before parsing",
     ("findings.py", None): "the package's own table of codes, one flat record a line",

@@ -1,8 +1,9 @@
 """The repository's own YAML style, read without a YAML parser.
 
-Each `key: value` line and `  - {…}` annotation line is turned into JSON and read by `json.loads`;
-anything it does not recognise with certainty returns None, and the full YAML reader reads the file.
-See docs/decisions/0002-a-fast-path-for-the-house-yaml-style.md.
+Each `key: value` line and `  - {…}` annotation line is turned into JSON, and a file's flow values are
+read by one `json.loads`; anything it does not recognise with certainty returns None, and the full YAML
+reader reads the file. See docs/decisions/0002-a-fast-path-for-the-house-yaml-style.md and
+0110-a-file-read-in-one-json-call.md.
 """
 
 from __future__ import annotations
@@ -35,10 +36,19 @@ _FLOW_TOKEN = re.compile(
     r"""|[^\s,\[\]{}#&*!|>'"%@`?:\-][^,\[\]{}#:?\s]*(?:\ [^,\[\]{}#:?\s]+)*(?::\ )?"""
     r"""|"[^"\\\x00-\x1f]*(?:\\["\\nt][^"\\\x00-\x1f]*)*\""""
     r"""|'(?:[^'\x00-\x1f]|'')*'"""
-    r"""|\ +|.""")
+    r"""|\n|\ +|.""")
 _PLAIN_START = re.compile(r"""[^\s,\[\]{}#&*!|>'"%@`?:\-]""")
 # A plain scalar in block context (a top-level value): no `:` or `#` at all, no indicator first.
 _BLOCK_PLAIN = re.compile(r"[^\s,\[\]{}#&*!|>'\"%@`?:\-][^:#]*")
+# A file's flow values are read together, one line's value after another with `_SEPARATOR` between them (no
+# token holds a line break), and each separator is read as `_MARK`: the fast path refuses every control
+# character and every JSON escape that could write one, so no value of a file holds it, and the list read
+# back says whether each line held exactly one value.
+_SEPARATOR = "\n"
+_MARK = "\x00"
+_MARK_JSON = ',"\\u0000",'
+#: Tokens whose JSON is remembered, at most (a file of new tokens past this starts the memory anew).
+_TOKENS_KEPT = 100_000
 _INT = re.compile(r"0|[1-9][0-9]*")
 _FLOAT = re.compile(r"(?:0|[1-9][0-9]*)\.[0-9]+")
 
@@ -102,18 +112,25 @@ _intern = sys.intern
 _DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys)
 
 
-def _flow_json(value: str, plain: _Plain) -> str:
-    """A flow value written on one line → the same value as JSON text.
+def _flow_json(values: str, plain: _Plain) -> str:
+    """Flow values, each written on one line and `_SEPARATOR` between them → the same values as JSON text.
 
-    Most tokens recur (brackets, keys, labels, ids, small numbers), so their JSON is
-    remembered and a line costs one `findall` and a dictionary lookup a token."""
+    Most tokens recur (brackets, keys, labels, ids, small numbers), so their JSON is remembered, and a
+    file costs one `findall`, the tokens not seen before, and one `join` over lookups that run in C."""
     known = plain.tokens
-    get = known.get
-    return "".join([get(t) or _token_json(t, plain) for t in _FLOW_TOKEN.findall(value)])
+    tokens = _FLOW_TOKEN.findall(values)
+    new = set(tokens).difference(known)
+    if new:
+        if len(known) + len(new) > _TOKENS_KEPT:
+            known.clear()
+        known.update({t: _token_json(t, plain) for t in new})
+    return "".join(map(known.__getitem__, tokens))
 
 
 def _token_json(token: str, plain: _Plain) -> str:
     first = token[0]
+    if token == _SEPARATOR:
+        return _MARK_JSON
     if first == '"' or first == "'":
         if len(token) < 2:  # an unclosed quote (a string over several lines, or a stray mark)
             raise _NotFlowStyle(token)
@@ -128,23 +145,32 @@ def _token_json(token: str, plain: _Plain) -> str:
         found = plain.literal(token)
     else:
         raise _NotFlowStyle(token)
-    if len(plain.tokens) > 100_000:
-        plain.tokens.clear()
-    plain.tokens[token] = found
     return found
 
 
-def _value(value: str, plain: _Plain) -> Any:
+def _flow_value(value: str) -> bool:
+    """Whether a line's value is a flow value (read with the file's others), or else a plain word."""
     if value.count("[") + value.count("{") > _BRACKETS_MAX:  # nesting the YAML reader may refuse
         raise _NotFlowStyle("many brackets")
-    if value[:1] in ('{', '[', '"', "'"):
-        try:
-            return _DECODER.decode(_flow_json(value, plain))
-        except ValueError as exc:  # JSON refuses what YAML might read otherwise: let YAML decide
-            raise _NotFlowStyle(str(exc)) from None
+    return value[:1] in ('{', '[', '"', "'")
+
+
+def _plain_value(value: str, plain: _Plain) -> Any:
     if not _BLOCK_PLAIN.fullmatch(value) or value != value.rstrip():
         raise _NotFlowStyle(value)
     return json.loads(plain.literal(value))
+
+
+def _flow_values(values: list[str], plain: _Plain) -> list:
+    """The flow values of a file's lines, read by one JSON decoding; each line must hold exactly one."""
+    try:
+        found = _DECODER.decode("[" + _flow_json(_SEPARATOR.join(values), plain) + "]")
+    except ValueError as exc:  # JSON refuses what YAML might read otherwise: let YAML decide
+        raise _NotFlowStyle(str(exc)) from None
+    marks = found[1::2]
+    if len(found) != 2 * len(values) - 1 or marks.count(_MARK) != len(marks) or _MARK in found[0::2]:
+        raise _NotFlowStyle("a line holds more or less than one value")
+    return found[0::2]
 
 
 def read_flow_style(text: str, loader_class) -> tuple[dict, dict] | None:
@@ -171,6 +197,8 @@ def _read(text: str, plain: _Plain) -> tuple[dict, dict]:
     data: dict = {}
     positions: dict = {}
     open_key, indent = None, None  # the key whose block list is being read, and its items' indentation
+    flows: list[str] = []  # the lines' flow values, read together at the end
+    places: list[tuple[Any, Any]] = []  # where each goes: (the file's mapping, a key) or (a list, an index)
     for number, line in enumerate(text.split("\n"), start=1):
         stripped = line.lstrip(" ")
         if not stripped or stripped.startswith("#"):
@@ -192,9 +220,12 @@ def _read(text: str, plain: _Plain) -> tuple[dict, dict]:
                 continue
             open_key = None
             positions[(key,)] = (number, m.start(2) + 1)
-            found = data[key] = _value(value, plain)
-            if isinstance(found, (dict, list)) and found:  # its children would need positions too
-                raise _NotFlowStyle("a non-empty collection on a key's line")
+            if _flow_value(value):
+                data[key] = None
+                flows.append(value)
+                places.append((data, key))
+            else:
+                data[key] = _plain_value(value, plain)
             continue
         m = _ITEM_LINE.fullmatch(line)
         if m is None or open_key is None:
@@ -206,9 +237,20 @@ def _read(text: str, plain: _Plain) -> tuple[dict, dict]:
             raise _NotFlowStyle("uneven indentation")
         items = data[open_key]
         positions[(open_key, len(items))] = (number, m.start(2) + 1)
-        items.append(_value(m.group(2), plain))
+        value = m.group(2)
+        if _flow_value(value):
+            places.append((items, len(items)))
+            items.append(None)
+            flows.append(value)
+        else:
+            items.append(_plain_value(value, plain))
     if open_key is not None and not data[open_key]:
         raise _NotFlowStyle("a key without a value")
     if not data:
         raise _NotFlowStyle("no keys")
+    if flows:
+        for (where, at), found in zip(places, _flow_values(flows, plain)):
+            if where is data and isinstance(found, (dict, list)) and found:  # its children would need positions
+                raise _NotFlowStyle("a non-empty collection on a key's line")
+            where[at] = found
     return data, positions
