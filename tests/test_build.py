@@ -306,8 +306,84 @@ def test_a_rebuild_that_changes_no_table_does_not_check_the_tables_again(clone, 
     _retag_first_gpe(clone)  # a changed value changes the tables: checked
     assert cli("build", root=clone).code == 0 and runs == [0, 0]
     assert cli("build", root=clone).code == 0 and runs == [0, 0]
+    from idlib_gold.checking.table_models import MODELS
+
     kept = sorted(p.name for p in (clone / ".idlib-gold-cache").glob("tables-*"))
-    assert len(kept) == 1  # the last clean check only
+    assert len(kept) == 1 + len(MODELS)  # the last clean build's only: the whole, and each config
+
+
+def _counted_config_checks(monkeypatch) -> list[str]:
+    """The configs whose rows builds check from now on."""
+    from idlib_gold.checking import tables
+
+    checked: list[str] = []
+    real = tables._check_config
+    monkeypatch.setattr(tables, "_check_config", lambda config, *a: checked.append(config) or real(config, *a))
+    return checked
+
+
+def test_a_rebuild_checks_again_only_the_configs_whose_files_changed(clone, cli, monkeypatch):
+    from idlib_gold.checking.table_models import MODELS
+
+    checked = _counted_config_checks(monkeypatch)
+    assert cli("build", root=clone).code == 0 and checked == list(MODELS)
+    checked.clear()
+    _retag_first_gpe(clone)  # a figure's value: documents and figures change, nothing else
+    assert cli("build", root=clone).code == 0 and checked == ["documents", "figures"]
+    assert cli("check", root=clone).code == 0
+    checked.clear()
+    path = clone / DOC  # an entity taken out: entities, documents and the ner tags change (and a warning)
+    line = '  - {id: e13, label: GPE, start: 735, end: 741, text: "Russia", entity: russia}\n'
+    text = path.read_text(encoding="utf-8")
+    assert line in text
+    path.write_text(text.replace(line, ""), encoding="utf-8")
+    result = cli("build", root=clone)
+    assert result.code == 0 and sorted(checked) == ["documents", "entities", "ner"], result.out
+
+
+def test_a_config_check_is_taken_only_for_the_same_files_and_lookups(clone):
+    """A config's kept check answers for its own split files and for the lookups every config reads
+    (texts, KB types, the KB ids in use): any of them changed, it is checked again."""
+    import polars as pl
+
+    from idlib_gold.checking import tables
+
+    files = snapshot(clone / "dataset")
+    digests = {name: __import__("hashlib").sha256(data).digest() for name, data in files.items()}
+    frames = {config: {path.split("/")[2][:-len(".parquet")]: pl.from_arrow(tables._decoded(files[path]))
+                       for path in files if path.startswith(f"data/{config}/")}
+              for config in ("documents", "kb", "entities", "figures", "quotes")}
+    lookups = tables._lookups_digest(*tables._lookups(frames))
+    splits = {config: list(frames[config]) for config in frames}
+
+    def material(config, digests=digests, lookups=lookups):
+        return tables._config_material(config, splits[config], digests, lookups)
+
+    base = {config: material(config) for config in frames}
+    assert len(set(base.values())) == len(base) and None not in base.values()
+    flipped = dict(digests, **{"data/entities/train.parquet": b"\0" * 32})
+    assert material("entities", flipped) != base["entities"] and material("figures", flipped) == base["figures"]
+    assert material("entities", {k: v for k, v in digests.items() if k != "data/entities/test.parquet"}) is None
+    texts, kb_types, used = tables._lookups(frames)
+    docs = frames["documents"]["train"]
+    edited = dict(frames, documents=dict(frames["documents"], train=docs.with_columns(
+        pl.col("text").str.replace("Turkey", "Turkei"))))
+    for other in (tables._lookups_digest(*tables._lookups(edited)),
+                  tables._lookups_digest(texts, {**kb_types, "turkey": "ORG"}, used),
+                  tables._lookups_digest(texts, kb_types, used - {"turkey"})):
+        assert other != lookups and material("figures", lookups=other) != base["figures"]
+
+
+def test_the_schema_read_from_a_built_file_is_that_of_its_rows(clone):
+    """The card's column types are checked against the schema stored in a taken file's bytes, without
+    decoding its rows: it must be the schema the rows decode to."""
+    from idlib_gold.checking import tables
+
+    files = snapshot(clone / "dataset")
+    parquet = [name for name in files if name.endswith(".parquet")]
+    assert len(parquet) >= 10
+    for name in parquet:
+        assert tables._schema(files[name]).equals(tables._decoded(files[name]).schema, check_metadata=False), name
 
 
 def test_a_table_check_is_kept_only_when_clean_and_only_in_a_clone(repo, clone, cli, monkeypatch):
@@ -428,7 +504,7 @@ def test_a_rebuild_takes_the_files_of_the_splits_whose_documents_did_not_change(
 
     rendered = _rendered_splits(monkeypatch)
     checked, real = [], tables.validate_tables
-    monkeypatch.setattr(tables, "validate_tables", lambda t, card=None: checked.append(t) or real(t, card))
+    monkeypatch.setattr(tables, "validate_tables", lambda t, *a: checked.append(t) or real(t, *a))
     assert cli("build", root=clone).code == 0 and sorted(rendered) == ["test", "train", "validation"]
     rendered.clear()
     _retag_first_gpe(clone)  # a train document's figure: train's files change, the others do not
@@ -436,7 +512,7 @@ def test_a_rebuild_takes_the_files_of_the_splits_whose_documents_did_not_change(
     _checked_in_full(clone, cli)
     # the files taken are checked as tables of the very types rendered ones have: one run per config
     for config, by_split in checked[-1].items():
-        schemas = {split: table.schema.remove_metadata() for split, table in by_split.items()}
+        schemas = {split: tables._decoded(table).schema.remove_metadata() for split, table in by_split.items()}
         assert all(s.equals(schemas["train"]) for s in schemas.values()) if "train" in schemas else True, config
     rendered.clear()
     assert cli("build", root=clone).code == 0 and rendered == []  # nothing changed: every split taken
@@ -523,7 +599,9 @@ def test_what_a_build_keeps_about_its_outputs_is_kept_only_with_its_stamp(clone,
     assert not list(cache.glob("split-*"))
     monkeypatch.undo()
     assert cli("build", root=clone).code == 0
-    assert len(list(cache.glob("split-*"))) == 3 and len(list(cache.glob("tables-*"))) == 1
+    from idlib_gold.checking.table_models import MODELS
+
+    assert len(list(cache.glob("split-*"))) == 3 and len(list(cache.glob("tables-*"))) == 1 + len(MODELS)
 
 
 def test_a_split_file_reached_through_a_linked_folder_is_not_taken(clone, cli, monkeypatch):

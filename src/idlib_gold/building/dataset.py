@@ -96,25 +96,34 @@ def build_dataset(root: Path, agreement_of: AgreementOf, stop_on: Callable[[list
         if kept is not None:
             kept.done()  # what each split's files are, now that dataset/ holds them
         if clean is not None:
-            cache.put_tables_checked(clean)
+            cache.put_tables_checked(clean)  # the whole, and each config
     return out
 
 
-def _check_tables(tables: dict, files: dict[str, bytes], cache) -> tuple[list[Finding], bytes | None]:
+def _check_tables(tables: dict, files: dict[str, bytes], cache) -> tuple[list[Finding], list[bytes] | None]:
     """The checks of the tables about to be written (in memory, never read back), unless a build of
     this clone already checked exactly these tables and found nothing: a rebuild that changes no
-    table (an edited comment, a reordered key, a document saved again) does not check them again.
-    The kept answer is signed like the parse cache's entries and bound to the tables' bytes, the
-    card's declarations, the schema folder in use and its files, this package and the libraries
-    (`checking.tables.built_material`, `parsecache`). At 1,000× the corpus the check is 2.6 s of
-    a 10 s rebuild. Also returns what to keep once the build is stamped (None: nothing)."""
-    from ..checking.tables import CARD, built_material, validate_built
+    table (an edited comment, a reordered key, a document saved again) does not check them again,
+    and one that changes some configs checks those (`checking.tables.KeptConfigChecks`: a figure's
+    edited value changes documents and figures, not entities, quotes, ner or the KB). The kept
+    answers are signed like the parse cache's entries and bound to the tables' bytes, the card's
+    declarations (the whole) or the shared lookups (a config), the schema folder in use and its
+    files, this package and the libraries (`checking.tables.built_material`, `parsecache`). At
+    1,000× the corpus the whole check is 3.4 s of a 10 s rebuild. Also returns what to keep once
+    the build is stamped (None: nothing)."""
+    import hashlib
 
-    material = built_material(files) if cache is not None else None
-    if material is not None and cache.tables_checked(material):
+    from ..checking.tables import CARD, KeptConfigChecks, built_material, validate_built
+
+    if cache is None:
+        return validate_built(tables, files.get(CARD)), None
+    material = built_material(files)
+    if cache.tables_checked(material):
         return [], None
-    found = validate_built(tables, files.get(CARD))
-    return found, (material if not found else None)
+    kept = KeptConfigChecks({name: hashlib.sha256(data).digest() for name, data in files.items()
+                             if name.endswith(".parquet")}, cache.tables_checked)
+    found = validate_built(tables, files.get(CARD), kept)
+    return found, (None if found else [material, *kept.clean])
 
 
 def _large(root: Path) -> bool:

@@ -182,12 +182,12 @@ class ParseCache:
         payload = self._payload(digest, name, _KEPT_MAX)
         return payload is not None and _loads(payload) is True
 
-    def put_tables_checked(self, material: bytes) -> None:
-        """Keep that the tables `material` stands for were checked and found clean; one entry is kept,
-        the last."""
-        name = self._put_kept(TABLES, material, True)
-        if name is not None:
-            self._sweep(lambda other: other.startswith(TABLES) and other != name)
+    def put_tables_checked(self, materials: list[bytes]) -> None:
+        """Keep that the tables each material stands for (the whole, a config) were checked and found
+        clean; the entries of the last clean build are kept, no others."""
+        names = {self._put_kept(TABLES, material, True) for material in materials}
+        if None not in names:
+            self._sweep(lambda other: other.startswith(TABLES) and other not in names)
 
     def get_split(self, material: bytes):
         """What `put_splits` kept for a split whose files are made of `material` (building/keptsplits.py),
