@@ -368,6 +368,7 @@ def test_a_config_check_is_taken_only_for_the_same_files_and_lookups(clone):
     docs = frames["documents"]["train"]
     edited = dict(frames, documents=dict(frames["documents"], train=docs.with_columns(
         pl.col("text").str.replace("Turkey", "Turkei"))))
+    assert tables._lookups_digest(texts, {**kb_types, None: None}, used) != lookups  # a table's null id
     for other in (tables._lookups_digest(*tables._lookups(edited)),
                   tables._lookups_digest(texts, {**kb_types, "turkey": "ORG"}, used),
                   tables._lookups_digest(texts, kb_types, used - {"turkey"})):

@@ -502,7 +502,8 @@ class KeptConfigChecks:
 def _lookups_digest(texts: _Texts, kb_types: dict, used: set) -> bytes:
     """A digest of everything `_lookups` gives the checks."""
     h = hashlib.sha256(b"lookups 1\0" + texts.digest)
-    h.update(json.dumps([sorted(kb_types.items()), sorted(used)]).encode("utf-8", "surrogatepass"))
+    pairs = sorted(json.dumps(pair) for pair in kb_types.items())  # a null id, from a table, sorts too
+    h.update(json.dumps([pairs, sorted(json.dumps(i) for i in used)]).encode("utf-8", "surrogatepass"))
     return h.digest()
 
 

@@ -3,7 +3,7 @@
 Each `key: value` line and `  - {…}` annotation line is turned into JSON, and a file's flow values are
 read by one `json.loads`; anything it does not recognise with certainty returns None, and the full YAML
 reader reads the file. See docs/decisions/0002-a-fast-path-for-the-house-yaml-style.md and
-0110-a-file-read-in-one-json-call.md.
+docs/decisions/0110-a-file-read-in-one-json-call-and-configs-checked-as-they-change.md.
 """
 
 from __future__ import annotations
@@ -121,8 +121,9 @@ def _flow_json(values: str, plain: _Plain) -> str:
     tokens = _FLOW_TOKEN.findall(values)
     new = set(tokens).difference(known)
     if new:
-        if len(known) + len(new) > _TOKENS_KEPT:
+        if len(known) + len(new) > _TOKENS_KEPT:  # start anew, with every token of this file
             known.clear()
+            new = set(tokens)
         known.update({t: _token_json(t, plain) for t in new})
     return "".join(map(known.__getitem__, tokens))
 
