@@ -26,6 +26,16 @@ def _same(fast, full) -> bool:
     return repr(fast[0]) == repr(full[0]) and fast[1] == full[1]
 
 
+def _read_as_yaml_reads_it_or_left_to_it(text: str) -> None:
+    """Where the fast path answers, the YAML parser reads the file and gives the same answer."""
+    fast = read_flow_style(text, LOADER)
+    if fast is None:
+        return
+    full = _full(text)
+    assert full is not None, "the fast path read a file the YAML parser refuses"
+    assert _same(fast, full)
+
+
 def _repository_yaml() -> list[Path]:
     return sorted((REPO / "annotations").rglob("*.yaml")) + sorted((REPO / "tests/fixtures/base").rglob("*.yaml"))
 
@@ -132,12 +142,7 @@ def test_random_values_are_read_as_yaml_reads_them_or_left_to_it(value, where):
         text = f"id: doc\nitems:\n  - {value}\n"
     else:
         text = f"id: doc\nitems:\n  - {{id: e1, text: {value}}}\n"
-    fast = read_flow_style(text, LOADER)
-    if fast is None:
-        return
-    full = _full(text)
-    assert full is not None, "the fast path read a file the YAML parser refuses"
-    assert _same(fast, full)
+    _read_as_yaml_reads_it_or_left_to_it(text)
 
 
 # A file's flow values are read by one JSON decoding: random lines together must still be read as the
@@ -153,12 +158,7 @@ _FLOW_PIECES = st.sampled_from(["[", "]", "{", "}", "a", "1", ", ", "k: ", '"x"'
 def test_random_lines_read_together_are_read_as_yaml_reads_them_or_left_to_it(values, wrapped):
     lines = [f"  - {{id: e{k}, text: {v}}}" if wrapped else f"  - {v}" for k, v in enumerate(values)]
     text = "id: doc\nitems:\n" + "\n".join(lines) + "\n"
-    fast = read_flow_style(text, LOADER)
-    if fast is None:
-        return
-    full = _full(text)
-    assert full is not None, "the fast path read a file the YAML parser refuses"
-    assert _same(fast, full)
+    _read_as_yaml_reads_it_or_left_to_it(text)
 
 
 _WORDS = st.sampled_from(["a", "Idlib", "1", "0.5", "null", "yes", '"x, y"', "'it''s'", "x y", "~", '"[1]"'])
@@ -181,12 +181,7 @@ def test_flow_collections_on_several_lines_are_read_line_by_line(values, cut, li
     if not all(values):
         return
     text = "id: doc\nitems:\n" + "".join(f"  - {v}\n" for v in values)
-    fast = read_flow_style(text, LOADER)
-    if fast is None:
-        return
-    full = _full(text)
-    assert full is not None, "the fast path read a file the YAML parser refuses"
-    assert _same(fast, full)
+    _read_as_yaml_reads_it_or_left_to_it(text)
 
 
 def test_a_file_read_when_the_remembered_tokens_are_full_is_read_whole(monkeypatch):
