@@ -158,12 +158,8 @@ def test_a_reused_id_names_the_line_of_its_first_use(base_repo, tmp_path, cli):
     assert [f["line"] for f in reused] == [first + 1] and f"first used on line {first};" in reused[0]["hint"]
 
 
-def test_a_vocabulary_without_time_builds_and_checks_its_tables(repo):
-    """A repository's own schema/ may narrow the vocabulary (drop TIME, with no TIME annotations): the
-    table models read the labels it has, and never assume one it dropped."""
-    import subprocess
-    import sys
-
+def _without_time(repo) -> None:
+    """Narrow the repository's vocabulary: its schema/ drops TIME, its annotations use DATE instead."""
     path = repo / "schema/document.schema.json"
     schema = json.loads(path.read_text(encoding="utf-8"))
     label = schema["$defs"]["entity_label"]
@@ -174,6 +170,34 @@ def test_a_vocabulary_without_time_builds_and_checks_its_tables(repo):
     path.write_text(json.dumps(schema, indent=2) + "\n", encoding="utf-8")
     for doc in (repo / "annotations").rglob("*.yaml"):  # its annotations use the labels it has
         doc.write_text(re.sub(r"label: TIME\b", "label: DATE", doc.read_text(encoding="utf-8")), encoding="utf-8")
+
+
+def test_the_table_models_follow_the_vocabulary_of_each_command(repo, tmp_path, cli):
+    """Commands run in one process (a notebook, the tests) may check one repository after another: the
+    table models are those of the vocabulary in use, never of the first repository checked."""
+    import shutil
+
+    narrowed = tmp_path / "narrowed"
+    shutil.copytree(repo, narrowed, symlinks=True)
+    _without_time(narrowed)
+    for root in (narrowed, repo, narrowed):  # the full vocabulary's TIME rows after models without TIME, and back
+        result = cli("build", root=root)
+        assert result.code == 0 and "IG401" not in result.out, result.out
+    import subprocess
+    import sys
+
+    fresh = subprocess.run([sys.executable, "-m", "idlib_gold.cli", "check", "--root", str(narrowed)],
+                           capture_output=True, text=True, timeout=300)  # what a process of its own builds
+    assert fresh.returncode == 0, fresh.stdout[-2000:] + fresh.stderr[-2000:]
+
+
+def test_a_vocabulary_without_time_builds_and_checks_its_tables(repo):
+    """A repository's own schema/ may narrow the vocabulary (drop TIME, with no TIME annotations): the
+    table models read the labels it has, and never assume one it dropped."""
+    import subprocess
+    import sys
+
+    _without_time(repo)
     run = subprocess.run([sys.executable, "-m", "idlib_gold.cli", "build", "--root", str(repo)],
                          capture_output=True, text=True, timeout=300)
     assert "Traceback" not in run.stderr, run.stderr[-2000:]

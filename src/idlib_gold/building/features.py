@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import cache
 
 from .. import vocabulary
 from .ner import tag_names
@@ -91,8 +90,19 @@ class Features(dict):
         return pa.schema([pa.field(name, _arrow_type(sub)) for name, sub in self.items()]).with_metadata(metadata)
 
 
-@cache
 def features_for(config: str) -> Features:
+    """The features of `config` for the labels in use (`vocabulary.labels_in_use`), made once for each."""
+    key = (config, vocabulary.labels_in_use())
+    found = _FEATURES.get(key)
+    if found is None:
+        found = _FEATURES[key] = _features(config)
+    return found
+
+
+_FEATURES: dict[tuple, Features] = {}
+
+
+def _features(config: str) -> Features:
     span = {"start": Value("int32"), "end": Value("int32"), "text": Value("string")}
     entity = {"id": Value("string"), "label": ClassLabel(tuple(vocabulary.entity_labels())),
               "start": Value("int32"), "end": Value("int32"), "text": Value("string"),

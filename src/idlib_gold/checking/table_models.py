@@ -24,17 +24,8 @@ import polars as pl
 
 from .. import vocabulary
 
-__all__ = ["Documents", "Entities", "Figures", "Quotes", "Ner", "KB", "MODELS", "N_TAGS"]
+__all__ = ["Documents", "CONFIGS", "models"]
 
-ENTITY_LABELS = vocabulary.entity_labels()
-FIGURE_LABELS = vocabulary.figure_labels()
-CATEGORIES = vocabulary.figure_categories()
-QUOTE_TYPES = vocabulary.quote_types()
-KB_TYPES = vocabulary.kb_types()
-#: The temporal labels a repository's vocabulary has (its own schema/ may drop TIME, or DATE).
-TEMPORAL = [ENTITY_LABELS.index(label) for label in ("DATE", "TIME") if label in ENTITY_LABELS]
-#: BIO tags of the ner config: O, then B-X and I-X for each entity label, then each figure label.
-N_TAGS = 1 + 2 * (len(ENTITY_LABELS) + len(FIGURE_LABELS))
 ID = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 KB_ID = r"^[a-z0-9][a-z0-9-]*$"
 
@@ -135,149 +126,173 @@ class _Spans(_Layer):
         return _rows(data, _span_ok())
 
 
-class Entities(_Spans):
-    id: str = pa.Field(str_matches=r"^e[0-9]+$")
-    label: int = pa.Field(isin=list(range(len(ENTITY_LABELS))))
-    entity: str = pa.Field(nullable=True, str_matches=KB_ID)
-    value: str = pa.Field(nullable=True)
-    kb_type: str = pa.Field(nullable=True)
-
-    @pa.dataframe_check(error="label, entity: DATE/TIME rows have no KB entity; every other label needs one")
-    def entity_iff_name(cls, data):
-        return _rows(data, pl.col("label").is_in(TEMPORAL) == pl.col("entity").is_null())
-
-    @pa.dataframe_check(error="entity, label: entity is not a KB id, or the label differs from the KB entry's type")
-    def kb_link(cls, data):
-        name = pl.col("label").replace_strict(list(range(len(ENTITY_LABELS))), ENTITY_LABELS, default=None,
-                                              return_dtype=pl.String)
-        return _rows(data, pl.col("entity").is_null() | (pl.col("kb_type") == name))
+#: The configs, in the order they are checked; `ner` is validated when the dataset has it.
+CONFIGS = ("documents", "entities", "figures", "quotes", "ner", "kb")
 
 
-class Figures(_Spans):
-    id: str = pa.Field(str_matches=r"^f[0-9]+$")
-    label: int = pa.Field(isin=list(range(len(FIGURE_LABELS))))
-    value: float
-    value_max: float = pa.Field(nullable=True)
-    unit: str = pa.Field(nullable=True)
-    approximate: bool
-    bound: str = pa.Field(nullable=True, isin=["lower", "upper"])
-    measured_start: int = pa.Field(nullable=True, ge=0)
-    measured_end: int = pa.Field(nullable=True, ge=1)
-    measured_text: str = pa.Field(nullable=True)
-    category: int = pa.Field(isin=list(range(len(CATEGORIES))))
-    source: str = pa.Field(nullable=True, str_matches=KB_ID)
-    measured_found: str = pa.Field(nullable=True)
-    source_type: str = pa.Field(nullable=True)
-
-    measured_text_matches = _part_matches("measured")
-
-    @pa.dataframe_check(error="value, value_max: not a finite number")
-    def finite(cls, data):
-        value_max = pl.col("value_max")
-        return _rows(data, pl.col("value").is_finite() & (value_max.is_null() | value_max.is_finite()))
-
-    @pa.dataframe_check(error="value, value_max: value_max is below value")
-    def range_order(cls, data):
-        return _rows(data, pl.col("value_max").is_null() | (pl.col("value_max") >= pl.col("value")))
-
-    @pa.dataframe_check(error="source: not a KB id")
-    def source_exists(cls, data):
-        return _rows(data, pl.col("source").is_null() | pl.col("source_type").is_not_null())
+def models() -> dict:
+    """config → model, for the vocabulary in use (`vocabulary.use_repository`): a repository's own
+    schema/ may narrow it, and a process may check one repository after another (a notebook, the
+    tests), so the models are made for the labels in use when asked, once for each vocabulary."""
+    key = vocabulary.labels_in_use()
+    found = _MODELS.get(key)
+    if found is None:
+        found = _MODELS[key] = _models(vocabulary.entity_labels(), vocabulary.figure_labels(),
+                                       vocabulary.figure_categories(), vocabulary.quote_types(), vocabulary.kb_types())
+    return found
 
 
-class Quotes(_Layer):
-    id: str = pa.Field(str_matches=r"^q[0-9]+$")
-    type: int = pa.Field(isin=list(range(len(QUOTE_TYPES))))
-    content_start: int = pa.Field(ge=0)
-    content_end: int = pa.Field(ge=1)
-    content_text: str = pa.Field(str_length={"min_value": 1})
-    speaker_start: int = pa.Field(nullable=True, ge=0)
-    speaker_end: int = pa.Field(nullable=True, ge=1)
-    speaker_text: str = pa.Field(nullable=True)
-    speaker_entity: pl.List
-    cue_start: int = pa.Field(nullable=True, ge=0)
-    cue_end: int = pa.Field(nullable=True, ge=1)
-    cue_text: str = pa.Field(nullable=True)
-    addressee_start: int = pa.Field(nullable=True, ge=0)
-    addressee_end: int = pa.Field(nullable=True, ge=1)
-    addressee_text: str = pa.Field(nullable=True)
-    content_found: str = pa.Field(nullable=True)
-    speaker_found: str = pa.Field(nullable=True)
-    cue_found: str = pa.Field(nullable=True)
-    addressee_found: str = pa.Field(nullable=True)
-    speakers_known: bool
-
-    content_matches = _part_matches("content")
-    speaker_matches = _part_matches("speaker")
-    cue_matches = _part_matches("cue")
-    addressee_matches = _part_matches("addressee")
-
-    @pa.dataframe_check(error="speaker_entity: names an id that is not in the KB")
-    def speakers_exist(cls, data):
-        return _rows(data, pl.col("speakers_known"))
+_MODELS: dict[tuple, dict] = {}
 
 
-class Ner(_Base):
-    """One row per paragraph: tokens with their document offsets and BIO tags (ClassLabel indices)."""
+def _models(entity_labels: list[str], figure_labels: list[str], categories: list[str], quote_types: list[str],
+            kb_types: list[str]) -> dict:
+    # The temporal labels the vocabulary has (a repository's own schema/ may drop TIME, or DATE).
+    temporal = [entity_labels.index(label) for label in ("DATE", "TIME") if label in entity_labels]
+    # BIO tags of the ner config: O, then B-X and I-X for each entity label, then each figure label.
+    tags = 1 + 2 * (len(entity_labels) + len(figure_labels))
 
-    id: str = pa.Field(unique=True)
-    doc_id: str = pa.Field(str_matches=ID)
-    tokens: pl.List
-    ner_tags: pl.List
-    token_starts: pl.List
-    token_ends: pl.List
-    doc_len: int = pa.Field(nullable=True)
-    tokens_found: pl.List = pa.Field(nullable=True)
+    class Entities(_Spans):
+        id: str = pa.Field(str_matches=r"^e[0-9]+$")
+        label: int = pa.Field(isin=list(range(len(entity_labels))))
+        entity: str = pa.Field(nullable=True, str_matches=KB_ID)
+        value: str = pa.Field(nullable=True)
+        kb_type: str = pa.Field(nullable=True)
 
-    @pa.dataframe_check(error="doc_id: names no document")
-    def document_exists(cls, data):
-        return _rows(data, pl.col("doc_len").is_not_null())
+        @pa.dataframe_check(error="label, entity: DATE/TIME rows have no KB entity; every other label needs one")
+        def entity_iff_name(cls, data):
+            return _rows(data, pl.col("label").is_in(temporal) == pl.col("entity").is_null())
 
-    @pa.dataframe_check(error="tokens, ner_tags, token_starts, token_ends: the lists differ in length")
-    def equal_lengths(cls, data):
-        if not _lists(data, tokens=None, ner_tags=None, token_starts=None, token_ends=None):
-            return _rows(data, _BROKEN)
-        n = pl.col("tokens").list.len()
-        return _rows(data, (pl.col("ner_tags").list.len() == n) & (pl.col("token_starts").list.len() == n)
-                     & (pl.col("token_ends").list.len() == n))
-
-    @pa.dataframe_check(error="tokens, token_starts, token_ends: a token differs from the document text at its "
-                              "offsets, or they are out of range")
-    def token_text(cls, data):
-        if not _lists(data, tokens=pl.String, tokens_found=pl.String):
-            return _rows(data, _BROKEN)
-        return _rows(data, pl.col("tokens") == pl.col("tokens_found"))
-
-    @pa.dataframe_check(error=f"ner_tags: a tag is outside 0–{N_TAGS - 1}")
-    def tags_in_range(cls, data):
-        if not _lists(data, ner_tags=None) or not data.lazyframe.collect_schema()["ner_tags"].inner.is_integer():
-            return _rows(data, _BROKEN)
-        return _rows(data, pl.col("ner_tags").list.eval((pl.element() >= 0) & (pl.element() < N_TAGS)).list.all())
-
-    @pa.dataframe_check(error="ner_tags: an I-X tag follows neither B-X nor I-X")
-    def inside_follows_begin(cls, data):
-        if not _lists(data, ner_tags=None) or not data.lazyframe.collect_schema()["ner_tags"].inner.is_integer():
-            return _rows(data, _BROKEN)
-        tag, previous = pl.element(), pl.element().shift(1)
-        inside = (tag > 0) & (tag % 2 == 0)  # I-X is 2 + 2k; its B-X is one less
-        ok = ~inside | (previous == tag) | (previous == tag - 1)
-        return _rows(data, pl.col("ner_tags").list.eval(ok.fill_null(False)).list.all())
+        @pa.dataframe_check(error="entity, label: entity is not a KB id, or the label differs from the KB entry's type")
+        def kb_link(cls, data):
+            name = pl.col("label").replace_strict(list(range(len(entity_labels))), entity_labels, default=None,
+                                                  return_dtype=pl.String)
+            return _rows(data, pl.col("entity").is_null() | (pl.col("kb_type") == name))
 
 
-class KB(_Base):
-    id: str = pa.Field(str_matches=KB_ID, unique=True)
-    name: str = pa.Field(str_length={"min_value": 1})
-    type: int = pa.Field(isin=list(range(len(KB_TYPES))))
-    aliases: pl.List
-    wikidata: str = pa.Field(nullable=True, str_matches=r"^Q[1-9][0-9]*$")
-    description: str = pa.Field(nullable=True)
-    used: bool
+    class Figures(_Spans):
+        id: str = pa.Field(str_matches=r"^f[0-9]+$")
+        label: int = pa.Field(isin=list(range(len(figure_labels))))
+        value: float
+        value_max: float = pa.Field(nullable=True)
+        unit: str = pa.Field(nullable=True)
+        approximate: bool
+        bound: str = pa.Field(nullable=True, isin=["lower", "upper"])
+        measured_start: int = pa.Field(nullable=True, ge=0)
+        measured_end: int = pa.Field(nullable=True, ge=1)
+        measured_text: str = pa.Field(nullable=True)
+        category: int = pa.Field(isin=list(range(len(categories))))
+        source: str = pa.Field(nullable=True, str_matches=KB_ID)
+        measured_found: str = pa.Field(nullable=True)
+        source_type: str = pa.Field(nullable=True)
 
-    @pa.dataframe_check(error="id: the KB entry is referenced by no row of entities, figures or quotes")
-    def referenced(cls, data):
-        return _rows(data, pl.col("used"))
+        measured_text_matches = _part_matches("measured")
+
+        @pa.dataframe_check(error="value, value_max: not a finite number")
+        def finite(cls, data):
+            value_max = pl.col("value_max")
+            return _rows(data, pl.col("value").is_finite() & (value_max.is_null() | value_max.is_finite()))
+
+        @pa.dataframe_check(error="value, value_max: value_max is below value")
+        def range_order(cls, data):
+            return _rows(data, pl.col("value_max").is_null() | (pl.col("value_max") >= pl.col("value")))
+
+        @pa.dataframe_check(error="source: not a KB id")
+        def source_exists(cls, data):
+            return _rows(data, pl.col("source").is_null() | pl.col("source_type").is_not_null())
 
 
-#: config → model; `ner` is validated when the dataset has it.
-MODELS = {"documents": Documents, "entities": Entities, "figures": Figures, "quotes": Quotes, "ner": Ner,
-          "kb": KB}
+    class Quotes(_Layer):
+        id: str = pa.Field(str_matches=r"^q[0-9]+$")
+        type: int = pa.Field(isin=list(range(len(quote_types))))
+        content_start: int = pa.Field(ge=0)
+        content_end: int = pa.Field(ge=1)
+        content_text: str = pa.Field(str_length={"min_value": 1})
+        speaker_start: int = pa.Field(nullable=True, ge=0)
+        speaker_end: int = pa.Field(nullable=True, ge=1)
+        speaker_text: str = pa.Field(nullable=True)
+        speaker_entity: pl.List
+        cue_start: int = pa.Field(nullable=True, ge=0)
+        cue_end: int = pa.Field(nullable=True, ge=1)
+        cue_text: str = pa.Field(nullable=True)
+        addressee_start: int = pa.Field(nullable=True, ge=0)
+        addressee_end: int = pa.Field(nullable=True, ge=1)
+        addressee_text: str = pa.Field(nullable=True)
+        content_found: str = pa.Field(nullable=True)
+        speaker_found: str = pa.Field(nullable=True)
+        cue_found: str = pa.Field(nullable=True)
+        addressee_found: str = pa.Field(nullable=True)
+        speakers_known: bool
+
+        content_matches = _part_matches("content")
+        speaker_matches = _part_matches("speaker")
+        cue_matches = _part_matches("cue")
+        addressee_matches = _part_matches("addressee")
+
+        @pa.dataframe_check(error="speaker_entity: names an id that is not in the KB")
+        def speakers_exist(cls, data):
+            return _rows(data, pl.col("speakers_known"))
+
+
+    class Ner(_Base):
+        """One row per paragraph: tokens with their document offsets and BIO tags (ClassLabel indices)."""
+
+        id: str = pa.Field(unique=True)
+        doc_id: str = pa.Field(str_matches=ID)
+        tokens: pl.List
+        ner_tags: pl.List
+        token_starts: pl.List
+        token_ends: pl.List
+        doc_len: int = pa.Field(nullable=True)
+        tokens_found: pl.List = pa.Field(nullable=True)
+
+        @pa.dataframe_check(error="doc_id: names no document")
+        def document_exists(cls, data):
+            return _rows(data, pl.col("doc_len").is_not_null())
+
+        @pa.dataframe_check(error="tokens, ner_tags, token_starts, token_ends: the lists differ in length")
+        def equal_lengths(cls, data):
+            if not _lists(data, tokens=None, ner_tags=None, token_starts=None, token_ends=None):
+                return _rows(data, _BROKEN)
+            n = pl.col("tokens").list.len()
+            return _rows(data, (pl.col("ner_tags").list.len() == n) & (pl.col("token_starts").list.len() == n)
+                         & (pl.col("token_ends").list.len() == n))
+
+        @pa.dataframe_check(error="tokens, token_starts, token_ends: a token differs from the document text at its "
+                                  "offsets, or they are out of range")
+        def token_text(cls, data):
+            if not _lists(data, tokens=pl.String, tokens_found=pl.String):
+                return _rows(data, _BROKEN)
+            return _rows(data, pl.col("tokens") == pl.col("tokens_found"))
+
+        @pa.dataframe_check(error=f"ner_tags: a tag is outside 0–{tags - 1}")
+        def tags_in_range(cls, data):
+            if not _lists(data, ner_tags=None) or not data.lazyframe.collect_schema()["ner_tags"].inner.is_integer():
+                return _rows(data, _BROKEN)
+            return _rows(data, pl.col("ner_tags").list.eval((pl.element() >= 0) & (pl.element() < tags)).list.all())
+
+        @pa.dataframe_check(error="ner_tags: an I-X tag follows neither B-X nor I-X")
+        def inside_follows_begin(cls, data):
+            if not _lists(data, ner_tags=None) or not data.lazyframe.collect_schema()["ner_tags"].inner.is_integer():
+                return _rows(data, _BROKEN)
+            tag, previous = pl.element(), pl.element().shift(1)
+            inside = (tag > 0) & (tag % 2 == 0)  # I-X is 2 + 2k; its B-X is one less
+            ok = ~inside | (previous == tag) | (previous == tag - 1)
+            return _rows(data, pl.col("ner_tags").list.eval(ok.fill_null(False)).list.all())
+
+
+    class KB(_Base):
+        id: str = pa.Field(str_matches=KB_ID, unique=True)
+        name: str = pa.Field(str_length={"min_value": 1})
+        type: int = pa.Field(isin=list(range(len(kb_types))))
+        aliases: pl.List
+        wikidata: str = pa.Field(nullable=True, str_matches=r"^Q[1-9][0-9]*$")
+        description: str = pa.Field(nullable=True)
+        used: bool
+
+        @pa.dataframe_check(error="id: the KB entry is referenced by no row of entities, figures or quotes")
+        def referenced(cls, data):
+            return _rows(data, pl.col("used"))
+
+    return {"documents": Documents, "entities": Entities, "figures": Figures, "quotes": Quotes, "ner": Ner,
+            "kb": KB}

@@ -531,7 +531,9 @@ def validate_tables(tables: dict, card=None, kept: KeptConfigChecks | None = Non
     Emits: IG401, IG402, IG403."""
     import polars as pl
 
-    from .table_models import MODELS
+    from .table_models import models
+
+    config_models = models()  # for the vocabulary in use
 
     if card is not None:
         findings, broken = _against_card(tables, card)
@@ -544,11 +546,11 @@ def validate_tables(tables: dict, card=None, kept: KeptConfigChecks | None = Non
     # released once it is checked: the checks never hold two copies of everything at once (the ner
     # tokens alone are millions of strings).
     frames = {c: {s: pl.from_arrow(_decoded(t)) for s, t in splits.items()} for c, splits in tables.items()
-              if c in MODELS and c in _LOOKED_UP}
+              if c in config_models and c in _LOOKED_UP}
     texts, kb_types, used = _lookups(frames)
     lookups = _lookups_digest(texts, kb_types, used) if kept is not None else b""
     findings += _nested_agree(frames)
-    for config, model in MODELS.items():
+    for config, model in config_models.items():
         material = None
         if kept is not None and config in tables:
             material = _config_material(config, tables[config], kept.digests, lookups)

@@ -29,7 +29,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import cache
 from itertools import accumulate, repeat
 from pathlib import Path
 
@@ -102,9 +101,9 @@ def _schema_findings(record, rel: str, line: int) -> list[Finding]:
             for error in schema_errors(record, PREDICTIONS)]
 
 
-@cache
 def _names() -> dict[tuple[str, str], list[str]]:
-    """The ClassLabel names of each (layer, field) that takes an id, in the dataset's feature order."""
+    """The ClassLabel names of each (layer, field) that takes an id, in the dataset's feature order, for
+    the labels in use (a repository's schema/ may narrow them)."""
     return {("entities", "label"): vocabulary.entity_labels(), ("figures", "label"): vocabulary.figure_labels(),
             ("figures", "category"): vocabulary.figure_categories(), ("quotes", "type"): vocabulary.quote_types()}
 
