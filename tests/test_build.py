@@ -306,7 +306,7 @@ def test_a_rebuild_that_changes_no_table_does_not_check_the_tables_again(clone, 
     _retag_first_gpe(clone)  # a changed value changes the tables: checked
     assert cli("build", root=clone).code == 0 and runs == [0, 0]
     assert cli("build", root=clone).code == 0 and runs == [0, 0]
-    from idlib_gold.checking.table_models import CONFIGS
+    from idlib_gold.layout import CONFIGS
 
     kept = sorted(p.name for p in (clone / ".idlib-gold-cache").glob("tables-*"))
     assert len(kept) == 1 + len(CONFIGS)  # the last clean build's only: the whole, and each config
@@ -323,7 +323,7 @@ def _counted_config_checks(monkeypatch) -> list[str]:
 
 
 def test_a_rebuild_checks_again_only_the_configs_whose_files_changed(clone, cli, monkeypatch):
-    from idlib_gold.checking.table_models import CONFIGS
+    from idlib_gold.layout import CONFIGS
 
     checked = _counted_config_checks(monkeypatch)
     assert cli("build", root=clone).code == 0 and checked == list(CONFIGS)
@@ -600,7 +600,7 @@ def test_what_a_build_keeps_about_its_outputs_is_kept_only_with_its_stamp(clone,
     assert not list(cache.glob("split-*"))
     monkeypatch.undo()
     assert cli("build", root=clone).code == 0
-    from idlib_gold.checking.table_models import CONFIGS
+    from idlib_gold.layout import CONFIGS
 
     assert len(list(cache.glob("split-*"))) == 3 and len(list(cache.glob("tables-*"))) == 1 + len(CONFIGS)
 

@@ -22,7 +22,7 @@ from .errors import UsageError
 
 __all__ = [
     "DOCUMENT", "KB", "PREDICTIONS", "schema_dir", "packaged_schemas", "use_repository", "load_schema", "entity_labels", "figure_labels",
-    "figure_categories", "quote_types", "kb_types", "splits", "units", "labels_in_use", "describe", "SchemaFileError",
+    "figure_categories", "quote_types", "kb_types", "splits", "units", "describe", "SchemaFileError",
 ]
 
 DOCUMENT = "document.schema.json"
@@ -160,14 +160,6 @@ def quote_types() -> list[str]:
 
 def kb_types() -> list[str]:
     return _vocabulary(KB, "$defs", "entry", "properties", "type", "enum")
-
-
-def labels_in_use() -> tuple[tuple[str, ...], ...]:
-    """Every closed list of labels of the schema in use, as one value: what anything made from them
-    (the table models, the dataset's features) is kept under, since a process may check one
-    repository after another and a repository's schema/ may narrow them (`use_repository`)."""
-    return tuple(tuple(labels()) for labels in (entity_labels, figure_labels, figure_categories, quote_types,
-                                                 kb_types, splits, units))
 
 
 def splits() -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cache
 
 from .. import vocabulary
 from .ner import tag_names
@@ -91,18 +92,13 @@ class Features(dict):
 
 
 def features_for(config: str) -> Features:
-    """The features of `config` for the labels in use (`vocabulary.labels_in_use`), made once for each."""
-    key = (config, vocabulary.labels_in_use())
-    found = _FEATURES.get(key)
-    if found is None:
-        found = _FEATURES[key] = _features(config)
-    return found
+    """The features of `config` for the labels of the schema folder in use, made once for each folder
+    (a process may build one repository after another, and a repository's schema/ may narrow them)."""
+    return _features(config, vocabulary.schema_dir())
 
 
-_FEATURES: dict[tuple, Features] = {}
-
-
-def _features(config: str) -> Features:
+@cache
+def _features(config: str, folder) -> Features:
     span = {"start": Value("int32"), "end": Value("int32"), "text": Value("string")}
     entity = {"id": Value("string"), "label": ClassLabel(tuple(vocabulary.entity_labels())),
               "start": Value("int32"), "end": Value("int32"), "text": Value("string"),

@@ -19,12 +19,14 @@ Each check's error message starts with the columns it is about.
 
 from __future__ import annotations
 
+from functools import cache
+
 import pandera.polars as pa
 import polars as pl
 
 from .. import vocabulary
 
-__all__ = ["Documents", "CONFIGS", "models"]
+__all__ = ["Documents", "models"]
 
 ID = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 KB_ID = r"^[a-z0-9][a-z0-9-]*$"
@@ -126,27 +128,20 @@ class _Spans(_Layer):
         return _rows(data, _span_ok())
 
 
-#: The configs, in the order they are checked; `ner` is validated when the dataset has it.
-CONFIGS = ("documents", "entities", "figures", "quotes", "ner", "kb")
-
-
 def models() -> dict:
-    """config → model, for the vocabulary in use (`vocabulary.use_repository`): a repository's own
-    schema/ may narrow it, and a process may check one repository after another (a notebook, the
-    tests), so the models are made for the labels in use when asked, once for each vocabulary."""
-    key = vocabulary.labels_in_use()
-    found = _MODELS.get(key)
-    if found is None:
-        found = _MODELS[key] = _models(vocabulary.entity_labels(), vocabulary.figure_labels(),
-                                       vocabulary.figure_categories(), vocabulary.quote_types(), vocabulary.kb_types())
-    return found
+    """config → model (`layout.CONFIGS`, in their order; `ner` is validated when the dataset has it), for
+    the vocabulary in use: a repository's own schema/ may narrow it, and a process
+    may check one repository after another (a notebook, the tests). The labels are those of the schema
+    folder in use (`vocabulary` reads each folder's files once a process), so the models are made once
+    for each folder."""
+    return _models(vocabulary.schema_dir())
 
 
-_MODELS: dict[tuple, dict] = {}
-
-
-def _models(entity_labels: list[str], figure_labels: list[str], categories: list[str], quote_types: list[str],
-            kb_types: list[str]) -> dict:
+@cache
+def _models(folder) -> dict:
+    """The models for the schema folder `folder`, which is the one in use when they are made."""
+    entity_labels, figure_labels = vocabulary.entity_labels(), vocabulary.figure_labels()
+    categories, quote_types, kb_types = vocabulary.figure_categories(), vocabulary.quote_types(), vocabulary.kb_types()
     # The temporal labels the vocabulary has (a repository's own schema/ may drop TIME, or DATE).
     temporal = [entity_labels.index(label) for label in ("DATE", "TIME") if label in entity_labels]
     # BIO tags of the ner config: O, then B-X and I-X for each entity label, then each figure label.

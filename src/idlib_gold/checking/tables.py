@@ -29,8 +29,8 @@ from pathlib import Path
 from .. import vocabulary
 from ..findings import Finding
 
-__all__ = ["validate_folder", "validate_files", "validate_built", "built_material", "KeptConfigChecks", "validate_tables",
-           "against_croissant", "gather_segments"]
+__all__ = ["validate_folder", "validate_files", "validate_built", "built_material", "parquet_digests", "KeptConfigChecks",
+           "validate_tables", "against_croissant", "gather_segments"]
 
 # polars allocates through its own jemalloc, which it sets to give freed pages back after 0.5 s (dirty)
 # and 1 s (muzzy), appending whatever `_RJEM_MALLOC_CONF` holds when it is first imported. A config's
@@ -438,17 +438,23 @@ def _card_header(raw: bytes) -> str | None:
     return parts[1] if len(parts) == 3 else None
 
 
-def built_material(files: dict[str, bytes]) -> bytes:
+def parquet_digests(files: dict[str, bytes]) -> dict[str, bytes]:
+    """The SHA-256 of each Parquet file among a build's `files` (name → digest)."""
+    return {name: hashlib.sha256(data).digest() for name, data in files.items() if name.endswith(".parquet")}
+
+
+def built_material(files: dict[str, bytes], digests: dict[str, bytes] | None = None) -> bytes:
     """What `validate_built` answers from for the tables of a build's `files`: each Parquet file's
     bytes (a Parquet file holds its Arrow schema and every value, so equal bytes are equal tables),
     and what the card declares (its split files and column types; the rest of the card, such as the
     digest of the sources, is never read by the checks). A build keeps a clean check under it
     (building/dataset.py), where the parse cache binds it to the schema folder in use and its files,
-    this package's bytes and the versions of the libraries that run the rules."""
+    this package's bytes and the versions of the libraries that run the rules. `digests`: the files'
+    `parquet_digests`, where the caller has them."""
+    digests = parquet_digests(files) if digests is None else digests
     h = hashlib.sha256(b"built tables 1\0")
-    for name in sorted(files):
-        if name.endswith(".parquet"):
-            h.update(name.encode("utf-8", "surrogateescape") + b"\0" + hashlib.sha256(files[name]).digest())
+    for name in sorted(digests):
+        h.update(name.encode("utf-8", "surrogateescape") + b"\0" + digests[name])
     card = read_card(files[CARD])[0] if CARD in files else None
     declared = None if card is None else {"files": card.files, "columns": card.columns}
     h.update(json.dumps(declared, sort_keys=True).encode() + b"\0")

@@ -168,8 +168,8 @@ def _flow_values(values: list[str], plain: _Plain) -> list:
         found = _DECODER.decode("[" + _flow_json(_SEPARATOR.join(values), plain) + "]")
     except ValueError as exc:  # JSON refuses what YAML might read otherwise: let YAML decide
         raise _NotFlowStyle(str(exc)) from None
-    marks = found[1::2]
-    if len(found) != 2 * len(values) - 1 or marks.count(_MARK) != len(marks) or _MARK in found[0::2]:
+    separators = len(values) - 1  # all at the odd places, and nowhere else
+    if len(found) != 2 * separators + 1 or found.count(_MARK) != separators or found[1::2].count(_MARK) != separators:
         raise _NotFlowStyle("a line holds more or less than one value")
     return found[0::2]
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import cache
 from itertools import accumulate, repeat
 from pathlib import Path
 
@@ -103,7 +104,12 @@ def _schema_findings(record, rel: str, line: int) -> list[Finding]:
 
 def _names() -> dict[tuple[str, str], list[str]]:
     """The ClassLabel names of each (layer, field) that takes an id, in the dataset's feature order, for
-    the labels in use (a repository's schema/ may narrow them)."""
+    the schema folder in use (a repository's schema/ may narrow them)."""
+    return _names_in(vocabulary.schema_dir())
+
+
+@cache
+def _names_in(folder) -> dict[tuple[str, str], list[str]]:
     return {("entities", "label"): vocabulary.entity_labels(), ("figures", "label"): vocabulary.figure_labels(),
             ("figures", "category"): vocabulary.figure_categories(), ("quotes", "type"): vocabulary.quote_types()}
 
