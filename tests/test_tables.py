@@ -95,6 +95,20 @@ def test_nested_and_flat_tables_must_agree(files):
     assert "documents/test nests" in findings[0].message
 
 
+@pytest.mark.parametrize("change, expected", [
+    (lambda e: e[0].update(label=5, start=e[0]["start"] + 3), "at row 0 (label, start)"),
+    (lambda e: e.__setitem__(0, None), "at row 0 (id, label, start, end, text, entity)"),
+    (lambda e: e.reverse(), "at row 0 (id, label, start, end, text, entity"),
+], ids=["a nested entity edited", "a nested entity null", "nested entities reordered"])
+def test_nested_annotations_must_be_the_flat_rows(files, change, expected):
+    """The documents config's nested lists are what a user of that config reads: they must be the
+    per-layer rows, field by field and in order, not only as many."""
+    findings = validate_files(_edit(files, "data/documents/test.parquet", lambda r: change(r[0]["entities"])))
+    assert [f.code for f in findings] == ["IG402"], findings
+    assert f"documents/test nests entities that differ from its entities rows {expected}" in findings[0].message
+    assert findings[0].path == "dataset/data/entities/test.parquet"
+
+
 def test_unreadable_and_missing_tables_are_findings(files):
     broken = {**files, "data/quotes/test.parquet": b"not parquet"}
     del broken["data/kb/train.parquet"]

@@ -615,7 +615,9 @@ def _every_rule():
 
 
 def _nested_agree(frames: dict) -> list[Finding]:
-    """The documents config's nested lists must hold exactly the rows of the per-layer configs.
+    """The documents config's nested lists must hold exactly the rows of the per-layer configs: as many,
+    and the same, field by field and in the same order (a user of `documents` reads the nested copies,
+    which no model checks; the per-layer rows are checked against the texts and the KB).
 
     Emits: IG402."""
     import polars as pl
@@ -628,10 +630,38 @@ def _nested_agree(frames: dict) -> list[Finding]:
                 continue  # a missing or mistyped column is reported by the documents model
             nested = int(docs[layer].list.len().sum() or 0)
             if nested != len(flat):
-                out.append(Finding("IG402", f"documents/{split} nests {nested} {layer} but {layer}/{split} "
-                                   f"has {len(flat)} rows", f"dataset/data/{layer}/{split}.parquet",
+                why = f"nests {nested} {layer} but {layer}/{split} has {len(flat)} rows"
+            else:
+                why = _nested_difference(docs, layer, flat)
+            if why is not None:
+                out.append(Finding("IG402", f"documents/{split} {why}", f"dataset/data/{layer}/{split}.parquet",
                                    hint=_REBUILD))
     return out
+
+
+def _nested_difference(docs, layer: str, flat) -> str | None:
+    """How the rows nested in `docs[layer]` (with their document's id) first differ from `flat`, or None."""
+    import polars as pl
+
+    if "id" not in docs.columns:
+        return None  # the documents model reports the missing column
+    if not isinstance(docs.schema[layer].inner, pl.Struct):
+        return f"nests {layer} that are not records, unlike its {layer} rows"
+    nested = (docs.select(pl.col("id").alias("doc_id"), pl.col(layer)).filter(pl.col(layer).list.len() > 0)
+              .explode(layer).unnest(layer))
+    if nested.columns != flat.columns:
+        return f"nests {layer} with the fields {', '.join(nested.columns[1:])}, not those of its {layer} rows"
+    try:
+        differs = nested.select(pl.any_horizontal(pl.col(c).ne_missing(flat[c]) for c in flat.columns)).to_series()
+    except (pl.exceptions.PolarsError, TypeError, ValueError):  # types that do not compare: a difference too
+        return f"nests {layer} whose fields are not of the types of its {layer} rows"
+    rows = differs.arg_true()
+    if not len(rows):
+        return None
+    k = int(rows[0])
+    fields = [c for c in flat.columns if not nested[c].slice(k, 1).equals(flat[c].slice(k, 1), check_names=False)]
+    more = f"; {len(rows)} rows differ" if len(rows) > 1 else ""
+    return f"nests {layer} that differ from its {layer} rows at row {k} ({', '.join(fields)}){more}"
 
 
 def _folded(read: list[Finding], checked: list[Finding]) -> list[Finding]:
