@@ -72,6 +72,22 @@ CASES = [
      lambda r: r[0].update(ner_tags=[2] + r[0]["ner_tags"][1:]), "row 0"),
     ("ner lists of unequal length", "data/ner/validation.parquet",
      lambda r: r[1].update(token_ends=r[1]["token_ends"][:-1]), "row 1"),
+    # A null inside a list is no value: it fails the rule of its list, however the rest of the row reads.
+    ("ner token null at out-of-range offsets", "data/ner/train.parquet",
+     lambda r: r[2].update(tokens=r[2]["tokens"] + [None], token_starts=r[2]["token_starts"] + [10**6],
+                           token_ends=r[2]["token_ends"] + [10**6 + 1], ner_tags=r[2]["ner_tags"] + [0]),
+     "row 2: tokens, token_starts, token_ends"),
+    ("ner token offsets null", "data/ner/train.parquet",
+     lambda r: r[2].update(tokens=r[2]["tokens"] + [None], token_starts=r[2]["token_starts"] + [None],
+                           token_ends=r[2]["token_ends"] + [None], ner_tags=r[2]["ner_tags"] + [0]),
+     "row 2: tokens, token_starts, token_ends"),
+    ("ner tag null", "data/ner/test.parquet", lambda r: r[0].update(ner_tags=[None] + r[0]["ner_tags"][1:]),
+     "row 0: ner_tags: a tag is outside"),
+    ("speaker entity null", "data/quotes/train.parquet", _set(0, "speaker_entity", [None]),
+     "row 0: speaker_entity"),
+    ("KB alias null", "data/kb/train.parquet", _set(0, "aliases", [None]), "row 0: aliases"),
+    ("KB alias empty", "data/kb/train.parquet", _set(1, "aliases", [""]), "row 1: aliases"),
+    ("KB alias listed twice", "data/kb/train.parquet", _set(1, "aliases", ["Ankara", "Ankara"]), "row 1: aliases"),
 ]
 
 

@@ -50,6 +50,11 @@ def _lists(data: pa.PolarsData, **inner) -> bool:
 _BROKEN = pl.int_range(pl.len()) < 0  # one False per row
 
 
+def _no_nulls(column: str) -> pl.Expr:
+    """A row's list holds no null (a null list is left to the column's own nullability)."""
+    return ~pl.col(column).list.eval(pl.element().is_null()).list.any().fill_null(False)
+
+
 def _span_ok(prefix: str = "") -> pl.Expr:
     """A span is absent (start, end and text all null), or in range and equal to the text found there."""
     start, end, text = pl.col(f"{prefix}start"), pl.col(f"{prefix}end"), pl.col(f"{prefix}text")
@@ -258,13 +263,15 @@ def _models(folder) -> dict:
         def token_text(cls, data):
             if not _lists(data, tokens=pl.String, tokens_found=pl.String):
                 return _rows(data, _BROKEN)
-            return _rows(data, pl.col("tokens") == pl.col("tokens_found"))
+            # a null token, or a null or out-of-range offset (a null found), is no token of the text
+            return _rows(data, (pl.col("tokens") == pl.col("tokens_found")) & _no_nulls("tokens") & _no_nulls("tokens_found"))
 
         @pa.dataframe_check(error=f"ner_tags: a tag is outside 0–{tags - 1}")
         def tags_in_range(cls, data):
             if not _lists(data, ner_tags=None) or not data.lazyframe.collect_schema()["ner_tags"].inner.is_integer():
                 return _rows(data, _BROKEN)
-            return _rows(data, pl.col("ner_tags").list.eval((pl.element() >= 0) & (pl.element() < tags)).list.all())
+            in_range = (pl.element() >= 0) & (pl.element() < tags)
+            return _rows(data, pl.col("ner_tags").list.eval(in_range.fill_null(False)).list.all())
 
         @pa.dataframe_check(error="ner_tags: an I-X tag follows neither B-X nor I-X")
         def inside_follows_begin(cls, data):
@@ -284,6 +291,14 @@ def _models(folder) -> dict:
         wikidata: str = pa.Field(nullable=True, str_matches=r"^Q[1-9][0-9]*$")
         description: str = pa.Field(nullable=True)
         used: bool
+
+        @pa.dataframe_check(error="aliases: an alias is null, empty or listed twice")
+        def aliases_are_names(cls, data):
+            if not _lists(data, aliases=pl.String):
+                return _rows(data, _BROKEN)
+            named = pl.col("aliases").list.eval(pl.element().str.len_chars().fill_null(0) > 0).list.all()
+            unique = pl.col("aliases").list.n_unique() == pl.col("aliases").list.len()
+            return _rows(data, pl.col("aliases").is_null() | (named & unique))  # a null list: the column's own rule
 
         @pa.dataframe_check(error="id: the KB entry is referenced by no row of entities, figures or quotes")
         def referenced(cls, data):

@@ -305,7 +305,7 @@ def _enrich(config: str, df, texts: _Texts, kb_types: dict, used: set):
             df = df.with_columns(pl.col(column).replace_strict(list(kb_types), list(kb_types.values()), default=None,
                                                                return_dtype=pl.String).alias(helper))
     if config == "quotes":
-        known = pl.col("speaker_entity").list.eval(pl.element().is_in(list(kb_types))).list.all()
+        known = pl.col("speaker_entity").list.eval(pl.element().is_in(list(kb_types)).fill_null(False)).list.all()
         df = df.with_columns(speakers_known=known.fill_null(False))
     if config == "documents":
         digests = [None if t is None else hashlib.sha256(t.encode("utf-8")).hexdigest() for t in df["text"]]
