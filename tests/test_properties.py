@@ -337,35 +337,83 @@ token_span = st.one_of(st.builds(lambda a, n: (a, a + n), st.integers(-1, 8), st
 
 
 @FAST
-@given(st.lists(st.text(alphabet="ab é’😀", min_size=1, max_size=12), min_size=1, max_size=4),
-       st.lists(st.tuples(st.integers(-1, 4), st.one_of(st.none(), st.lists(token_span, max_size=5)),
-                          st.sampled_from([0, 0, 0, 1])), max_size=8),
+@given(st.lists(st.text(alphabet="ab é’😀", min_size=1, max_size=12), min_size=1, max_size=4), st.data(),
        st.sampled_from([1, 2, 3, 5]))
-def test_token_texts_cut_in_steps_are_those_cut_at_once(texts, rows, step):
-    """The `ner` check cuts each row's token texts a step of rows at a time; any step gives what
-    cutting every row at once gives, nulls, unknown documents, out-of-range offsets and lists of
-    different lengths included."""
+def test_the_ner_check_says_which_rows_hold_the_text_at_their_offsets(texts, data, step):
+    """The `ner` check's per-row answer, computed over the flattened tokens a step of rows at a time,
+    is what cutting each token from its text says: equally long lists, and every token the text at
+    its offsets with 0 <= start < end <= length; nulls, unknown documents, out-of-range offsets,
+    wrong or null tokens and lists of different lengths included, whatever the step."""
     import numpy as np
     import polars as pl
 
     from idlib_gold.checking import tables
 
     known = tables._Texts([f"d{k}" for k in range(len(texts))], pl.Series(texts, dtype=pl.String))
-    idx = np.array([doc if doc < len(texts) else -1 for doc, _, _ in rows], dtype=np.int32)
+    rows = []
+    for _ in range(data.draw(st.integers(0, 8), label="rows")):
+        doc = data.draw(st.integers(-1, len(texts)), label="document")
+        spans = data.draw(st.one_of(st.none(), st.lists(token_span, max_size=5)), label="offsets")
+        text = texts[doc] if 0 <= doc < len(texts) else ""
+        tokens = None if spans is None else [
+            data.draw(st.one_of(st.just(text[a:b] if a is not None and b is not None and a >= 0 else "a"),
+                                st.none(), st.text(alphabet="ab é", max_size=3)), label="token")
+            for a, b in spans]
+        if tokens is not None and data.draw(st.booleans(), label="drop a token") and tokens:
+            tokens.pop()
+        short = data.draw(st.sampled_from([0, 0, 0, 1]), label="one end fewer")
+        rows.append((doc, tokens, spans, short))
 
-    starts = pl.Series([None if spans is None else [a for a, _ in spans] for _, spans, _ in rows],
+    def expected(doc, tokens, spans, short):
+        if not 0 <= doc < len(texts) or spans is None or tokens is None:
+            return None
+        ends = [b for _, b in spans][:len(spans) - short]
+        if not len(tokens) == len(spans) == len(ends):
+            return False
+        text = texts[doc]
+        return all(t is not None and a is not None and b is not None and 0 <= a < b <= len(text) and text[a:b] == t
+                   for t, (a, _), b in zip(tokens, spans, ends))
+
+    idx = np.array([doc if doc < len(texts) else -1 for doc, _, _, _ in rows], dtype=np.int32)
+    tokens = pl.Series([t for _, t, _, _ in rows], dtype=pl.List(pl.String))
+    starts = pl.Series([None if spans is None else [a for a, _ in spans] for _, _, spans, _ in rows],
                        dtype=pl.List(pl.Int32))
-    ends = pl.Series([None if spans is None else [b for _, b in spans][:len(spans) - short] for _, spans, short in rows],
+    ends = pl.Series([None if spans is None else [b for _, b in spans][:len(spans) - short] for _, _, spans, short in rows],
                      dtype=pl.List(pl.Int32))
     real = tables._TOKEN_STEP
     try:
         tables._TOKEN_STEP = 1 << 30
-        whole = known.token_slices(idx, starts, ends).to_list()
+        whole = known.tokens_agree(idx, tokens, starts, ends).to_list()
         tables._TOKEN_STEP = step
-        stepped = known.token_slices(idx, starts, ends).to_list()
+        stepped = known.tokens_agree(idx, tokens, starts, ends).to_list()
     finally:
         tables._TOKEN_STEP = real
-    assert stepped == whole and len(whole) == len(rows)
+    assert whole == [expected(*row) for row in rows]
+    assert stepped == whole
+
+
+@FAST
+@given(st.lists(st.one_of(st.none(), st.lists(st.one_of(st.integers(0, 6), st.none()), max_size=6)), max_size=8))
+def test_the_bio_rule_reads_each_row_on_its_own(rows):
+    """The `ner` BIO rule, computed over every row's tags at once, says of each row what reading its
+    tags in turn says: an I-X tag (2 + 2k) must follow B-X (one less) or I-X, never start a row nor
+    follow a tag of another row; a null tag is left to the range rule, a null row fails."""
+    import polars as pl
+
+    from idlib_gold.checking.table_models import _inside_follows_begin
+
+    def expected(tags):
+        if tags is None:
+            return False
+        previous = None
+        for tag in tags:
+            if tag is not None and tag > 0 and tag % 2 == 0 and previous not in (tag, tag - 1):
+                return False
+            previous = tag
+        return True
+
+    found = _inside_follows_begin(pl.Series(rows, dtype=pl.List(pl.Int64))).collect().to_series().to_list()
+    assert found == [expected(tags) for tags in rows]
 
 
 def test_code_points_are_found_in_texts_handed_over_as_string_views():

@@ -5,8 +5,8 @@ computed from the other tables by `tables.py`:
 
 - `doc_len`, the length of the row's document in code points (null: no such document);
 - `found` (and `measured_found`, `content_found`, …), the document text at the row's
-  offsets, or null when they fall outside it; `tokens_found` is the same per token,
-  null for a token unless 0 ≤ start < end ≤ doc_len;
+  offsets, or null when they fall outside it; `tokens_agree`, per `ner` row, whether its three
+  lists are equally long and each token is the text at its offsets, 0 ≤ start < end ≤ doc_len;
 - `kb_type`, `source_type`: the type of the KB entry a row links to; `speakers_known`,
   `used`: whether every speaker is a KB entry, whether a KB entry is referenced.
 
@@ -50,9 +50,27 @@ def _lists(data: pa.PolarsData, **inner) -> bool:
 _BROKEN = pl.int_range(pl.len()) < 0  # one False per row
 
 
-def _no_nulls(column: str) -> pl.Expr:
-    """A row's list holds no null (a null list is left to the column's own nullability)."""
-    return ~pl.col(column).list.eval(pl.element().is_null()).list.any().fill_null(False)
+def _inside_follows_begin(tags: pl.Series) -> pl.LazyFrame:
+    """Per row of BIO tag lists, whether every I-X tag (2 + 2k; its B-X is one less) follows B-X or
+    I-X; false for a null list. Over the flattened tags in numpy: the same rule as a polars list
+    expression (`shift` within each list) took 0.24 s of 3.4 million tags, this 0.03 s."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = tags.to_arrow()
+    values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    flat = pc.list_flatten(values).cast(pa.int64(), safe=False).fill_null(-1).to_numpy()  # null: not inside (its own rule)
+    rows = pc.list_parent_indices(values).to_numpy()
+    previous = np.empty_like(flat)
+    previous[1:] = flat[:-1]
+    starts_row = np.ones(len(flat), bool)
+    starts_row[1:] = rows[1:] != rows[:-1]
+    inside = (flat > 0) & (flat % 2 == 0)
+    stray = inside & (starts_row | ((previous != flat) & (previous != flat - 1)))
+    ok = ~values.is_null().to_numpy(zero_copy_only=False)
+    ok[rows[stray]] = False
+    return pl.LazyFrame({"ok": ok})
 
 
 def _span_ok(prefix: str = "") -> pl.Expr:
@@ -244,7 +262,7 @@ def _models(folder) -> dict:
         token_starts: pl.List
         token_ends: pl.List
         doc_len: int = pa.Field(nullable=True)
-        tokens_found: pl.List = pa.Field(nullable=True)
+        tokens_agree: bool = pa.Field(nullable=True)
 
         @pa.dataframe_check(error="doc_id: names no document")
         def document_exists(cls, data):
@@ -261,10 +279,9 @@ def _models(folder) -> dict:
         @pa.dataframe_check(error="tokens, token_starts, token_ends: a token differs from the document text at its "
                                   "offsets, or they are out of range")
         def token_text(cls, data):
-            if not _lists(data, tokens=pl.String, tokens_found=pl.String):
+            if not _lists(data, tokens=pl.String):
                 return _rows(data, _BROKEN)
-            # a null token, or a null or out-of-range offset (a null found), is no token of the text
-            return _rows(data, (pl.col("tokens") == pl.col("tokens_found")) & _no_nulls("tokens") & _no_nulls("tokens_found"))
+            return _rows(data, pl.col("tokens_agree"))  # a null token or offset agrees with no text
 
         @pa.dataframe_check(error=f"ner_tags: a tag is outside 0–{tags - 1}")
         def tags_in_range(cls, data):
@@ -277,10 +294,7 @@ def _models(folder) -> dict:
         def inside_follows_begin(cls, data):
             if not _lists(data, ner_tags=None) or not data.lazyframe.collect_schema()["ner_tags"].inner.is_integer():
                 return _rows(data, _BROKEN)
-            tag, previous = pl.element(), pl.element().shift(1)
-            inside = (tag > 0) & (tag % 2 == 0)  # I-X is 2 + 2k; its B-X is one less
-            ok = ~inside | (previous == tag) | (previous == tag - 1)
-            return _rows(data, pl.col("ner_tags").list.eval(ok.fill_null(False)).list.all())
+            return _inside_follows_begin(data.lazyframe.select("ner_tags").collect().to_series())
 
 
     class KB(_Base):
