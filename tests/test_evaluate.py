@@ -499,7 +499,7 @@ def test_strict_micro_scores_equal_seqeval_on_the_bio_view(cli, tmp_path):
 
     import seqeval.metrics as seqeval_metrics  # in the [test] extra
 
-    from idlib_gold.building.ner import bio_rows
+    from idlib_gold.text.ner import bio_rows
 
     corpus, findings = load_corpus(ROOT)
     assert not findings

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from helpers import ROOT, run_cli
-from idlib_gold.building.ner import bio_rows
+from idlib_gold.text.ner import bio_rows
 
 SPLITS = ("train", "validation", "test")
 FORMS = ("spans", "bio", "conll", "pipeline")

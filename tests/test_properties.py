@@ -186,7 +186,7 @@ def test_bare_occurrences_follow_the_whole_word_rule(text, string, spans):
 @given(documents())
 def test_bio_rows_tag_exactly_the_tokens_inside_each_span(doc):
     """The bisecting BIO tagger agrees with the rule: a token is tagged when it lies inside a span."""
-    from idlib_gold.building.ner import bio_rows, flat_spans
+    from idlib_gold.text.ner import bio_rows, flat_spans
 
     text, data = doc
     rows = bio_rows(Document("doc", "annotations/docs/doc.yaml", text, text.encode(), Loaded(data)))
@@ -246,7 +246,7 @@ def test_the_ner_table_tags_as_the_rule_span_by_span(docs):
     """The build tags a whole split at once; each document's rows equal `bio_rows`, the rule span by span."""
     from idlib_gold.building.columns import ner_table
     from idlib_gold.building.features import features_for
-    from idlib_gold.building.ner import bio_rows, tag_names
+    from idlib_gold.text.ner import bio_rows, tag_names
 
     loaded = [Document(f"d{k}", f"annotations/docs/d{k}.yaml", text, text.encode(), Loaded(data))
               for k, (text, data) in enumerate(docs)]

@@ -73,7 +73,7 @@ def test_per_annotation_rows_grouped_by_document_score_perfectly(cli, hf_offline
     _assert_perfect(scores, [config])
 @pytest.mark.parametrize("tags_as", ["ids", "names"])
 def test_ner_rows_as_bio_json_lines_score_perfectly(cli, hf_offline, tmp_path, tags_as):
-    from idlib_gold.building.ner import tag_names
+    from idlib_gold.text.ner import tag_names
 
     names = tag_names()
     rows = _load("ner", hf_offline)
@@ -84,7 +84,7 @@ def test_ner_rows_as_bio_json_lines_score_perfectly(cli, hf_offline, tmp_path, t
 
 
 def test_ner_rows_as_conll_score_perfectly(cli, hf_offline, tmp_path):
-    from idlib_gold.building.ner import tag_names
+    from idlib_gold.text.ner import tag_names
 
     names = tag_names()
     rows = _load("ner", hf_offline)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import yaml
 
 from helpers import ROOT
-from idlib_gold.building.ner import bio_rows, flat_spans, spans_from_bio, tag_names
+from idlib_gold.text.ner import bio_rows, flat_spans, spans_from_bio, tag_names
 from idlib_gold.text.stories import assign_splits, story_groups
 from idlib_gold.text.stories import containment_of_pairs as overlaps
 from idlib_gold.text.tokens import tokenize

@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpers import ROOT
-from idlib_gold.building.ner import spans_from_bio
 from idlib_gold.checking.pipeline import load as load_corpus
 from idlib_gold.scoring.token_inputs import detect, row_order
+from idlib_gold.text.ner import spans_from_bio
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +82,7 @@ def test_strict_f1_of_a_bio_file_equals_seqeval_on_the_same_tags(cli, tmp_path, 
     import seqeval.metrics as sm
 
     _, rows = gold
-    from idlib_gold.building.ner import bio_rows
+    from idlib_gold.text.ner import bio_rows
 
     documents, _ = gold
     true = {r["id"]: r["ner_tags"] for d in documents for r in bio_rows(d)}

@@ -20,10 +20,10 @@ import yaml
 from .. import DATASET_VERSION, vocabulary
 from ..layout import CONFIGS, SPLIT_CONFIGS, fingerprint, parquet_path, written_splits
 from ..reading.corpus import Corpus
+from ..text.ner import tag_names
 from ..text.stories import LISTED, MATRIX_MAX, SHINGLE, THRESHOLD
 from ..text.tokens import paragraphs
 from .features import features_for
-from .ner import tag_names
 
 __all__ = ["render_card"]
 

@@ -18,8 +18,8 @@ from array import array
 from .. import vocabulary
 from ..layout import LAYERS
 from ..reading.corpus import Corpus, Document
+from ..text.ner import flat_spans, tag_names, tag_tokens
 from ..text.tokens import paragraphs
-from .ner import flat_spans, tag_names, tag_tokens
 from .rows import Encoder, speakers
 
 __all__ = ["documents_by_split", "layer_table", "documents_table", "ner_table"]

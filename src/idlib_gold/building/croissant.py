@@ -36,9 +36,9 @@ import re
 
 from .. import DATASET_DATE, DATASET_VERSION, vocabulary
 from ..layout import CONFIGS
+from ..text.ner import tag_names
 from .card import CITATION, CONFIG_SUMMARY, PRETTY_NAME
 from .features import ClassLabel, List, Value, features_for
-from .ner import tag_names
 
 __all__ = ["CONFORMS_TO", "CONTEXT", "render_croissant"]
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from .. import vocabulary
-from .ner import tag_names
+from ..text.ner import tag_names
 
 __all__ = ["Value", "ClassLabel", "List", "Features", "features_for"]
 

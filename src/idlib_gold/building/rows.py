@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from .. import vocabulary
 from ..reading.corpus import Corpus, Document
-from .ner import bio_rows, tag_names
+from ..text.ner import bio_rows, tag_names
 
 __all__ = ["config_rows", "Encoder", "speakers"]
 

@@ -23,7 +23,7 @@ itself writes it. Numbering follows the file's order: flat layer by offset, then
 from __future__ import annotations
 
 from .. import vocabulary
-from ..building.ner import span_labels
+from ..text.ner import span_labels
 from .common import by_split
 
 __all__ = ["KB_DB", "WIKIDATA_DB", "render_brat", "annotation_conf"]

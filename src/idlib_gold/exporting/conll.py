@@ -9,7 +9,7 @@ white space inside a token, so a line always splits into exactly two columns.
 
 from __future__ import annotations
 
-from ..building.ner import bio_rows
+from ..text.ner import bio_rows
 from .common import by_split
 
 __all__ = ["DOCSTART", "render_conll"]

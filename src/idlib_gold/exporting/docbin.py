@@ -13,7 +13,7 @@ English vocabulary is used, no model is downloaded.
 
 from __future__ import annotations
 
-from ..building.ner import flat_spans
+from ..text.ner import flat_spans
 from ..text.tokens import tokenize
 from .common import UnsafeOutput, by_split
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..building.ner import bio_rows
 from ..findings import Finding
+from ..text.ner import bio_rows
 from .evaluate import match_partial, match_strict, score_figure_attributes, score_quotes, score_spans
 
 __all__ = ["cohen_kappa", "agreement", "texts_differ", "FIGURE_FIELDS"]

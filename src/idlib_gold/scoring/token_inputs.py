@@ -14,7 +14,7 @@ Three shapes besides the project's own span records (predictions.py):
   instead of scored.
 - **pipeline**: character spans as inference pipelines emit them (read in pipeline_inputs.py).
 
-Tags map back to character spans through the ner rows' token offsets (building/ner.py), with
+Tags map back to character spans through the ner rows' token offsets (text/ner.py), with
 conlleval's and seqeval's reading of an I-X that follows neither B-X nor I-X: it starts a span
 (warning IG715). Labels split into the entities and figures layers by the gold's label sets,
 and the result is scored exactly like span records. A bad line or sequence is a finding with its
@@ -27,7 +27,7 @@ from itertools import chain
 from typing import NamedTuple
 
 from .. import vocabulary
-from ..building.ner import bio_rows, spans_from_bio, tag_names
+from ..text.ner import bio_rows, spans_from_bio, tag_names
 from .collected import Collector, matched
 from .pipeline_inputs import read_pipeline
 from .predictions import PredictionsFile, iter_lines, parse_line, read_predictions, too_long

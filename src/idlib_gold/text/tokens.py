@@ -3,7 +3,7 @@
 The tokenizer is a fixed rule that never looks at the annotations, so a model's
 tokens and the gold agree only if the gold's spans fall on token boundaries; the
 validator reports any span edge inside a token (IG319), which keeps the guidelines
-and this rule compatible. The `ner` config (building/ner.py) is written with it.
+and this rule compatible. The `ner` config (text/ner.py) is written with it.
 
 Tokenizer rule, in order of preference at each position:
 1. a number: digits with optional `,ddd` groups or a decimal part (`390,000`, `3.6`);

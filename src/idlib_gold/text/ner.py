@@ -11,7 +11,7 @@ from array import array
 from bisect import bisect_left, bisect_right
 
 from .. import vocabulary
-from ..text.tokens import Tokens, paragraphs
+from .tokens import Tokens, paragraphs
 
 __all__ = ["tag_names", "span_labels", "bio_rows", "tag_tokens", "spans_from_bio", "flat_spans"]
 
