@@ -18,7 +18,7 @@ from array import array
 from .. import vocabulary
 from ..layout import LAYERS
 from ..reading.corpus import Corpus, Document
-from ..text.ner import flat_spans, tag_names, tag_tokens
+from ..text.ner import flat_spans, listed_tags, listed_tokens
 from ..text.tokens import paragraphs
 from .rows import Encoder, speakers
 
@@ -117,39 +117,26 @@ def _byte_offsets(text: str, encoded: bytes, starts, ends):
 def ner_table(docs: list[Document], schema):
     """The `ner` table over `docs`: one row per paragraph (`ner.bio_rows` says what a row holds).
 
-    Tags follow the one BIO rule (`_tags`); integer columns are handed to Arrow as buffers, and
-    the token strings are cut from the documents' UTF-8 bytes by one mask over them (tokens never
-    overlap and come in text order)."""
+    Rows, tokens and tags follow the one rule (`text.ner.listed_tokens`, `listed_tags`); integer
+    columns are handed to Arrow as buffers, and the token strings are cut from the documents' UTF-8
+    bytes by one mask over them (tokens never overlap and come in text order)."""
     import numpy as np
     import pyarrow as pa
 
-    ids, doc_ids, offsets = [], [], array("i", [0])
-    starts, ends = array("i"), array("i")
-    encoded, byte_starts, byte_ends, base = [], [], [], 0
     pars_of = [paragraphs(doc.text) for doc in docs]
-    counts = []  # tokens listed of each document
-    for doc, pars in zip(docs, pars_of):
-        toks = doc.tokens
-        ranges = [toks.between(s, e) for s, e in pars]
-        first = ranges[0][0] if ranges else 0
-        last = ranges[-1][1] if ranges else 0
-        shift = len(starts) - first
-        counts.append(last - first)
-        for n, (_, z) in enumerate(ranges):
-            ids.append(f"{doc.id}-p{n:03d}")
-            doc_ids.append(doc.id)
-            offsets.append(shift + z)
-        starts += toks.starts[first:last]
-        ends += toks.ends[first:last]
+    tokens_of = [doc.tokens for doc in docs]
+    listing = listed_tokens([doc.id for doc in docs], tokens_of, pars_of)
+    encoded, byte_starts, byte_ends, base = [], [], [], 0
+    for doc, toks, first, count in zip(docs, tokens_of, listing.firsts, listing.counts):
         data = doc.text.encode("utf-8")
-        bs, be = _byte_offsets(doc.text, data, toks.starts[first:last], toks.ends[first:last])
+        bs, be = _byte_offsets(doc.text, data, toks.starts[first:first + count], toks.ends[first:first + count])
         if base + len(data) >= 2**31:  # offsets into the split's text are int32, as Arrow's string offsets
             raise OverflowError("the texts of one split exceed 2 GiB")
         byte_starts.append(bs.astype(np.int32) + base)
         byte_ends.append(be.astype(np.int32) + base)
         encoded.append(data)
         base += len(data)
-    tags = _tags(docs, pars_of, counts, starts, ends)
+    tags = listed_tags([doc.text for doc in docs], tokens_of, pars_of, [flat_spans(doc.data) for doc in docs], listing)
     all_starts = np.concatenate(byte_starts) if byte_starts else np.zeros(0, np.int32)
     all_ends = np.concatenate(byte_ends) if byte_ends else np.zeros(0, np.int32)
     del byte_starts, byte_ends
@@ -164,6 +151,7 @@ def ner_table(docs: list[Document], schema):
     tokens = pa.Array.from_buffers(pa.string(), len(lengths),
                                    [None, pa.py_buffer(token_offsets.astype(np.int32, copy=False)),
                                     pa.py_buffer(token_bytes)])
+    ids, doc_ids, offsets, starts, ends = listing.ids, listing.doc_ids, listing.offsets, listing.starts, listing.ends
 
     def ints(values, kind):
         return pa.Array.from_buffers(kind, len(values), [None, pa.py_buffer(values)])
@@ -177,76 +165,3 @@ def ner_table(docs: list[Document], schema):
               listed("ner_tags", pa.Array.from_buffers(pa.int64(), len(tags), [None, pa.py_buffer(tags)])),
               listed("token_starts", ints(starts, pa.int32())), listed("token_ends", ints(ends, pa.int32()))]
     return pa.Table.from_arrays(arrays, schema=schema)
-
-
-def _tags(docs: list[Document], pars_of: list, counts: list[int], starts: array, ends: array):
-    """The tag index of every token `ner_table` lists (the paragraphs' tokens of `docs`, in order;
-    `pars_of`: each document's paragraphs, `counts`: how many tokens each lists).
-
-    The rule is `ner.tag_tokens`: each span, in sorted order, tags the tokens of each paragraph it
-    touches, B on the first and I on the rest, a later span overwriting an earlier one. When a
-    document's spans each lie inside one paragraph and tag disjoint tokens, as valid gold does, a
-    span's tokens are found by one search over the whole split's token offsets (each document's
-    offsets shifted past the previous documents' texts), and all spans are tagged at once; any other
-    document is tagged by `ner.tag_tokens` itself. At 1,000x the corpus the rule span by span took
-    0.8 s of a 4 s rendering step."""
-    import numpy as np
-
-    index = _index(tag_names())
-    shifts, par_starts, par_ends, par_counts = [], [], [], []
-    span_starts, span_ends, labels, span_counts = [], [], [], []
-    shift = 0
-    for doc, pars in zip(docs, pars_of):
-        shifts.append(shift)
-        par_starts += [s for s, _ in pars]
-        par_ends += [e for _, e in pars]
-        par_counts.append(len(pars))
-        spans = flat_spans(doc.data)
-        span_counts.append(len(spans))
-        if spans:
-            starts_, ends_, labels_ = zip(*spans)
-            span_starts += starts_
-            span_ends += ends_
-            labels += labels_
-        shift += len(doc.text) + 1
-    kind = np.int32 if shift < 2**31 else np.int64  # offsets shifted past every text before: 4 bytes if they fit
-    counts, shifts = np.array(counts, np.int64), np.array(shifts, kind)
-    token_docs = np.repeat(np.arange(len(docs), dtype=np.int32), counts)
-    at = np.frombuffer(starts, np.int32).astype(kind) + shifts[token_docs]
-    to = np.frombuffer(ends, np.int32).astype(kind) + shifts[token_docs]
-    del token_docs
-    tags = np.zeros(len(at), np.int64)
-    span_docs = np.repeat(np.arange(len(docs)), span_counts)
-    s = np.array(span_starts, np.int64) + shifts[span_docs]  # spans are few: int64, whatever offsets they hold
-    e = np.array(span_ends, np.int64) + shifts[span_docs]
-    par_docs = np.repeat(np.arange(len(docs)), par_counts)
-    par_ends = np.array(par_ends, np.int64) + shifts[par_docs]
-    codes = {label: (index["B-" + label], index["I-" + label]) for label in set(labels)}
-    begins = np.array([codes[label][0] for label in labels], np.int64)
-    insides = np.array([codes[label][1] for label in labels], np.int64)
-    # searched in the tokens' own type (a mixed search copies the whole token array first); a span out
-    # of its text, clipped here, leaves its paragraph below, and its document is tagged the slow way
-    bounds = np.iinfo(kind)
-    first = np.searchsorted(at, np.clip(s, bounds.min, bounds.max).astype(kind), "left")
-    last = np.searchsorted(to, np.clip(e, bounds.min, bounds.max).astype(kind), "right")
-    par = np.searchsorted(np.array(par_starts, np.int64) + shifts[par_docs], s, "right") - 1
-    if len(par_ends):  # the span lies inside one paragraph of its own document
-        known = np.maximum(par, 0)
-        inside = (par >= 0) & (par_ends[known] >= e) & (par_docs[known] == span_docs)
-    else:
-        inside = np.zeros(len(s), bool)
-    later = np.zeros(len(s), bool)
-    later[1:] = (span_docs[1:] == span_docs[:-1]) & (first[1:] < last[:-1])  # tags an earlier span's token
-    odd = np.unique(span_docs[~inside | later])
-    fast = ~np.isin(span_docs, odd) & (last > first)
-    first, last = first[fast], last[fast]
-    lengths = last - first
-    runs = np.repeat(first - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths) + np.arange(lengths.sum())
-    tags[runs] = np.repeat(insides[fast], lengths)
-    tags[first] = begins[fast]
-    token_base = np.concatenate(([0], np.cumsum(counts)))
-    for n in odd.tolist():
-        toks, ranges, doc_tags = tag_tokens(docs[n], index)
-        lo = ranges[0][0] if ranges else 0
-        tags[token_base[n]:token_base[n + 1]] = np.frombuffer(doc_tags, np.int64)[lo:lo + counts[n]]
-    return tags
