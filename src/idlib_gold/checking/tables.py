@@ -28,6 +28,7 @@ from pathlib import Path
 
 from .. import vocabulary
 from ..findings import Finding
+from .derived import nested_differences
 
 __all__ = ["validate_folder", "validate_files", "validate_built", "built_material", "parquet_digests", "KeptConfigChecks",
            "validate_tables", "against_croissant", "gather_segments"]
@@ -40,13 +41,13 @@ __all__ = ["validate_folder", "validate_files", "validate_built", "built_materia
 # See docs/decisions/0108-table-check-memory.md.
 os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:0,muzzy_decay_ms:0")
 
+#: The hint of the IG402, IG403 and IG404 findings a rebuild fixes.
+_REBUILD = "rebuild the dataset with `idlib-gold build`"
 #: Configs every dataset has; `ner` is validated when present (datasets built before it lack it).
 REQUIRED = ("documents", "entities", "figures", "quotes", "kb")
 #: Struct columns holding one span each, flattened to <part>_start, <part>_end, <part>_text.
 SPAN_PARTS = {"figures": ("measured",), "quotes": ("content", "speaker", "cue", "addressee")}
 _LAYERS = ("entities", "figures", "quotes")
-#: The hint of the IG402, IG403 and IG404 findings a rebuild fixes.
-_REBUILD = "rebuild the dataset with `idlib-gold build`"
 
 
 def _read(files: dict[str, bytes | Path]) -> tuple[dict, list[Finding]]:
@@ -628,7 +629,7 @@ def validate_tables(tables: dict, card=None, kept: KeptConfigChecks | None = Non
               if c in config_models and c in _LOOKED_UP}
     texts, kb_types, used = _lookups(frames)
     lookups = _lookups_digest(texts, kb_types, used) if kept is not None else b""
-    findings += _nested_agree(frames)
+    findings += [Finding("IG402", why, where, hint=_REBUILD) for where, why in nested_differences(frames)]
     for config, model in config_models.items():
         material = None
         if kept is not None and config in tables:
@@ -685,56 +686,6 @@ def _every_rule():
 
     return config_context(validation_enabled=True, validation_depth=ValidationDepth.SCHEMA_AND_DATA,
                           use_narwhals_backend=False)
-
-
-def _nested_agree(frames: dict) -> list[Finding]:
-    """The documents config's nested lists must hold exactly the rows of the per-layer configs: as many,
-    and the same, field by field and in the same order (a user of `documents` reads the nested copies,
-    which no model checks; the per-layer rows are checked against the texts and the KB).
-
-    Emits: IG402."""
-    import polars as pl
-
-    out = []
-    for split, docs in frames.get("documents", {}).items():
-        for layer in _LAYERS:
-            flat = frames.get(layer, {}).get(split)
-            if flat is None or not isinstance(docs.schema.get(layer), pl.List):
-                continue  # a missing or mistyped column is reported by the documents model
-            nested = int(docs[layer].list.len().sum() or 0)
-            if nested != len(flat):
-                why = f"nests {nested} {layer} but {layer}/{split} has {len(flat)} rows"
-            else:
-                why = _nested_difference(docs, layer, flat)
-            if why is not None:
-                out.append(Finding("IG402", f"documents/{split} {why}", f"dataset/data/{layer}/{split}.parquet",
-                                   hint=_REBUILD))
-    return out
-
-
-def _nested_difference(docs, layer: str, flat) -> str | None:
-    """How the rows nested in `docs[layer]` (with their document's id) first differ from `flat`, or None."""
-    import polars as pl
-
-    if "id" not in docs.columns:
-        return None  # the documents model reports the missing column
-    if not isinstance(docs.schema[layer].inner, pl.Struct):
-        return f"nests {layer} that are not records, unlike its {layer} rows"
-    nested = (docs.select(pl.col("id").alias("doc_id"), pl.col(layer)).filter(pl.col(layer).list.len() > 0)
-              .explode(layer).unnest(layer))
-    if nested.columns != flat.columns:
-        return f"nests {layer} with the fields {', '.join(nested.columns[1:])}, not those of its {layer} rows"
-    try:
-        differs = nested.select(pl.any_horizontal(pl.col(c).ne_missing(flat[c]) for c in flat.columns)).to_series()
-    except (pl.exceptions.PolarsError, TypeError, ValueError):  # types that do not compare: a difference too
-        return f"nests {layer} whose fields are not of the types of its {layer} rows"
-    rows = differs.arg_true()
-    if not len(rows):
-        return None
-    k = int(rows[0])
-    fields = [c for c in flat.columns if not nested[c].slice(k, 1).equals(flat[c].slice(k, 1), check_names=False)]
-    more = f"; {len(rows)} rows differ" if len(rows) > 1 else ""
-    return f"nests {layer} that differ from its {layer} rows at row {k} ({', '.join(fields)}){more}"
 
 
 def _folded(read: list[Finding], checked: list[Finding]) -> list[Finding]:
