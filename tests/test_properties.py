@@ -259,6 +259,45 @@ def test_the_ner_table_tags_as_the_rule_span_by_span(docs):
         assert got["tokens"] == want["tokens"] and got["token_starts"] == want["token_starts"]
 
 
+@FAST
+@given(st.lists(tagged_documents(), min_size=1, max_size=4), st.data())
+def test_the_ner_rows_a_build_writes_are_what_the_documents_build(docs, data):
+    """`validate --parquet` compares the ner rows with the rows the documents build: what the build writes
+    always passes, overlapping and cross-paragraph spans included, and one tag changed never does."""
+    import polars as pl
+
+    from idlib_gold import vocabulary
+    from idlib_gold.building.columns import ner_table
+    from idlib_gold.building.features import features_for
+    from idlib_gold.checking.derived import ner_differences
+
+    loaded = [Document(f"d{k}", f"annotations/docs/d{k}.yaml", text, text.encode(), Loaded(data_))
+              for k, (text, data_) in enumerate(docs)]
+    ner = pl.from_arrow(ner_table(loaded, features_for("ner").arrow_schema))
+    entity_labels, figure_labels = vocabulary.entity_labels(), vocabulary.figure_labels()
+
+    def nested(spans, names):
+        return [{"start": a["start"], "end": a["end"], "label": names.index(a["label"])} for a in spans
+                if a["label"] in names]
+
+    documents = pl.DataFrame({
+        "id": [d.id for d in loaded], "text": [d.text for d in loaded],
+        "entities": [nested(d.data["entities"], entity_labels) for d in loaded],
+        "figures": [nested(d.data["entities"], figure_labels) for d in loaded]},
+        schema={"id": pl.String, "text": pl.String,
+                "entities": pl.List(pl.Struct({"start": pl.Int32, "end": pl.Int32, "label": pl.Int64})),
+                "figures": pl.List(pl.Struct({"start": pl.Int32, "end": pl.Int32, "label": pl.Int64}))})
+    assert ner_differences({"documents": {"test": documents}, "ner": {"test": ner}}) == []
+    tagged = [k for k, tags in enumerate(ner["ner_tags"].to_list()) if tags]
+    if tagged:
+        k = data.draw(st.sampled_from(tagged), label="row")
+        tags = ner["ner_tags"].to_list()
+        tags[k] = [tags[k][0] + 1] + tags[k][1:]
+        changed = ner.with_columns(pl.Series("ner_tags", tags, dtype=ner.schema["ner_tags"]))
+        [(where, why)] = ner_differences({"documents": {"test": documents}, "ner": {"test": changed}})
+        assert where == "dataset/data/ner/test.parquet" and f"row {k} (ner_tags)" in why
+
+
 def test_sentences_whose_digests_meet_are_grouped_by_their_text():
     """IG503 groups sentences by a 64-bit digest; places whose digests meet are compared as texts, so a
     collision never makes two different sentences one."""

@@ -111,18 +111,53 @@ def test_nested_and_flat_tables_must_agree(files):
     assert "documents/test nests" in findings[0].message
 
 
-@pytest.mark.parametrize("change, expected", [
-    (lambda e: e[0].update(label=5, start=e[0]["start"] + 3), "at row 0 (label, start)"),
-    (lambda e: e.__setitem__(0, None), "at row 0 (id, label, start, end, text, entity)"),
-    (lambda e: e.reverse(), "at row 0 (id, label, start, end, text, entity"),
+@pytest.mark.parametrize("change, expected, ner_differs", [
+    (lambda e: e[0].update(label=5, start=e[0]["start"] + 3), "at row 0 (label, start)", True),
+    (lambda e: e.__setitem__(0, None), "at row 0 (id, label, start, end, text, entity)", True),
+    (lambda e: e.reverse(), "at row 0 (id, label, start, end, text, entity", False),
 ], ids=["a nested entity edited", "a nested entity null", "nested entities reordered"])
-def test_nested_annotations_must_be_the_flat_rows(files, change, expected):
+def test_nested_annotations_must_be_the_flat_rows(files, change, expected, ner_differs):
     """The documents config's nested lists are what a user of that config reads: they must be the
-    per-layer rows, field by field and in order, not only as many."""
+    per-layer rows, field by field and in order, not only as many. (The ner rows are the nested gold's
+    tags: they differ too where a nested entity's tags do.)"""
     findings = validate_files(_edit(files, "data/documents/test.parquet", lambda r: change(r[0]["entities"])))
-    assert [f.code for f in findings] == ["IG402"], findings
-    assert f"documents/test nests entities that differ from its entities rows {expected}" in findings[0].message
-    assert findings[0].path == "dataset/data/entities/test.parquet"
+    assert {(f.code, f.path) for f in findings} == {("IG402", "dataset/data/entities/test.parquet"),
+                                                    *[("IG402", "dataset/data/ner/test.parquet")] * ner_differs}
+    nested = next(f for f in findings if f.path.endswith("entities/test.parquet"))
+    assert f"documents/test nests entities that differ from its entities rows {expected}" in nested.message
+
+
+def _merge_first_two_tokens(rows):
+    row = rows[0]
+    for column in ("tokens", "token_starts", "token_ends", "ner_tags"):
+        row[column][0:2] = [row[column][0]]
+    row["token_ends"][0] = row["token_starts"][0] + len(row["tokens"][0])
+
+
+@pytest.mark.parametrize("change, expected", [
+    (lambda rows: [r.update(ner_tags=[0] * len(r["ner_tags"])) for r in rows], "row 0 (ner_tags); 17 rows differ"),
+    (lambda rows: rows.pop(1), "it has 17 rows where the documents' paragraphs make 18"),
+    (_merge_first_two_tokens, "row 0 (token_starts, token_ends, ner_tags)"),
+    (lambda rows: rows[0].update(id="renamed"), "row 0 (id)"),
+    (lambda rows: rows.reverse(), "row 0 (id, token_starts, token_ends, ner_tags); 18 rows differ"),
+], ids=["every tag O", "a paragraph's row left out", "two tokens made one", "a row renamed", "rows reordered"])
+def test_the_ner_rows_must_be_what_the_documents_build(files, change, expected):
+    """Each row well formed is not enough: the `ner` config is what a model learns from, so its rows must be
+    the rule's paragraphs, tokens and tags of the gold the documents config holds."""
+    findings = validate_files(_edit(files, "data/ner/test.parquet", change))
+    found = [f for f in findings if f.code == "IG402"]
+    assert [f.path for f in found] == ["dataset/data/ner/test.parquet"], findings
+    assert found[0].message == f"ner/test is not what documents/test builds: {expected}"
+
+
+def test_the_ner_rows_follow_the_documents_nested_annotations(files):
+    """The documents config holds the gold the ner rows are compared with: a nested entity taken out
+    (the flat entities row left) makes the ner tags of its tokens differ."""
+    def drop_turkey(rows):
+        rows[0]["entities"] = rows[0]["entities"][1:]
+    codes = [(f.code, f.path) for f in validate_files(_edit(files, "data/documents/test.parquet", drop_turkey))]
+    assert ("IG402", "dataset/data/ner/test.parquet") in codes
+    assert ("IG402", "dataset/data/entities/test.parquet") in codes
 
 
 def test_unreadable_and_missing_tables_are_findings(files):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..layout import LAYERS
 
-__all__ = ["nested_differences"]
+__all__ = ["nested_differences", "ner_differences"]
 
 
 def nested_differences(frames: dict) -> list[tuple[str, str]]:
@@ -59,3 +59,104 @@ def _nested_difference(docs, layer: str, flat) -> str | None:
     fields = [c for c in flat.columns if not nested[c].slice(k, 1).equals(flat[c].slice(k, 1), check_names=False)]
     more = f"; {len(rows)} rows differ" if len(rows) > 1 else ""
     return f"nests {layer} that differ from its {layer} rows at row {k} ({', '.join(fields)}){more}"
+
+
+def ner_differences(frames: dict) -> list[tuple[str, str]]:
+    """(the ner file, how it differs) for each split whose `ner` rows are not what its documents build:
+    a row per paragraph of each document, in order, with the tokenizer's tokens and the BIO tags of the
+    document's nested entities and figures (`text.ner`, the rule the build writes them by). The models
+    check that each row's tokens are the text at their offsets and that its tags are well formed; only
+    this says that they are the rule's tokens and the gold's tags, which is what a model trained on the
+    `ner` config learns. Splits whose documents cannot be read for it (a column missing or mistyped, a
+    null text or offset, a label out of range) are left to the findings the models give them."""
+    out = []
+    for split, docs in frames.get("documents", {}).items():
+        ner = frames.get("ner", {}).get(split)
+        if ner is None:
+            continue
+        built = _ner_built(docs)
+        why = None if built is None else _ner_difference(ner, built)
+        if why is not None:
+            out.append((f"dataset/data/ner/{split}.parquet", f"ner/{split} is not what documents/{split} builds: {why}"))
+    return out
+
+
+def _ner_built(docs):
+    """The ner rows the documents build (`text.ner.Listed` and the tags), or None if they cannot be read."""
+    import polars as pl
+
+    from .. import vocabulary
+    from ..text.ner import listed_tags, listed_tokens
+    from ..text.tokens import Tokens, paragraphs
+
+    try:
+        if docs["id"].dtype != pl.String or docs["text"].dtype != pl.String \
+                or docs["id"].null_count() or docs["text"].null_count():
+            return None
+        parts = []
+        for layer, names in (("entities", vocabulary.entity_labels()), ("figures", vocabulary.figure_labels())):
+            rows = (docs.select(pl.int_range(pl.len()).alias("doc"), pl.col(layer)).explode(layer)
+                    .filter(pl.col(layer).is_not_null()).unnest(layer)
+                    .select("doc", pl.col("start", "end", "label").cast(pl.Int64)))
+            if rows.null_count().sum_horizontal().item() or not rows["label"].is_between(0, len(names) - 1).all():
+                return None
+            parts.append(rows.with_columns(pl.col("label").replace_strict(list(range(len(names))), names,
+                                                                          return_dtype=pl.String)))
+    except (pl.exceptions.PolarsError, KeyError, TypeError, ValueError):
+        return None
+    spans = pl.concat(parts).sort("doc", "start", "end", "label")  # as `flat_spans` sorts them
+    texts, ids = docs["text"].to_list(), docs["id"].to_list()
+    spans_of: list[list] = [[] for _ in texts]
+    for doc, start, end, label in spans.iter_rows():
+        spans_of[doc].append((start, end, label))
+    tokens = [Tokens(text) for text in texts]
+    pars_of = [paragraphs(text) for text in texts]
+    listed = listed_tokens(ids, tokens, pars_of)
+    return listed, listed_tags(texts, tokens, pars_of, spans_of, listed)
+
+
+def _ner_difference(ner, built) -> str | None:
+    """Where the `ner` rows first differ from the rows built, or None."""
+    import numpy as np
+    import polars as pl
+    import pyarrow as pa
+
+    listed, tags = built
+    columns = {"token_starts": np.frombuffer(listed.starts, np.int32), "token_ends": np.frombuffer(listed.ends, np.int32),
+               "ner_tags": tags}
+    if any(c not in ner.columns for c in ("id", "doc_id", *columns)) \
+            or ner["id"].dtype != pl.String or ner["doc_id"].dtype != pl.String:
+        return None  # the ner model reports the missing or mistyped column
+    if len(ner) != len(listed.ids):
+        return f"it has {len(ner)} rows where the documents' paragraphs make {len(listed.ids)}"
+    offsets = np.frombuffer(listed.offsets, np.int32)
+    differs = np.zeros(len(ner), bool)
+    fields = {}
+    for name, values in (("id", listed.ids), ("doc_id", listed.doc_ids)):
+        fields[name] = ~ner[name].eq_missing(pl.Series(values, dtype=pl.String)).to_numpy()
+    for name, expected in columns.items():
+        column = ner[name]
+        if not isinstance(column.dtype, pl.List) or not column.dtype.inner.is_integer():
+            return None  # the ner model reports the mistyped column
+        values = column.to_arrow()
+        values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+        starts = values.offsets.to_numpy()[:-1] - values.offsets[0].as_py()  # a null list has its own length 0
+        lengths = values.value_lengths().fill_null(-1).to_numpy()
+        wrong = lengths != np.diff(offsets)
+        # the rows as long as built compare value by value, each from where its list starts
+        same = np.flatnonzero(~wrong)
+        size = lengths[same]
+        within = np.arange(size.sum()) - np.repeat(np.cumsum(size) - size, size)
+        given = values.flatten().cast(pa.int64(), safe=False).fill_null(-1).to_numpy()
+        here = np.repeat(starts[same], size) + within
+        built_here = np.repeat(offsets[:-1][same], size) + within
+        wrong[np.repeat(same, size)[given[here] != expected[built_here]]] = True
+        fields[name] = wrong
+    for wrong in fields.values():
+        differs |= wrong
+    rows = np.flatnonzero(differs)
+    if not len(rows):
+        return None
+    k = int(rows[0])
+    more = f"; {len(rows)} rows differ" if len(rows) > 1 else ""
+    return f"row {k} ({', '.join(name for name, wrong in fields.items() if wrong[k])}){more}"

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from .. import vocabulary
 from ..findings import Finding
-from .derived import nested_differences
+from .derived import ner_differences, nested_differences
 
 __all__ = ["validate_folder", "validate_files", "validate_built", "built_material", "parquet_digests", "KeptConfigChecks",
            "validate_tables", "against_croissant", "gather_segments"]
@@ -599,14 +599,16 @@ def _config_material(config: str, splits, digests: dict[str, bytes], lookups: by
     return h.digest()
 
 
-def validate_tables(tables: dict, card=None, kept: KeptConfigChecks | None = None) -> list[Finding]:
+def validate_tables(tables: dict, card=None, kept: KeptConfigChecks | None = None, derived: bool = True) -> list[Finding]:
     """The pandera models over the tables; with the card's declarations (`read_card`), first the split
     files and column types. A missing split file or a column of another type is reported alone:
     with it every cross-table rule (a KB entry no table uses, a row whose document is absent) would
     fail for that reason, and a coercing model would take "12" or 12.0 for an int32 offset. With
     `kept`, a config a build of this clone already checked clean for exactly these inputs is not
     checked again (`KeptConfigChecks`). A table may be given as the Parquet bytes a build wrote: it is
-    decoded when its rows are checked.
+    decoded when its rows are checked. With `derived`, the `ner` rows are compared with the rows the
+    documents build (`derived.ner_differences`); a build passes False, for it has just made them from
+    those documents by that rule (and `check` compares what it makes with `dataset/` byte for byte).
 
     Emits: IG401, IG402, IG403."""
     import polars as pl
@@ -629,7 +631,12 @@ def validate_tables(tables: dict, card=None, kept: KeptConfigChecks | None = Non
               if c in config_models and c in _LOOKED_UP}
     texts, kb_types, used = _lookups(frames)
     lookups = _lookups_digest(texts, kb_types, used) if kept is not None else b""
-    findings += [Finding("IG402", why, where, hint=_REBUILD) for where, why in nested_differences(frames)]
+    differences = nested_differences(frames)
+    if derived and "ner" in tables:
+        ner = {s: pl.from_arrow(_decoded(t)) for s, t in tables["ner"].items()}
+        differences += ner_differences({"documents": frames.get("documents", {}), "ner": ner})
+        del ner  # decoded again for its own check: kept, it would be held through the other configs' checks
+    findings += [Finding("IG402", why, where, hint=_REBUILD) for where, why in differences]
     for config, model in config_models.items():
         material = None
         if kept is not None and config in tables:
@@ -727,7 +734,7 @@ def validate_built(tables: dict, card: bytes | None, kept: KeptConfigChecks | No
     about to write: `validate_files` without encoding and decoding what was rendered, so the check
     holds one copy of the tables (decisions/0103). `kept`: see `KeptConfigChecks`."""
     _return_freed_memory()
-    return validate_tables(tables, read_card(card)[0] if card is not None else None, kept)
+    return validate_tables(tables, read_card(card)[0] if card is not None else None, kept, derived=False)
 
 
 def _decoded(table):
