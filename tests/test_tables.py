@@ -160,6 +160,16 @@ def test_the_ner_rows_follow_the_documents_nested_annotations(files):
     assert ("IG402", "dataset/data/entities/test.parquet") in codes
 
 
+def test_a_story_sits_in_one_split(files):
+    """A received folder whose test document shares its story with the training split leaks, though no row is
+    wrong: the second split that holds the story is named, at the row."""
+    train = pq.read_table(io.BytesIO(files["data/documents/train.parquet"])).to_pylist()
+    findings = validate_files(_edit(files, "data/documents/test.parquet", _set(0, "story", train[1]["story"])))
+    assert [(f.code, f.path) for f in findings] == [("IG401", "dataset/data/documents/test.parquet")], findings
+    assert findings[0].message == (f"row 0: story: the story {train[1]['story']!r} also has documents in "
+                                   "documents/train; the documents of one story sit in one split")
+
+
 def test_unreadable_and_missing_tables_are_findings(files):
     broken = {**files, "data/quotes/test.parquet": b"not parquet"}
     del broken["data/kb/train.parquet"]

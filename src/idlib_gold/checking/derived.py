@@ -1,16 +1,17 @@
-"""What one config of the dataset's tables repeats of another must agree with it (level 4, `IG402`).
+"""What one config or split file of the dataset's tables says of another must agree with it (level 4).
 
 The `documents` config nests each document's entities, figures and quotes, which the per-layer configs
 also hold as rows: a user of one config reads what the checks of the other vouched for only if the two
-are the same. The models (`table_models.py`) check each config's rows on their own; this module compares
-the copies and says where and how they differ; `tables.py` reports it.
+are the same; the `ner` rows are what the documents build by the tokenizer and BIO rules; and a story's
+documents sit in one split. The models (`table_models.py`) check each config's rows on their own; this
+module compares across configs and split files and says where and how they differ; `tables.py` reports it.
 """
 
 from __future__ import annotations
 
 from ..layout import LAYERS
 
-__all__ = ["nested_differences", "ner_differences"]
+__all__ = ["nested_differences", "ner_differences", "story_differences"]
 
 
 def nested_differences(frames: dict) -> list[tuple[str, str]]:
@@ -160,3 +161,32 @@ def _ner_difference(ner, built) -> str | None:
     k = int(rows[0])
     more = f"; {len(rows)} rows differ" if len(rows) > 1 else ""
     return f"row {k} ({', '.join(name for name, wrong in fields.items() if wrong[k])}){more}"
+
+
+def story_differences(frames: dict) -> list[tuple[str, str]]:
+    """(the documents file, how) for each split file holding a story that an earlier split also holds: the
+    copies of one story never sit on both sides of a split (a model tested on a copy of what it was
+    trained on scores what it remembers), and a received folder may break that where no row is wrong."""
+    import polars as pl
+
+    from .. import vocabulary
+
+    splits = frames.get("documents", {})
+    order = [s for s in vocabulary.splits() if s in splits] + sorted(set(splits) - set(vocabulary.splits()))
+    first_in: dict[str, str] = {}
+    out = []
+    for split in order:
+        docs = splits[split]
+        if docs.schema.get("story") != pl.String:
+            continue  # the documents model reports the column
+        stories = docs["story"].to_list()
+        for row, story in enumerate(stories):
+            if story is None:
+                continue
+            earlier = first_in.setdefault(story, split)
+            if earlier != split:
+                out.append((f"dataset/data/documents/{split}.parquet",
+                            f"row {row}: story: the story {story!r} also has documents in documents/{earlier}; "
+                            "the documents of one story sit in one split"))
+                first_in[story] = split  # said once a split
+    return out

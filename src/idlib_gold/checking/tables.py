@@ -28,7 +28,7 @@ from pathlib import Path
 
 from .. import vocabulary
 from ..findings import Finding
-from .derived import ner_differences, nested_differences
+from .derived import ner_differences, nested_differences, story_differences
 
 __all__ = ["validate_folder", "validate_files", "validate_built", "built_material", "parquet_digests", "KeptConfigChecks",
            "validate_tables", "against_croissant", "gather_segments"]
@@ -637,6 +637,7 @@ def validate_tables(tables: dict, card=None, kept: KeptConfigChecks | None = Non
         differences += ner_differences({"documents": frames.get("documents", {}), "ner": ner})
         del ner  # decoded again for its own check: kept, it would be held through the other configs' checks
     findings += [Finding("IG402", why, where, hint=_REBUILD) for where, why in differences]
+    findings += [Finding("IG401", why, where, hint=_REBUILD) for where, why in story_differences(frames)]
     for config, model in config_models.items():
         material = None
         if kept is not None and config in tables:
