@@ -298,6 +298,18 @@ def test_the_ner_rows_a_build_writes_are_what_the_documents_build(docs, data):
         assert where == "dataset/data/ner/test.parquet" and f"row {k} (ner_tags)" in why
 
 
+@FAST
+@given(st.text(alphabet=st.one_of(st.sampled_from("ab1,.\u00e9\u0301\u2019-\U0001f600 \n\t\r\x1c\x85\u00a0\u2028\u3000"),
+                                  st.characters()), max_size=60))
+def test_tokens_are_the_rule_s_matches(text):
+    """A document's tokens are found from the matched strings' lengths and where the characters that are not
+    white space lie; they are the tokenizer rule's matches, offsets and all, whatever the text holds."""
+    from idlib_gold.text.tokens import Tokens, tokenize
+
+    tokens = Tokens(text)
+    assert list(zip(tokens.starts, tokens.ends)) == tokenize(text)
+
+
 def test_sentences_whose_digests_meet_are_grouped_by_their_text():
     """IG503 groups sentences by a 64-bit digest; places whose digests meet are compared as texts, so a
     collision never makes two different sentences one."""
