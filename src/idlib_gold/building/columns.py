@@ -18,7 +18,7 @@ from array import array
 from .. import vocabulary
 from ..layout import LAYERS
 from ..reading.corpus import Corpus, Document
-from ..text.ner import flat_spans, listed_tags, listed_tokens
+from ..text.ner import Spans, flat_spans, listed_tags, listed_tokens
 from ..text.tokens import paragraphs
 from .rows import Encoder, speakers
 
@@ -136,7 +136,8 @@ def ner_table(docs: list[Document], schema):
         byte_ends.append(be.astype(np.int32) + base)
         encoded.append(data)
         base += len(data)
-    tags = listed_tags([doc.text for doc in docs], tokens_of, pars_of, [flat_spans(doc.data) for doc in docs], listing)
+    tags = listed_tags([doc.text for doc in docs], tokens_of, pars_of, Spans.of([flat_spans(doc.data) for doc in docs]),
+                       listing)
     all_starts = np.concatenate(byte_starts) if byte_starts else np.zeros(0, np.int32)
     all_ends = np.concatenate(byte_ends) if byte_ends else np.zeros(0, np.int32)
     del byte_starts, byte_ends

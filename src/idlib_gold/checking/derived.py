@@ -84,10 +84,11 @@ def ner_differences(frames: dict) -> list[tuple[str, str]]:
 
 def _ner_built(docs):
     """The ner rows the documents build (`text.ner.Listed` and the tags), or None if they cannot be read."""
+    import numpy as np
     import polars as pl
 
     from .. import vocabulary
-    from ..text.ner import listed_tags, listed_tokens
+    from ..text.ner import Spans, listed_tags, listed_tokens
     from ..text.tokens import Tokens, paragraphs
 
     try:
@@ -105,15 +106,16 @@ def _ner_built(docs):
                                                                           return_dtype=pl.String)))
     except (pl.exceptions.PolarsError, KeyError, TypeError, ValueError):
         return None
-    spans = pl.concat(parts).sort("doc", "start", "end", "label")  # as `flat_spans` sorts them
+    flat = pl.concat(parts).sort("doc", "start", "end", "label")  # as `flat_spans` sorts them
     texts, ids = docs["text"].to_list(), docs["id"].to_list()
-    spans_of: list[list] = [[] for _ in texts]
-    for doc, start, end, label in spans.iter_rows():
-        spans_of[doc].append((start, end, label))
+    counts = flat["doc"].value_counts().sort("doc")
+    per_doc = np.zeros(len(texts), np.int64)
+    per_doc[counts["doc"].to_numpy()] = counts["count"].to_numpy()
+    spans = Spans(per_doc.tolist(), flat["start"].to_numpy(), flat["end"].to_numpy(), flat["label"].to_list())
     tokens = [Tokens(text) for text in texts]
     pars_of = [paragraphs(text) for text in texts]
     listed = listed_tokens(ids, tokens, pars_of)
-    return listed, listed_tags(texts, tokens, pars_of, spans_of, listed)
+    return listed, listed_tags(texts, tokens, pars_of, spans, listed)
 
 
 def _ner_difference(ner, built) -> str | None:

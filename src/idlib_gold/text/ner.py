@@ -15,7 +15,7 @@ from .. import vocabulary
 from .tokens import Tokens, paragraphs
 
 __all__ = ["tag_names", "span_labels", "bio_rows", "tag_tokens", "tag_spans", "spans_from_bio", "flat_spans", "Listed",
-           "listed_tokens", "listed_tags"]
+           "listed_tokens", "Spans", "listed_tags"]
 
 
 def span_labels() -> list[str]:
@@ -103,8 +103,27 @@ def listed_tokens(doc_ids: list[str], tokens: list[Tokens], pars_of: list[list[t
     return out
 
 
-def listed_tags(texts: list[str], tokens: list[Tokens], pars_of: list, spans_of: list[list[tuple[int, int, str]]],
-                listed: Listed):
+@dataclass
+class Spans:
+    """The flat layer of some documents, in order: how many spans each has, and every span's start, end and
+    label, each document's sorted as `flat_spans` sorts them."""
+
+    counts: list[int]
+    starts: object  # a sequence of ints (a list, or a numpy array)
+    ends: object
+    labels: list[str]
+
+    @classmethod
+    def of(cls, spans_of: list[list[tuple[int, int, str]]]) -> Spans:
+        flat = [span for spans in spans_of for span in spans]
+        return cls([len(spans) for spans in spans_of], [s for s, _, _ in flat], [e for _, e, _ in flat],
+                    [label for _, _, label in flat])
+
+    def of_document(self, n: int, base: list[int]) -> list[tuple[int, int, str]]:
+        return [(int(self.starts[k]), int(self.ends[k]), self.labels[k]) for k in range(base[n], base[n + 1])]
+
+
+def listed_tags(texts: list[str], tokens: list[Tokens], pars_of: list, spans: Spans, listed: Listed):
     """The tag index of every token `listed` holds (numpy int64), by the rule of `tag_spans`.
 
     When a document's spans each lie inside one paragraph and tag disjoint tokens, as valid gold does, a
@@ -117,20 +136,14 @@ def listed_tags(texts: list[str], tokens: list[Tokens], pars_of: list, spans_of:
     index = {name: i for i, name in enumerate(tag_names())}
     counts = listed.counts
     shifts, par_starts, par_ends, par_counts = [], [], [], []
-    span_starts, span_ends, labels, span_counts = [], [], [], []
     shift = 0
-    for text, pars, spans in zip(texts, pars_of, spans_of):
+    for text, pars in zip(texts, pars_of):
         shifts.append(shift)
         par_starts += [s for s, _ in pars]
         par_ends += [e for _, e in pars]
         par_counts.append(len(pars))
-        span_counts.append(len(spans))
-        if spans:
-            starts_, ends_, labels_ = zip(*spans)
-            span_starts += starts_
-            span_ends += ends_
-            labels += labels_
         shift += len(text) + 1
+    span_counts, span_starts, span_ends, labels = spans.counts, spans.starts, spans.ends, spans.labels
     kind = np.int32 if shift < 2**31 else np.int64  # offsets shifted past every text before: 4 bytes if they fit
     n_docs = len(texts)
     counts, shifts = np.array(counts, np.int64), np.array(shifts, kind)
@@ -168,8 +181,9 @@ def listed_tags(texts: list[str], tokens: list[Tokens], pars_of: list, spans_of:
     tags[runs] = np.repeat(insides[fast], lengths)
     tags[first] = begins[fast]
     token_base = np.concatenate(([0], np.cumsum(counts)))
+    span_base = [0, *np.cumsum(span_counts).tolist()]
     for n in odd.tolist():
-        _, _, doc_tags = tag_spans(texts[n], tokens[n], spans_of[n], index)
+        _, _, doc_tags = tag_spans(texts[n], tokens[n], spans.of_document(n, span_base), index)
         lo = listed.firsts[n]
         tags[token_base[n]:token_base[n + 1]] = np.frombuffer(doc_tags, np.int64)[lo:lo + counts[n]]
     return tags
