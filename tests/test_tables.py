@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -140,7 +141,10 @@ def _merge_first_two_tokens(rows):
     (_merge_first_two_tokens, "row 0 (token_starts, token_ends, ner_tags)"),
     (lambda rows: rows[0].update(id="renamed"), "row 0 (id)"),
     (lambda rows: rows.reverse(), "row 0 (id, token_starts, token_ends, ner_tags); 18 rows differ"),
-], ids=["every tag O", "a paragraph's row left out", "two tokens made one", "a row renamed", "rows reordered"])
+    (lambda rows: [rows[3][c].pop() for c in ("tokens", "token_starts", "token_ends", "ner_tags")],
+     "row 3 (token_starts, token_ends, ner_tags)"),
+], ids=["every tag O", "a paragraph's row left out", "two tokens made one", "a row renamed", "rows reordered",
+        "a row's last token left out"])
 def test_the_ner_rows_must_be_what_the_documents_build(files, change, expected):
     """Each row well formed is not enough: the `ner` config is what a model learns from, so its rows must be
     the rule's paragraphs, tokens and tags of the gold the documents config holds."""
@@ -168,6 +172,106 @@ def test_a_story_sits_in_one_split(files):
     assert [(f.code, f.path) for f in findings] == [("IG401", "dataset/data/documents/test.parquet")], findings
     assert findings[0].message == (f"row 0: story: the story {train[1]['story']!r} also has documents in "
                                    "documents/train; the documents of one story sit in one split")
+
+
+def _put(files: dict, name: str, table) -> dict:
+    sink = io.BytesIO()
+    pq.write_table(table, sink)
+    return {**files, name: sink.getvalue()}
+
+
+def _not_utf8(column):
+    values = [v.encode() for v in column.combine_chunks().to_pylist()]
+    values[0] = values[0][:3] + b"\xff\xfe" + values[0][3:]
+    offsets = np.concatenate([[0], np.cumsum([len(v) for v in values])]).astype(np.int32)
+    return pa.Array.from_buffers(pa.string(), len(values), [None, pa.py_buffer(offsets.tobytes()),
+                                                           pa.py_buffer(b"".join(values))])
+
+
+@pytest.mark.parametrize("column", ["id", "story", "text"])
+def test_a_string_that_is_not_utf8_is_a_finding(files, column):
+    """Reading Parquet lets bytes that are not UTF-8 through in a string column, and polars cannot hold
+    them: the file is refused with the column named, never a traceback."""
+    name = "data/documents/test.parquet"
+    table = pq.read_table(io.BytesIO(files[name]))
+    k = table.schema.get_field_index(column)
+    findings = validate_files(_put(files, name, table.set_column(k, table.schema.field(k), _not_utf8(table[column]))))
+    assert [(f.code, f.path) for f in findings] == [("IG403", f"dataset/{name}")], findings
+    assert findings[0].message.startswith(f"column {column}: ") and "UTF8" in findings[0].message
+
+
+def test_nested_records_holding_a_doc_id_are_compared_not_a_traceback(files):
+    rows = pq.read_table(io.BytesIO(files["data/documents/test.parquet"])).to_pylist()
+    for row in rows:
+        for entity in row["entities"]:
+            entity["doc_id"] = row["id"]
+    without_card = {k: v for k, v in files.items() if k != "README.md"}
+    findings = validate_files(_put(without_card, "data/documents/test.parquet", pa.Table.from_pylist(rows)))
+    assert ("IG402", "dataset/data/entities/test.parquet") in [(f.code, f.path) for f in findings]
+
+
+def test_columns_and_fields_in_another_order_are_the_same_rows(files):
+    """Nested and flat rows are matched field by field by name: the same data with its columns, or a span's
+    fields, in another order is no difference."""
+    name = "data/figures/test.parquet"
+    table = pq.read_table(io.BytesIO(files[name]))
+    columns = table.column_names
+    moved = table.select([columns[0], columns[2], columns[1], *columns[3:]])
+    assert validate_files(_put(files, name, moved)) == []
+    measured = moved["measured"].combine_chunks()
+    swapped = pa.StructArray.from_arrays([measured.field("end"), measured.field("text"), measured.field("start")],
+                                         names=["end", "text", "start"], mask=measured.is_null())
+    without_card = {k: v for k, v in files.items() if k != "README.md"}
+    k = moved.schema.get_field_index("measured")
+    assert validate_files(_put(without_card, name, moved.set_column(k, "measured", swapped))) == []
+
+
+def test_kb_aliases_typed_as_nulls_pass_when_every_list_is_empty(files):
+    name = "data/kb/train.parquet"
+    table = pq.read_table(io.BytesIO(files[name]))
+    k = table.schema.get_field_index("aliases")
+    empty = table.set_column(k, pa.field("aliases", pa.list_(pa.null())), pa.array([[]] * len(table), pa.list_(pa.null())))
+    assert validate_files(_put(files, name, empty)) == []
+    one = table.set_column(k, pa.field("aliases", pa.list_(pa.null())),
+                           pa.array([[None]] + [[]] * (len(table) - 1), pa.list_(pa.null())))
+    assert [(f.code, f.message) for f in validate_files(_put(files, name, one))] == [
+        ("IG401", "row 0: aliases: an alias is null, empty or listed twice")]
+
+
+@pytest.mark.parametrize("declared", [None, "extra"], ids=["left out of the card", "declared as another split"])
+def test_every_layer_and_ner_have_the_splits_of_documents(files, declared):
+    """A split of ner (or of a layer) that the card leaves out, or names otherwise, is compared with no
+    documents: it is a finding whatever the card declares."""
+    card = files["README.md"].decode()
+    entry = "  - split: test\n    path: data/ner/test.parquet\n"
+    assert entry in card
+    replaced = entry.replace("test", declared) if declared else ""
+    changed = {**files, "README.md": card.replace(entry, replaced).encode()}
+    del changed["data/ner/test.parquet"]
+    if declared:
+        changed[f"data/ner/{declared}.parquet"] = files["data/ner/test.parquet"]
+    found = [(f.code, f.path, f.message) for f in validate_files(changed)]
+    assert ("IG402", "dataset/data/ner/test.parquet", "missing: ner has no test split, which documents has") in found
+    if declared:
+        assert ("IG402", f"dataset/data/ner/{declared}.parquet", f"ner has a {declared} split, which documents has not") \
+            in found
+
+
+def test_the_ner_rows_are_compared_as_the_models_read_them_without_a_card(files):
+    """Without a card to declare the types, the models coerce: so does the comparison with the documents, rather
+    than leaving a mistyped table uncompared."""
+    name = "data/ner/test.parquet"
+    table = pq.read_table(io.BytesIO(files[name]))
+    rows = table.to_pylist()
+    for row in rows:
+        row["ner_tags"] = [0] * len(row["ner_tags"])
+    tagged_o = pa.Table.from_pylist(rows, schema=table.schema)
+    k = tagged_o.schema.get_field_index("token_starts")
+    floats = tagged_o.set_column(k, pa.field("token_starts", pa.list_(pa.float64())),
+                                 tagged_o["token_starts"].cast(pa.list_(pa.float64())))
+    without_card = {f: v for f, v in files.items() if f != "README.md"}
+    found = [(f.code, f.path) for f in validate_files(_put(without_card, name, floats))]
+    assert ("IG402", "dataset/" + name) in found
 
 
 def test_unreadable_and_missing_tables_are_findings(files):

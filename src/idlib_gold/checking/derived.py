@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ..layout import LAYERS
 
-__all__ = ["nested_differences", "ner_differences", "story_differences"]
+__all__ = ["nested_differences", "ner_differences", "story_differences", "split_differences"]
 
 
 def nested_differences(frames: dict) -> list[tuple[str, str]]:
@@ -38,28 +38,49 @@ def nested_differences(frames: dict) -> list[tuple[str, str]]:
 
 
 def _nested_difference(docs, layer: str, flat) -> str | None:
-    """How the rows nested in `docs[layer]` (with their document's id) first differ from `flat`, or None."""
+    """How the rows nested in `docs[layer]` (with their document's id) first differ from `flat`, or None.
+    Fields are matched by name, at the top and inside a span's record, whatever their order."""
     import polars as pl
 
     if "id" not in docs.columns:
         return None  # the documents model reports the missing column
-    if not isinstance(docs.schema[layer].inner, pl.Struct):
+    inner = docs.schema[layer].inner
+    if not isinstance(inner, pl.Struct):
         return f"nests {layer} that are not records, unlike its {layer} rows"
-    nested = (docs.select(pl.col("id").alias("doc_id"), pl.col(layer)).filter(pl.col(layer).list.len() > 0)
-              .explode(layer).unnest(layer))
-    if nested.columns != flat.columns:
-        return f"nests {layer} with the fields {', '.join(nested.columns[1:])}, not those of its {layer} rows"
+    fields = [f.name for f in inner.fields]
+    if "doc_id" in fields or sorted(["doc_id", *fields]) != sorted(flat.columns):
+        return f"nests {layer} with the fields {', '.join(fields)}, not those of its {layer} rows"
     try:
-        differs = nested.select(pl.any_horizontal(pl.col(c).ne_missing(flat[c]) for c in flat.columns)).to_series()
+        nested = (docs.select(pl.col("id").alias("doc_id"), pl.col(layer)).filter(pl.col(layer).list.len() > 0)
+                  .explode(layer).unnest(layer).select(flat.columns))
+        mine, theirs = _comparable(nested), _comparable(flat)
+        if mine.columns != theirs.columns:
+            return f"nests {layer} whose records hold other fields than its {layer} rows"
+        differs = mine.select(pl.any_horizontal(pl.col(c).ne_missing(theirs[c]) for c in theirs.columns)).to_series()
     except (pl.exceptions.PolarsError, TypeError, ValueError):  # types that do not compare: a difference too
         return f"nests {layer} whose fields are not of the types of its {layer} rows"
     rows = differs.arg_true()
     if not len(rows):
         return None
     k = int(rows[0])
-    fields = [c for c in flat.columns if not nested[c].slice(k, 1).equals(flat[c].slice(k, 1), check_names=False)]
+    named = dict.fromkeys(c.split(".")[0] for c in theirs.columns
+                          if not mine[c].slice(k, 1).equals(theirs[c].slice(k, 1), check_names=False))
     more = f"; {len(rows)} rows differ" if len(rows) > 1 else ""
-    return f"nests {layer} that differ from its {layer} rows at row {k} ({', '.join(fields)}){more}"
+    return f"nests {layer} that differ from its {layer} rows at row {k} ({', '.join(named)}){more}"
+
+
+def _comparable(frame):
+    """`frame` with each record column (a span) as whether it is null and its fields by name, in name order."""
+    import polars as pl
+
+    columns = []
+    for name, dtype in frame.schema.items():
+        if isinstance(dtype, pl.Struct):
+            columns.append(pl.col(name).is_null().alias(name))
+            columns += [pl.col(name).struct.field(f).alias(f"{name}.{f}") for f in sorted(x.name for x in dtype.fields)]
+        else:
+            columns.append(pl.col(name))
+    return frame.select(columns)
 
 
 def ner_differences(frames: dict) -> list[tuple[str, str]]:
@@ -127,9 +148,13 @@ def _ner_difference(ner, built) -> str | None:
     listed, tags = built
     columns = {"token_starts": np.frombuffer(listed.starts, np.int32), "token_ends": np.frombuffer(listed.ends, np.int32),
                "ner_tags": tags}
-    if any(c not in ner.columns for c in ("id", "doc_id", *columns)) \
-            or ner["id"].dtype != pl.String or ner["doc_id"].dtype != pl.String:
-        return None  # the ner model reports the missing or mistyped column
+    if any(c not in ner.columns for c in ("id", "doc_id", *columns)):
+        return None  # the ner model reports the missing column
+    try:  # read as the models read them (without a card to declare the types, the models coerce)
+        ner = ner.with_columns(pl.col("id", "doc_id").cast(pl.String),
+                               *(pl.col(c).cast(pl.List(pl.Int64), strict=False) for c in columns))
+    except (pl.exceptions.PolarsError, TypeError, ValueError):
+        return None  # a column of another kind, which the ner model reports
     if len(ner) != len(listed.ids):
         return f"it has {len(ner)} rows where the documents' paragraphs make {len(listed.ids)}"
     offsets = np.frombuffer(listed.offsets, np.int32)
@@ -139,8 +164,6 @@ def _ner_difference(ner, built) -> str | None:
         fields[name] = ~ner[name].eq_missing(pl.Series(values, dtype=pl.String)).to_numpy()
     for name, expected in columns.items():
         column = ner[name]
-        if not isinstance(column.dtype, pl.List) or not column.dtype.inner.is_integer():
-            return None  # the ner model reports the mistyped column
         values = column.to_arrow()
         values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
         starts = values.offsets.to_numpy()[:-1] - values.offsets[0].as_py()  # a null list has its own length 0
@@ -191,4 +214,23 @@ def story_differences(frames: dict) -> list[tuple[str, str]]:
                             f"row {row}: story: the story {story!r} also has documents in documents/{earlier}; "
                             "the documents of one story sit in one split"))
                 first_in[story] = split  # said once a split
+    return out
+
+
+def split_differences(splits: dict[str, set[str]]) -> list[tuple[str, str]]:
+    """(the file, how) for each split a per-layer or `ner` config has and `documents` has not, or lacks and
+    `documents` has (`splits`: config → the names of its split files): a row of a split without documents
+    is compared with nothing, and a split without its rows loses them, whatever the card declares."""
+    documents = splits.get("documents")
+    if documents is None:
+        return []  # reported as a missing config
+    out = []
+    for config in (*LAYERS, "ner"):
+        own = splits.get(config)
+        if own is None:
+            continue  # a missing layer is reported as such; `ner` is absent from datasets built before it
+        out += [(f"dataset/data/{config}/{split}.parquet", f"missing: {config} has no {split} split, which documents has")
+                for split in sorted(documents - own)]
+        out += [(f"dataset/data/{config}/{split}.parquet", f"{config} has a {split} split, which documents has not")
+                for split in sorted(own - documents)]
     return out

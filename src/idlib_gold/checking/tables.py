@@ -28,7 +28,7 @@ from pathlib import Path
 
 from .. import vocabulary
 from ..findings import Finding
-from .derived import ner_differences, nested_differences, story_differences
+from .derived import ner_differences, nested_differences, split_differences, story_differences
 
 __all__ = ["validate_folder", "validate_files", "validate_built", "built_material", "parquet_digests", "KeptConfigChecks",
            "validate_tables", "against_croissant", "gather_segments"]
@@ -70,10 +70,29 @@ def _read(files: dict[str, bytes | Path]) -> tuple[dict, list[Finding]]:
                                         f"dataset/{name}"))
                 continue
             source = io.BytesIO(data) if isinstance(data, bytes) else str(data)
-            tables.setdefault(parts[1], {})[Path(parts[2]).stem] = pq.read_table(source)
+            table = pq.read_table(source)
+            broken = _invalid_column(table)
+            if broken is not None:
+                findings.append(Finding("IG403", f"column {broken[0]}: {broken[1]}", f"dataset/{name}"))
+                continue
+            tables.setdefault(parts[1], {})[Path(parts[2]).stem] = table
         except Exception as exc:  # any unreadable file is a finding, not a traceback
             findings.append(Finding("IG403", f"cannot read Parquet: {exc}", f"dataset/{name}"))
     return tables, findings
+
+
+def _invalid_column(table) -> tuple[str, str] | None:
+    """(the first column whose data Arrow's full validation refuses, why): a string that is not UTF-8, say,
+    which reading Parquet lets through and polars cannot hold; None for valid data (0.05 s for every table
+    at 1,000x)."""
+    import pyarrow as pa
+
+    for name, column in zip(table.column_names, table.columns):
+        try:
+            column.validate(full=True)
+        except pa.ArrowInvalid as exc:
+            return name, str(exc).split("Invalid: ")[-1].strip() or "invalid data"
+    return None
 
 
 def gather_segments(data, begin, size):
@@ -428,7 +447,7 @@ def _findings(config: str, parts: list[tuple[str, int, int]], failure_cases, df)
     return out
 
 
-#: The configs `_lookups` and `_nested_agree` read.
+#: The configs `_lookups` and `derived.nested_differences` read.
 _LOOKED_UP = ("documents", "kb") + _LAYERS
 
 
@@ -631,7 +650,8 @@ def validate_tables(tables: dict, card=None, kept: KeptConfigChecks | None = Non
               if c in config_models and c in _LOOKED_UP}
     texts, kb_types, used = _lookups(frames)
     lookups = _lookups_digest(texts, kb_types, used) if kept is not None else b""
-    differences = nested_differences(frames)
+    differences = split_differences({config: set(splits) for config, splits in tables.items()})
+    differences += nested_differences(frames)
     if derived and "ner" in tables:
         ner = {s: pl.from_arrow(_decoded(t)) for s, t in tables["ner"].items()}
         differences += ner_differences({"documents": frames.get("documents", {}), "ner": ner})
