@@ -15,6 +15,7 @@ The in-suite profile is short. For a long run: `IDLIB_FUZZ=long python -m pytest
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import shutil
 import stat
@@ -234,8 +235,25 @@ def _received(repo: Path, out: Path, data) -> str:
     shutil.copytree(repo / "dataset", folder)
     tables = sorted(folder.rglob("*.parquet"))
     target = data.draw(st.sampled_from(tables), label="table")
-    how = data.draw(st.sampled_from(["bytes", "retype", "drop-file", "drop-column", "card", "none"]), label="how")
-    if how == "bytes":
+    how = data.draw(st.sampled_from(["bytes", "retype", "drop-file", "drop-column", "card", "none", "not-utf8",
+                                     "reorder-columns", "drop-row"]), label="how")
+    if how in ("not-utf8", "reorder-columns", "drop-row"):
+        table = pq.read_table(target)
+        if how == "drop-row" and table.num_rows:
+            k = data.draw(st.integers(0, table.num_rows - 1), label="row")
+            table = pa.concat_tables([table.slice(0, k), table.slice(k + 1)])
+        elif how == "reorder-columns":
+            table = table.select(data.draw(st.permutations(table.column_names), label="order"))
+        strings = [i for i, f in enumerate(table.schema) if pa.types.is_string(f.type)]
+        if how == "not-utf8" and strings and table.num_rows:
+            i = data.draw(st.sampled_from(strings), label="column")
+            values = [b"" if v is None else v.encode() for v in table.column(i).to_pylist()]
+            values[0] += b"\xff"
+            offsets = pa.array([0, *itertools.accumulate(map(len, values))], pa.int32()).buffers()[1]
+            broken = pa.Array.from_buffers(pa.string(), len(values), [None, offsets, pa.py_buffer(b"".join(values))])
+            table = table.set_column(i, table.field(i), broken)
+        pq.write_table(table, target)
+    elif how == "bytes":
         target.write_bytes(_bytes(target.read_bytes(), data))
     elif how == "drop-file":
         target.unlink()
