@@ -274,6 +274,24 @@ def test_the_ner_rows_are_compared_as_the_models_read_them_without_a_card(files)
     assert ("IG402", "dataset/" + name) in found
 
 
+def test_a_split_must_hold_as_many_rows_as_the_card_counts(files):
+    """`load_dataset` refuses a folder whose card counts other numbers of examples than its files hold
+    (NonMatchingSplitsSizesError), so `validate --parquet` must not pass it."""
+    import re
+
+    card = files["README.md"].decode()
+    found = re.search(r"  - name: train\n    num_bytes: \d+\n    num_examples: (\d+)\n", card)  # documents comes first
+    train, rows = found.group(0), int(found.group(1))
+    more = train.replace(f"num_examples: {rows}", f"num_examples: {rows + 1}")
+    changed = {**files, "README.md": card.replace(train, more, 1).encode()}
+    assert [(f.code, f.path, f.message) for f in validate_files(changed)] == [
+        ("IG404", "dataset/data/documents/train.parquet", f"the card gives the train split of documents {rows + 1} "
+         f"examples; the file holds {rows} rows (load_dataset refuses the folder)")]
+    extra = train.replace("train", "extra")
+    changed = {**files, "README.md": card.replace(train, train + extra, 1).encode()}
+    assert [(f.code, f.path) for f in validate_files(changed)] == [("IG404", "dataset/data/documents")]
+
+
 def test_unreadable_and_missing_tables_are_findings(files):
     broken = {**files, "data/quotes/test.parquet": b"not parquet"}
     del broken["data/kb/train.parquet"]

@@ -25,12 +25,16 @@ _SCALARS = {"string": "string", "large_string": "string", "int32": "int32", "int
 
 
 class Declared:
-    """The configs of a card: config → {split: path in the folder}, config → {column: type}, and
-    config → its `download_size` (the bytes of its files), where the card gives one."""
+    """The configs of a card: config → {split: path in the folder}, config → {column: type},
+    config → its `download_size` (the bytes of its files), where the card gives one, and config →
+    {split: `num_examples`}, the rows `load_dataset` expects of each split (it refuses a folder whose
+    files hold another number)."""
 
     def __init__(self, files: dict[str, dict[str, str]], columns: dict[str, dict[str, Any]],
-                 download_sizes: dict[str, int] | None = None) -> None:
+                 download_sizes: dict[str, int] | None = None,
+                 examples: dict[str, dict[str, Any]] | None = None) -> None:
         self.files, self.columns, self.download_sizes = files, columns, download_sizes or {}
+        self.examples = examples or {}
 
 
 def declared(header: Any) -> Declared | None:
@@ -46,13 +50,17 @@ def declared(header: Any) -> Declared | None:
     info = header.get("dataset_info")
     columns: dict[str, dict[str, Any]] = {}
     sizes: dict[str, int] = {}
+    examples: dict[str, dict[str, Any]] = {}
     for config in info if isinstance(info, list) else []:
         if isinstance(config, dict) and isinstance(config.get("features"), list):
             columns[str(config.get("config_name"))] = {f["name"]: _type(f) for f in config["features"]
                                                        if isinstance(f, dict) and isinstance(f.get("name"), str)}
         if isinstance(config, dict) and type(config.get("download_size")) is int:
             sizes[str(config.get("config_name"))] = config["download_size"]
-    return Declared(files, columns, sizes) if files else None
+        if isinstance(config, dict) and isinstance(config.get("splits"), list):
+            examples[str(config.get("config_name"))] = {
+                str(s.get("name")): s.get("num_examples") for s in config["splits"] if isinstance(s, dict)}
+    return Declared(files, columns, sizes, examples) if files else None
 
 
 def _type(spec: Any) -> Any:

@@ -555,10 +555,11 @@ def built_material(files: dict[str, bytes], digests: dict[str, bytes] | None = N
 
 
 def _against_card(tables: dict, card) -> tuple[list[Finding], set[str]]:
-    """Split files the card declares but the folder lacks, and columns whose type is not the declared one;
-    and the configs whose tables do not have the declared columns (their rules would not apply).
+    """Split files the card declares but the folder lacks, columns whose type is not the declared one, and
+    splits whose rows are not as many as the card counts (`load_dataset` refuses such a folder); and the
+    configs whose tables do not have the declared columns (their rules would not apply).
 
-    Emits: IG403."""
+    Emits: IG403, IG404."""
     from .table_types import differences
 
     findings, broken = [], set()
@@ -576,7 +577,28 @@ def _against_card(tables: dict, card) -> tuple[list[Finding], set[str]]:
             for problem in differences(_schema(table), card.columns.get(config, {})):
                 findings.append(Finding("IG403", problem, where, hint=_REBUILD))
                 broken.add(config)
+            counted = card.examples.get(config)
+            if counted is not None and counted.get(split) != _row_count(table):
+                said = f"{counted[split]!r} examples" if split in counted else "no number of examples"
+                findings.append(Finding("IG404", f"the card gives the {split} split of {config} {said}; the file holds "
+                                        f"{_row_count(table)} rows (load_dataset refuses the folder)", where,
+                                        hint=_REBUILD))
+    for config, counted in sorted(card.examples.items()):
+        for split in sorted(set(counted) - set(tables.get(config, {})) - set(card.files.get(config, {}))):
+            findings.append(Finding("IG404", f"the card counts examples of a {split} split of {config}, which has "
+                                    "no file (load_dataset refuses the folder)", f"dataset/data/{config}",
+                                    hint=_REBUILD))
     return findings, broken
+
+
+def _row_count(table) -> int:
+    """The rows of an Arrow table, or of the Parquet bytes a build wrote (from the file's footer)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if isinstance(table, bytes):
+        return pq.ParquetFile(pa.BufferReader(table)).metadata.num_rows
+    return table.num_rows
 
 
 @dataclass
