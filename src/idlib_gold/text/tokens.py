@@ -45,24 +45,6 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
     return out
 
 
-#: The last character `\\s` matches (str.isspace): U+3000, the ideographic space.
-_SPACE_MAX = 0x3000
-
-
-def _shown():
-    """Whether each character up to U+3001 is not white space (`\\s`; every later one is not), indexed by
-    code point: one lookup a character."""
-    global _SHOWN
-    if _SHOWN is None:
-        import numpy as np
-
-        _SHOWN = np.array([not chr(c).isspace() for c in range(_SPACE_MAX + 2)], bool)
-    return _SHOWN
-
-
-_SHOWN = None
-
-
 class Tokens:
     """The token offsets of a whole text, as two compact arrays (8 bytes a token, not ~70 as tuples).
 
@@ -72,18 +54,9 @@ class Tokens:
     __slots__ = ("starts", "ends")
 
     def __init__(self, text: str) -> None:
-        # Every character that is not white space belongs to exactly one token, and tokens come in text
-        # order, so the k-th token starts at the (sum of the lengths before it)-th such character: the
-        # token strings' lengths and the positions of the characters that are not white space give
-        # every offset without a match object per token (1.9 s → 0.9 s for 3.4 million tokens).
-        import numpy as np
-
-        lengths = np.fromiter(map(len, _TOKEN.findall(text)), np.int32)
-        points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), "<u4")
-        shown = np.flatnonzero(_shown()[np.minimum(points, _SPACE_MAX + 1)]).astype(np.int32)
-        ends = np.cumsum(lengths, dtype=np.int32)
-        self.starts = array("i", shown[ends - lengths].tobytes())
-        self.ends = array("i", (shown[ends - 1] + 1).tobytes())
+        spans = [m.span() for m in _TOKEN.finditer(text)]
+        self.starts = array("i", [s for s, _ in spans])
+        self.ends = array("i", [e for _, e in spans])
 
     @classmethod
     def from_arrays(cls, starts: array, ends: array) -> Tokens:
