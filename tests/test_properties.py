@@ -467,6 +467,28 @@ def test_the_bio_rule_reads_each_row_on_its_own(rows):
     assert found == [expected(tags) for tags in rows]
 
 
+def test_a_null_list_that_keeps_values_is_read_as_empty():
+    """Arrow lets a null list keep values that its offsets count and `list_flatten` skips: the ner rules
+    read every other row's values where they are, and the null row as null."""
+    import numpy as np
+    import polars as pl
+    import pyarrow as pa
+
+    from idlib_gold.checking import tables
+    from idlib_gold.checking.table_models import _inside_follows_begin
+
+    def with_a_null_first(values, kind):
+        return pl.from_arrow(pa.ListArray.from_arrays(pa.array([0, 2, 4], pa.int32()), pa.array(values, kind),
+                                                      mask=pa.array([True, False])))
+
+    tags = with_a_null_first([2, 2, 1, 2], pa.int64())  # the null row's kept values would be a stray I- tag
+    assert _inside_follows_begin(tags).collect().to_series().to_list() == [False, True]
+    known = tables._Texts(["d0"], pl.Series(["ab cd"], dtype=pl.String))
+    tokens = with_a_null_first(["x", "y", "ab", "cd"], pa.string())
+    starts, ends = with_a_null_first([9, 9, 0, 3], pa.int32()), with_a_null_first([9, 9, 2, 5], pa.int32())
+    assert known.tokens_agree(np.zeros(2, np.int32), tokens, starts, ends).to_list() == [None, True]
+
+
 def test_code_points_are_found_in_texts_handed_over_as_string_views():
     """Texts that arrive in another Arrow string layout (a view type, say) are read as offsets and
     bytes all the same."""

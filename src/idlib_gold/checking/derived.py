@@ -145,6 +145,8 @@ def _ner_difference(ner, built) -> str | None:
     import polars as pl
     import pyarrow as pa
 
+    from .table_models import list_values
+
     listed, tags = built
     columns = {"token_starts": np.frombuffer(listed.starts, np.int32), "token_ends": np.frombuffer(listed.ends, np.int32),
                "ner_tags": tags}
@@ -163,18 +165,15 @@ def _ner_difference(ner, built) -> str | None:
     for name, values in (("id", listed.ids), ("doc_id", listed.doc_ids)):
         fields[name] = ~ner[name].eq_missing(pl.Series(values, dtype=pl.String)).to_numpy()
     for name, expected in columns.items():
-        column = ner[name]
-        values = column.to_arrow()
-        values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
-        starts = values.offsets.to_numpy()[:-1] - values.offsets[0].as_py()  # a null list has its own length 0
+        values, flat, starts = list_values(ner[name])
         lengths = values.value_lengths().fill_null(-1).to_numpy()
         wrong = lengths != np.diff(offsets)
         # the rows as long as built compare value by value, each from where its list starts
         same = np.flatnonzero(~wrong)
         size = lengths[same]
         within = np.arange(size.sum()) - np.repeat(np.cumsum(size) - size, size)
-        given = values.flatten().cast(pa.int64(), safe=False).fill_null(-1).to_numpy()
-        here = np.repeat(starts[same], size) + within
+        given = flat.cast(pa.int64(), safe=False).fill_null(-1).to_numpy()
+        here = np.repeat(starts[:-1][same], size) + within
         built_here = np.repeat(offsets[:-1][same], size) + within
         wrong[np.repeat(same, size)[given[here] != expected[built_here]]] = True
         fields[name] = wrong

@@ -274,13 +274,11 @@ class _Texts:
         import numpy as np
         import polars as pl
         import pyarrow as pa
-        import pyarrow.compute as pc
+
+        from .table_models import list_values
 
         def listed(column, kind=None):
-            values = column.to_arrow() if kind is None else column.cast(pl.List(kind)).to_arrow()
-            values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
-            offsets = values.offsets.to_numpy()  # a slice's offsets start where it does: from 0 here
-            return values, pc.list_flatten(values), offsets - offsets[0]
+            return list_values(column if kind is None else column.cast(pl.List(kind)))
 
         def ints(column):
             inner = column.dtype.inner
@@ -293,7 +291,7 @@ class _Texts:
         t_list, t_flat, t_off = listed(tokens)
         n = len(s_flat)
         index = np.int32 if n < 2**31 else np.int64
-        rows = pc.list_parent_indices(s_list).to_numpy().astype(index, copy=False)
+        rows = np.repeat(np.arange(len(s_list), dtype=index), np.diff(s_off))
         # Only rows whose three lists are equally long are compared (the others fail); their k-th token,
         # start and end are at the same distance from the rows' first ones. When the three lists are laid
         # out alike, as a build writes them, the k-th of each is simply the k-th: nothing is picked.
