@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 import io
 from pathlib import Path
 
@@ -253,8 +254,8 @@ def test_every_layer_and_ner_have_the_splits_of_documents(files, declared):
     found = [(f.code, f.path, f.message) for f in validate_files(changed)]
     assert ("IG402", "dataset/data/ner/test.parquet", "missing: ner has no test split, which documents has") in found
     if declared:
-        assert ("IG402", f"dataset/data/ner/{declared}.parquet", f"ner has a {declared} split, which documents has not") \
-            in found
+        assert ("IG402", f"dataset/data/documents/{declared}.parquet",
+                f"missing: documents has no {declared} split, which ner has") in found
 
 
 def test_the_ner_rows_are_compared_as_the_models_read_them_without_a_card(files):
@@ -290,6 +291,63 @@ def test_a_split_must_hold_as_many_rows_as_the_card_counts(files):
     extra = train.replace("train", "extra")
     changed = {**files, "README.md": card.replace(train, train + extra, 1).encode()}
     assert [(f.code, f.path) for f in validate_files(changed)] == [("IG404", "dataset/data/documents")]
+
+
+def test_a_span_typed_as_nothing_is_a_null_record(files):
+    """A writer given no schema types a span that is always absent as Arrow's `null`: on either side, the
+    nested and flat rows are still the same, and a split with no quotes may type its lists as holding
+    nothing."""
+    name = "data/documents/test.parquet"
+    table = pq.read_table(io.BytesIO(files[name]))
+    rows = table.to_pylist()
+    assert all(q["addressee"] is None for r in rows for q in r["quotes"])
+    untyped = pa.Table.from_pylist(rows)  # no schema: each null-only field is typed `null`
+    without_card = {k: v for k, v in files.items() if k != "README.md"}
+    assert [f for f in validate_files(_put(without_card, name, untyped)) if f.code == "IG402"] == []
+    for row in rows:
+        row["quotes"] = []
+    emptied = pa.Table.from_pylist(rows)
+    assert emptied.schema.field("quotes").type == pa.list_(pa.null())
+    quotes = pq.read_table(io.BytesIO(files["data/quotes/test.parquet"])).slice(0, 0)
+    changed = _put(_put(without_card, name, emptied), "data/quotes/test.parquet", quotes)
+    assert [f for f in validate_files(changed) if f.code == "IG402"] == []
+
+
+def test_a_card_naming_a_split_or_config_twice_is_a_finding(files):
+    """`load_dataset` refuses a card that lists a split twice ("Split test already present")."""
+    import re
+
+    card = files["README.md"].decode()
+    found = re.search(r"  - name: test\n    num_bytes: \d+\n    num_examples: \d+\n", card)
+    changed = {**files, "README.md": card.replace(found.group(0), found.group(0) * 2, 1).encode()}
+    assert [(f.code, f.path, f.message) for f in validate_files(changed)] == [
+        ("IG404", "dataset/README.md", "the card's dataset_info: the splits of documents, the split test is named twice "
+                                       "(load_dataset refuses the folder)")]
+
+
+def test_a_story_is_read_as_the_model_reads_it(files):
+    name = "data/documents/test.parquet"
+    table = pq.read_table(io.BytesIO(files[name]))
+    train = pq.read_table(io.BytesIO(files["data/documents/train.parquet"])).to_pylist()
+    leaked = table.set_column(table.schema.get_field_index("story"), "story",
+                              pa.array([train[1]["story"]] * len(table)).dictionary_encode())
+    without_card = {k: v for k, v in files.items() if k != "README.md"}
+    assert ("IG401", "dataset/" + name) in [(f.code, f.path) for f in validate_files(_put(without_card, name, leaked))]
+
+
+@pytest.mark.parametrize("column", [pa.array([decimal.Decimal("1.5")], pa.decimal256(40, 2)), pa.array([0], pa.date32()),
+                                    pa.StructArray.from_arrays([pa.array([1]), pa.array([2])], names=["s", "s"])],
+                         ids=["decimal256", "date", "a record naming a field twice"])
+def test_a_column_of_a_type_no_table_holds_is_a_finding(files, column):
+    """Without a card to declare the types, a column polars cannot hold would end the command outside
+    any rule: it is said at once, and nothing else is checked."""
+    name = "data/figures/test.parquet"
+    table = pq.read_table(io.BytesIO(files[name]))
+    extra = table.append_column("extra", pa.concat_arrays([column] * len(table)))
+    without_card = {k: v for k, v in files.items() if k != "README.md"}
+    found = validate_files(_put(without_card, name, extra))
+    assert [(f.code, f.path) for f in found] == [("IG403", "dataset/" + name)]
+    assert found[0].message.startswith("column extra is ") and str(column.type) in found[0].message
 
 
 def test_unreadable_and_missing_tables_are_findings(files):

@@ -45,15 +45,17 @@ def _nested_difference(docs, layer: str, flat) -> str | None:
     if "id" not in docs.columns:
         return None  # the documents model reports the missing column
     inner = docs.schema[layer].inner
+    if inner == pl.Null and not len(flat):
+        return None  # no annotation in the split, nested lists typed as holding nothing
     if not isinstance(inner, pl.Struct):
         return f"nests {layer} that are not records, unlike its {layer} rows"
     fields = [f.name for f in inner.fields]
-    if "doc_id" in fields or sorted(["doc_id", *fields]) != sorted(flat.columns):
+    if sorted(["doc_id", *fields]) != sorted(flat.columns):
         return f"nests {layer} with the fields {', '.join(fields)}, not those of its {layer} rows"
     try:
         nested = (docs.select(pl.col("id").alias("doc_id"), pl.col(layer)).filter(pl.col(layer).list.len() > 0)
                   .explode(layer).unnest(layer).select(flat.columns))
-        mine, theirs = _comparable(nested), _comparable(flat)
+        mine, theirs = _comparable(nested, flat.schema), _comparable(flat, nested.schema)
         if mine.columns != theirs.columns:
             return f"nests {layer} whose records hold other fields than its {layer} rows"
         differs = mine.select(pl.any_horizontal(pl.col(c).ne_missing(theirs[c]) for c in theirs.columns)).to_series()
@@ -69,15 +71,19 @@ def _nested_difference(docs, layer: str, flat) -> str | None:
     return f"nests {layer} that differ from its {layer} rows at row {k} ({', '.join(named)}){more}"
 
 
-def _comparable(frame):
-    """`frame` with each record column (a span) as whether it is null and its fields by name, in name order."""
+def _comparable(frame, other):
+    """`frame` with each record column (a span) as whether it is null and its fields by name, in name order.
+    A column of nulls typed as nothing (Arrow's `null`, as a writer that was given no schema types a span
+    that is always absent) is read as a null record of the fields `other` (the other side's schema) gives."""
     import polars as pl
 
     columns = []
     for name, dtype in frame.schema.items():
-        if isinstance(dtype, pl.Struct):
+        record = dtype if isinstance(dtype, pl.Struct) else other.get(name) if dtype == pl.Null else None
+        if isinstance(record, pl.Struct):
             columns.append(pl.col(name).is_null().alias(name))
-            columns += [pl.col(name).struct.field(f).alias(f"{name}.{f}") for f in sorted(x.name for x in dtype.fields)]
+            columns += [(pl.col(name).struct.field(f) if record is dtype else pl.lit(None)).alias(f"{name}.{f}")
+                        for f in sorted(x.name for x in record.fields)]
         else:
             columns.append(pl.col(name))
     return frame.select(columns)
@@ -201,9 +207,10 @@ def story_differences(frames: dict) -> list[tuple[str, str]]:
     out = []
     for split in order:
         docs = splits[split]
-        if docs.schema.get("story") != pl.String:
+        try:  # read as the documents model reads it (it coerces a dictionary-encoded column, say)
+            stories = docs["story"].cast(pl.String).to_list()
+        except (pl.exceptions.PolarsError, KeyError, TypeError, ValueError):
             continue  # the documents model reports the column
-        stories = docs["story"].to_list()
         for row, story in enumerate(stories):
             if story is None:
                 continue
@@ -217,19 +224,23 @@ def story_differences(frames: dict) -> list[tuple[str, str]]:
 
 
 def split_differences(splits: dict[str, set[str]]) -> list[tuple[str, str]]:
-    """(the file, how) for each split a per-layer or `ner` config has and `documents` has not, or lacks and
-    `documents` has (`splits`: config → the names of its split files): a row of a split without documents
-    is compared with nothing, and a split without its rows loses them, whatever the card declares."""
+    """(the file, how) for each split a per-layer or `ner` config lacks and `documents` has, or has and
+    `documents` lacks (`splits`: config → the names of its split files): a row of a split without documents
+    is compared with nothing, and a split without its rows loses them, whatever the card declares. Each is
+    said at the file that is missing (so a file that cannot be read is said once, as unreadable)."""
     documents = splits.get("documents")
     if documents is None:
         return []  # reported as a missing config
-    out = []
+    out, beyond = [], {}
     for config in (*LAYERS, "ner"):
         own = splits.get(config)
         if own is None:
             continue  # a missing layer is reported as such; `ner` is absent from datasets built before it
         out += [(f"dataset/data/{config}/{split}.parquet", f"missing: {config} has no {split} split, which documents has")
                 for split in sorted(documents - own)]
-        out += [(f"dataset/data/{config}/{split}.parquet", f"{config} has a {split} split, which documents has not")
-                for split in sorted(own - documents)]
+        for split in sorted(own - documents):
+            beyond.setdefault(split, []).append(config)
+    out += [(f"dataset/data/documents/{split}.parquet",
+             f"missing: documents has no {split} split, which {', '.join(configs)} {'has' if len(configs) == 1 else 'have'}")
+            for split, configs in sorted(beyond.items())]
     return out

@@ -32,9 +32,11 @@ class Declared:
 
     def __init__(self, files: dict[str, dict[str, str]], columns: dict[str, dict[str, Any]],
                  download_sizes: dict[str, int] | None = None,
-                 examples: dict[str, dict[str, Any]] | None = None) -> None:
+                 examples: dict[str, dict[str, Any]] | None = None, repeated: list[str] | None = None) -> None:
         self.files, self.columns, self.download_sizes = files, columns, download_sizes or {}
         self.examples = examples or {}
+        #: What the card names twice (a config, or a split of one), which `load_dataset` refuses.
+        self.repeated = repeated or []
 
 
 def declared(header: Any) -> Declared | None:
@@ -42,11 +44,16 @@ def declared(header: Any) -> Declared | None:
     if not isinstance(header, dict) or not isinstance(header.get("configs"), list):
         return None
     files: dict[str, dict[str, str]] = {}
+    repeated: list[str] = []
     for config in header["configs"]:
         if isinstance(config, dict) and isinstance(config.get("config_name"), str):
             entries = config.get("data_files") if isinstance(config.get("data_files"), list) else []
-            files[config["config_name"]] = {e["split"]: e["path"] for e in entries if isinstance(e, dict)
-                                            and isinstance(e.get("split"), str) and isinstance(e.get("path"), str)}
+            named = [(e["split"], e["path"]) for e in entries if isinstance(e, dict)
+                     and isinstance(e.get("split"), str) and isinstance(e.get("path"), str)]
+            repeated += _twice(f"configs: the config {config['config_name']}", [config["config_name"]], files)
+            repeated += _twice(f"configs: the data_files of {config['config_name']}, the split",
+                               [split for split, _ in named])
+            files[config["config_name"]] = dict(named)
     info = header.get("dataset_info")
     columns: dict[str, dict[str, Any]] = {}
     sizes: dict[str, int] = {}
@@ -58,9 +65,23 @@ def declared(header: Any) -> Declared | None:
         if isinstance(config, dict) and type(config.get("download_size")) is int:
             sizes[str(config.get("config_name"))] = config["download_size"]
         if isinstance(config, dict) and isinstance(config.get("splits"), list):
-            examples[str(config.get("config_name"))] = {
-                str(s.get("name")): s.get("num_examples") for s in config["splits"] if isinstance(s, dict)}
-    return Declared(files, columns, sizes, examples) if files else None
+            listed = [s for s in config["splits"] if isinstance(s, dict)]
+            repeated += _twice(f"dataset_info: the config {config.get('config_name')}", [config.get("config_name")],
+                               examples)
+            repeated += _twice(f"dataset_info: the splits of {config.get('config_name')}, the split",
+                               [str(s.get("name")) for s in listed])
+            examples[str(config.get("config_name"))] = {str(s.get("name")): s.get("num_examples") for s in listed}
+    return Declared(files, columns, sizes, examples, repeated) if files else None
+
+
+def _twice(what: str, names: list, known=()) -> list[str]:
+    """"<what> <name> is named twice" for each name listed twice, or already in `known`."""
+    seen, out = set(known), []
+    for name in names:
+        if name in seen:
+            out.append(f"{what} {name} is named twice")
+        seen.add(name)
+    return out
 
 
 def _type(spec: Any) -> Any:
@@ -92,6 +113,9 @@ def _actual(arrow_type) -> Any:
     import pyarrow as pa
 
     if pa.types.is_struct(arrow_type):
+        names = [arrow_type.field(i).name for i in range(arrow_type.num_fields)]
+        if len(set(names)) != len(names):  # a field named twice is no record the card can declare
+            return f"struct with a field named twice ({', '.join(sorted(n for n in set(names) if names.count(n) > 1))})"
         return {arrow_type.field(i).name: _actual(arrow_type.field(i).type) for i in range(arrow_type.num_fields)}
     if pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type):
         return ("list", _actual(arrow_type.value_type))

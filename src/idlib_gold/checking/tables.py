@@ -537,8 +537,8 @@ def parquet_digests(files: dict[str, bytes]) -> dict[str, bytes]:
 def built_material(files: dict[str, bytes], digests: dict[str, bytes] | None = None) -> bytes:
     """What `validate_built` answers from for the tables of a build's `files`: each Parquet file's
     bytes (a Parquet file holds its Arrow schema and every value, so equal bytes are equal tables),
-    and what the card declares (its split files and column types; the rest of the card, such as the
-    digest of the sources, is never read by the checks). A build keeps a clean check under it
+    and what the card declares (its split files, column types, counts of examples and the names it
+    repeats; the rest of the card, such as the digest of the sources, is never read by the checks). A build keeps a clean check under it
     (building/dataset.py), where the parse cache binds it to the schema folder in use and its files,
     this package's bytes and the versions of the libraries that run the rules. `digests`: the files'
     `parquet_digests`, where the caller has them."""
@@ -547,7 +547,10 @@ def built_material(files: dict[str, bytes], digests: dict[str, bytes] | None = N
     for name in sorted(digests):
         h.update(name.encode("utf-8", "surrogateescape") + b"\0" + digests[name])
     card = read_card(files[CARD])[0] if CARD in files else None
-    declared = None if card is None else {"files": card.files, "columns": card.columns}
+    declared = None if card is None else {"files": card.files, "columns": card.columns,
+                                          "examples": {c: {k: repr(v) for k, v in splits.items()}
+                                                       for c, splits in card.examples.items()},
+                                          "repeated": card.repeated}
     h.update(json.dumps(declared, sort_keys=True).encode() + b"\0")
     return h.digest()
 
@@ -581,12 +584,52 @@ def _against_card(tables: dict, card) -> tuple[list[Finding], set[str]]:
                 findings.append(Finding("IG404", f"the card gives the {split} split of {config} {said}; the file holds "
                                         f"{_row_count(table)} rows (load_dataset refuses the folder)", where,
                                         hint=_REBUILD))
+    findings += [Finding("IG404", f"the card's {what} (load_dataset refuses the folder)", f"dataset/{CARD}",
+                         hint=_REBUILD) for what in card.repeated]
     for config, counted in sorted(card.examples.items()):
+        if config not in card.files:
+            continue  # a config the card does not declare is not loaded
         for split in sorted(set(counted) - set(tables.get(config, {})) - set(card.files.get(config, {}))):
             findings.append(Finding("IG404", f"the card counts examples of a {split} split of {config}, which has "
                                     "no file (load_dataset refuses the folder)", f"dataset/data/{config}",
                                     hint=_REBUILD))
     return findings, broken
+
+
+def _unheld_columns(tables: dict) -> list[Finding]:
+    """A finding for each column of a type no table of this dataset holds and the checks cannot read (a
+    decimal, a date, a record naming a field twice): with a card it is also not the declared type, but
+    without one it would reach polars, which cannot hold every Arrow type and fails outside any rule.
+
+    Emits: IG403."""
+    out = []
+    for config, splits in sorted(tables.items()):
+        for split, table in sorted(splits.items()):
+            for column in _schema(table):
+                why = _unheld(column.type)
+                if why is not None:
+                    out.append(Finding("IG403", f"column {column.name} is {why}, which no table of the dataset holds",
+                                       f"dataset/data/{config}/{split}.parquet", hint=_REBUILD))
+    return out
+
+
+def _unheld(kind) -> str | None:
+    import pyarrow as pa
+
+    t = pa.types
+    if t.is_null(kind) or t.is_boolean(kind) or t.is_integer(kind) or t.is_string(kind) or t.is_large_string(kind) \
+            or t.is_string_view(kind) or (t.is_floating(kind) and not t.is_float16(kind)):
+        return None
+    if t.is_dictionary(kind):
+        return _unheld(kind.value_type)
+    if t.is_list(kind) or t.is_large_list(kind):
+        return _unheld(kind.value_type)
+    if t.is_struct(kind):
+        names = [kind.field(i).name for i in range(kind.num_fields)]
+        if len(set(names)) != len(names):
+            return f"a record naming a field twice ({kind})"
+        return next((why for i in range(kind.num_fields) if (why := _unheld(kind.field(i).type)) is not None), None)
+    return f"of type {kind}"
 
 
 def _row_count(table) -> int:
@@ -656,6 +699,9 @@ def validate_tables(tables: dict, card=None, kept: KeptConfigChecks | None = Non
 
     config_models = models()  # for the vocabulary in use
 
+    unheld = _unheld_columns(tables)
+    if unheld:  # nothing else: like a mistyped column, the rules would not apply to the table
+        return unheld
     if card is not None:
         findings, broken = _against_card(tables, card)
         if broken or any(f.message.startswith("missing:") for f in findings):
