@@ -361,17 +361,25 @@ def check_combining_marks(doc: Document) -> list[Finding]:
 
 
 def check_token_edges(doc: Document) -> list[Finding]:
-    """Gold spans must start and end on token boundaries of the `ner` tokenizer.
+    """Gold spans must start and end on token boundaries of the `ner` tokenizer: entities, figures and
+    what a figure measures, and each part of a quote (content, speaker, cue, addressee).
 
     Emits: IG319."""
     out, tokens = [], doc.tokens
-    for layer in ("entities", "figures"):
+    for layer, parts in (("entities", (None,)), ("figures", (None, "measured")),
+                         ("quotes", ("content", "speaker", "cue", "addressee"))):
         for i, a in enumerate(doc.data[layer]):
-            for edge in misaligned_edges(tokens, a["start"], a["end"]):
-                out.append(_at(doc, (layer, i), "IG319",
-                               f"{a['id']}: the span {a['text']!r} has an edge at {edge} inside a token", a["id"],
-                               hint="spans follow the tokenizer in src/idlib_gold/text/tokens.py; widen the span to whole "
-                                    "tokens, or change the tokenizer rule and the guidelines together"))
+            for part in parts:
+                span = a if part is None else a.get(part)
+                if not isinstance(span, dict):
+                    continue  # an absent part (null)
+                what = "span" if part is None else f"{part} span"
+                for edge in misaligned_edges(tokens, span["start"], span["end"]):
+                    out.append(_at(doc, (layer, i), "IG319",
+                                   f"{a['id']}: the {what} {span['text']!r} has an edge at {edge} inside a token",
+                                   a["id"], hint="spans follow the tokenizer in src/idlib_gold/text/tokens.py; widen the "
+                                                 "span to whole tokens, or change the tokenizer rule and the guidelines "
+                                                 "together"))
     return out
 
 
