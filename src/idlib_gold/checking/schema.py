@@ -149,6 +149,9 @@ def hint(error) -> str | None:
             return f"write {int(error.instance)}, without a decimal point: offsets are whole numbers"
     if error.validator in ("maximum", "minimum") and type(error.instance) is int and abs(error.instance) > 10**15:
         return "check for a pasted run of digits"
+    comment = error.schema.get("$comment") if isinstance(error.schema, dict) else None
+    if isinstance(comment, str) and "then" in error.absolute_schema_path:  # a conditional rule, in words
+        return comment
     if error.validator == "pattern":
         return f"the value must match {error.validator_value}"
     return None
