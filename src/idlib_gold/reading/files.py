@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 import zlib
 from array import array
@@ -22,7 +23,7 @@ import yaml
 
 from .. import readlog
 from ..findings import Finding
-from .flowstyle import read_flow_style
+from .flowstyle import PLAIN_BOOLS, read_flow_style
 
 __all__ = ["MAX_BYTES", "MAX_DEPTH", "Loaded", "Positions", "read_bounded", "read_text", "read_yaml", "read_file_bytes",
            "read_yaml_bytes", "line_col_of_offset", "deeper_than"]
@@ -354,6 +355,14 @@ _PLAIN_TAGS = {
 }
 
 
+# What YAML 1.1 (this reader) and YAML 1.2 (most other readers) read as the same number or truth value.
+# YAML 1.1 also reads 017 and 0x1F, 1_000, +5, 3:10 (base 60) as integers, 1_0.5 as a float, and yes,
+# no, on and off as booleans, where a YAML 1.2 reader sees another number (17, 31) or a string: one file,
+# two meanings. Such a plain scalar is kept as the string it is written as, so the schema refuses it
+# where a number or a boolean is due ("Written as digits only").
+_PLAIN_FLOAT = re.compile(r"-?(?:0|[1-9][0-9]*)\.[0-9]+(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
+
+
 class _Builder:
     """Composed YAML nodes → values, refusing aliases, tags and duplicate keys; records positions.
 
@@ -370,20 +379,24 @@ class _Builder:
         self.loader, self.positions, self.seen, self.depth = loader, {}, set(), depth
         # A file without "&" and "*" can hold no anchor and no alias: no need to watch for nodes met twice.
         self.aliases = aliases
-        construct_int = loader.construct_yaml_int
-
-        def integer(node):  # plain decimal digits are most integers here; YAML 1.1 reads "017" as octal
+        def integer(node):  # decimal digits only: see `_plain_number`
             value = node.value
+            digits = value[1:] if value[:1] == "-" else value
+            if not (digits.isascii() and digits.isdigit() and (digits[0] != "0" or len(digits) == 1)):
+                return value
             try:
-                if value.isascii() and value.isdigit() and (value[0] != "0" or len(value) == 1):
-                    return int(value)
-                return construct_int(node)
+                return int(value)
             except ValueError:  # Python refuses integers of over 4,300 digits
                 raise _Refused("IG103", f"a number of {len(value):,} digits is too long to read", node.start_mark,
                                "offsets and figures are short numbers; check for a pasted run of digits") from None
 
-        self.scalars = {tag + "str": _node_value, tag + "int": integer,
-                        tag + "float": loader.construct_yaml_float, tag + "bool": loader.construct_yaml_bool,
+        def real(node):
+            return loader.construct_yaml_float(node) if _PLAIN_FLOAT.fullmatch(node.value) else node.value
+
+        def boolean(node):
+            return loader.construct_yaml_bool(node) if node.value in PLAIN_BOOLS else node.value
+
+        self.scalars = {tag + "str": _node_value, tag + "int": integer, tag + "float": real, tag + "bool": boolean,
                         tag + "null": loader.construct_yaml_null}
 
     def build(self, node: yaml.Node, path: Path_ | None = (), positions: dict | None = None) -> Any:
