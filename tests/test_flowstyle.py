@@ -112,19 +112,38 @@ def test_inputs_beyond_any_reader_are_findings_not_crashes(text):
     assert loaded is None and [f.code for f in findings] == ["IG103"]
 
 
-def test_fast_path_resolves_plain_words_as_the_full_reader_does():
-    """Plain words the two YAML versions read alike are read so; `Off`, which YAML 1.1 takes for false and
-    YAML 1.2 for a string, is kept as written, and the schema refuses it where a boolean is due."""
-    text = "a: null\nb: ~\nc: true\nd: Off\ne: 12\nf: 0.75\ng: 2020-02-02\nh: [x y, 'it''s', \"q \\\"z\\\"\"]\n"
+def test_fast_path_resolves_plain_words_as_yaml_1_1_does():
+    text = "a: null\nb: ~\nc: true\nd: FALSE\ne: 12\nf: 0.75\ng: 2020-02-02\nh: [x y, 'it''s', \"q \\\"z\\\"\"]\n"
     text = text.replace("h: [", "h: []\nlist:\n  - [")
     fast = read_flow_style(text, LOADER)
     assert fast is not None
     assert _same(fast, _full(text))
     data = fast[0]
-    assert data["a"] is None and data["b"] is None and data["c"] is True and data["d"] == "Off"
+    assert data["a"] is None and data["b"] is None and data["c"] is True and data["d"] is False
     assert data["e"] == 12 and isinstance(data["e"], int) and data["f"] == 0.75
     assert data["g"] == "2020-02-02"  # dates stay strings, as the schema expects
     assert data["list"] == [["x y", "it's", 'q "z"']]
+
+
+@pytest.mark.parametrize("value", ["0276", "0x1F", "1_000", "+0_1", "3:10", "1_0.5", "190:20:30.15", "yes", "No", "ON",
+                                   "off"])
+@pytest.mark.parametrize("where", ["k: {}\n", "k: [a, {}]\n", "list:\n  - {{s: {}}}\n", "{}: x\n"])
+def test_a_plain_value_yaml_versions_read_differently_is_refused(value, where):
+    """YAML 1.1 reads 0276 as 190 and yes as true, YAML 1.2 as 276 and as text: one file, two meanings. Such a
+    plain value is refused where it is met, in any field, by the fast path and the full reader alike."""
+    text = "id: doc\n" + where.format(value)
+    assert read_flow_style(text, LOADER) is None
+    loaded, findings = reading.parse_yaml(text, "x.yaml")
+    assert loaded is None and [f.code for f in findings] == ["IG112"], findings
+    quoted = "id: doc\n" + where.format(f'"{value}"')
+    assert reading.parse_yaml(quoted, "x.yaml")[1] == []
+
+
+@pytest.mark.parametrize("value, read", [("-5", -5), ("+5", 5), ("0", 0), ("1.0", 1.0), ("-0.5", -0.5), ("12.", 12.0),
+                                         (".5", 0.5), ("1.5e+3", 1500.0), ("TRUE", True), ("False", False)])
+def test_plain_values_both_yaml_versions_read_alike_are_read(value, read):
+    loaded, findings = reading.parse_yaml(f"id: doc\nk: {value}\n", "x.yaml")
+    assert findings == [] and loaded.data["k"] == read and type(loaded.data["k"]) is type(read)
 
 
 # Random flow values from an alphabet of YAML's special characters: wherever the fast path answers,

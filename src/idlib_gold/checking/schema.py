@@ -147,15 +147,6 @@ def hint(error) -> str | None:
             return "write a finite number (.inf and .nan are not numbers here)"
         if "integer" in error.validator_value and error.instance.is_integer():
             return f"write {int(error.instance)}, without a decimal point: offsets are whole numbers"
-    if error.validator == "type" and type(error.instance) is str:
-        wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
-        plain = error.instance.lstrip("-")
-        quoted = plain.isascii() and plain.isdigit() and (plain[:1] != "0" or len(plain) == 1)  # "12": the quotes
-        if {"integer", "number"} & set(wanted) and error.instance[:1] in "+-.0123456789" and not quoted:
-            return ("write the number in decimal digits only, with no leading 0, +, _ or : (YAML readers take "
-                    "such a number for different values, or for a string)")
-        if "boolean" in wanted and error.instance.lower() in ("yes", "no", "on", "off", "y", "n"):
-            return "write true or false (yes, no, on and off are booleans to some YAML readers, strings to others)"
     if error.validator in ("maximum", "minimum") and type(error.instance) is int and abs(error.instance) > 10**15:
         return "check for a pasted run of digits"
     comment = error.schema.get("$comment") if isinstance(error.schema, dict) else None

@@ -355,12 +355,13 @@ _PLAIN_TAGS = {
 }
 
 
-# What YAML 1.1 (this reader) and YAML 1.2 (most other readers) read as the same number or truth value.
-# YAML 1.1 also reads 017 and 0x1F, 1_000, +5, 3:10 (base 60) as integers, 1_0.5 as a float, and yes,
-# no, on and off as booleans, where a YAML 1.2 reader sees another number (17, 31) or a string: one file,
-# two meanings. Such a plain scalar is kept as the string it is written as, so the schema refuses it
-# where a number or a boolean is due ("Written as digits only").
-_PLAIN_FLOAT = re.compile(r"-?(?:0|[1-9][0-9]*)\.[0-9]+(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
+# What YAML 1.1 (this reader) and YAML 1.2 (most other readers) read as the same number. YAML 1.1 also
+# reads 017 and 0x1F, 1_000 and 3:10 (base 60) as integers, 1_0.5 as a float, and yes, no, on and off as
+# truth values, where a YAML 1.2 reader sees another number (17, 31) or text: one file, two meanings.
+# Such a plain value is refused where it is met (IG112), whatever the field: quoted, it is text to both.
+_AGREED_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+_AGREED_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
+_AMBIGUOUS_HINT = "write a number in decimal digits and a truth value as true or false; quote the value if it is text"
 
 
 class _Builder:
@@ -379,11 +380,12 @@ class _Builder:
         self.loader, self.positions, self.seen, self.depth = loader, {}, set(), depth
         # A file without "&" and "*" can hold no anchor and no alias: no need to watch for nodes met twice.
         self.aliases = aliases
-        def integer(node):  # decimal digits only: see `_plain_number`
+        def integer(node):
+            """Emits: IG103, IG112."""
             value = node.value
-            digits = value[1:] if value[:1] == "-" else value
-            if not (digits.isascii() and digits.isdigit() and (digits[0] != "0" or len(digits) == 1)):
-                return value
+            if not _AGREED_INT.fullmatch(value):
+                raise _Refused("IG112", f"{value} is an integer to this YAML reader ({loader.construct_yaml_int(node)}) "
+                               "and another number or text to YAML 1.2 readers", node.start_mark, _AMBIGUOUS_HINT)
             try:
                 return int(value)
             except ValueError:  # Python refuses integers of over 4,300 digits
@@ -391,10 +393,18 @@ class _Builder:
                                "offsets and figures are short numbers; check for a pasted run of digits") from None
 
         def real(node):
-            return loader.construct_yaml_float(node) if _PLAIN_FLOAT.fullmatch(node.value) else node.value
+            """Emits: IG112."""
+            if not _AGREED_FLOAT.fullmatch(node.value):
+                raise _Refused("IG112", f"{node.value} is a number to this YAML reader and text to YAML 1.2 readers",
+                               node.start_mark, _AMBIGUOUS_HINT)
+            return loader.construct_yaml_float(node)
 
         def boolean(node):
-            return loader.construct_yaml_bool(node) if node.value in PLAIN_BOOLS else node.value
+            """Emits: IG112."""
+            if node.value not in PLAIN_BOOLS:
+                raise _Refused("IG112", f"{node.value} is a truth value to this YAML reader and text to YAML 1.2 readers",
+                               node.start_mark, _AMBIGUOUS_HINT)
+            return loader.construct_yaml_bool(node)
 
         self.scalars = {tag + "str": _node_value, tag + "int": integer, tag + "float": real, tag + "bool": boolean,
                         tag + "null": loader.construct_yaml_null}
@@ -508,7 +518,7 @@ def parse_yaml(text: str, rel: str, depth: int | None = EAGER_DEPTH,
     Files in the repository's own style take a fast path (flowstyle.py) that gives the
     same data and positions; any other file, and every error, goes through the YAML parser.
 
-    Emits: IG103, IG104, IG105, IG106."""
+    Emits: IG103, IG104, IG105, IG106, IG112."""
     loader_class = _FastLoader or _StrictLoader
     if fast and depth == EAGER_DEPTH:
         found = read_flow_style(text, loader_class)

@@ -50,7 +50,7 @@ _MARK_JSON = ',"\\u0000",'
 #: Tokens whose JSON is remembered, at most (a file of new tokens past this starts the memory anew).
 _TOKENS_KEPT = 100_000
 _INT = re.compile(r"0|[1-9][0-9]*")
-#: The booleans YAML 1.1 and 1.2 read alike (yes, no, on and off are kept as strings: reading/files.py).
+#: The truth values YAML 1.1 and 1.2 read alike (yes, no, on and off are refused: reading/files.py).
 PLAIN_BOOLS = frozenset({"true", "True", "TRUE", "false", "False", "FALSE"})
 _FLOAT = re.compile(r"(?:0|[1-9][0-9]*)\.[0-9]+")
 
@@ -80,10 +80,8 @@ class _Plain:
             found = word
         elif kind == "float" and _FLOAT.fullmatch(word):
             found = word
-        elif kind == "bool" and word in PLAIN_BOOLS:
+        elif kind == "bool" and word in PLAIN_BOOLS:  # yes, no, on, off: the full reader refuses them (files.py)
             found = "true" if self.bools[word.lower()] else "false"
-        elif kind == "bool":  # yes, no, on, off: kept as written, as the full reader keeps them (files.py)
-            found = json.dumps(word, ensure_ascii=False)
         elif kind == "null":
             found = "null"
         else:  # octal, sexagesimal, exponents, .inf, merge keys …
@@ -95,7 +93,7 @@ class _Plain:
 
     def key(self, word: str) -> str:
         literal = self.literal(word)
-        if not literal.startswith('"') or word.lower() in self.bools:  # `yes:`, `null:` or `1:`: not a plain key
+        if not literal.startswith('"'):  # `yes:`, `null:` or `1:` as a key: not a plain string key
             raise _NotFlowStyle(word)
         return literal
 
