@@ -138,7 +138,9 @@ class Documents(_Base):
         return _rows(data, pl.col("date").is_null() == pl.col("date_basis").is_null())
 
 
-class _Layer(_Base):
+class _OfDocuments(_Base):
+    """Rows that each belong to a document (`doc_len`: its length, null where it is not there)."""
+
     doc_id: str = pa.Field(str_matches=ID)
     doc_len: int = pa.Field(nullable=True)
 
@@ -146,6 +148,8 @@ class _Layer(_Base):
     def document_exists(cls, data):
         return _rows(data, pl.col("doc_len").is_not_null())
 
+
+class _Layer(_OfDocuments):
     @pa.dataframe_check(error="doc_id, id: (doc_id, id) is not unique")
     def unique_id(cls, data):
         return _rows(data, _unique_in_document())
@@ -265,21 +269,15 @@ def _models(folder) -> dict:
             return _rows(data, pl.col("speakers_known"))
 
 
-    class Ner(_Base):
+    class Ner(_OfDocuments):
         """One row per paragraph: tokens with their document offsets and BIO tags (ClassLabel indices)."""
 
         id: str = pa.Field(unique=True)
-        doc_id: str = pa.Field(str_matches=ID)
         tokens: pl.List
         ner_tags: pl.List
         token_starts: pl.List
         token_ends: pl.List
-        doc_len: int = pa.Field(nullable=True)
         tokens_agree: bool = pa.Field(nullable=True)
-
-        @pa.dataframe_check(error="doc_id: names no document")
-        def document_exists(cls, data):
-            return _rows(data, pl.col("doc_len").is_not_null())
 
         @pa.dataframe_check(error="tokens, ner_tags, token_starts, token_ends: the lists differ in length")
         def equal_lengths(cls, data):
