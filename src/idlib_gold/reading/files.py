@@ -380,10 +380,12 @@ class _Builder:
         self.loader, self.positions, self.seen, self.depth = loader, {}, set(), depth
         # A file without "&" and "*" can hold no anchor and no alias: no need to watch for nodes met twice.
         self.aliases = aliases
+
         def integer(node):
             """Emits: IG103, IG112."""
             value = node.value
-            if not _AGREED_INT.fullmatch(value):
+            if not (value.isascii() and value.isdigit() and (value[0] != "0" or len(value) == 1)) \
+                    and not _AGREED_INT.fullmatch(value):  # plain digits, most integers here, need no expression
                 raise _Refused("IG112", f"{value} is an integer to this YAML reader ({loader.construct_yaml_int(node)}) "
                                "and another number or text to YAML 1.2 readers", node.start_mark, _AMBIGUOUS_HINT)
             try:
