@@ -375,6 +375,35 @@ def test_a_config_check_is_taken_only_for_the_same_files_and_lookups(clone):
         assert other != lookups and material("figures", lookups=other) != base["figures"]
 
 
+def test_files_encoded_beside_the_rendering_are_those_encoded_one_after_the_other(clone, monkeypatch):
+    """Each table is encoded on a thread while the next is built: the bytes are those of encoding each
+    table alone, and an encoding's error reaches the caller."""
+    from idlib_gold.building import folder
+    from idlib_gold.checking.pipeline import load
+
+    corpus, findings = load(clone)
+    assert not [f for f in findings if f.severity == "error"]
+    tables: dict = {}
+    files = folder.render_outputs(corpus, tables=tables)
+    parquet = {name for name in files if name.endswith(".parquet")}
+    assert len(parquet) >= 10
+    for config, splits in tables.items():
+        for split, table in splits.items():
+            assert folder._table_bytes(table)[0] == files[f"data/{config}/{split}.parquet"], (config, split)
+            parquet.discard(f"data/{config}/{split}.parquet")
+    assert not parquet
+    real = folder._table_bytes
+
+    def failing(table):
+        if "ner_tags" in table.column_names:
+            raise OverflowError("planted")
+        return real(table)
+
+    monkeypatch.setattr(folder, "_table_bytes", failing)
+    with pytest.raises(OverflowError, match="planted"):
+        folder.render_outputs(corpus)
+
+
 def test_the_schema_read_from_a_built_file_is_that_of_its_rows(clone):
     """The card's column types are checked against the schema stored in a taken file's bytes, without
     decoding its rows: it must be the schema the rows decode to."""
