@@ -375,6 +375,114 @@ def test_a_config_check_is_taken_only_for_the_same_files_and_lookups(clone):
         assert other != lookups and material("figures", lookups=other) != base["figures"]
 
 
+_RUSSIA = '  - {id: e13, label: GPE, start: 735, end: 741, text: "Russia", entity: russia}\n'
+
+
+def _toggle_russia(root) -> None:
+    """Take the entity e13 out of the document, or put it back: the ner tags change, the tokens do not."""
+    path = root / DOC
+    text = path.read_text(encoding="utf-8")
+    if _RUSSIA in text:
+        path.write_text(text.replace(_RUSSIA, ""), encoding="utf-8")
+    else:
+        head, sep, rest = text.partition("  - {id: e14,")
+        assert sep, "the entity after e13 is where the test expects it"
+        path.write_text(head + _RUSSIA + sep + rest, encoding="utf-8")
+
+
+def _counted_token_rules(monkeypatch) -> list[int]:
+    """The rows each run of the ner token rule compared, from now on."""
+    from idlib_gold.checking import tables
+
+    runs: list[int] = []
+    real = tables._Texts.tokens_agree
+
+    def counted(self, idx, tokens, starts, ends):
+        runs.append(len(tokens))
+        return real(self, idx, tokens, starts, ends)
+
+    monkeypatch.setattr(tables._Texts, "tokens_agree", counted)
+    return runs
+
+
+def test_an_edited_entity_takes_the_token_rule_as_a_build_of_this_clone_found_it(clone, cli, monkeypatch):
+    """The ner tags change with an entity, the tokens do not: the token rule's answer is taken, bound to
+    the texts and the four columns it reads, and kept through builds that check no ner row."""
+    checked = _counted_config_checks(monkeypatch)
+    runs = _counted_token_rules(monkeypatch)
+    assert cli("build", root=clone).code == 0 and len(runs) == 1 and "ner" in checked
+    _toggle_russia(clone)
+    checked.clear()
+    assert cli("build", root=clone).code == 0 and "ner" in checked and len(runs) == 1  # checked, tokens taken
+    _retag_first_gpe(clone)  # a figure's value: no ner check, and the token rule's entry stays
+    assert cli("build", root=clone).code == 0 and len(runs) == 1
+    _toggle_russia(clone)
+    checked.clear()
+    assert cli("build", root=clone).code == 0 and "ner" in checked and len(runs) == 1
+    assert len(list((clone / ".idlib-gold-cache").glob("tokens-*"))) == 1
+    assert cli("check", root=clone).code == 0
+    for entry in (clone / ".idlib-gold-cache").glob("tokens-*"):  # a torn or forged entry: the rule runs
+        entry.write_bytes(b"\0" * 32 + entry.read_bytes()[32:])
+    _toggle_russia(clone)
+    assert cli("build", root=clone).code == 0 and len(runs) == 2
+
+
+def test_a_token_defect_is_found_though_the_token_rule_was_kept(clone, cli, monkeypatch):
+    """A kept answer stands for exactly the tokens it was given: a renderer that cuts one token wrong after
+    a clean build makes other columns, so the rule runs and the build stops."""
+    import pyarrow as pa
+
+    from idlib_gold.building import columns
+
+    assert cli("build", root=clone).code == 0
+    before = snapshot(clone / "dataset")
+    real = columns.ner_table
+
+    def planted(docs, schema):  # the first token of the first row one character short
+        table = real(docs, schema)
+        tokens = table.column("tokens").to_pylist()
+        tokens[0][0] = tokens[0][0][:-1] or "x"
+        index = table.schema.get_field_index("tokens")
+        return table.set_column(index, table.schema.field("tokens"), pa.array(tokens, table.schema.field("tokens").type))
+
+    monkeypatch.setattr(columns, "ner_table", planted)
+    _toggle_russia(clone)
+    result = cli("build", root=clone)
+    assert result.code == 1 and "IG401" in result.out and "token" in result.out, result.out
+    assert snapshot(clone / "dataset") == before
+
+
+def test_what_a_kept_token_rule_stands_for(clone):
+    """The token rule's material changes with a text, a token, an offset or a row's document, and not
+    with the tags it does not read."""
+    import polars as pl
+
+    from idlib_gold.checking import tables
+
+    files = snapshot(clone / "dataset")
+    frames = {config: {path.split("/")[2][:-len(".parquet")]: pl.from_arrow(tables._decoded(files[path]))
+                       for path in files if path.startswith(f"data/{config}/")}
+              for config in ("documents", "kb", "entities", "figures", "quotes", "ner")}
+    texts = tables._lookups(frames)[0]
+    ner = frames["ner"]["train"]
+    base = tables._tokens_material(ner, texts)
+    assert tables._tokens_material(ner.clone(), texts) == base
+    assert tables._tokens_material(ner.with_columns(pl.col("ner_tags").list.eval(pl.element() * 0)), texts) == base
+    first = ner["tokens"][0].to_list()
+    changed = [
+        ner.with_columns(pl.Series("tokens", [[first[0] + "x", *first[1:]], *ner["tokens"][1:].to_list()])),
+        ner.with_columns(pl.col("token_starts").list.eval(pl.element() + 1)),
+        ner.with_columns(pl.col("token_ends").list.eval(pl.element() - 1)),
+        ner.with_columns(pl.col("doc_id").reverse()),
+    ]
+    for other in changed:
+        assert tables._tokens_material(other, texts) != base
+    docs = frames["documents"]["train"]
+    edited = dict(frames, documents=dict(frames["documents"], train=docs.with_columns(
+        pl.col("text").str.replace("Turkey", "Turkei"))))
+    assert tables._tokens_material(ner, tables._lookups(edited)[0]) != base
+
+
 def test_files_encoded_beside_the_rendering_are_those_encoded_one_after_the_other(clone, monkeypatch):
     """Each table is encoded on a thread while the next is built: the bytes are those of encoding each
     table alone, and an encoding's error reaches the caller."""

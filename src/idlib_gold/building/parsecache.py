@@ -16,7 +16,9 @@ document; a changed KB, schema file or package checks them all. One more entry, 
 says that a build checked the tables it wrote and found nothing, for exactly those tables
 (building/dataset.py): a rebuild that changes no table does not check them again. And
 `split-<digest>.bin` says what a split's files were for exactly its documents' files
-(building/keptsplits.py): a rebuild takes the files of a split whose documents did not change.
+(building/keptsplits.py): a rebuild takes the files of a split whose documents did not change;
+`tokens-<digest>.bin`, that every `ner` token of a build agreed with its text, for exactly those
+texts and tokens (checking/tables.py): a rebuild after an edited entity changes the tags only.
 
 `marshal` is the standard library's own serialiser for the types a parsed file holds (dicts,
 lists, tuples, strings, numbers, None); it is not safe for bytes an attacker wrote, so a
@@ -60,13 +62,15 @@ from ..outputs.files import OutputError, refuse_unsafe_folder, replace_file
 from ..reading.files import Positions
 from . import stamp
 
-__all__ = ["ParseCache", "parse_cache", "PREFIX", "CHECKED", "STORIES", "TABLES", "SPLITS"]
+__all__ = ["ParseCache", "parse_cache", "PREFIX", "CHECKED", "STORIES", "TABLES", "SPLITS", "TOKENS"]
 
 PREFIX = "parsed-"
 #: Entries holding a document's check results (`get_checked_packed`), the one holding the measured
 #: stories (`get_stories`), the one saying a build's tables were checked clean (`tables_checked`),
 #: and one per split saying what its files are (`get_split`), beside the parsed files.
 CHECKED, STORIES, TABLES, SPLITS = "checked-", "stories-", "tables-", "split-"
+#: The one entry saying the `ner` tokens of a build agreed with their texts (`tokens_checked`).
+TOKENS = "tokens-"
 #: Such an entry is refused above this size (a 5,000-annotation document's results are under 1 MiB).
 _KEPT_MAX = 64 << 20
 _SUFFIX = ".bin"
@@ -188,6 +192,20 @@ class ParseCache:
         names = {self._put_kept(TABLES, material, True) for material in materials}
         if None not in names:
             self._sweep(lambda other: other.startswith(TABLES) and other not in names)
+
+    def tokens_checked(self, material: bytes) -> bool:
+        """Whether a build of this clone found every `ner` token of exactly `material` in agreement with its
+        text (`checking.tables._tokens_agree`), under the checks context as above."""
+        digest, name = self._kept_name(TOKENS, material)
+        payload = self._payload(digest, name, _KEPT_MAX)
+        return payload is not None and _loads(payload) is True
+
+    def put_tokens_checked(self, material: bytes) -> None:
+        """Keep that answer for `material`, and no other: a build that takes every config's check as it was
+        leaves the entry there, so the next edit of an entity or figure still finds it."""
+        name = self._put_kept(TOKENS, material, True)
+        if name is not None:
+            self._sweep(lambda other: other.startswith(TOKENS) and other != name)
 
     def get_split(self, material: bytes):
         """What `put_splits` kept for a split whose files are made of `material` (building/keptsplits.py),
