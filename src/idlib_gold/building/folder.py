@@ -79,8 +79,11 @@ def render_outputs(corpus: Corpus, agreement: dict | None = None, sources: str |
     (`keptsplits`), and what each rendered split's files are is kept for the next build."""
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(1) as encoder:  # finished, or its error raised, before anything is returned
+    encoder = ThreadPoolExecutor(1)
+    try:
         files, sizes, counts = _render_tables(corpus, tables, kept, encoder)
+    finally:  # an error or an interrupt drops the files not yet encoded; the one being encoded is waited for
+        encoder.shutdown(wait=True, cancel_futures=True)
     files["croissant.json"] = render_croissant(files).encode("utf-8")
     files["README.md"] = render_card(corpus, counts, files, sizes, agreement, sources).encode("utf-8")
     return files
