@@ -483,6 +483,29 @@ def test_what_a_kept_token_rule_stands_for(clone):
     assert tables._tokens_material(ner, tables._lookups(edited)[0]) != base
 
 
+def test_an_interrupted_rendering_leaves_no_encoder_running_and_dataset_as_it_was(clone, cli, monkeypatch):
+    import threading
+
+    from idlib_gold.building import columns
+
+    assert cli("build", root=clone).code == 0
+    before = snapshot(clone / "dataset")
+    real, calls = columns.layer_table, []
+
+    def interrupted(docs, config, schema):  # the second layer: the split's ner and first layer files are queued
+        calls.append(config)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(docs, config, schema)
+
+    monkeypatch.setattr(columns, "layer_table", interrupted)
+    _toggle_russia(clone)
+    running = {t.ident for t in threading.enumerate()}
+    assert cli("build", root=clone).code == 130
+    assert snapshot(clone / "dataset") == before
+    assert not [t for t in threading.enumerate() if t.ident not in running and t.is_alive()]
+
+
 def test_files_encoded_beside_the_rendering_are_those_encoded_one_after_the_other(clone, monkeypatch):
     """Each table is encoded on a thread while the next is built: the bytes are those of encoding each
     table alone, and an encoding's error reaches the caller."""

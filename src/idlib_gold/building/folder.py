@@ -103,7 +103,8 @@ def _render_tables(corpus: Corpus, tables: dict | None, kept: KeptSplits | None,
 
     def add(config: str, split: str, table) -> None:
         built[config][split] = table
-        encoded[config, split] = encoder.submit(_table_bytes, table)
+        if table.num_rows:  # an empty split gets no file (`written_splits`), unless every split is empty
+            encoded[config, split] = encoder.submit(_table_bytes, table)
 
     taken: dict[str, dict[str, tuple[bytes, int, int]]] = {config: {} for config in CONFIGS}
     materials: dict[str, bytes | None] = {}
@@ -138,7 +139,8 @@ def _render_tables(corpus: Corpus, tables: dict | None, kept: KeptSplits | None,
                 files[name], sizes[name], _ = taken[config][split]
                 _keep(tables, config, split, files[name])  # decoded only if the tables are checked
                 continue
-            files[name], sizes[name] = encoded.pop((config, split)).result()
+            future = encoded.pop((config, split), None)
+            files[name], sizes[name] = future.result() if future else _table_bytes(built[config][split])
             _keep(tables, config, split, built[config][split])
         del built[config]  # what is not kept for the caller is freed config by config
     if kept is not None:
