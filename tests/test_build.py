@@ -483,6 +483,42 @@ def test_what_a_kept_token_rule_stands_for(clone):
     assert tables._tokens_material(ner, tables._lookups(edited)[0]) != base
 
 
+def test_the_token_rule_keeps_an_answer_only_where_every_token_agreed(clone):
+    """A run of the rule in which a token differs from its text keeps nothing; splits checked one by one
+    (their columns differ) keep an answer each."""
+    import polars as pl
+
+    from idlib_gold.checking import tables
+    from idlib_gold.checking.table_models import models
+
+    files = snapshot(clone / "dataset")
+    frames = {config: {path.split("/")[2][:-len(".parquet")]: pl.from_arrow(tables._decoded(files[path]))
+                       for path in files if path.startswith(f"data/{config}/")}
+              for config in ("documents", "kb", "entities", "figures", "quotes", "ner")}
+    texts, kb_types, used = tables._lookups(frames)
+    model = models()["ner"]
+
+    def kept():
+        return tables.KeptConfigChecks({}, lambda material: False, tokens_known=lambda material: False)
+
+    splits = sorted(frames["ner"].items())
+    assert len(splits) >= 2
+    clean = kept()
+    assert tables._check_config("ner", model, splits, texts, kb_types, used, clean) == []
+    assert len(clean.tokens) == 1
+    name, first = splits[0]
+    tokens = first["tokens"].to_list()
+    tokens[0] = [tokens[0][0] + "x", *tokens[0][1:]]
+    broken, wrong = kept(), first.with_columns(pl.Series("tokens", tokens))
+    found = tables._check_config("ner", model, [(name, wrong), *splits[1:]], texts, kb_types, used, broken)
+    assert any("token" in f.message for f in found) and broken.tokens == []
+    apart = kept()  # one split's tags typed otherwise: the splits are checked one by one
+    odd = first.with_columns(pl.col("ner_tags").cast(pl.List(pl.Int32)))
+    assert tables._combined([(name, odd), *splits[1:]])[0] is None
+    tables._check_config("ner", model, [(name, odd), *splits[1:]], texts, kb_types, used, apart)
+    assert len(apart.tokens) == len(splits) and len(set(apart.tokens)) == len(splits)
+
+
 def test_an_interrupted_rendering_leaves_no_encoder_running_and_dataset_as_it_was(clone, cli, monkeypatch):
     import threading
 

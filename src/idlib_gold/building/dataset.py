@@ -97,12 +97,12 @@ def build_dataset(root: Path, agreement_of: AgreementOf, stop_on: Callable[[list
             kept.done()  # what each split's files are, now that dataset/ holds them
         if clean is not None:
             cache.put_tables_checked(clean)  # the whole, and each config
-        if tokens is not None:
+        if tokens:
             cache.put_tokens_checked(tokens)
     return out
 
 
-def _check_tables(tables: dict, files: dict[str, bytes], cache) -> tuple[list[Finding], list[bytes] | None, bytes | None]:
+def _check_tables(tables: dict, files: dict[str, bytes], cache) -> tuple[list[Finding], list[bytes] | None, list[bytes]]:
     """The checks of the tables about to be written (in memory, never read back), unless a build of
     this clone already checked exactly these tables and found nothing: a rebuild that changes no
     table (an edited comment, a reordered key, a document saved again) does not check them again,
@@ -112,19 +112,19 @@ def _check_tables(tables: dict, files: dict[str, bytes], cache) -> tuple[list[Fi
     declarations (the whole) or the shared lookups (a config), the schema folder in use and its
     files, this package and the libraries (`checking.tables.built_material`, `parsecache`). At
     1,000× the corpus the whole check is 3.4 s of a 10 s rebuild. Also returns what to keep once
-    the build is stamped (None: nothing): the materials of the clean checks, and that of the `ner`
-    token rule's answer (an edited entity changes the tags, not the tokens)."""
+    the build is stamped (None: nothing): the materials of the clean checks, and those of the `ner`
+    token rule's answers (an edited entity changes the tags, not the tokens)."""
     from ..checking.tables import CARD, KeptConfigChecks, built_material, parquet_digests, validate_built
 
     if cache is None:
-        return validate_built(tables, files.get(CARD)), None, None
+        return validate_built(tables, files.get(CARD)), None, []
     digests = parquet_digests(files)
     material = built_material(files, digests)
     if cache.tables_checked(material):
-        return [], None, None
+        return [], None, []
     kept = KeptConfigChecks(digests, cache.tables_checked, tokens_known=cache.tokens_checked)
     found = validate_built(tables, files.get(CARD), kept)
-    return found, (None if found else [material, *kept.clean]), (None if found else kept.tokens)
+    return found, (None if found else [material, *kept.clean]), ([] if found else kept.tokens)
 
 
 def _large(root: Path) -> bool:

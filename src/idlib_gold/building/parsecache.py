@@ -69,7 +69,7 @@ PREFIX = "parsed-"
 #: stories (`get_stories`), the one saying a build's tables were checked clean (`tables_checked`),
 #: and one per split saying what its files are (`get_split`), beside the parsed files.
 CHECKED, STORIES, TABLES, SPLITS = "checked-", "stories-", "tables-", "split-"
-#: The one entry saying the `ner` tokens of a build agreed with their texts (`tokens_checked`).
+#: Entries saying the `ner` tokens of a build agreed with their texts (`tokens_checked`).
 TOKENS = "tokens-"
 #: Such an entry is refused above this size (a 5,000-annotation document's results are under 1 MiB).
 _KEPT_MAX = 64 << 20
@@ -200,12 +200,13 @@ class ParseCache:
         payload = self._payload(digest, name, _KEPT_MAX)
         return payload is not None and _loads(payload) is True
 
-    def put_tokens_checked(self, material: bytes) -> None:
-        """Keep that answer for `material`, and no other: a build that takes every config's check as it was
-        leaves the entry there, so the next edit of an entity or figure still finds it."""
-        name = self._put_kept(TOKENS, material, True)
-        if name is not None:
-            self._sweep(lambda other: other.startswith(TOKENS) and other != name)
+    def put_tokens_checked(self, materials: list[bytes]) -> None:
+        """Keep that answer for each of `materials`, and no other: a build that takes every config's check
+        as it was keeps none and leaves the entries there, so the next edit of an entity or figure still
+        finds them."""
+        names = {self._put_kept(TOKENS, material, True) for material in materials}
+        if names and None not in names:
+            self._sweep(lambda other: other.startswith(TOKENS) and other not in names)
 
     def get_split(self, material: bytes):
         """What `put_splits` kept for a split whose files are made of `material` (building/keptsplits.py),

@@ -413,19 +413,19 @@ def _tokens_agree(df, idx, texts: _Texts, kept: KeptConfigChecks | None):
     An edited entity or figure changes the tags and leaves the tokens as they were: the rule itself is
     0.42 s of such a rebuild at 1,000x the corpus (3.4 million tokens), the digest that stands for its
     inputs 0.05 s: the columns as polars holds them, written as an Arrow stream into SHA-256, which
-    encodes every value, so no other columns give these bytes (columns assembled otherwise, in other
-    chunks or buffers, give other bytes: the rule then runs)."""
+    encodes every value, validity bit and length, so other values never give these bytes (the same
+    values laid out otherwise may give other bytes: the rule then runs)."""
     import polars as pl
 
     if df.schema.get("tokens") != pl.List(pl.String):  # the model says the column is broken
         return pl.lit(None, pl.Boolean)
     material = _tokens_material(df, texts) if kept is not None and kept.tokens_known is not None else None
     if material is not None and kept.tokens_known(material):
-        kept.tokens = material
+        kept.tokens.append(material)
         return pl.repeat(True, len(df), eager=True)
     agree = texts.tokens_agree(idx, df["tokens"], df["token_starts"], df["token_ends"])
     if material is not None and agree.null_count() == 0 and agree.all():
-        kept.tokens = material
+        kept.tokens.append(material)
     return agree
 
 
@@ -712,13 +712,14 @@ class KeptConfigChecks:
 
     `tokens_known(material)` answers the same for the `ner` token rule alone (`_tokens_agree`), which an
     edited entity or figure would have decided again though no token changed; `tokens` receives the
-    material of the rule's answer when every token agreed, checked or taken."""
+    material of each answer of the rule in which every token agreed, checked or taken (one per run of
+    the rule: splits whose columns differ are checked one by one)."""
 
     digests: dict[str, bytes]
     known: Callable[[bytes], bool]
     clean: list[bytes] = field(default_factory=list)
     tokens_known: Callable[[bytes], bool] | None = None
-    tokens: bytes | None = None
+    tokens: list[bytes] = field(default_factory=list)
 
 
 def _lookups_digest(texts: _Texts, kb_types: dict, used: set) -> bytes:
