@@ -24,6 +24,11 @@ same documents written once as JSON (`--prepare ROOT`, untimed: ROOT/.floor-json
   Schema (jsonschema-rs, as the tool's gate), its text read, hashed and span-checked.
 
 One process and no YAML: what the work itself costs, with nothing of ours in the way.
+
+- `--validate-yaml ROOT`: the same as `--validate`, reading the YAML files themselves with the house
+  reader (`reading.files.read_yaml_bytes`, which libyaml and rapidyaml do not beat, decisions/0112)
+  instead of JSON: the floor of reading, schema-checking and span-checking the same files, which no
+  YAML `validate` can go below (one process; the tool reads with two).
 """
 
 from __future__ import annotations
@@ -154,9 +159,11 @@ def _spans(annotation: dict):
         yield annotation
 
 
-def _json_documents(root: Path, schema_check: bool):
+def _json_documents(root: Path, schema_check: bool, yaml: bool = False):
     import hashlib
     import json
+
+    from idlib_gold.reading.files import read_yaml_bytes
 
     validator = None
     if schema_check:
@@ -165,8 +172,13 @@ def _json_documents(root: Path, schema_check: bool):
         from idlib_gold.vocabulary import DOCUMENT, load_schema
 
         validator = jsonschema_rs.validator_for(load_schema(DOCUMENT))
-    for path in sorted((root / JSON_DIR).glob("*.json")):
-        data = json.loads(path.read_bytes())
+    paths = (root / "annotations/docs").glob("*.yaml") if yaml else (root / JSON_DIR).glob("*.json")
+    for path in sorted(paths):
+        if yaml:
+            loaded, _ = read_yaml_bytes(path.read_bytes(), path.name)
+            data = loaded.data
+        else:
+            data = json.loads(path.read_bytes())
         if validator is not None and not validator.is_valid(data):
             raise SystemExit(f"{path.name}: not schema-valid")
         raw = (root / "annotations/texts" / f"{path.stem}.txt").read_bytes()
@@ -216,9 +228,9 @@ def build_floor(root: Path) -> dict[str, int]:
         shutil.rmtree(out, ignore_errors=True)
 
 
-def validate_floor(root: Path) -> dict[str, int]:
+def validate_floor(root: Path, yaml: bool = False) -> dict[str, int]:
     n = bad = 0
-    for _doc_id, _data, _text, failed in _json_documents(root, schema_check=True):
+    for _doc_id, _data, _text, failed in _json_documents(root, schema_check=True, yaml=yaml):
         n, bad = n + 1, bad + failed
     return {"documents": n, "span_failures": bad, "range_failures": 0}
 
@@ -227,8 +239,10 @@ if __name__ == "__main__":
     if sys.argv[1] == "--prepare":
         print(f"documents={prepare_json(Path(sys.argv[2]))}")
         sys.exit(0)
-    if sys.argv[1] in ("--build", "--validate"):
-        counts = (build_floor if sys.argv[1] == "--build" else validate_floor)(Path(sys.argv[2]))
+    if sys.argv[1] in ("--build", "--validate", "--validate-yaml"):
+        floors = {"--build": build_floor, "--validate": validate_floor,
+                  "--validate-yaml": lambda root: validate_floor(root, yaml=True)}
+        counts = floors[sys.argv[1]](Path(sys.argv[2]))
         print(" ".join(f"{k}={v}" for k, v in counts.items()))
         sys.exit(1 if counts["span_failures"] else 0)
     counts = run(Path(sys.argv[1]))
