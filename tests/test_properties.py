@@ -507,3 +507,62 @@ def test_code_points_are_found_in_texts_handed_over_as_string_views():
     end = known.first[2] + len(texts[2])
     assert int(known.byte_at(known.first[2:3] + 8)[0]) == len("".join(texts[:2]).encode()) + len("Ankara 😀".encode())
     assert int(known.byte_at(end.reshape(1))[0]) == len("".join(texts).encode())
+
+
+_PIECES = ["1,234", "12,345.67", "3.5", "9,99", "٣,٤٥٦", "1.2.3", ",", ".", "a", "Idlib", "_x", " ", "\n", "-",
+           "’", "\u0301", "\u00a0", "²", "e\u0301", "4"]
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=12).map("".join))
+def test_an_edge_inside_a_token_is_one_that_may_cut_a_token(text):
+    """`may_cut_a_token` lets IG319 skip tokenizing a text: every edge the tokens put inside a token
+    must be one it says may cut one (digits of other scripts, a `,` or `.` in a number, marks, NBSP)."""
+    from idlib_gold.text.tokens import Tokens, may_cut_a_token, misaligned_edges
+
+    tokens = Tokens(text)
+    for edge in range(-1, len(text) + 2):
+        if misaligned_edges(tokens, edge, edge):
+            assert may_cut_a_token(text, edge), (text, edge)
+
+
+@FAST
+@given(documents(), st.data())
+def test_token_edges_found_without_tokenizing_are_those_found_with_the_tokens(made, data):
+    """IG319 with the text tokenized only where an edge may cut a token says what the tokens say, on
+    documents whose spans were moved by a character or two (into numbers like 1,234,567 too)."""
+    from idlib_gold.checking.documents import check_token_edges
+
+    text, data_ = made
+    for a in [a for layer in ("entities", "figures") for a in data_[layer]][:4]:
+        a["start"] = max(0, a["start"] + data.draw(st.integers(-2, 2)))
+        a["end"] = max(a["start"] + 1, a["end"] + data.draw(st.integers(-2, 2)))
+
+    def found(tokenized_first: bool) -> list[tuple[str, str]]:
+        doc = Document("doc", "annotations/docs/doc.yaml", text, text.encode(), Loaded(copy.deepcopy(data_), {}))
+        if tokenized_first:
+            doc.tokens  # noqa: B018 -- every edge is then looked up in the tokens
+        return [(f.code, f.message) for f in check_token_edges(doc)]
+
+    assert found(False) == found(True)
+
+
+def test_word_and_digit_characters_are_what_the_tokenizer_calls_so():
+    """`may_cut_a_token` tests characters with `str.isalnum()`/`_` and `str.isdecimal()`, the tokenizer's
+    regular expression with `\\w` and `\\d`: the same characters, every code point of this Python."""
+    import re
+
+    word, digit = re.compile(r"\w"), re.compile(r"\d")
+    for char in map(chr, range(0x110000)):
+        assert bool(word.match(char)) == (char.isalnum() or char == "_"), hex(ord(char))
+        assert bool(digit.match(char)) == char.isdecimal(), hex(ord(char))
+
+
+def test_no_combining_mark_lies_below_u0300():
+    """IG323's edge test takes every character below U+0300 for a base character without asking."""
+    import unicodedata
+
+    from idlib_gold.checking.documents import _is_mark
+
+    assert not [hex(c) for c in range(0x300) if unicodedata.category(chr(c)).startswith("M")]
+    assert [_is_mark(chr(c)) for c in range(0x110000)] == [unicodedata.category(chr(c)).startswith("M")
+                                                           for c in range(0x110000)]

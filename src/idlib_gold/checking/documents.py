@@ -23,7 +23,7 @@ from ..layout import KB_FILE, LAYERS
 from ..reading.corpus import Corpus, Document
 from ..text.spans import diagnose, iter_spans, overlapping_spans
 from ..text.stories import assign_splits
-from ..text.tokens import misaligned_edges
+from ..text.tokens import may_cut_a_token, misaligned_edges
 from .timex import is_valid_timex
 
 __all__ = ["check_corpus", "check_document", "figure_numbers"]
@@ -318,7 +318,8 @@ def check_stories(corpus: Corpus) -> list[Finding]:
 
 
 def _is_mark(char: str) -> bool:
-    return unicodedata.category(char).startswith("M")
+    """A combining mark (category M*); none lies below U+0300, where most edges of a news text are."""
+    return char >= "\u0300" and unicodedata.category(char)[0] == "M"
 
 
 def _mark_name(char: str) -> str:
@@ -338,12 +339,12 @@ def check_combining_marks(doc: Document) -> list[Finding]:
         for i, ann in enumerate(doc.data[layer]):
             for suffix, span in iter_spans(ann, layer):
                 s, e = span["start"], span["end"]
-                if not (0 <= s < e <= len(text)) or text[s:e] != span["text"]:
-                    continue  # IG304/IG305 say where the span really is
+                marked = [(key, edge) for key, edge in (("start", s), ("end", e))
+                          if 0 < edge < len(text) and _is_mark(text[edge])]
+                if not marked or not (0 <= s < e <= len(text)) or text[s:e] != span["text"]:
+                    continue  # no edge at a mark, or IG304/IG305 say where the span really is
                 name = ".".join((ann["id"],) + suffix)
-                for key, edge in (("start", s), ("end", e)):
-                    if not (0 < edge < len(text) and _is_mark(text[edge])):
-                        continue
+                for key, edge in marked:
                     after = edge
                     while after < len(text) and _is_mark(text[after]):
                         after += 1
@@ -360,26 +361,34 @@ def check_combining_marks(doc: Document) -> list[Finding]:
     return out
 
 
+#: The spans IG319 holds to token boundaries: entities, figures and what a figure measures, every quote part.
+_TOKEN_SPANS = (("entities", (None,)), ("figures", (None, "measured")),
+                ("quotes", ("content", "speaker", "cue", "addressee")))
+
+
 def check_token_edges(doc: Document) -> list[Finding]:
     """Gold spans must start and end on token boundaries of the `ner` tokenizer: entities, figures and
     what a figure measures, and each part of a quote (content, speaker, cue, addressee).
 
+    The text is tokenized only when an edge may cut a token (`text.tokens.may_cut_a_token`): where
+    no edge can, there is nothing to find.
+
     Emits: IG319."""
+    spans = [(layer, i, a, part, span) for layer, parts in _TOKEN_SPANS for i, a in enumerate(doc.data[layer])
+             for part in parts for span in [a if part is None else a.get(part)]
+             if isinstance(span, dict)]  # an absent part (null) has no edges
+    text = doc.text
+    if not any(may_cut_a_token(text, span[key]) for *_, span in spans for key in ("start", "end")):
+        return []
     out, tokens = [], doc.tokens
-    for layer, parts in (("entities", (None,)), ("figures", (None, "measured")),
-                         ("quotes", ("content", "speaker", "cue", "addressee"))):
-        for i, a in enumerate(doc.data[layer]):
-            for part in parts:
-                span = a if part is None else a.get(part)
-                if not isinstance(span, dict):
-                    continue  # an absent part (null)
-                what = "span" if part is None else f"{part} span"
-                for edge in misaligned_edges(tokens, span["start"], span["end"]):
-                    out.append(_at(doc, (layer, i), "IG319",
-                                   f"{a['id']}: the {what} {span['text']!r} has an edge at {edge} inside a token",
-                                   a["id"], hint="spans follow the tokenizer in src/idlib_gold/text/tokens.py; widen the "
-                                                 "span to whole tokens, or change the tokenizer rule and the guidelines "
-                                                 "together"))
+    for layer, i, a, part, span in spans:
+        what = "span" if part is None else f"{part} span"
+        for edge in misaligned_edges(tokens, span["start"], span["end"]):
+            out.append(_at(doc, (layer, i), "IG319",
+                           f"{a['id']}: the {what} {span['text']!r} has an edge at {edge} inside a token",
+                           a["id"], hint="spans follow the tokenizer in src/idlib_gold/text/tokens.py; widen the "
+                                         "span to whole tokens, or change the tokenizer rule and the guidelines "
+                                         "together"))
     return out
 
 

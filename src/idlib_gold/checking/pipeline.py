@@ -36,12 +36,15 @@ def prepare_document(doc: Document, kb_types: dict[str, str] | None, cache=None,
     inputs (`_material`), and the cache binds them to everything else they depend on (the schema
     files, this package's code, the library versions); the loader looks them up first
     (`KeptChecks`), so a document whose inputs are unchanged is neither gated nor checked again.
-    Without `tokens`, the document's tokens are not kept on it (a caller that writes no `ner` rows
-    does not carry 7 KB a document back from the workers)."""
+    With `tokens`, the document is tokenized here, where it is read, and its tokens kept with it; without,
+    they are not kept on it (a caller that writes no `ner` rows does not carry 7 KB a document back from
+    the workers), and the text is tokenized only if a span edge may cut a token (`check_token_edges`)."""
     doc.checks = check_document(doc, kb_types)
     doc.unannotated = lint_unannotated(doc)
     doc.sentences = own_sentences(doc)
     doc.shingles  # noqa: B018 -- fills the cached property
+    if tokens:
+        doc.tokens  # noqa: B018 -- the `ner` rows need them, and the checks may not have tokenized the text
     if cache is not None:
         inputs = _inputs(doc, kb_types)
         results = _results(doc) if inputs is not None else None

@@ -23,7 +23,7 @@ import re
 from array import array
 from bisect import bisect_left, bisect_right
 
-__all__ = ["Tokens", "tokenize", "paragraphs", "misaligned_edges"]
+__all__ = ["Tokens", "tokenize", "paragraphs", "misaligned_edges", "may_cut_a_token"]
 
 _TOKEN = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?(?![\w])|\w+|[^\w\s]")
 
@@ -81,3 +81,25 @@ def misaligned_edges(tokens: Tokens, start: int, end: int) -> list[int]:
         if k >= 0 and tokens.starts[k] < edge < tokens.ends[k]:
             out.append(edge)
     return out
+
+
+def may_cut_a_token(text: str, edge: int) -> bool:
+    r"""Whether a token of the rule above could hold both characters beside `edge`; where it could not,
+    `edge` is on a token boundary whatever the tokens are, and the text need not be tokenized to say so.
+
+    A token holds no white space; a one-character token holds one character; a word token holds word
+    characters (`\w`: `str.isalnum()` or `_`) only; a number token holds digits (`\d`: `str.isdecimal()`),
+    and a `,` or `.` only with a digit on each side. So an edge inside a token lies between two word
+    characters, or between a digit and a `,` or `.` that has a digit on its other side. Tokenizing was
+    8% of a cold `validate`'s CPU time at 1,000x the corpus, and gold spans end beside spaces and
+    punctuation."""
+    if not 0 < edge < len(text):
+        return False
+    before, after = text[edge - 1], text[edge]
+    if (before.isalnum() or before == "_") and (after.isalnum() or after == "_"):
+        return True
+    if after in ",." and before.isdecimal():
+        return edge + 1 < len(text) and text[edge + 1].isdecimal()
+    if before in ",." and after.isdecimal():
+        return edge >= 2 and text[edge - 2].isdecimal()
+    return False
