@@ -8,7 +8,11 @@ times whole processes: `idlib-gold validate` on the YAML tree, `idlib-gold valid
 `idlib-gold evaluate` on 100,000 generated predictions for the real documents (predictions.py)
 against reading the same file with json.loads;
 next to them the floor (the same span/text and range checks in pyarrow.compute, floor.py)
-and the peer (the same checks as a pandas row loop, peer.py). Each figure is the median of
+and the peer (the same checks as a pandas row loop, peer.py). `build` and `validate` of a scaled
+corpus are cold (the corpus is no git clone, so nothing is cached) and are shown against floors
+over the same documents (floor.py: `--build` and `--validate` on JSON copies written untimed,
+`--validate-yaml` on the YAML files themselves); a copy that is a git clone times a warm rebuild
+after one entity is taken out of, or put back into, one document before each run. Each figure is the median of
 `--repeat` runs after one warm-up run. A step that runs past `--timeout` is stopped, reported
 as a lower bound, and not run at larger scales. It prints a Markdown report (also written to
 `--out`) with the machine, the figures, growth exponents and the targets met or missed.
@@ -51,6 +55,30 @@ def _env(work: Path) -> dict:
     return env
 
 
+def _toggle_entity(root: Path) -> None:
+    """Take the first entity line out of the first document, or put it back: one annotation edited, so
+    a rebuild changes the entities, the documents and the `ner` tags of one split."""
+    path = sorted((root / "annotations/docs").glob("*.yaml"))[0]
+    kept = root / ".bench-entity"
+    text = path.read_text(encoding="utf-8")
+    if kept.exists():
+        path.write_text(kept.read_text(encoding="utf-8"), encoding="utf-8")
+        kept.unlink()
+        return
+    lines = text.splitlines(keepends=True)
+    first = next(i for i, line in enumerate(lines) if line.startswith("  - {id: e"))
+    kept.write_text(text, encoding="utf-8")
+    path.write_text("".join(lines[:first] + lines[first + 1:]), encoding="utf-8")
+
+
+def _warm_copy(root: Path) -> Path:
+    """A copy of the scaled corpus that is a git clone, so `build` keeps its parse cache and stamp there."""
+    warm = root.parent / f"{root.name}-warm"
+    shutil.copytree(root / "annotations", warm / "annotations")
+    subprocess.run(["git", "init", "-q", str(warm)], check=True, capture_output=True)
+    return warm
+
+
 def _commands(root: Path, tables: Path, work: Path) -> dict:
     """step → (command, untimed action before each run)."""
     tool, py = _tool(), sys.executable
@@ -78,7 +106,12 @@ def _commands(root: Path, tables: Path, work: Path) -> dict:
         "floor": ([py, str(HERE / "floor.py"), str(tables)], None),
         "peer": ([py, str(HERE / "peer.py"), str(tables)], None),
         "arrow_dataset": ([py, str(HERE / "hfload.py"), str(tables), "--baseline"], None),
+        "floor_build": ([py, str(HERE / "floor.py"), "--build", str(root)], None),
+        "floor_validate": ([py, str(HERE / "floor.py"), "--validate", str(root)], None),
+        "floor_validate_yaml": ([py, str(HERE / "floor.py"), "--validate-yaml", str(root)], None),
     }
+    warm = root.parent / f"{root.name}-warm"
+    commands["build_edit"] = ([*tool, "build", "--root", str(warm)], lambda: _toggle_entity(warm))
     return commands
 
 
@@ -153,11 +186,16 @@ def run_benchmark(scales=(1, 10, 100, 1000), repeat: int = 3, timeout: float = 1
             generated = synth.generate(root, synth.REAL_DOCS * scale, REPO)
             synth.write_dataset(root, generated, root / "tables")
             del generated["corpus"]
+            from bench import floor
+
+            floor.prepare_json(root)  # untimed: the JSON floors' copies of the documents
+            _warm_copy(root)
             counts[scale] = generated
             commands = _commands(root, root / "tables", work / f"cache-x{scale}")
             scaled[scale] = _measure_all(steps, commands, root, env, args, skip=stopped)
             stopped |= {k for k, m in scaled[scale].items() if m.status in ("timed out", "not run")}
             shutil.rmtree(root, ignore_errors=True)
+            shutil.rmtree(root.parent / f"{root.name}-warm", ignore_errors=True)
             shutil.rmtree(work / f"cache-x{scale}", ignore_errors=True)
         growth = {step: exponents(step, scaled, counts) for step in steps}
         info = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine(),

@@ -23,3 +23,27 @@ def test_the_validate_floors_read_their_own_files_and_count_a_wrong_span(tmp_pat
     assert sep and rest[0] not in "\"'"
     path.write_text(head + sep + "X" + rest[1:], encoding="utf-8")
     assert floor.validate_floor(tmp_path, yaml=kind == "yaml")["span_failures"] == (kind == "yaml")
+
+
+def test_the_report_judges_build_and_validate_against_their_own_floors():
+    """On made-up figures at 1000x: cold `build` and the warm entity edit against the JSON build floor,
+    cold `validate` against the YAML floor, each with its limit and the figures beside it."""
+    from bench.report import STEPS, _targets
+    from bench.timing import Measure, Run
+
+    def measured(seconds, mib=100):
+        return Measure(runs=[Run(seconds, mib * 1024, 0, False, "", "")])
+
+    big = {step: measured(1.0) for step in STEPS}
+    big.update(build=measured(12.0, 900), floor_build=measured(5.0), build_edit=measured(7.0, 950),
+               validate=measured(12.0, 520), floor_validate_yaml=measured(8.0))
+    rows = {target: (figure, verdict) for target, figure, verdict in
+            _targets({}, {1000: big}, {1000: {"annotations": 1}}, {})}
+    assert rows["1000x: `build`, cold, ≤ 2.5× the JSON floor"] == ("2.40× (12.00 s vs 5.00 s)", "met")
+    assert rows["1000x: `build`, warm after one entity edit, ≤ 1.5× the JSON floor"] == ("1.40× (7.00 s vs 5.00 s)", "met")
+    assert rows["1000x: `validate`, cold, ≤ 1.5× reading, schema- and span-checking the same files"] == (
+        "1.50× (12.00 s vs 8.00 s)", "met")
+    assert rows["1000x: `validate` peak memory ≤ 512 MiB"] == ("520 MiB", "**missed**")
+    big.update(build_edit=measured(8.0))
+    rows = {target: verdict for target, _, verdict in _targets({}, {1000: big}, {1000: {"annotations": 1}}, {})}
+    assert rows["1000x: `build`, warm after one entity edit, ≤ 1.5× the JSON floor"] == "**missed**"
