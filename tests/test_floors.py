@@ -44,6 +44,12 @@ def test_the_report_judges_build_and_validate_against_their_own_floors():
     assert rows["1000x: `validate`, cold, ≤ 1.5× reading, schema- and span-checking the same files"] == (
         "1.50× (12.00 s vs 8.00 s)", "met")
     assert rows["1000x: `validate` peak memory ≤ 512 MiB"] == ("520 MiB", "**missed**")
-    big.update(build_edit=measured(8.0))
-    rows = {target: verdict for target, _, verdict in _targets({}, {1000: big}, {1000: {"annotations": 1}}, {})}
-    assert rows["1000x: `build`, warm after one entity edit, ≤ 1.5× the JSON floor"] == "**missed**"
+    assert rows["1000x: `build` ≤ 15 s"] == ("12.0 s (2.4× the JSON build floor)", "met")
+    assert rows["1000x: peak memory < 2 GB (largest of our steps)"][0].startswith("950 MiB (`idlib-gold build`, warm")
+    failed = Measure(runs=[Run(8.0, 1024, 1, False, "", "")], status="exit 1")
+    big.update(build_edit=measured(8.0), floor_validate_yaml=failed)
+    rows = {target: (figure, verdict) for target, figure, verdict in
+            _targets({}, {1000: big}, {1000: {"annotations": 1}}, {})}
+    assert rows["1000x: `build`, warm after one entity edit, ≤ 1.5× the JSON floor"][1] == "**missed**"
+    assert rows["1000x: `validate`, cold, ≤ 1.5× reading, schema- and span-checking the same files"] == (
+        "12.00 s; the floor exit 1", "—")  # no verdict without its floor
