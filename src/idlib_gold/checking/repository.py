@@ -42,7 +42,7 @@ def load_checked(root: Path, cache=None) -> tuple[Corpus, list[Finding]]:
 def load_tree(found: FoundTree, base: Path) -> tuple[Corpus, list[Finding]]:
     """A tree's documents, read and checked as `validate FILES…` checks some files: corpus-wide
     checks that need every document (unused KB entries, stories) are left to the gold."""
-    corpus, findings = pipeline.load(base, list(found.ids), tree=found.tree)
+    corpus, findings = pipeline.load(base, list(found.ids), tree=found.tree, tokens=False)  # no rows written
     return corpus, findings + stray_files(base, found.tree) + check_corpus(corpus)
 
 
