@@ -112,10 +112,7 @@ def _scalar(dtype: Any) -> str:
 def _actual(arrow_type) -> Any:
     import pyarrow as pa
 
-    if pa.types.is_struct(arrow_type):
-        names = [arrow_type.field(i).name for i in range(arrow_type.num_fields)]
-        if len(set(names)) != len(names):  # a field named twice is no record the card can declare
-            return f"struct with a field named twice ({', '.join(sorted(n for n in set(names) if names.count(n) > 1))})"
+    if pa.types.is_struct(arrow_type):  # a record naming a field twice is refused before (tables._unheld)
         return {arrow_type.field(i).name: _actual(arrow_type.field(i).type) for i in range(arrow_type.num_fields)}
     if pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type):
         return ("list", _actual(arrow_type.value_type))

@@ -633,11 +633,11 @@ def _against_card(tables: dict, card) -> tuple[list[Finding], set[str]]:
                 findings.append(Finding("IG403", problem, where, hint=_REBUILD))
                 broken.add(config)
             counted = card.examples.get(config)
-            if counted is not None and counted.get(split) != _row_count(table):
+            rows = _row_count(table) if counted is not None else None
+            if counted is not None and counted.get(split) != rows:
                 said = f"{counted[split]!r} examples" if split in counted else "no number of examples"
                 findings.append(Finding("IG404", f"the card gives the {split} split of {config} {said}; the file holds "
-                                        f"{_row_count(table)} rows (load_dataset refuses the folder)", where,
-                                        hint=_REBUILD))
+                                        f"{rows} rows (load_dataset refuses the folder)", where, hint=_REBUILD))
     findings += [Finding("IG404", f"the card's {what} (load_dataset refuses the folder)", f"dataset/{CARD}",
                          hint=_REBUILD) for what in card.repeated]
     for config, counted in sorted(card.examples.items()):
