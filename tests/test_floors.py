@@ -45,6 +45,7 @@ def test_the_report_judges_build_and_validate_against_their_own_floors():
         "1.50× (12.00 s vs 8.00 s)", "met")
     assert rows["1000x: `validate` peak memory ≤ 512 MiB"] == ("520 MiB", "**missed**")
     assert rows["1000x: `build` ≤ 15 s"] == ("12.0 s (2.4× the JSON build floor)", "met")
+    assert rows["1000x: `validate --parquet` within 3× of the floor"] == ("1.00× (1.00 s vs 1.00 s)", "met")
     assert rows["1000x: peak memory < 2 GB (largest of our steps)"][0].startswith("950 MiB (`idlib-gold build`, warm")
     failed = Measure(runs=[Run(8.0, 1024, 1, False, "", "")], status="exit 1")
     big.update(build_edit=measured(8.0), floor_validate_yaml=failed)
