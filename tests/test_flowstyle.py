@@ -247,3 +247,33 @@ def test_positions_answer_as_a_dict_of_them_would(updates):
         assert path in kept and kept[path] == expected[path] and kept.get(path) == expected[path]
     assert ("entities", 99) not in kept and kept.get(("quotes", 7)) is None
     assert Positions.from_compact(kept.compact()) == expected
+
+
+# --- a key and its value read as one piece ------------------------------------------------------------
+
+_PIECE_ALPHABET = st.one_of(_PIECES, _FLOW_PIECES, st.sampled_from(["{id: e1", ", label: GPE", ", k: v: w", "a:b",
+                                                                    "x y: z", "k:  v", "{ k: v", ", \"q\": 1", "\n"]))
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_PIECE_ALPHABET, min_size=1, max_size=16).map("".join))
+def test_a_file_cut_into_pieces_is_cut_into_the_same_tokens(values):
+    """A piece (a key with its value, or one token) is cut where the tokens are: the tokens of each piece,
+    read on its own, are the tokens of the whole text, in order; so reading a piece's tokens gives the
+    JSON the tokens give in place."""
+    from idlib_gold.reading import flowstyle
+
+    tokens = flowstyle._FLOW_TOKEN.findall(values)
+    pieces = flowstyle._FLOW_PIECE.findall(values)
+    assert "".join(pieces) == values
+    assert [t for piece in pieces for t in flowstyle._FLOW_TOKEN.findall(piece)] == tokens
+
+
+def test_an_annotation_line_is_read_in_few_pieces():
+    """The point of the pieces: a key and its value are one lookup, not two or three."""
+    from idlib_gold.reading import flowstyle
+
+    line = '{id: e5, label: PERSON, start: 799, end: 813, text: "Henrietta Fore", entity: henrietta-fore}'
+    assert flowstyle._FLOW_PIECE.findall(line) == ["{id: e5", ", label: PERSON", ", start: 799", ", end: 813",
+                                                   ', text: "Henrietta Fore"', ", entity: henrietta-fore", "}"]
+    assert len(flowstyle._FLOW_TOKEN.findall(line)) == 19
