@@ -566,3 +566,35 @@ def test_no_combining_mark_lies_below_u0300():
     assert not [hex(c) for c in range(0x300) if unicodedata.category(chr(c)).startswith("M")]
     assert [_is_mark(chr(c)) for c in range(0x110000)] == [unicodedata.category(chr(c)).startswith("M")
                                                            for c in range(0x110000)]
+
+
+def test_every_character_but_two_lowers_to_one_character_of_its_word_class():
+    """Shingling lower-cases a whole text at once (`stories.shingle_keys`) unless it holds a capital sigma
+    or U+0130: every other code point lowers to one code point, a word character to one and no other."""
+    from idlib_gold.text.stories import _WORD
+
+    odd = []
+    for char in map(chr, range(0x110000)):
+        low = char.lower()
+        if len(low) != 1 or bool(_WORD.fullmatch(char)) != bool(_WORD.fullmatch(low)):
+            odd.append(hex(ord(char)))
+    assert odd == ["0x130"]
+    assert "ΟΔΟΣ".lower() == "οδος" and "ΟΔΟΣ.X".lower() == "οδοσ.x"  # the sigma: its word alone ends in ς
+
+
+_SHINGLE_PIECES = st.sampled_from(["Idlib", "SYRIA", " ", ". ", ".", "Σ", "ΟΔΟΣ", "σ", "ς", "İ", "I", "ß", "ẞ",
+                                   "Ǆ", "ǅ", "-", "_", "3", "٣", "é", "E\u0301", "\n", "Straße", "Ω"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_SHINGLE_PIECES, min_size=0, max_size=40).map("".join), st.integers(1, 4))
+def test_shingles_are_those_of_each_word_lower_cased_on_its_own(text, n):
+    import re
+    from array import array
+
+    from idlib_gold.text import stories
+
+    words = [w.lower() for w in re.findall(r"[^\W_]+", text)]
+    seq = [stories._word_number(w) for w in words]
+    expected = array("q", sorted({hash(tuple(seq[k:k + n])) for k in range(len(seq) - n + 1)}))
+    assert stories.shingle_keys(text, n) == expected
