@@ -598,3 +598,15 @@ def test_shingles_are_those_of_each_word_lower_cased_on_its_own(text, n):
     seq = [stories._word_number(w) for w in words]
     expected = array("q", sorted({hash(tuple(seq[k:k + n])) for k in range(len(seq) - n + 1)}))
     assert stories.shingle_keys(text, n) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["’", "‘", "“", "”", "–", "—", "'", '"', "-", "a", " ", "é", "\u2019\u2019", "x’s"]),
+                max_size=30).map("".join))
+def test_typographic_characters_fold_as_a_translation_table_folds_them(text):
+    """IG502 and IG503 compare folded texts; folding keeps every offset (one code point for one)."""
+    from idlib_gold.checking.lints import _FOLD, _fold
+
+    folded = _fold(text)
+    assert folded == text.translate(str.maketrans(_FOLD)) and len(folded) == len(text)
+    assert not set(folded) & set(_FOLD)

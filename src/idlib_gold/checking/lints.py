@@ -30,7 +30,16 @@ MIN_WORDS = 6
 
 # Typographic characters that syndicated copies swap for ASCII; each is one code point either way,
 # so normalizing them keeps offsets aligned.
-_FOLD = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
+_FOLD = {"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-"}
+
+
+def _fold(text: str) -> str:
+    """`text` with the typographic characters of `_FOLD` as ASCII. One `str.replace` per character:
+    `str.translate` with a table looks each character up, 150 µs for a 15,000-character text where the
+    six replacements take 5 µs (it was a twentieth of the per-document checks' time at 1,000x)."""
+    for typographic, plain in _FOLD.items():
+        text = text.replace(typographic, plain)
+    return text
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[\"“A-Z0-9])|\n+")
 
 
@@ -192,7 +201,7 @@ def lint_labels(corpus: Corpus) -> list[Finding]:
                 text = a["text"]
                 key = folded.get(text)
                 if key is None:
-                    key = folded[text] = text.translate(_FOLD)
+                    key = folded[text] = _fold(text)
                 labels[key].add(a["label"])
                 agrees[key, a["label"]] += not _contradicts_kb(a, kb_types)
     uses = defaultdict(list)  # folded text with two labels or more → [(label, doc, path, id)]
@@ -261,7 +270,7 @@ class _Signer:
             # a speaker or cue outside the sentence (a split quote) is compared by its words
             if span is None or start <= span["start"] and span["end"] <= end:
                 return rel(span)
-            return ("outside", span["text"].translate(_FOLD))
+            return ("outside", _fold(span["text"]))
 
         out = []
         for layer, ordered, starts in self.layers:
@@ -282,10 +291,10 @@ def shared_sentences(a: Document, b: Document, min_words: int = 6) -> list[tuple
     """Sentences of `a` that occur word for word in `b` (typographic quotes folded), as span pairs."""
     index = defaultdict(list)
     for s, e in sentences(b.text):
-        index[b.text[s:e].translate(_FOLD)].append((s, e))
+        index[_fold(b.text[s:e])].append((s, e))
     pairs = []
     for s, e in sentences(a.text):
-        key = a.text[s:e].translate(_FOLD)
+        key = _fold(a.text[s:e])
         if len(key.split()) >= min_words and len(index.get(key, [])) == 1:
             pairs.append(((s, e), index[key][0]))
     return pairs
@@ -310,8 +319,9 @@ def own_sentences(doc: Document, min_words: int = MIN_WORDS) -> array:
     array, a sentence takes 40 bytes where a tuple of five Python numbers took 220: 20 MiB of a
     5,000-document corpus."""
     seen = defaultdict(list)
+    folded = _fold(doc.text)  # one code point for one: the sentences' offsets hold
     for s, e in sentences(doc.text):
-        key = doc.text[s:e].translate(_FOLD)
+        key = folded[s:e]
         if len(key.split()) >= min_words:
             seen[key].append((s, e))
     signer = None
@@ -410,7 +420,7 @@ def _same_sentences(where: dict) -> list[list[tuple]]:
         by_text = defaultdict(list)
         for place in places:
             doc, s, e = place[:3]
-            by_text[doc.text[s:e].translate(_FOLD)].append(place)
+            by_text[_fold(doc.text[s:e])].append(place)
         out += [same for same in by_text.values() if len(same) > 1]
     return out
 
