@@ -205,19 +205,19 @@ def test_flow_collections_on_several_lines_are_read_line_by_line(values, cut, li
     _read_as_yaml_reads_it_or_left_to_it(text)
 
 
-def test_a_file_read_when_the_remembered_tokens_are_full_is_read_whole(monkeypatch):
-    """The JSON of tokens is remembered across files up to a bound; the file that passes it starts the
-    memory anew with all of its own tokens, the ones it shares with earlier files too."""
+def test_a_file_read_when_the_remembered_pieces_are_full_is_read_whole(monkeypatch):
+    """The JSON of pieces is remembered across files up to a bound; the file that passes it starts the
+    memory anew with all of its own pieces, the ones it shares with earlier files too."""
     from idlib_gold.reading import flowstyle
 
-    monkeypatch.setattr(flowstyle, "_TOKENS_KEPT", 50)
+    monkeypatch.setattr(flowstyle, "_PIECES_KEPT", 50)
     monkeypatch.setattr(flowstyle, "_PLAINS", {})
     first = "id: a\nk:\n" + "".join(f"  - {{id: e{n}, start: {n}}}\n" for n in range(10))
     second = "id: b\nk:\n" + "".join(f"  - {{id: x{n}, start: {n + 100}, text: \"t{n}\"}}\n" for n in range(40))
     for text in (first, second, first, second):
         fast = read_flow_style(text, LOADER)
         assert fast is not None and _same(fast, _full(text))
-        assert len(flowstyle._PLAINS[LOADER].tokens) <= 50 + 3 * 40 + 10
+        assert len(flowstyle._PLAINS[LOADER].pieces) <= 50 + 3 * 40 + 10
 
 
 # --- positions kept compactly behave as the dict they stand for -------------------------------------
