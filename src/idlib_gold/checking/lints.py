@@ -40,6 +40,8 @@ def _fold(text: str) -> str:
     for typographic, plain in _FOLD.items():
         text = text.replace(typographic, plain)
     return text
+
+
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[\"“A-Z0-9])|\n+")
 
 
