@@ -610,3 +610,23 @@ def test_typographic_characters_fold_as_a_translation_table_folds_them(text):
     folded = _fold(text)
     assert folded == text.translate(str.maketrans(_FOLD)) and len(folded) == len(text)
     assert not set(folded) & set(_FOLD)
+
+
+def test_an_ig501_waiver_waives_its_string_and_one_without_a_text_every_string(corpus):
+    """IG501 reads a document's waivers as `lints.waiver` does: a waiver of IG501 with a text decides that
+    string, one without a text every string, a waiver of another lint none."""
+    from idlib_gold.checking.lints import lint_unannotated
+
+    doc = copy.deepcopy(max(corpus.documents, key=lambda d: len(d.data["entities"])))
+    doc.data["entities"] = doc.data["entities"][::2]  # the strings of the others are now found bare
+    doc.data["waivers"] = []
+    bare = lint_unannotated(doc)
+    strings = sorted({a["text"] for a in doc.data["entities"] if any(f.message.startswith(f"{a['text']!r} (")
+                                                                       for f in bare)})
+    assert len(bare) >= 2 and len(strings) >= 2
+    doc.data["waivers"] = [{"code": "IG501", "text": strings[0], "reason": "decided"}]
+    assert lint_unannotated(doc) == [f for f in bare if not f.message.startswith(f"{strings[0]!r} (")]
+    doc.data["waivers"] = [{"code": "IG502", "reason": "another lint"}, {"code": "IG501", "text": "absent", "reason": "-"}]
+    assert lint_unannotated(doc) == bare
+    doc.data["waivers"] = [{"code": "IG501", "reason": "every string"}]
+    assert lint_unannotated(doc) == []

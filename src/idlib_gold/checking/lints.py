@@ -157,12 +157,17 @@ def lint_unannotated(doc: Document) -> list[Finding]:
             uses[a["text"]].append((a, (layer, i)))
     intended = _intended(doc, starts, reach)
     out = []
+    waivers = [w for w in doc.data.get("waivers", []) if w["code"] == "IG501"]  # as `waiver` reads them:
+    waives_all = any("text" not in w for w in waivers)  # one without a text waives every string
+    waived = {w["text"] for w in waivers if isinstance(w.get("text"), str)}  # only a string equals one
     for string, items in sorted(uses.items()):
-        if not string or _waived(doc, "IG501", string):
+        if not string or waives_all or string in waived:
             continue
-        labs = "/".join(sorted({a["label"] for a, _ in items}))
-        sound = [(a, path) for a, path in items if _holds(doc, a)]
+        labs = sound = None  # made at the first bare occurrence: most strings have none
         for s, e in _bare_occurrences(doc.text, string, starts, reach):
+            if labs is None:
+                labs = "/".join(sorted({a["label"] for a, _ in items}))
+                sound = [(a, path) for a, path in items if _holds(doc, a)]
             tline, tcol = line_col_of_offset(doc.text, s)
             message = f"{string!r} ({labs}) is not annotated at {s}–{e} (text line {tline}, column {tcol})"
             meant = [(abs(a["start"] - s), a, path) for i_s, i_e, a, path in intended if i_s <= s and e <= i_e]
