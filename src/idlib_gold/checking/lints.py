@@ -157,11 +157,8 @@ def lint_unannotated(doc: Document) -> list[Finding]:
             uses[a["text"]].append((a, (layer, i)))
     intended = _intended(doc, starts, reach)
     out = []
-    waivers = [w for w in doc.data.get("waivers", []) if w["code"] == "IG501"]  # as `waiver` reads them:
-    waives_all = any("text" not in w for w in waivers)  # one without a text waives every string
-    waived = {w["text"] for w in waivers if isinstance(w.get("text"), str)}  # only a string equals one
     for string, items in sorted(uses.items()):
-        if not string or waives_all or string in waived:
+        if not string or _waived(doc, "IG501", string):
             continue
         labs = sound = None  # made at the first bare occurrence: most strings have none
         for s, e in _bare_occurrences(doc.text, string, starts, reach):
