@@ -171,7 +171,8 @@ def _json_documents(root: Path, schema_check: bool, yaml: bool = False):
     import hashlib
     import json
 
-    from idlib_gold.reading.files import read_yaml_bytes
+    if yaml:
+        from idlib_gold.reading.files import read_yaml_bytes
 
     validator = None
     if schema_check:

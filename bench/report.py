@@ -232,8 +232,10 @@ def _targets(real: dict, scaled: dict, counts: dict, growth: dict) -> list[tuple
 
 def _floor_of(figures: dict, step: str) -> Measure | None:
     """The measure a scaled step's × is taken against (None for a floor itself)."""
-    if step.startswith("floor") or step in ("peer", "arrow_dataset"):
-        return figures.get("floor") if step == "peer" else None
+    if step == "peer":
+        return figures.get("floor")
+    if step.startswith("floor") or step == "arrow_dataset":
+        return None
     return figures.get(SCALED_FLOORS.get(step, "floor"))
 
 
