@@ -112,8 +112,8 @@ def _check_tables(tables: dict, files: dict[str, bytes], cache) -> tuple[list[Fi
     declarations (the whole) or the shared lookups (a config), the schema folder in use and its
     files, this package and the libraries (`checking.tables.built_material`, `parsecache`). At
     1,000× the corpus the whole check is 3.4 s of a 10 s rebuild. Also returns what to keep once
-    the build is stamped (None: nothing): the materials of the clean checks, and those of the `ner`
-    token rule's answers (an edited entity changes the tags, not the tokens)."""
+    the build is stamped: the materials of the clean checks (None: nothing), and those of the `ner`
+    token rule's answers (an edited entity changes the tags, not the tokens; none: an empty list)."""
     from ..checking.tables import CARD, KeptConfigChecks, built_material, parquet_digests, validate_built
 
     if cache is None:
