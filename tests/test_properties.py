@@ -590,14 +590,50 @@ _SHINGLE_PIECES = st.sampled_from(["Idlib", "SYRIA", " ", ". ", ".", "Σ", "ΟΔ
 @given(st.lists(_SHINGLE_PIECES, min_size=0, max_size=40).map("".join), st.integers(1, 4))
 def test_shingles_are_those_of_each_word_lower_cased_on_its_own(text, n):
     import re
-    from array import array
 
     from idlib_gold.text import stories
 
     words = [w.lower() for w in re.findall(r"[^\W_]+", text)]
-    seq = [stories._word_number(w) for w in words]
-    expected = array("q", sorted({hash(tuple(seq[k:k + n])) for k in range(len(seq) - n + 1)}))
-    assert stories.shingle_keys(text, n) == expected
+    assert stories.shingle_keys(text, n) == _shingles_by_definition([stories._word_number(w) for w in words], n)
+
+
+def _shingles_by_definition(seq: list[int], n: int):
+    """Each run of `n` word numbers w as w[0]·B^(n-1) + … + w[n-1] modulo 2**64, written out run by run."""
+    from array import array
+
+    base = 0x9E3779B97F4A7C15
+    values = set()
+    for k in range(len(seq) - n + 1):
+        value = sum(w * pow(base, n - 1 - j) for j, w in enumerate(seq[k:k + n])) % 2**64
+        values.add(value - 2**64 if value >= 2**63 else value)
+    return array("q", sorted(values))
+
+
+_WORD_NUMBER_PIECES = st.one_of(st.integers(0, 2**64 - 1), st.sampled_from([0, 1, 2**63 - 1, 2**63, 2**64 - 1]))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_WORD_NUMBER_PIECES, max_size=30), st.integers(1, 9), st.booleans())
+def test_shingles_are_the_same_with_and_without_numpy(seq, n, repeat):
+    """A shingle's hash rolls from one position to the next in Python, and is summed at every position at
+    once with numpy (from `_NUMPY_AFTER` words in a process): one definition, both ways."""
+    import sys
+
+    import numpy
+
+    from idlib_gold.text import stories
+
+    seq = seq + seq if repeat else seq  # runs that recur: each value once
+    sys.modules.pop("numpy")  # the Python sum, as in a process that never imported numpy
+    try:
+        saved, stories._shingled = stories._shingled, 0
+        assert stories._numpy() is None
+        by_python = stories._polynomial(seq, n)
+    finally:
+        sys.modules["numpy"] = numpy
+        stories._shingled = saved
+    assert stories._numpy() is numpy
+    assert by_python == stories._polynomial(seq, n) == _shingles_by_definition(seq, n)
 
 
 # What syndicated copies swap, written out here rather than read from the code under test.
