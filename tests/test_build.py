@@ -309,7 +309,8 @@ def test_a_rebuild_that_changes_no_table_does_not_check_the_tables_again(clone, 
     from idlib_gold.layout import CONFIGS
 
     kept = sorted(p.name for p in (clone / ".idlib-gold-cache").glob("tables-*"))
-    assert len(kept) == 1 + len(CONFIGS)  # the last clean build's only: the whole, and each config
+    files = list((clone / "dataset" / "data").rglob("*.parquet"))
+    assert len(kept) == 1 + len(files) > 1 + len(CONFIGS)  # the last clean build's only: the whole, and each file
 
 
 def _counted_config_checks(monkeypatch) -> list[str]:
@@ -318,8 +319,19 @@ def _counted_config_checks(monkeypatch) -> list[str]:
 
     checked: list[str] = []
     real = tables._check_config
-    monkeypatch.setattr(tables, "_check_config", lambda config, *a: checked.append(config) or real(config, *a))
+
+    def counted(config, model, splits, *rest):
+        checked.append(config)
+        checked_splits.append((config, [split for split, _ in splits]))
+        return real(config, model, splits, *rest)
+
+    monkeypatch.setattr(tables, "_check_config", counted)
+    checked_splits.clear()
     return checked
+
+
+#: (config, its splits checked) of each config check since `_counted_config_checks`
+checked_splits: list[tuple[str, list[str]]] = []
 
 
 def test_a_rebuild_checks_again_only_the_configs_whose_files_changed(clone, cli, monkeypatch):
@@ -328,8 +340,11 @@ def test_a_rebuild_checks_again_only_the_configs_whose_files_changed(clone, cli,
     checked = _counted_config_checks(monkeypatch)
     assert cli("build", root=clone).code == 0 and checked == list(CONFIGS)
     checked.clear()
-    _retag_first_gpe(clone)  # a figure's value: documents and figures change, nothing else
+    checked_splits.clear()
+    _retag_first_gpe(clone)  # a figure's value: documents and figures change, nothing else, in one split
     assert cli("build", root=clone).code == 0 and checked == ["documents", "figures"]
+    split = _split_of(clone, DOC)
+    assert checked_splits == [("documents", [split]), ("figures", [split])]
     assert cli("check", root=clone).code == 0
     checked.clear()
     path = clone / DOC  # an entity taken out: entities, documents and the ner tags change (and a warning)
@@ -341,9 +356,15 @@ def test_a_rebuild_checks_again_only_the_configs_whose_files_changed(clone, cli,
     assert result.code == 0 and sorted(checked) == ["documents", "entities", "ner"], result.out
 
 
-def test_a_config_check_is_taken_only_for_the_same_files_and_lookups(clone):
-    """A config's kept check answers for its own split files and for the lookups every config reads
-    (texts, KB types, the KB ids in use): any of them changed, it is checked again."""
+def _split_of(root, doc: str) -> str:
+    from idlib_gold.reading.files import read_yaml
+
+    return read_yaml(root / doc, doc)[0].data["split"]
+
+
+def test_a_split_check_is_taken_only_for_the_same_file_and_lookups(clone):
+    """A split's kept check answers for its own file and for the lookups every config reads (texts, KB
+    types, the KB ids in use): any of them changed, it is checked again."""
     import polars as pl
 
     from idlib_gold.checking import tables
@@ -354,16 +375,17 @@ def test_a_config_check_is_taken_only_for_the_same_files_and_lookups(clone):
                        for path in files if path.startswith(f"data/{config}/")}
               for config in ("documents", "kb", "entities", "figures", "quotes")}
     lookups = tables._lookups_digest(*tables._lookups(frames))
-    splits = {config: list(frames[config]) for config in frames}
 
-    def material(config, digests=digests, lookups=lookups):
-        return tables._config_material(config, splits[config], digests, lookups)
+    def material(config, split="train", digests=digests, lookups=lookups):
+        return tables._split_material(config, split, digests, lookups)
 
-    base = {config: material(config) for config in frames}
-    assert len(set(base.values())) == len(base) and None not in base.values()
+    base = {(config, split): material(config, split) for config in frames for split in frames[config]}
+    assert len(set(base.values())) == len(base) > len(frames) and None not in base.values()
     flipped = dict(digests, **{"data/entities/train.parquet": b"\0" * 32})
-    assert material("entities", flipped) != base["entities"] and material("figures", flipped) == base["figures"]
-    assert material("entities", {k: v for k, v in digests.items() if k != "data/entities/test.parquet"}) is None
+    assert material("entities", digests=flipped) != base["entities", "train"]
+    assert material("entities", "test", flipped) == base["entities", "test"]
+    assert material("figures", digests=flipped) == base["figures", "train"]
+    assert material("entities", "test", {k: v for k, v in digests.items() if k != "data/entities/test.parquet"}) is None
     texts, kb_types, used = tables._lookups(frames)
     docs = frames["documents"]["train"]
     edited = dict(frames, documents=dict(frames["documents"], train=docs.with_columns(
@@ -372,7 +394,7 @@ def test_a_config_check_is_taken_only_for_the_same_files_and_lookups(clone):
     for other in (tables._lookups_digest(*tables._lookups(edited)),
                   tables._lookups_digest(texts, {**kb_types, "turkey": "ORG"}, used),
                   tables._lookups_digest(texts, kb_types, used - {"turkey"})):
-        assert other != lookups and material("figures", lookups=other) != base["figures"]
+        assert other != lookups and material("figures", lookups=other) != base["figures", "train"]
 
 
 _RUSSIA = '  - {id: e13, label: GPE, start: 735, end: 741, text: "Russia", entity: russia}\n'
@@ -483,9 +505,9 @@ def test_what_a_kept_token_rule_stands_for(clone):
     assert tables._tokens_material(ner, tables._lookups(edited)[0]) != base
 
 
-def test_the_token_rule_keeps_an_answer_only_where_every_token_agreed(clone):
-    """A run of the rule in which a token differs from its text keeps nothing; splits checked one by one
-    (their columns differ) keep an answer each."""
+def test_the_token_rule_keeps_an_answer_for_each_split_where_every_token_agreed(clone):
+    """An answer is kept for each split in which every token agreed, and found again whether that split is
+    checked with the others or alone; a split with a token that differs from its text keeps nothing."""
     import polars as pl
 
     from idlib_gold.checking import tables
@@ -498,25 +520,40 @@ def test_the_token_rule_keeps_an_answer_only_where_every_token_agreed(clone):
     texts, kb_types, used = tables._lookups(frames)
     model = models()["ner"]
 
-    def kept():
-        return tables.KeptConfigChecks({}, lambda material: False, tokens_known=lambda material: False)
+    def kept(known=()):
+        return tables.KeptConfigChecks({}, lambda material: False, tokens_known=lambda material: material in known)
 
     splits = sorted(frames["ner"].items())
     assert len(splits) >= 2
     clean = kept()
     assert tables._check_config("ner", model, splits, texts, kb_types, used, clean) == []
-    assert len(clean.tokens) == 1
+    assert len(clean.tokens) == len(set(clean.tokens)) == len(splits)
+    for (name, df), material in zip(splits, clean.tokens):  # alone, each split's answer is the one kept
+        alone = kept()
+        assert tables._check_config("ner", model, [(name, df)], texts, kb_types, used, alone) == []
+        assert alone.tokens == [material]
+    runs = []
+    real = tables._Texts.tokens_agree
+    tables._Texts.tokens_agree = lambda self, *a: runs.append(1) or real(self, *a)
+    try:
+        taken = kept(set(clean.tokens))
+        assert tables._check_config("ner", model, splits, texts, kb_types, used, taken) == []
+        assert runs == [] and taken.tokens == clean.tokens
+        partly = kept(set(clean.tokens[1:]))  # one split's answer unknown: the rule runs
+        assert tables._check_config("ner", model, splits, texts, kb_types, used, partly) == [] and runs == [1]
+    finally:
+        tables._Texts.tokens_agree = real
     name, first = splits[0]
     tokens = first["tokens"].to_list()
     tokens[0] = [tokens[0][0] + "x", *tokens[0][1:]]
     broken, wrong = kept(), first.with_columns(pl.Series("tokens", tokens))
     found = tables._check_config("ner", model, [(name, wrong), *splits[1:]], texts, kb_types, used, broken)
-    assert any("token" in f.message for f in found) and broken.tokens == []
+    assert any("token" in f.message for f in found) and broken.tokens == clean.tokens[1:]
     apart = kept()  # one split's tags typed otherwise: the splits are checked one by one
     odd = first.with_columns(pl.col("ner_tags").cast(pl.List(pl.Int32)))
     assert tables._combined([(name, odd), *splits[1:]])[0] is None
     tables._check_config("ner", model, [(name, odd), *splits[1:]], texts, kb_types, used, apart)
-    assert len(apart.tokens) == len(splits) and len(set(apart.tokens)) == len(splits)
+    assert apart.tokens == clean.tokens
 
 
 def test_an_interrupted_rendering_leaves_no_encoder_running_and_dataset_as_it_was(clone, cli, monkeypatch):
@@ -796,9 +833,9 @@ def test_what_a_build_keeps_about_its_outputs_is_kept_only_with_its_stamp(clone,
     assert not list(cache.glob("split-*"))
     monkeypatch.undo()
     assert cli("build", root=clone).code == 0
-    from idlib_gold.layout import CONFIGS
 
-    assert len(list(cache.glob("split-*"))) == 3 and len(list(cache.glob("tables-*"))) == 1 + len(CONFIGS)
+    parquet = list((clone / "dataset" / "data").rglob("*.parquet"))  # the whole, and each file's check
+    assert len(list(cache.glob("split-*"))) == 3 and len(list(cache.glob("tables-*"))) == 1 + len(parquet)
 
 
 def test_a_split_file_reached_through_a_linked_folder_is_not_taken(clone, cli, monkeypatch):

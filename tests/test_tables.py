@@ -518,3 +518,102 @@ def test_IG404_without_a_readable_croissant_the_bytes_are_not_vouched_for(cli, r
 
 def test_IG404_the_shipped_folder_matches_its_croissant(cli, received):
     assert _codes(cli, received) == []
+
+
+# --- a split's check taken as a build of this clone found it -------------------------------------------
+
+def _checked_with(files: dict, known: set, checked: list | None = None):
+    """`validate_tables` over `files` taking the split checks whose material is in `known`; (findings, the
+    materials found clean). `checked` receives (config, splits) of each check that runs."""
+    from idlib_gold.checking import tables
+
+    frames, read = tables._read(files)
+    assert read == []
+    kept = tables.KeptConfigChecks(tables.parquet_digests(files), known.__contains__)
+    real = tables._check_config
+
+    def counted(config, model, splits, *rest):
+        if checked is not None:
+            checked.append((config, [split for split, _ in splits]))
+        return real(config, model, splits, *rest)
+
+    tables._check_config = counted
+    try:
+        found = tables.validate_tables(frames, tables.read_card(files["README.md"])[0], kept)
+    finally:
+        tables._check_config = real
+    return found, set(kept.clean)
+
+
+def _findings_of(found) -> list:
+    return sorted((f.code, f.path, f.message, f.annotation) for f in found)
+
+
+@pytest.mark.parametrize("name,table,change,expected", CASES, ids=[c[0] for c in CASES])
+def test_a_split_checked_alone_gives_the_findings_of_every_split_checked(files, name, table, change, expected):
+    """Each corruption above, with the checks of every file but the corrupted one taken as a clean build found
+    them: the findings are those of the whole check, and only the corrupted file's split is checked again
+    (every split of its config where the corruption puts a row key in two splits)."""
+    found, clean = _checked_with(files, set())
+    assert found == [] and len(clean) == sum(name.endswith(".parquet") for name in files)
+    broken = _edit(files, table, change)
+    checked: list = []
+    found = _checked_with(broken, clean, checked)[0]
+    assert _findings_of(found) == _findings_of(validate_files(broken)) and found
+    config, split = table.split("/")[1], table.split("/")[2][:-len(".parquet")]
+    if _lookups(broken) == _lookups(files):  # the texts, KB types and KB ids in use: every check reads them
+        assert checked == [(config, [split])]
+    else:
+        assert sorted(checked) == sorted(_splits(files).items())
+
+
+def _lookups(files: dict) -> bytes:
+    import polars as pl
+
+    from idlib_gold.checking import tables
+
+    frames = {config: {split: pl.from_arrow(table) for split, table in splits.items()}
+              for config, splits in tables._read(files)[0].items() if config in tables._LOOKED_UP}
+    return tables._lookups_digest(*tables._lookups(frames))
+
+
+def _splits(files: dict) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for name in sorted(files):
+        if name.endswith(".parquet"):
+            out.setdefault(name.split("/")[1], []).append(name.split("/")[2][:-len(".parquet")])
+    return out
+
+
+@pytest.mark.parametrize("config, keys", [("documents", ["id"]), ("ner", ["id"]), ("entities", ["doc_id", "id"]),
+                                         ("quotes", ["doc_id", "id"])])
+def test_a_row_key_in_a_split_checked_again_and_in_a_split_taken_is_found(files, config, keys):
+    """A row key that moves into another split's file while the file it already was in is taken: the rule
+    that keys are unique spans every split, so every split of the config is checked, as one (a `ner` row's
+    id or a layer row's key changes none of the lookups: only this rule sees the leak)."""
+    clean = _checked_with(files, set())[1]
+    moved = pq.read_table(io.BytesIO(files[f"data/{config}/train.parquet"])).to_pylist()[0]
+    broken = _edit(files, f"data/{config}/test.parquet", lambda rows: rows[0].update({k: moved[k] for k in keys}))
+    checked: list = []
+    found = _checked_with(broken, clean, checked)[0]
+    assert _findings_of(found) == _findings_of(validate_files(broken))
+    assert any(f.path == f"dataset/data/{config}/train.parquet" and f.code == "IG401" for f in found), found
+    assert (config, _splits(files)[config]) in checked
+
+
+def test_a_clean_rebuild_takes_every_split_and_checks_none(files):
+    clean = _checked_with(files, set())[1]
+    checked: list = []
+    assert _checked_with(files, clean, checked) == ([], clean) and checked == []
+
+
+def test_row_keys_that_cannot_be_read_check_every_split():
+    import pyarrow as pa
+
+    from idlib_gold.checking import tables
+
+    ids = pa.table({"id": ["a", "b"]})
+    assert not tables._keys_shared("ner", {"train": ids, "test": pa.table({"id": ["c"]})}, None)
+    assert tables._keys_shared("ner", {"train": ids, "test": pa.table({"id": ["b"]})}, None)
+    assert tables._keys_shared("ner", {"train": ids, "test": pa.table({"name": ["c"]})}, None)
+    assert tables._keys_shared("ner", {"train": ids, "test": b"not parquet"}, None)

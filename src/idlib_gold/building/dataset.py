@@ -96,7 +96,7 @@ def build_dataset(root: Path, agreement_of: AgreementOf, stop_on: Callable[[list
         if kept is not None:
             kept.done()  # what each split's files are, now that dataset/ holds them
         if clean is not None:
-            cache.put_tables_checked(clean)  # the whole, and each config
+            cache.put_tables_checked(clean)  # the whole, and each file
         if tokens:
             cache.put_tokens_checked(tokens)
     return out
@@ -106,11 +106,11 @@ def _check_tables(tables: dict, files: dict[str, bytes], cache) -> tuple[list[Fi
     """The checks of the tables about to be written (in memory, never read back), unless a build of
     this clone already checked exactly these tables and found nothing: a rebuild that changes no
     table (an edited comment, a reordered key, a document saved again) does not check them again,
-    and one that changes some configs checks those (`checking.tables.KeptConfigChecks`: a figure's
-    edited value changes documents and figures, not entities, quotes, ner or the KB). The kept
-    answers are signed like the parse cache's entries and bound to the tables' bytes, the card's
-    declarations (the whole) or the shared lookups (a config), the schema folder in use and its
-    files, this package and the libraries (`checking.tables.built_material`, `parsecache`). At
+    and one that changes some files checks those (`checking.tables.KeptConfigChecks`: a figure's
+    edited value changes the documents and figures of its split, not their other splits, nor entities,
+    quotes, ner or the KB). The kept answers are signed like the parse cache's entries and bound to the
+    tables' bytes, the card's declarations (the whole) or the shared lookups (a file), the schema folder
+    in use and its files, this package and the libraries (`checking.tables.built_material`, `parsecache`). At
     1,000× the corpus the whole check is 3.4 s of a 10 s rebuild. Also returns what to keep once
     the build is stamped: the materials of the clean checks (None: nothing), and those of the `ner`
     token rule's answers (an edited entity changes the tags, not the tokens; none: an empty list)."""

@@ -377,7 +377,10 @@ def _flatten(df, part: str):
                            span.struct.field("text").alias(f"{part}_text")).drop(part)
 
 
-def _enrich(config: str, df, texts: _Texts, kb_types: dict, used: set, kept: KeptConfigChecks | None = None):
+def _enrich(config: str, df, texts: _Texts, kb_types: dict, used: set, kept: KeptConfigChecks | None = None,
+            parts: list[tuple[str, int, int]] | None = None):
+    """The frame's helper columns (table_models.py says what each holds); `parts`: which rows are which
+    split's, (split, first row, rows), for the answers kept split by split (`_tokens_agree`)."""
     import polars as pl
 
     if config in _LAYERS or config == "ner":
@@ -390,7 +393,7 @@ def _enrich(config: str, df, texts: _Texts, kb_types: dict, used: set, kept: Kep
         df = df.with_columns(texts.span_slices(idx, df[f"{part}_start"], df[f"{part}_end"])
                              .alias(f"{part}_found"))
     if config == "ner":
-        df = df.with_columns(tokens_agree=_tokens_agree(df, idx, texts, kept))
+        df = df.with_columns(tokens_agree=_tokens_agree(df, idx, texts, kept, parts or [("", 0, len(df))]))
     for layer, column, helper in (("entities", "entity", "kb_type"), ("figures", "source", "source_type")):
         if config == layer:  # a KB reference becomes the type of the entry it names (null: no such entry)
             df = df.with_columns(pl.col(column).replace_strict(list(kb_types), list(kb_types.values()), default=None,
@@ -406,9 +409,11 @@ def _enrich(config: str, df, texts: _Texts, kb_types: dict, used: set, kept: Kep
     return df
 
 
-def _tokens_agree(df, idx, texts: _Texts, kept: KeptConfigChecks | None):
+def _tokens_agree(df, idx, texts: _Texts, kept: KeptConfigChecks | None, parts: list[tuple[str, int, int]]):
     """The `ner` rows' `tokens_agree` column (`_Texts.tokens_agree`), or, where a build of this clone found
-    every token in agreement for exactly these texts and these four columns, that answer (`kept`).
+    every token in agreement for exactly these texts and these four columns, that answer (`kept`), split
+    by split (`parts`: (split, first row, rows)), so that an answer is found again whether its split is
+    checked with the others or alone.
 
     An edited entity or figure changes the tags and leaves the tokens as they were: the rule itself is
     0.42 s of such a rebuild at 1,000x the corpus (3.4 million tokens), the digest that stands for its
@@ -419,13 +424,17 @@ def _tokens_agree(df, idx, texts: _Texts, kept: KeptConfigChecks | None):
 
     if df.schema.get("tokens") != pl.List(pl.String):  # the model says the column is broken
         return pl.lit(None, pl.Boolean)
-    material = _tokens_material(df, texts) if kept is not None and kept.tokens_known is not None else None
-    if material is not None and kept.tokens_known(material):
-        kept.tokens.append(material)
+    if kept is None or kept.tokens_known is None:
+        return texts.tokens_agree(idx, df["tokens"], df["token_starts"], df["token_ends"])
+    materials = [_tokens_material(df.slice(first, rows), texts) for _, first, rows in parts]
+    if all(kept.tokens_known(material) for material in materials):
+        kept.tokens += materials
         return pl.repeat(True, len(df), eager=True)
     agree = texts.tokens_agree(idx, df["tokens"], df["token_starts"], df["token_ends"])
-    if material is not None and agree.null_count() == 0 and agree.all():
-        kept.tokens.append(material)
+    for material, (_, first, rows) in zip(materials, parts):
+        answer = agree.slice(first, rows)
+        if answer.null_count() == 0 and answer.all():
+            kept.tokens.append(material)
     return agree
 
 
@@ -703,17 +712,19 @@ class KeptConfigChecks:
     checked a config of exactly that material and found nothing (building/dataset.py asks its parse
     cache, which binds the answer to the schema folder, this package and the checking libraries).
 
-    A config's check reads its own split files and the lookups every config shares (the texts, the
-    KB's types, the KB ids the layers use), so its material is the digests of its files and of the
-    lookups (`_config_material`): a rebuild after a figure's value was edited checks documents and
-    figures again, and takes the entities, quotes, ner and kb checks as they were (ner alone is 1.3 s
-    of a 10 s rebuild at 1,000× the corpus). `clean` receives the material of every config found
-    clean, checked or taken, for the build to keep once it is stamped.
+    Every rule of a config but one reads a row and the lookups every config shares (the texts, the KB's
+    types, the KB ids the layers use); the one, that the columns naming a row (`table_models.ROW_KEYS`)
+    are unique, reads all of the config's splits. So the material of a split's check is the digest of
+    its file and of the lookups (`_split_material`): a rebuild after a figure's value was edited checks
+    the documents and figures of that figure's split again, and takes the other splits and configs as
+    they were (the ner check alone was 1.3 s of a 10 s rebuild at 1,000× the corpus, and an edit
+    changes one split of three). Splits are taken only when no row key of a split checked again is in
+    another split (`_keys_shared`); else every split of the config is checked, as one. `clean` receives
+    the material of every split found clean, checked or taken, for the build to keep once it is stamped.
 
     `tokens_known(material)` answers the same for the `ner` token rule alone (`_tokens_agree`), which an
     edited entity or figure would have decided again though no token changed; `tokens` receives the
-    material of each answer of the rule in which every token agreed, checked or taken (one per run of
-    the rule: splits whose columns differ are checked one by one)."""
+    material of each split's answer in which every token agreed, checked or taken."""
 
     digests: dict[str, bytes]
     known: Callable[[bytes], bool]
@@ -730,16 +741,42 @@ def _lookups_digest(texts: _Texts, kb_types: dict, used: set) -> bytes:
     return h.digest()
 
 
-def _config_material(config: str, splits, digests: dict[str, bytes], lookups: bytes) -> bytes | None:
-    """What one config's check answers from: its split files' bytes and the lookups (None: a file's digest
-    is not known, so nothing is taken or kept for it)."""
-    h = hashlib.sha256(b"config check 1\0" + config.encode("utf-8", "surrogateescape") + b"\0" + lookups)
-    for split in sorted(splits):
-        name = f"data/{config}/{split}.parquet"
-        if name not in digests:
-            return None
-        h.update(name.encode("utf-8", "surrogateescape") + b"\0" + digests[name])
-    return h.digest()
+def _split_material(config: str, split: str, digests: dict[str, bytes], lookups: bytes) -> bytes | None:
+    """What the check of one split of a config answers from: its file's bytes and the lookups (None: the
+    file's digest is not known, so nothing is taken or kept for it)."""
+    name = f"data/{config}/{split}.parquet"
+    if name not in digests:
+        return None
+    return hashlib.sha256(b"split check 1\0" + name.encode("utf-8", "surrogateescape") + b"\0" + lookups
+                          + digests[name]).digest()
+
+
+def _keys_shared(config: str, splits: dict, decoded: dict | None) -> bool:
+    """Whether a value of the columns naming a row of `config` (`ROW_KEYS`) is in two of its splits, or they
+    cannot be read (`splits`: split → table or Parquet bytes; `decoded`: the frames made of them already).
+    Then the splits' checks cannot be taken one by one: the rule that the keys are unique spans them all.
+    (A null key is refused by its column's own rule in the split that holds it, never a taken one.)"""
+    import polars as pl
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from .table_models import ROW_KEYS
+
+    columns = list(ROW_KEYS[config])
+    distinct = []
+    try:
+        for split, table in splits.items():
+            if decoded is not None and split in decoded:
+                keys = decoded[split].select(columns)
+            elif isinstance(table, bytes):
+                keys = pl.from_arrow(pq.ParquetFile(pa.BufferReader(table), pre_buffer=False)
+                                     .read(columns=columns, use_threads=False))
+            else:
+                keys = pl.from_arrow(table.select(columns))
+            distinct.append(keys.unique())
+        return bool(pl.concat(distinct, how="vertical").is_duplicated().any())
+    except (KeyError, ValueError, TypeError, pl.exceptions.PolarsError, pa.ArrowException):
+        return True
 
 
 def validate_tables(tables: dict, card=None, kept: KeptConfigChecks | None = None, derived: bool = True) -> list[Finding]:
@@ -786,21 +823,27 @@ def validate_tables(tables: dict, card=None, kept: KeptConfigChecks | None = Non
     findings += [Finding("IG402", why, where, hint=_REBUILD) for where, why in differences]
     findings += [Finding("IG401", why, where, hint=_REBUILD) for where, why in story_differences(frames)]
     for config, model in config_models.items():
-        material = None
-        if kept is not None and config in tables:
-            material = _config_material(config, tables[config], kept.digests, lookups)
-            if material is not None and kept.known(material):
+        present = tables.get(config, {})
+        materials: dict[str, bytes | None] = {}
+        known: set[str] = set()
+        if kept is not None and present:
+            materials = {split: _split_material(config, split, kept.digests, lookups) for split in present}
+            known = {split for split, material in materials.items() if material is not None and kept.known(material)}
+            if known == set(present):
                 frames.pop(config, None)
-                kept.clean.append(material)
+                kept.clean += materials.values()
                 continue
+            if known and _keys_shared(config, present, frames.get(config)):
+                known = set()  # a row key in two splits (or null): every split is checked, as one
         splits = frames.pop(config, None)
-        if splits is None and config in tables:
-            splits = {s: pl.from_arrow(_decoded(t)) for s, t in tables[config].items()}
-        found = _check_config(config, model, sorted((splits or {}).items()), texts, kb_types, used, kept)
+        if splits is None:
+            splits = {s: pl.from_arrow(_decoded(t)) for s, t in present.items() if s not in known}
+        found = _check_config(config, model, sorted((s, df) for s, df in splits.items() if s not in known),
+                              texts, kb_types, used, kept)
         del splits
         findings += found
-        if material is not None and not found:
-            kept.clean.append(material)
+        if kept is not None and not found:
+            kept.clean += [material for material in materials.values() if material is not None]
     return findings
 
 
@@ -820,7 +863,7 @@ def _check_config(config: str, model, splits: list, texts, kb_types: dict, used:
     for df, where in runs:
         try:
             with _every_rule():
-                model.validate(_enrich(config, df, texts, kb_types, used, kept), lazy=True)
+                model.validate(_enrich(config, df, texts, kb_types, used, kept, where), lazy=True)
         except pe.SchemaErrors as exc:
             findings += _findings(config, where, exc.failure_cases, df)
         except (pe.SchemaError, KeyError, ValueError, TypeError, AttributeError, IndexError,
