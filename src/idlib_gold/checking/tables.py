@@ -834,7 +834,7 @@ def validate_tables(tables: dict, card=None, kept: KeptConfigChecks | None = Non
                 kept.clean += materials.values()
                 continue
             if known and _keys_shared(config, present, frames.get(config)):
-                known = set()  # a row key in two splits (or null): every split is checked, as one
+                known = set()  # a row key in two splits (or keys unread): every split is checked, as one
         splits = frames.pop(config, None)
         if splits is None:
             splits = {s: pl.from_arrow(_decoded(t)) for s, t in present.items() if s not in known}
