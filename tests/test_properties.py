@@ -672,3 +672,44 @@ def test_an_ig501_waiver_waives_its_string_and_one_without_a_text_every_string(c
     assert lint_unannotated(doc) == bare
     doc.data["waivers"] = [{"code": "IG501", "reason": "every string"}]
     assert lint_unannotated(doc) == []
+
+
+def test_no_shingles_of_fewer_than_one_word_either_way():
+    import sys
+    from array import array
+
+    import numpy
+
+    from idlib_gold.text import stories
+
+    assert stories._polynomial([1, 2, 3], 0) == array("q")  # numpy loaded
+    sys.modules.pop("numpy")
+    saved, stories._shingled = stories._shingled, 0
+    try:
+        assert stories._polynomial([1, 2, 3], 0) == stories._polynomial([1, 2, 3], -1) == array("q")
+    finally:
+        sys.modules["numpy"] = numpy
+        stories._shingled = saved
+
+
+def test_a_missing_numpy_is_looked_for_once(monkeypatch):
+    import builtins
+
+    from idlib_gold.text import stories
+
+    tried = []
+    real = builtins.__import__
+
+    def no_numpy(name, *args, **kwargs):
+        if name == "numpy":
+            tried.append(name)
+            raise ImportError(name)
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_numpy)
+    monkeypatch.setattr(stories, "_numpy_missing", False)
+    monkeypatch.setattr(stories, "_shingled", stories._NUMPY_AFTER)
+    monkeypatch.delitem(__import__("sys").modules, "numpy")
+    seq = list(range(20))
+    assert stories._polynomial(seq, 8) == stories._polynomial(seq, 8) == _shingles_by_definition(seq, 8)
+    assert tried == ["numpy"]

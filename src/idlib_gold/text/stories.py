@@ -93,7 +93,7 @@ def _polynomial(seq: list[int], n: int) -> array:
     global _shingled
     _shingled += len(seq)
     count = len(seq) - n + 1
-    if count <= 0:
+    if count <= 0 or n < 1:  # no run of n words (and none of fewer than one)
         return array("q")
     np = _numpy()
     if np is not None:
@@ -119,16 +119,22 @@ def _polynomial(seq: list[int], n: int) -> array:
 
 
 def _numpy():
-    """numpy, when it is installed and this process has shingled `_NUMPY_AFTER` words or imported it already."""
+    """numpy, when it is installed and this process has shingled `_NUMPY_AFTER` words or imported it already
+    (an import that failed is not tried again: it would cost each later document 60 µs)."""
+    global _numpy_missing
     import sys
 
-    if "numpy" not in sys.modules and _shingled < _NUMPY_AFTER:
+    if _numpy_missing or ("numpy" not in sys.modules and _shingled < _NUMPY_AFTER):
         return None
     try:
         import numpy
     except ImportError:
+        _numpy_missing = True
         return None
     return numpy
+
+
+_numpy_missing = False
 
 
 def _word_number(word: str) -> int:
