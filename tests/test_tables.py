@@ -617,3 +617,98 @@ def test_row_keys_that_cannot_be_read_check_every_split():
     assert tables._keys_shared("ner", {"train": ids, "test": pa.table({"id": ["b"]})}, None)
     assert tables._keys_shared("ner", {"train": ids, "test": pa.table({"name": ["c"]})}, None)
     assert tables._keys_shared("ner", {"train": ids, "test": b"not parquet"}, None)
+
+
+def _put_table(files: dict, name: str, table) -> dict:
+    sink = io.BytesIO()
+    pq.write_table(table, sink)
+    return {**files, name: sink.getvalue()}
+
+
+def test_keys_are_compared_though_every_split_would_be_taken(files):
+    """Two splits whose clean answers come from two different checks may share a row key: the keys are
+    compared before any split is taken, and the config is checked whole."""
+    first = pq.read_table(io.BytesIO(files["data/ner/train.parquet"])).to_pylist()[0]
+    renamed = _edit(files, "data/ner/train.parquet", _set(0, "id", "renamed"))
+    moved = _edit(renamed, "data/ner/test.parquet", lambda rows: rows.append(first))  # the id only in test
+    known = _checked_with(files, set())[1] | _checked_with(moved, set())[1]
+    both = {**files, "data/ner/test.parquet": moved["data/ner/test.parquet"]}  # the id in train and in test
+    checked: list = []
+    found = _checked_with(both, known, checked)[0]
+    assert _findings_of(found) == _findings_of(validate_files(both))
+    assert {f.path for f in found if f.code == "IG401"} >= {"dataset/data/ner/train.parquet",
+                                                           "dataset/data/ner/test.parquet"}
+    assert ("ner", _splits(files)["ner"]) in checked
+
+
+def test_a_split_is_taken_only_beside_splits_of_the_same_column_types(files):
+    """A column of nulls takes the type of the same column in the splits checked before it in one frame, and a
+    split is checked alone when the columns of the splits differ: a split's answer stands for the column
+    types of every split of its config, and is checked again when any of them changes."""
+    table = pq.read_table(io.BytesIO(files["data/figures/validation.parquet"]))
+    index = table.column_names.index("measured")
+    untyped = _put_table(files, "data/figures/validation.parquet",
+                         table.set_column(index, pa.field("measured", pa.null()), pa.nulls(len(table))))
+    untyped = _edit(untyped, "data/documents/validation.parquet",
+                    lambda rows: [f.update(measured=None) for d in rows for f in d["figures"]])
+    found, known = _checked_with(untyped, set())
+    assert found == [] == validate_files(untyped)
+    test = pq.read_table(io.BytesIO(untyped["data/figures/test.parquet"]))
+    reordered = _put_table(untyped, "data/figures/test.parquet", test.select(test.column_names[::-1]))
+    checked: list = []
+    found = _checked_with(reordered, known, checked)[0]
+    assert found and _findings_of(found) == _findings_of(validate_files(reordered))
+    assert "figures" in [config for config, _ in checked]
+
+
+def test_a_token_answer_is_kept_only_for_a_split_whose_every_row_agreed(files):
+    """A row whose document is unknown has no token answer (null): its split keeps none, the others do."""
+    import polars as pl
+
+    from idlib_gold.checking import tables
+    from idlib_gold.checking.table_models import models
+
+    frames, _ = tables._read(files)
+    decoded = {c: {s: pl.from_arrow(t) for s, t in splits.items()} for c, splits in frames.items()}
+    texts, kb_types, used = tables._lookups(decoded)
+    splits = sorted(decoded["ner"].items())
+    name, first = splits[0]
+    orphan = first.with_columns(pl.when(pl.int_range(pl.len()) == 0).then(pl.lit("nowhere"))
+                                .otherwise(pl.col("doc_id")).alias("doc_id"))
+    kept = tables.KeptConfigChecks({}, lambda material: False, tokens_known=lambda material: False)
+    found = tables._check_config("ner", models()["ner"], [(name, orphan), *splits[1:]], texts, kb_types, used, kept)
+    assert any("names no document" in f.message for f in found)
+    clean = tables.KeptConfigChecks({}, lambda material: False, tokens_known=lambda material: False)
+    assert tables._check_config("ner", models()["ner"], splits, texts, kb_types, used, clean) == []
+    assert kept.tokens == clean.tokens[1:]
+
+
+def test_no_split_of_a_config_with_findings_is_kept(files):
+    broken = _edit(files, "data/entities/train.parquet", _set(0, "label", 99))
+    from idlib_gold.checking import tables
+
+    digests = tables.parquet_digests(broken)
+    found, clean = _checked_with(broken, set())
+    assert any(f.path == "dataset/data/entities/train.parquet" for f in found)
+    lookups = _lookups(broken)
+    shapes = tables._shapes_digest(tables._read(broken)[0]["entities"])
+    entities = {tables._split_material("entities", split, digests, lookups, shapes)
+                for split in _splits(broken)["entities"]}
+    assert None not in entities and not entities & clean
+    figures = tables._shapes_digest(tables._read(broken)[0]["figures"])
+    assert tables._split_material("figures", "train", digests, lookups, figures) in clean
+
+
+@pytest.mark.parametrize("config, keys", [("ner", ["id"]), ("quotes", ["doc_id", "id"])])
+def test_a_row_key_in_two_splits_whose_columns_differ_is_found(files, config, keys):
+    """Splits whose columns differ (here only in their order) are checked one by one; a key in two of them
+    is still found, on each row that holds it."""
+    moved = pq.read_table(io.BytesIO(files[f"data/{config}/train.parquet"])).to_pylist()[0]
+    broken = _edit(files, f"data/{config}/test.parquet", lambda rows: rows[0].update({k: moved[k] for k in keys}))
+    test = pq.read_table(io.BytesIO(broken[f"data/{config}/test.parquet"]))
+    broken = _put_table(broken, f"data/{config}/test.parquet", test.select(test.column_names[::-1]))
+    found = [f for f in validate_files(broken) if "also in" in f.message]
+    assert [(f.path, f.message) for f in found] == [
+        (f"dataset/data/{config}/test.parquet", f"row 0: {', '.join(keys)}: the row's key is also in the train split"),
+        (f"dataset/data/{config}/train.parquet", f"row 0: {', '.join(keys)}: the row's key is also in the test split")]
+    assert found[0].code == "IG401" and found[0].annotation == ":".join(str(moved[k]) for k in keys)

@@ -187,7 +187,7 @@ class ParseCache:
         return payload is not None and _loads(payload) is True
 
     def put_tables_checked(self, materials: list[bytes]) -> None:
-        """Keep that the tables each material stands for (the whole, a config) were checked and found
+        """Keep that the tables each material stands for (the whole, a split file) were checked and found
         clean; the entries of the last clean build are kept, no others."""
         names = {self._put_kept(TABLES, material, True) for material in materials}
         if None not in names:

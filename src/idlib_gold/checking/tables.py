@@ -709,18 +709,20 @@ def _row_count(table) -> int:
 class KeptConfigChecks:
     """What a build knows of its configs' checks before running them: the SHA-256 of each Parquet file it is
     about to write (`digests`, name → digest), and `known(material)`, whether a build of this clone
-    checked a config of exactly that material and found nothing (building/dataset.py asks its parse
+    checked a split file of exactly that material and found nothing (building/dataset.py asks its parse
     cache, which binds the answer to the schema folder, this package and the checking libraries).
 
     Every rule of a config but one reads a row and the lookups every config shares (the texts, the KB's
     types, the KB ids the layers use); the one, that the columns naming a row (`table_models.ROW_KEYS`)
-    are unique, reads all of the config's splits. So the material of a split's check is the digest of
-    its file and of the lookups (`_split_material`): a rebuild after a figure's value was edited checks
-    the documents and figures of that figure's split again, and takes the other splits and configs as
-    they were (the ner check alone was 1.3 s of a 10 s rebuild at 1,000× the corpus, and an edit
-    changes one split of three). Splits are taken only when no row key of a split checked again is in
-    another split (`_keys_shared`); else every split of the config is checked, as one. `clean` receives
-    the material of every split found clean, checked or taken, for the build to keep once it is stamped.
+    are unique, reads all of the config's splits; and the splits are checked as one frame, whose column
+    types follow every split's. So the material of a split's check is the digest of its file, of the
+    lookups and of the column types of the config's splits (`_split_material`): a rebuild after a
+    figure's value was edited checks the documents and figures of that figure's split again, and takes
+    the other splits and configs as they were (the ner check alone was 1.3 s of a 10 s rebuild at 1,000×
+    the corpus, and an edit changes one split of three). Splits are taken only when no row key of one is
+    in another split (`_keys_shared`, asked whenever a split would be taken); else every split of the
+    config is checked, as a whole check does. `clean` receives the material of every split found clean,
+    checked or taken, for the build to keep once it is stamped.
 
     `tokens_known(material)` answers the same for the `ner` token rule alone (`_tokens_agree`), which an
     edited entity or figure would have decided again though no token changed; `tokens` receives the
@@ -741,14 +743,35 @@ def _lookups_digest(texts: _Texts, kb_types: dict, used: set) -> bytes:
     return h.digest()
 
 
-def _split_material(config: str, split: str, digests: dict[str, bytes], lookups: bytes) -> bytes | None:
-    """What the check of one split of a config answers from: its file's bytes and the lookups (None: the
-    file's digest is not known, so nothing is taken or kept for it)."""
+def _split_material(config: str, split: str, digests: dict[str, bytes], lookups: bytes,
+                    shapes: bytes = b"") -> bytes | None:
+    """What the check of one split of a config answers from: its file's bytes, the lookups, and the column
+    types of every split of the config (`shapes`, `_shapes_digest`): the splits are checked as one frame
+    when their columns agree, and one by one otherwise, and polars types a column of one split after
+    those before it in that frame (a column of nulls takes another split's type). None: the file's
+    digest is not known, so nothing is taken or kept for it."""
     name = f"data/{config}/{split}.parquet"
     if name not in digests:
         return None
-    return hashlib.sha256(b"split check 1\0" + name.encode("utf-8", "surrogateescape") + b"\0" + lookups
-                          + digests[name]).digest()
+    return hashlib.sha256(b"split check 2\0" + name.encode("utf-8", "surrogateescape") + b"\0" + lookups
+                          + shapes + digests[name]).digest()
+
+
+def _shapes_digest(splits: dict) -> bytes:
+    """A digest of the column names and types, as polars reads them, of each split of a config (split →
+    table or Parquet bytes): Arrow names a list's items `item` in a table and `element` in a Parquet
+    file, which the check never sees."""
+    import polars as pl
+
+    h = hashlib.sha256(b"shapes 1\0")
+    for split in sorted(splits):
+        try:
+            columns = pl.from_arrow(_schema(splits[split]).empty_table()).schema.items()
+            shape = repr([(name, str(dtype)) for name, dtype in columns]).encode("utf-8", "surrogateescape")
+        except Exception:  # noqa: BLE001 -- a file whose columns cannot be read is checked, never taken
+            shape = os.urandom(16)
+        h.update(split.encode("utf-8", "surrogateescape") + b"\0" + shape + b"\0")
+    return h.digest()
 
 
 def _keys_shared(config: str, splits: dict, decoded: dict | None) -> bool:
@@ -784,7 +807,7 @@ def validate_tables(tables: dict, card=None, kept: KeptConfigChecks | None = Non
     files and column types. A missing split file or a column of another type is reported alone:
     with it every cross-table rule (a KB entry no table uses, a row whose document is absent) would
     fail for that reason, and a coercing model would take "12" or 12.0 for an int32 offset. With
-    `kept`, a config a build of this clone already checked clean for exactly these inputs is not
+    `kept`, a split file a build of this clone already checked clean for exactly these inputs is not
     checked again (`KeptConfigChecks`). A table may be given as the Parquet bytes a build wrote: it is
     decoded when its rows are checked. With `derived`, the `ner` rows are compared with the rows the
     documents build (`derived.ner_differences`); a build passes False, for it has just made them from
@@ -827,14 +850,15 @@ def validate_tables(tables: dict, card=None, kept: KeptConfigChecks | None = Non
         materials: dict[str, bytes | None] = {}
         known: set[str] = set()
         if kept is not None and present:
-            materials = {split: _split_material(config, split, kept.digests, lookups) for split in present}
+            shapes = _shapes_digest(present)
+            materials = {split: _split_material(config, split, kept.digests, lookups, shapes) for split in present}
             known = {split for split, material in materials.items() if material is not None and kept.known(material)}
+            if known and len(present) > 1 and _keys_shared(config, present, frames.get(config)):
+                known = set()  # a row key in two splits (or keys unread): every split is checked, as one
             if known == set(present):
                 frames.pop(config, None)
                 kept.clean += materials.values()
                 continue
-            if known and _keys_shared(config, present, frames.get(config)):
-                known = set()  # a row key in two splits (or keys unread): every split is checked, as one
         splits = frames.pop(config, None)
         if splits is None:
             splits = {s: pl.from_arrow(_decoded(t)) for s, t in present.items() if s not in known}
@@ -871,7 +895,41 @@ def _check_config(config: str, model, splits: list, texts, kb_types: dict, used:
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]  # not a query plan
             findings += [Finding("IG403", f"table does not have the expected columns or types: {first}",
                                  f"dataset/data/{config}/{split}.parquet") for split, _, _ in where]
+    if combined is None and len(splits) > 1:
+        findings += _keys_in_two_splits(config, splits)
     return findings
+
+
+def _keys_in_two_splits(config: str, splits: list) -> list[Finding]:
+    """IG401 at each row whose key (`ROW_KEYS`) is also in another split's file, for splits checked one by
+    one (their columns differ): the model's rule that keys are unique then sees one split at a time.
+
+    Emits: IG401."""
+    import polars as pl
+
+    from .table_models import ROW_KEYS
+
+    columns = list(ROW_KEYS[config])
+    keys = []
+    for split, df in splits:
+        if all(c in df.columns for c in columns):  # a missing key column: the split's own check says so
+            keys.append(df.select(columns).with_columns(_split=pl.lit(split), _row=pl.int_range(pl.len())))
+    try:
+        both = pl.concat(keys, how="vertical_relaxed") if keys else None
+        shared = both.filter(pl.col("_split").n_unique().over(columns) > 1) if both is not None else None
+    except (pl.exceptions.PolarsError, ValueError, TypeError):  # keys of types no supertype joins
+        return []
+    if shared is None or shared.is_empty():
+        return []
+    elsewhere = shared.group_by(columns).agg(pl.col("_split").unique().sort().alias("_in"))
+    out = []
+    for row in shared.join(elsewhere, on=columns, nulls_equal=True).sort("_split", "_row").iter_rows(named=True):
+        others = ", ".join(s for s in row["_in"] if s != row["_split"])
+        key = ", ".join(columns)
+        out.append(Finding("IG401", f"row {row['_row']}: {key}: the row's key is also in the {others} split",
+                           f"dataset/data/{config}/{row['_split']}.parquet", None, None,
+                           ":".join(str(row[c]) for c in columns)))
+    return out
 
 
 def _every_rule():
