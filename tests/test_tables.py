@@ -659,6 +659,13 @@ def test_a_split_is_taken_only_beside_splits_of_the_same_column_types(files):
     found = _checked_with(reordered, known, checked)[0]
     assert found and _findings_of(found) == _findings_of(validate_files(reordered))
     assert "figures" in [config for config, _ in checked]
+    # the same rows in other bytes: checked with the splits that type its column of nulls, never alone
+    sink = io.BytesIO()
+    pq.write_table(pq.read_table(io.BytesIO(untyped["data/figures/validation.parquet"])), sink, compression="gzip")
+    rewritten = {**untyped, "data/figures/validation.parquet": sink.getvalue()}
+    checked.clear()
+    assert _checked_with(rewritten, known, checked)[0] == [] == validate_files(rewritten)
+    assert ("figures", _splits(files)["figures"]) in checked
 
 
 def test_a_token_answer_is_kept_only_for_a_split_whose_every_row_agreed(files):
@@ -691,11 +698,11 @@ def test_no_split_of_a_config_with_findings_is_kept(files):
     found, clean = _checked_with(broken, set())
     assert any(f.path == "dataset/data/entities/train.parquet" for f in found)
     lookups = _lookups(broken)
-    shapes = tables._shapes_digest(tables._read(broken)[0]["entities"])
+    shapes = tables._shapes_digest(tables._read(broken)[0]["entities"])[0]
     entities = {tables._split_material("entities", split, digests, lookups, shapes)
                 for split in _splits(broken)["entities"]}
     assert None not in entities and not entities & clean
-    figures = tables._shapes_digest(tables._read(broken)[0]["figures"])
+    figures = tables._shapes_digest(tables._read(broken)[0]["figures"])[0]
     assert tables._split_material("figures", "train", digests, lookups, figures) in clean
 
 
@@ -712,3 +719,14 @@ def test_a_row_key_in_two_splits_whose_columns_differ_is_found(files, config, ke
         (f"dataset/data/{config}/test.parquet", f"row 0: {', '.join(keys)}: the row's key is also in the train split"),
         (f"dataset/data/{config}/train.parquet", f"row 0: {', '.join(keys)}: the row's key is also in the test split")]
     assert found[0].code == "IG401" and found[0].annotation == ":".join(str(moved[k]) for k in keys)
+
+
+def test_a_row_key_in_three_splits_names_the_two_others(files):
+    moved = pq.read_table(io.BytesIO(files["data/ner/train.parquet"])).to_pylist()[0]["id"]
+    broken = _edit(files, "data/ner/test.parquet", _set(0, "id", moved))
+    broken = _edit(broken, "data/ner/validation.parquet", _set(0, "id", moved))
+    test = pq.read_table(io.BytesIO(broken["data/ner/test.parquet"]))
+    broken = _put_table(broken, "data/ner/test.parquet", test.select(test.column_names[::-1]))
+    messages = {f.path: f.message for f in validate_files(broken) if "also in" in f.message}
+    assert messages["dataset/data/ner/train.parquet"] == "row 0: id: the row's key is also in the test, validation splits"
+    assert messages["dataset/data/ner/test.parquet"] == "row 0: id: the row's key is also in the train, validation splits"

@@ -757,21 +757,25 @@ def _split_material(config: str, split: str, digests: dict[str, bytes], lookups:
                           + shapes + digests[name]).digest()
 
 
-def _shapes_digest(splits: dict) -> bytes:
+def _shapes_digest(splits: dict) -> tuple[bytes, bool]:
     """A digest of the column names and types, as polars reads them, of each split of a config (split →
-    table or Parquet bytes): Arrow names a list's items `item` in a table and `element` in a Parquet
-    file, which the check never sees."""
+    table or Parquet bytes), and whether every split has the same ones: only then is a frame of some of
+    the splits typed as the frame of all of them (Arrow names a list's items `item` in a table and
+    `element` in a Parquet file, which the check never sees). A file whose columns cannot be read has
+    a shape of its own, random: it is checked, never taken."""
     import polars as pl
 
     h = hashlib.sha256(b"shapes 1\0")
+    shapes = set()
     for split in sorted(splits):
         try:
             columns = pl.from_arrow(_schema(splits[split]).empty_table()).schema.items()
             shape = repr([(name, str(dtype)) for name, dtype in columns]).encode("utf-8", "surrogateescape")
-        except Exception:  # noqa: BLE001 -- a file whose columns cannot be read is checked, never taken
+        except Exception:  # noqa: BLE001
             shape = os.urandom(16)
+        shapes.add(shape)
         h.update(split.encode("utf-8", "surrogateescape") + b"\0" + shape + b"\0")
-    return h.digest()
+    return h.digest(), len(shapes) == 1
 
 
 def _keys_shared(config: str, splits: dict, decoded: dict | None) -> bool:
@@ -850,9 +854,11 @@ def validate_tables(tables: dict, card=None, kept: KeptConfigChecks | None = Non
         materials: dict[str, bytes | None] = {}
         known: set[str] = set()
         if kept is not None and present:
-            shapes = _shapes_digest(present)
+            shapes, uniform = _shapes_digest(present)
             materials = {split: _split_material(config, split, kept.digests, lookups, shapes) for split in present}
             known = {split for split, material in materials.items() if material is not None and kept.known(material)}
+            if not uniform:
+                known = set()  # splits whose columns differ: checked as a whole check does, never some alone
             if known and len(present) > 1 and _keys_shared(config, present, frames.get(config)):
                 known = set()  # a row key in two splits (or keys unread): every split is checked, as one
             if known == set(present):
@@ -924,9 +930,10 @@ def _keys_in_two_splits(config: str, splits: list) -> list[Finding]:
     elsewhere = shared.group_by(columns).agg(pl.col("_split").unique().sort().alias("_in"))
     out = []
     for row in shared.join(elsewhere, on=columns).sort("_split", "_row").iter_rows(named=True):
-        others = ", ".join(s for s in row["_in"] if s != row["_split"])
+        others = [s for s in row["_in"] if s != row["_split"]]
         key = ", ".join(columns)
-        out.append(Finding("IG401", f"row {row['_row']}: {key}: the row's key is also in the {others} split",
+        out.append(Finding("IG401", f"row {row['_row']}: {key}: the row's key is also in the {', '.join(others)} "
+                                    f"split{'s' if len(others) > 1 else ''}",
                            f"dataset/data/{config}/{row['_split']}.parquet", None, None,
                            ":".join(str(row[c]) for c in columns)))
     return out
