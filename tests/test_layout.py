@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "idlib_gold"
 
 #: The order data flows; a module may import only from its own rank or a lower one.
 RANKS = {
-    "findings": 0, "errors": 0, "layout": 0, "outputs": 0, "vocabulary": 0, "report": 0, "readlog": 0, "__init__": 0,
+    "findings": 0, "errors": 0, "layout": 0, "outputs": 0, "vocabulary": 0, "report": 0, "readlog": 0, "memory": 0, "__init__": 0,
     "text": 1, "reading": 2, "checking": 3, "building": 4, "exporting": 5, "scoring": 6, "review": 7, "cli": 8,
 }
 

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from .. import vocabulary
 from ..findings import Finding
+from ..memory import return_freed_memory
 from .derived import ner_differences, nested_differences, split_differences, story_differences
 
 __all__ = ["validate_folder", "validate_files", "validate_built", "built_material", "parquet_digests", "KeptConfigChecks",
@@ -958,28 +959,9 @@ def _folded(read: list[Finding], checked: list[Finding]) -> list[Finding]:
     return read + [f for f in checked if not (f.path in unreadable and f.message.startswith("missing:"))]
 
 
-def _return_freed_memory() -> None:
-    """Hand the memory Python has freed back to the system (glibc's `malloc_trim`; elsewhere nothing).
-
-    `build` checks its tables right after dropping the loaded corpus: its millions of small
-    objects leave the C heap full of free holes that Arrow, numpy and polars, which allocate
-    large blocks, cannot reuse. Trimming them first lowered the peak of a 5,000-document build
-    (see docs/decisions/0101-return-freed-memory.md)."""
-    import ctypes
-    import ctypes.util
-
-    name = ctypes.util.find_library("c")
-    try:
-        trim = ctypes.CDLL(name).malloc_trim if name else None
-    except (OSError, AttributeError):
-        trim = None
-    if trim is not None:
-        trim(0)
-
-
 def validate_files(files: dict[str, bytes]) -> list[Finding]:
     """The built files' tables, against the card among them (when there is one)."""
-    _return_freed_memory()
+    return_freed_memory()  # before the files are read (..memory)
     tables, findings = _read(files)
     card = read_card(files[CARD])[0] if CARD in files else None
     return _folded(findings, validate_tables(tables, card))
@@ -990,7 +972,7 @@ def validate_built(tables: dict, card: bytes | None, kept: KeptConfigChecks | No
     them, or the Parquet bytes of a split file it takes as a build wrote it), against the card it is
     about to write: `validate_files` without encoding and decoding what was rendered, so the check
     holds one copy of the tables (decisions/0103). `kept`: see `KeptConfigChecks`."""
-    _return_freed_memory()
+    return_freed_memory()  # the loaded corpus, just dropped, left the C heap full of holes (..memory)
     return validate_tables(tables, read_card(card)[0] if card is not None else None, kept, derived=False)
 
 
