@@ -118,3 +118,18 @@ def test_pair_overlaps_are_the_same_with_and_without_numpy(tmp_path, floor):
     sorted_ = dict(stories._pairs(groups, sizes, floor))
     counted = dict(stories._pairs_counted(groups, sizes, floor, least))
     assert sorted_ == counted and len(counted) > 1 and all(a < b for a, b in counted)
+
+
+def test_measuring_the_stories_returns_the_memory_it_freed(corpus, monkeypatch):
+    """The sort of every shingle and the shingles themselves are freed once the stories are measured; their
+    memory goes back to the system then (`memory.return_freed_memory`), not held through the checks after."""
+    from idlib_gold.reading import corpus as module
+
+    trims = []
+    monkeypatch.setattr(module, "return_freed_memory", lambda: trims.append(len(corpus.documents)))
+    monkeypatch.setattr(corpus, "_stories", None)
+    corpus.stories()
+    assert trims == [len(corpus.documents)]
+    assert all("shingles" not in doc.__dict__ for doc in corpus.documents)
+    corpus.stories()  # measured once: nothing more to free
+    assert len(trims) == 1
