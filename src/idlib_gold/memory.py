@@ -4,7 +4,7 @@ Python's small objects live in the C heap, and glibc keeps the freed holes betwe
 resident; numpy, Arrow and polars allocate large blocks that cannot reuse them. `malloc_trim` hands
 them back: before `build` checks its tables (docs/decisions/0101-return-freed-memory.md), and after
 `validate` measures the stories, whose sorted shingles and freed per-document hashes left about
-64 MiB resident at 1,000x the corpus (a peak of 497 MiB against the 512 MiB target; 484–486 MiB with
+64 MiB resident at 1,000x the corpus (a peak of 497 MiB against the 512 MiB target; 483–486 MiB with
 the trim, docs/decisions/0117-a-table-check-taken-split-by-split.md).
 """
 
