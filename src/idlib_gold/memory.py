@@ -10,18 +10,27 @@ the trim, docs/decisions/0117-a-table-check-taken-split-by-split.md).
 
 from __future__ import annotations
 
+from functools import cache
+
 __all__ = ["return_freed_memory"]
 
 
 def return_freed_memory() -> None:
     """Hand the memory Python has freed back to the system (glibc's `malloc_trim`; elsewhere nothing)."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@cache
+def _malloc_trim():
+    """glibc's `malloc_trim`, or None; looked up once a process: finding the C library runs a subprocess
+    (28 ms), and a `build` trims after measuring the stories and again before checking its tables."""
     import ctypes
     import ctypes.util
 
     name = ctypes.util.find_library("c")
     try:
-        trim = ctypes.CDLL(name).malloc_trim if name else None
+        return ctypes.CDLL(name).malloc_trim if name else None
     except (OSError, AttributeError):
-        trim = None
-    if trim is not None:
-        trim(0)
+        return None
