@@ -744,8 +744,7 @@ def _lookups_digest(texts: _Texts, kb_types: dict, used: set) -> bytes:
     return h.digest()
 
 
-def _split_material(config: str, split: str, digests: dict[str, bytes], lookups: bytes,
-                    shapes: bytes = b"") -> bytes | None:
+def _split_material(config: str, split: str, digests: dict[str, bytes], lookups: bytes, shapes: bytes) -> bytes | None:
     """What the check of one split of a config answers from: its file's bytes, the lookups, and the column
     types of every split of the config (`shapes`, `_shapes_digest`): the splits are checked as one frame
     when their columns agree, and one by one otherwise, and polars types a column of one split after
@@ -782,8 +781,7 @@ def _shapes_digest(splits: dict) -> tuple[bytes, bool]:
 def _keys_shared(config: str, splits: dict, decoded: dict | None) -> bool:
     """Whether a value of the columns naming a row of `config` (`ROW_KEYS`) is in two of its splits, or they
     cannot be read (`splits`: split → table or Parquet bytes; `decoded`: the frames made of them already).
-    Then the splits' checks cannot be taken one by one: the rule that the keys are unique spans them all.
-    (A null key is refused by its column's own rule in the split that holds it, never a taken one.)"""
+    Then the splits' checks cannot be taken one by one: the rule that the keys are unique spans them all."""
     import polars as pl
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -791,7 +789,7 @@ def _keys_shared(config: str, splits: dict, decoded: dict | None) -> bool:
     from .table_models import ROW_KEYS
 
     columns = list(ROW_KEYS[config])
-    distinct = []
+    keyed = []
     try:
         for split, table in splits.items():
             if decoded is not None and split in decoded:
@@ -801,10 +799,25 @@ def _keys_shared(config: str, splits: dict, decoded: dict | None) -> bool:
                                      .read(columns=columns, use_threads=False))
             else:
                 keys = pl.from_arrow(table.select(columns))
-            distinct.append(keys.unique())
-        return bool(pl.concat(distinct, how="vertical").is_duplicated().any())
+            keyed.append((split, keys))
     except (KeyError, ValueError, TypeError, pl.exceptions.PolarsError, pa.ArrowException):
         return True
+    shared = _rows_in_two_splits(columns, keyed)
+    return shared is None or not shared.is_empty()
+
+
+def _rows_in_two_splits(columns: list[str], keyed: list):
+    """The rows whose key (`columns`) is in two splits or more, with their split (`_split`) and row (`_row`),
+    of each split's key columns (`keyed`: (split, frame)); None where the keys of two splits are of types
+    no common type holds. A null key is left to its column's own rule, in the split that holds it."""
+    import polars as pl
+
+    try:
+        both = pl.concat([keys.with_columns(_split=pl.lit(split), _row=pl.int_range(pl.len()))
+                          for split, keys in keyed], how="vertical_relaxed").drop_nulls(columns)
+        return both.filter(pl.col("_split").n_unique().over(columns) > 1)
+    except (pl.exceptions.PolarsError, ValueError, TypeError):
+        return None
 
 
 def validate_tables(tables: dict, card=None, kept: KeptConfigChecks | None = None, derived: bool = True) -> list[Finding]:
@@ -917,15 +930,9 @@ def _keys_in_two_splits(config: str, splits: list) -> list[Finding]:
     from .table_models import ROW_KEYS
 
     columns = list(ROW_KEYS[config])
-    keys = []
-    for split, df in splits:
-        if all(c in df.columns for c in columns):  # a missing key column: the split's own check says so
-            keys.append(df.select(columns).with_columns(_split=pl.lit(split), _row=pl.int_range(pl.len())))
-    try:  # a null key is refused by its column's own rule, in the split that holds it
-        both = pl.concat(keys, how="vertical_relaxed").drop_nulls(columns) if keys else None
-        shared = both.filter(pl.col("_split").n_unique().over(columns) > 1) if both is not None else None
-    except (pl.exceptions.PolarsError, ValueError, TypeError):  # keys of types no supertype joins
-        return []
+    # a missing key column, or keys of types no common type holds: the split's own check says so
+    shared = _rows_in_two_splits(columns, [(split, df.select(columns)) for split, df in splits
+                                           if all(c in df.columns for c in columns)])
     if shared is None or shared.is_empty():
         return []
     elsewhere = shared.group_by(columns).agg(pl.col("_split").unique().sort().alias("_in"))
