@@ -375,9 +375,11 @@ def test_a_split_check_is_taken_only_for_the_same_file_and_lookups(clone):
                        for path in files if path.startswith(f"data/{config}/")}
               for config in ("documents", "kb", "entities", "figures", "quotes")}
     lookups = tables._lookups_digest(*tables._lookups(frames))
+    shapes = {config: tables._shapes_digest({split: files[f"data/{config}/{split}.parquet"] for split in frames[config]})[0]
+              for config in frames}
 
     def material(config, split="train", digests=digests, lookups=lookups):
-        return tables._split_material(config, split, digests, lookups)
+        return tables._split_material(config, split, digests, lookups, shapes[config])
 
     base = {(config, split): material(config, split) for config in frames for split in frames[config]}
     assert len(set(base.values())) == len(base) > len(frames) and None not in base.values()
