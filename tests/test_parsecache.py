@@ -31,9 +31,9 @@ def _parses(monkeypatch) -> list[str]:
     seen: list[str] = []
     real = files.read_yaml_bytes
 
-    def counted(raw, rel):
+    def counted(raw, rel, **options):
         seen.append(rel)
-        return real(raw, rel)
+        return real(raw, rel, **options)
 
     monkeypatch.setattr(files, "read_yaml_bytes", counted)
     return seen
@@ -519,14 +519,25 @@ def test_results_kept_under_the_packaged_schema_are_not_taken_for_the_repository
     assert after.code == 1 and json.loads(after.out)["findings"] == json.loads(before.out)["findings"]
 
 
-def test_an_entry_without_the_text_deeper_positions_come_from_is_neither_written_nor_read(clone: Path):
-    """Every kept parse carries the compressed text a deeper position is read from: the cache neither
-    writes one without it nor takes one without it, so no reader needs a fallback of its own."""
+def test_an_entry_holds_no_copy_of_the_text_and_refuses_another_shape(clone: Path):
+    """A kept parse is the data and the shallow positions: a deeper position reads the file again
+    (`Loaded.where`), so an entry carrying a third part, as entries once did, is not taken."""
     import marshal
 
     cache = parsecache.parse_cache(clone)
     raw = (clone / DOC).read_bytes()
-    cache.put(raw, {"id": "x"}, {}, None, None)
-    assert cache.get(raw) is None  # nothing written without the text
-    assert parsecache.ParseCache.unpack(marshal.dumps(({"id": "x"}, ({}, {}), b""))) is None
-    assert parsecache.ParseCache.unpack(marshal.dumps(({"id": "x"}, ({}, {}), b"x")))[0] == {"id": "x"}
+    cache.put(raw, {"id": "x"}, {})
+    assert cache.get(raw)[0] == {"id": "x"}
+    assert parsecache.ParseCache.unpack(marshal.dumps(({"id": "x"}, ({}, {}), b"x"))) is None
+    assert parsecache.ParseCache.unpack(marshal.dumps(({"id": "x"}, ({}, {})))) is not None
+
+
+def test_a_deeper_position_of_a_kept_parse_is_read_from_the_file(clone: Path):
+    """A hit answers a position below the annotations from the file itself, as a parse would."""
+    _warm(clone)
+    expected, _ = read_yaml(clone / DOC, DOC)
+    loaded, _ = read_yaml(clone / DOC, DOC, parsecache.parse_cache(clone))
+    path = ("quotes", 0, "speaker", "start")
+    assert loaded.where(path) == expected.where(path) != expected.where(path[:2])
+
+

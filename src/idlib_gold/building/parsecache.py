@@ -96,10 +96,9 @@ def _fingerprint() -> bytes:
 
 
 class ParseCache:
-    """`get(raw)` → (data, positions, source) or None; `put(raw, data, positions, digest, source)`, where
-    `source` is the compressed text deeper positions are read from (`reading.files.Loaded`), kept so
-    that a hit does not compress the file again (0.8 s of CPU time in a 1,000x `validate`); see the
-    module's docstring."""
+    """`get(raw)` → (data, positions) or None; `put(raw, data, positions, digest)`; see the module's
+    docstring. An entry holds no copy of the text: a deeper position reads the file again
+    (`reading.files.Loaded`), and the file is what the entry was found by."""
 
     def __init__(self, root: Path, key: bytes):
         self.root = Path(root)
@@ -140,13 +139,12 @@ class ParseCache:
 
     @staticmethod
     def unpack(payload: bytes):
-        """(data, positions, source) from a payload `get_packed` gave, or None when it is not in that shape."""
+        """(data, positions) from a payload `get_packed` gave, or None when it is not in that shape."""
         value = _loads(payload)
-        if type(value) is not tuple or len(value) != 3 or type(value[0]) is not dict or type(value[2]) is not bytes \
-                or not value[2]:
+        if type(value) is not tuple or len(value) != 2 or type(value[0]) is not dict:
             return None
         try:
-            return value[0], Positions.from_compact(value[1]), value[2]
+            return value[0], Positions.from_compact(value[1])
         except (TypeError, ValueError, AttributeError):
             return None
 
@@ -280,12 +278,12 @@ class ParseCache:
         finally:
             os.close(fd)
 
-    def put(self, raw: bytes, data, positions, digest: bytes | None = None, source: bytes | None = None) -> None:
-        if not self.writable or not source:  # without the text deeper positions are read from: parsed each time
+    def put(self, raw: bytes, data, positions, digest: bytes | None = None) -> None:
+        if not self.writable:
             return
         try:
             kept = positions if isinstance(positions, Positions) else Positions(positions)
-            payload = marshal.dumps((data, kept.compact(), source))
+            payload = marshal.dumps((data, kept.compact()))
         except ValueError:  # a value marshal does not take: that file is simply parsed each time
             return
         digest = digest or hashlib.sha256(raw).digest()

@@ -76,7 +76,8 @@ class KeptChecks:
         found = self.cache.unpack(packed.parsed)
         if found is None:
             return None
-        doc = Document(packed.id, packed.rel, packed.text, None, Loaded(*found, packed.digest))
+        origin = os.path.abspath(self.cache.root / packed.rel)  # the file its digest was read from
+        doc = Document(packed.id, packed.rel, packed.text, None, Loaded(*found, None, packed.digest, origin))
         if not _restore(doc, self.cache.loads(packed.kept)):
             return None
         if not self.tokens:

@@ -279,7 +279,7 @@ def _read_document(root: Path, doc_id: str, admit: Gate | None, tree: Tree, cach
         found = kept.find(doc_id, rel_yaml, len(yaml_raw), digest, raw, kb_types)
         if found is not None:
             return Packed(doc_id, rel_yaml, text, digest, *found), []
-    loaded, yaml_findings = read_file_bytes(yaml_raw, rel_yaml, cache, digest)
+    loaded, yaml_findings = read_file_bytes(yaml_raw, rel_yaml, cache, digest, origin=root / rel_yaml)
     del yaml_raw
     findings = text_findings + yaml_findings
     if loaded is None or text is None:

@@ -130,17 +130,24 @@ class Loaded:
     Every value has a position, but checks ask for few: a valid corpus only for the
     document's keys and for each annotation (depth 2), an invalid one for the values
     that are wrong. Recording all of them cost about 400 KB per document file, 2 GB for
-    5,000 documents, so reading records positions down to EAGER_DEPTH and keeps the text (compressed);
-    the first question about a deeper value reads the text again for all positions.
+    5,000 documents, so reading records positions down to EAGER_DEPTH, and the first question about a
+    deeper value reads the text again for all positions: the file it was read from, when its bytes
+    still have `digest` (else the nearest recorded ancestor answers), or a compressed copy of a text
+    that came from no file. Compressing every file's text cost 0.15 ms a file (0.8 s of CPU time at
+    1,000x the corpus, for positions few documents ever need), and its copy was a third of each
+    parse-cache entry.
     """
 
     data: Any
     positions: Positions = field(default_factory=dict)  # a dict given is kept as Positions
-    source: bytes | None = field(default=None, repr=False)  # the text, zlib-compressed, while deeper
-    # positions are unread: a fifth of its size, and few documents ever need it
+    source: bytes | None = field(default=None, repr=False)  # a text read from no file, zlib-compressed
+    # (a fifth of its size), while deeper positions are unread
     #: SHA-256 of the file's bytes, when it was read from a file (`read_yaml`): what the checks' results
-    #: of a document are kept under (checking/pipeline.py)
+    #: of a document are kept under (checking/pipeline.py), and what the file must still hold to be read
+    #: again for deeper positions
     digest: bytes | None = field(default=None, repr=False)
+    #: The file the data was read from (absolute), while deeper positions are unread
+    origin: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.positions, Positions):
@@ -149,9 +156,10 @@ class Loaded:
     def where(self, path: Path_) -> tuple[int | None, int | None]:
         """The position of `path`, or of its nearest ancestor that has one."""
         path = tuple(path)
-        if len(path) > EAGER_DEPTH and self.source is not None:
-            source, self.source = zlib.decompress(self.source).decode("utf-8"), None
-            full, _ = parse_yaml(source, "", depth=None)
+        if len(path) > EAGER_DEPTH and (self.source is not None or self.origin is not None):
+            source = self._text()
+            self.source = self.origin = None
+            full, _ = parse_yaml(source, "", depth=None) if source is not None else (None, [])
             if full is not None:
                 self.positions.update(full.positions)
         while path:
@@ -159,6 +167,15 @@ class Loaded:
                 return self.positions[path]
             path = path[:-1]
         return self.positions.get((), (None, None))
+
+    def _text(self) -> str | None:
+        """The text the data was read from, or None when its file no longer holds the same bytes."""
+        if self.source is not None:
+            return zlib.decompress(self.source).decode("utf-8")
+        raw, _ = read_bounded(Path(self.origin), "")
+        if raw is None or self.digest is None or hashlib.sha256(raw).digest() != self.digest:
+            return None
+        return raw.decode("utf-8")  # these bytes decoded once already
 
 
 _KINDS = ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a FIFO"),
@@ -471,26 +488,30 @@ def read_yaml(path: Path, rel: str, cache=None) -> tuple[Loaded | None, list[Fin
     raw, findings = read_bounded(path, rel)
     if raw is None:
         return None, findings
-    return read_file_bytes(raw, rel, cache)
+    return read_file_bytes(raw, rel, cache, origin=path)
 
 
-def read_file_bytes(raw: bytes, rel: str, cache=None, digest: bytes | None = None) -> tuple[Loaded | None, list[Finding]]:
-    """`read_yaml` of bytes already read from the file (`read_bounded`); `digest`: their SHA-256, if known."""
+def read_file_bytes(raw: bytes, rel: str, cache=None, digest: bytes | None = None,
+                    origin: Path | None = None) -> tuple[Loaded | None, list[Finding]]:
+    """`read_yaml` of bytes already read from the file `origin` (`read_bounded`); `digest`: their SHA-256,
+    if known. Without `origin`, the text is kept (compressed) for deeper positions."""
     digest = digest or hashlib.sha256(raw).digest()
-    if cache is not None:
+    where = None if origin is None else os.path.abspath(origin)
+    if cache is not None and where is not None:
         found = cache.get(raw, digest)
         if found is not None:
-            return Loaded(*found, digest), []
-    loaded, findings = read_yaml_bytes(raw, rel)
+            return Loaded(*found, None, digest, where), []
+    loaded, findings = read_yaml_bytes(raw, rel, keep=where is None)
     if loaded is not None:
-        loaded.digest = digest
-        if cache is not None and not findings:
-            cache.put(raw, loaded.data, loaded.positions, digest, loaded.source)
+        loaded.digest, loaded.origin = digest, where
+        if cache is not None and where is not None and not findings:
+            cache.put(raw, loaded.data, loaded.positions, digest)
     return loaded, findings
 
 
-def read_yaml_bytes(raw: bytes, rel: str) -> tuple[Loaded | None, list[Finding]]:
-    """Load YAML held in memory (a file as an old git revision has it) with the same checks as a file.
+def read_yaml_bytes(raw: bytes, rel: str, keep: bool = True) -> tuple[Loaded | None, list[Finding]]:
+    """Load YAML held in memory (a file as an old git revision has it) with the same checks as a file;
+    `keep`: whether the text is kept for deeper positions (see `Loaded`).
 
     Emits: IG101, IG102, IG103, IG104, IG105, IG106, IG107."""
     if len(raw) > MAX_BYTES:
@@ -498,7 +519,7 @@ def read_yaml_bytes(raw: bytes, rel: str) -> tuple[Loaded | None, list[Finding]]
     text, findings = _decode(raw, rel)
     if text is None:
         return None, findings
-    return parse_yaml(text, rel)
+    return parse_yaml(text, rel, keep=keep)
 
 
 def _shallow(loaded: Loaded, rel: str) -> tuple[Loaded | None, list[Finding]]:
@@ -514,8 +535,9 @@ def _shallow(loaded: Loaded, rel: str) -> tuple[Loaded | None, list[Finding]]:
 
 
 def parse_yaml(text: str, rel: str, depth: int | None = EAGER_DEPTH,
-               fast: bool = True) -> tuple[Loaded | None, list[Finding]]:
-    """Parse YAML text strictly, recording positions down to `depth` (None: every value).
+               fast: bool = True, keep: bool = True) -> tuple[Loaded | None, list[Finding]]:
+    """Parse YAML text strictly, recording positions down to `depth` (None: every value); `keep`: whether
+    the text is kept (compressed) for the deeper positions (a caller that can read its file again need not).
 
     Files in the repository's own style take a fast path (flowstyle.py) that gives the
     same data and positions; any other file, and every error, goes through the YAML parser.
@@ -525,13 +547,13 @@ def parse_yaml(text: str, rel: str, depth: int | None = EAGER_DEPTH,
     if fast and depth == EAGER_DEPTH:
         found = read_flow_style(text, loader_class)
         if found is not None:
-            return Loaded(found[0], found[1], _kept(text)), []  # nests within MAX_DEPTH (flowstyle._BRACKETS_MAX)
+            return Loaded(found[0], found[1], _kept(text) if keep else None), []  # nests within MAX_DEPTH (flowstyle._BRACKETS_MAX)
     loader = loader_class(text)
     try:
         node = loader.get_single_node()
         builder = _Builder(loader, depth, aliases="&" in text or "*" in text)
         data = None if node is None else builder.build(node)
-        return _shallow(Loaded(data, builder.positions, None if depth is None else _kept(text)), rel)
+        return _shallow(Loaded(data, builder.positions, _kept(text) if keep and depth is not None else None), rel)
     except _Refused as exc:
         mark = exc.mark
         return None, [Finding(exc.code, exc.message, rel, mark.line + 1, mark.column + 1, hint=exc.hint)]
