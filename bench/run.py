@@ -13,7 +13,9 @@ corpus are cold (the corpus is no git clone, so nothing is cached) and are shown
 over the same documents (floor.py: `--build` and `--validate` on JSON copies written untimed,
 `--validate-yaml` on the YAML files themselves); a copy that is a git clone times a warm rebuild
 after one entity is taken out of, or put back into, one document before each run. Each figure is the median of
-`--repeat` runs after one warm-up run. A step that runs past `--timeout` is stopped, reported
+`--repeat` runs after one warm-up run; at a scaled corpus the steps are taken in turns, a round running
+each once with every floor just before the commands judged against it, and a command's × to its floor
+is the median of the ratios of the rounds. A step that runs past `--timeout` is stopped, reported
 as a lower bound, and not run at larger scales. It prints a Markdown report (also written to
 `--out`) with the machine, the figures, growth exponents and the targets met or missed.
 """
@@ -36,7 +38,7 @@ if __package__ in (None, ""):  # run as `python bench/run.py`: the package is fo
 
 from bench import synth  # noqa: E402
 from bench.report import REAL_STEPS, STEPS, cell_time, exponents, machine, markdown  # noqa: E402
-from bench.timing import Measure, measure  # noqa: E402
+from bench.timing import Measure, measure, measure_in_rounds  # noqa: E402
 
 __all__ = ["run_benchmark", "STEPS", "REAL_STEPS"]
 
@@ -104,7 +106,7 @@ def _commands(root: Path, tables: Path, work: Path) -> dict:
         commands["load_cold"][0][-1] = cold["dir"]
 
     commands = {
-        "validate": ([*tool, "validate"], None),
+        "validate": ([*tool, "validate"], clean_build),  # cold as well: with a dataset/, it would compare its card
         "validate_parquet": ([*tool, "validate", "--parquet", str(tables)], None),
         "build": ([*tool, "build"], clean_build),
         "load_cold": ([py, str(HERE / "hfload.py"), str(tables), "<fresh>"], fresh_cache),
@@ -130,6 +132,23 @@ def _measure_all(steps, commands, root, env, args, skip=()) -> dict[str, Measure
         cmd, before = commands[step]
         out[step] = measure(cmd, cwd=root, env=env, repeat=args["repeat"], timeout=args["timeout"],
                             slow=args["slow"], before=before, warmup=args["warmup"])
+        print(f"  {step}: {cell_time(out[step])}", file=sys.stderr)
+    return out
+
+
+#: The order of a round at a scaled corpus: each floor just before the commands judged against it.
+ROUND_ORDER = ("floor_validate_yaml", "validate", "floor_validate", "floor_build", "build", "build_edit", "floor",
+               "validate_parquet", "peer", "arrow_dataset", "load_cold", "load_warm")
+
+
+def _measure_rounds(steps, commands, root, env, args, skip=()) -> dict[str, Measure]:
+    """The scaled steps taken in turns (`timing.measure_in_rounds`), in `ROUND_ORDER`."""
+    order = [step for step in ROUND_ORDER if step in steps and step not in skip]
+    measured = measure_in_rounds({step: commands[step] for step in order}, cwd=root, env=env, repeat=args["repeat"],
+                                 timeout=args["timeout"], slow=args["slow"], warmup=args["warmup"])
+    out = {}
+    for step in steps:
+        out[step] = measured.get(step) or Measure(status="not run", note="over the time limit at a smaller scale")
         print(f"  {step}: {cell_time(out[step])}", file=sys.stderr)
     return out
 
@@ -198,7 +217,7 @@ def run_benchmark(scales=(1, 10, 100, 1000), repeat: int = 3, timeout: float = 1
             _warm_copy(root, env)
             counts[scale] = generated
             commands = _commands(root, root / "tables", work / f"cache-x{scale}")
-            scaled[scale] = _measure_all(steps, commands, root, env, args, skip=stopped)
+            scaled[scale] = _measure_rounds(steps, commands, root, env, args, skip=stopped)
             stopped |= {k for k, m in scaled[scale].items() if m.status in ("timed out", "not run")}
             shutil.rmtree(root, ignore_errors=True)
             shutil.rmtree(root.parent / f"{root.name}-warm", ignore_errors=True)

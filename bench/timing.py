@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Run", "Measure", "run_process", "measure", "RSS_METHOD"]
+__all__ = ["Run", "Measure", "run_process", "measure", "measure_in_rounds", "paired_ratios", "RSS_METHOD"]
 
 _TIME = "/usr/bin/time" if shutil.which("/usr/bin/time") else None
 RSS_METHOD = ("GNU time's maximum resident set size (`/usr/bin/time -f %M`) of the step's process" if _TIME
@@ -38,6 +38,7 @@ class Run:
     timed_out: bool
     stdout: str
     stderr: str
+    round: int | None = None  # the round it ran in (`measure_in_rounds`; 0: the warm-up round)
 
 
 @dataclass
@@ -126,3 +127,50 @@ def measure(cmd: list[str], *, cwd: Path, env: dict, repeat: int, timeout: float
                 continue
         result.runs.append(run)
     return result
+
+
+def measure_in_rounds(steps: dict, *, cwd: Path, env: dict, repeat: int, timeout: float, slow: float,
+                      warmup: bool = True) -> dict[str, Measure]:
+    """`measure` for several steps at once, taken in turns: a round runs each step once, in the order
+    given, so a command and the floor it is judged against run seconds apart, not minutes. On a shared
+    machine whose speed moved by half within minutes, two steps measured one after the other compared
+    the machine at two moments as much as the steps; taken in turns, each round gives a ratio of its
+    own (`paired_ratios`). `steps`: name → (command, untimed action before each run, or None).
+
+    The first round warms every step up (unless `warmup` is off), with the rule of `measure`: a warm-up
+    longer than `slow` is its step's first timed run. A step that fails or runs past `timeout` keeps that
+    run alone, with its status, and is not run again."""
+    out = {name: Measure() for name in steps}
+    warming = dict.fromkeys(steps, warmup)
+    number = 0 if warmup else 1
+    while True:
+        due = [name for name, m in out.items() if m.status == "ok" and len(m.runs) < repeat]
+        if not due:
+            return out
+        for name in due:
+            cmd, before = steps[name]
+            if before is not None:
+                before()
+            run = run_process(cmd, cwd, env, timeout)
+            run.round = number
+            m = out[name]
+            if run.timed_out:
+                m.runs, m.status = [run], "timed out"
+                continue
+            if run.code != 0:
+                m.runs, m.status = [run], f"exit {run.code}"
+                m.note = (run.stderr.strip().splitlines() or run.stdout.strip().splitlines() or [""])[-1][:200]
+                continue
+            if warming[name]:
+                warming[name] = False
+                if run.seconds <= slow:
+                    continue
+            m.runs.append(run)
+        number += 1
+
+
+def paired_ratios(m: Measure, floor: Measure) -> list[float]:
+    """The ratio of `m`'s run to `floor`'s in each round both were timed in (`measure_in_rounds`); none
+    for steps measured one after the other."""
+    by_round = {r.round: r.seconds for r in floor.runs if r.round is not None and r.seconds > 0}
+    return [r.seconds / by_round[r.round] for r in m.runs if r.round is not None and r.round in by_round]
