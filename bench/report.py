@@ -133,10 +133,11 @@ def cell_time(m: Measure, floor: Measure | None = None) -> str:
         return f"> {m.runs[0].seconds:.0f} (stopped)"
     if not m.ok:
         return f"failed ({m.status})"
-    text = f"{m.median:.2f}"
+    seconds = [r.seconds for r in m.runs]
+    parts = [f"{min(seconds):.2f}–{max(seconds):.2f}"] if len(seconds) > 1 else []
     if floor is not None and floor.ok and floor.median:
-        text += f" ({ratio(m, floor):.1f}×)"
-    return text
+        parts.append(f"{ratio(m, floor):.1f}×")
+    return f"{m.median:.2f}" + (f" ({'; '.join(parts)})" if parts else "")
 
 
 def ratio(m: Measure, floor: Measure) -> float:
@@ -271,7 +272,8 @@ def markdown(info: dict, real: dict, real_counts: dict, scaled: dict, counts: di
     out = ["## Benchmark", "",
            f"Run {info['date']} on {info['machine']}.", "",
            f"Command: `{info['command']}`. Every figure is the median wall time, in seconds, of "
-           f"{info['repeat']} run(s) of a whole process (interpreter start and imports included) "
+           f"{info['repeat']} run(s) of a whole process (interpreter start and imports included), with the "
+           "fastest and slowest run beside it, "
            + ("after one warm-up run; a warm-up longer than "
               f"{info['slow']:.0f} s counts as the first timed run. " if info["warmup"] else
               "with no warm-up run (smoke test: first runs, not comparable). ")
@@ -287,13 +289,13 @@ def markdown(info: dict, real: dict, real_counts: dict, scaled: dict, counts: di
            "work, so absolute times move between runs; the ratios of one round, taken seconds apart, move "
            "less.", ""]
     out += [f"### Real corpus ({real_counts['documents']} documents, {real_counts['annotations']:,} annotations, "
-            f"{real_counts['spans']:,} spans)", "", "| step | median s | runs | peak RSS MiB |", "|---|---:|---:|---:|"]
+            f"{real_counts['spans']:,} spans)", "", "| step | median s (min–max; × floor) | runs | peak RSS MiB |", "|---|---:|---:|---:|"]
     for step, label in REAL_STEPS.items():
         m = real[step]
         floor = real.get(REAL_FLOORS[step]) if step in REAL_FLOORS else None
         out.append(f"| {label} | {cell_time(m, floor)} | "
                    f"{len(m.runs)} | {_cell_mem(m)} |")
-    out += ["", "### Scaled corpora: median wall time in s (× floor)", ""]
+    out += ["", "### Scaled corpora: median wall time in s (min–max; × floor)", ""]
     header = ("| step | " + " | ".join(f"{s}x" for s in scales)
               + " | growth exponent 10x→1000x | two largest scales | the same, net of 1x time |")
     out += [header, "|---|" + "---:|" * len(scales) + "---:|---:|---:|"]

@@ -49,7 +49,8 @@ def test_a_ratio_to_the_floor_is_the_median_of_the_rounds_ratios():
     floor = measured([4.0, 8.0, 8.0], [1, 2, 3])
     command = measured([6.0, 12.0, 12.0], [1, 2, 3])  # 1.5× in every round
     assert paired_ratios(command, floor) == [1.5, 1.5, 1.5]
-    assert ratio(command, floor) == 1.5 and "(1.5×)" in cell_time(command, floor)
+    assert ratio(command, floor) == 1.5 and cell_time(command, floor) == "12.00 (6.00–12.00; 1.5×)"
+    assert cell_time(measured([3.0], [1])) == "3.00"  # one run: no range
     late = measured([12.0, 12.0, 6.0], [1, 2, 3])  # the same medians, ratios 3, 1.5 and 0.75
     assert ratio(late, floor) == 1.5
     unpaired = measured([6.0, 12.0, 12.0], [None, None, None])  # measured one step after the other
