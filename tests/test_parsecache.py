@@ -539,5 +539,3 @@ def test_a_deeper_position_of_a_kept_parse_is_read_from_the_file(clone: Path):
     loaded, _ = read_yaml(clone / DOC, DOC, parsecache.parse_cache(clone))
     path = ("quotes", 0, "speaker", "start")
     assert loaded.where(path) == expected.where(path) != expected.where(path[:2])
-
-

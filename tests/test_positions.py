@@ -13,9 +13,12 @@ import pytest
 
 from idlib_gold.checking.pipeline import load as load_corpus
 from idlib_gold.reading import corpus as corpus_module
+from idlib_gold.reading import files
 from idlib_gold.reading.files import parse_yaml, read_yaml, read_yaml_bytes
+from idlib_gold.reading.flowstyle import read_flow_style
 
 DOC = "annotations/docs/000_10fe6d47143cad7a.yaml"
+LOADER = files._FastLoader or files._StrictLoader
 DEEP = [("quotes", 0, "speaker", "start"), ("quotes", 1, "content", "end"), ("figures", 0, "measured")]
 
 
@@ -34,20 +37,68 @@ def test_a_deeper_position_is_read_from_the_file_and_no_copy_is_kept(repo: Path)
         assert loaded.where(path) == full.positions[path] != full.positions[path[:2]]
 
 
-@pytest.mark.parametrize("change", ["edited", "removed", "a folder"])
+def _same_size_edit(text: str) -> str:
+    """The first quote's keys one column further right, the file's size unchanged."""
+    line = next(line for line in text.splitlines(keepends=True) if line.startswith("  - {id: q1,"))
+    assert text.endswith("\n")
+    return text.replace(line, line.replace("{id:", "{ id:", 1), 1)[:-1]
+
+
+@pytest.mark.parametrize("change", ["a line more", "the same size", "removed", "a folder", "a link to the same bytes"])
 def test_a_file_changed_since_it_was_read_answers_with_the_annotations_line(repo: Path, change: str):
     """The data came from the bytes read first: a position from other bytes could point anywhere, so
-    the nearest recorded ancestor (the annotation's line) answers, and nothing raises."""
+    the nearest recorded ancestor (the annotation's line) answers, and nothing raises. A repository
+    file is never read through a link, even to the same bytes; and bytes refused are not noted as read
+    (`readlog`: the stamp vouches only for bytes a command used)."""
+    from idlib_gold import readlog
+
     path = repo / DOC
-    loaded, _ = read_yaml(path, DOC)
-    shallow = loaded.where(DEEP[0][:2])
-    if change == "edited":
-        path.write_text("# a line more\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
-    else:
-        path.unlink()
-        if change == "a folder":
-            path.mkdir()
-    assert loaded.where(DEEP[0]) == shallow
+    readlog.start()
+    try:
+        loaded, _ = read_yaml(path, DOC)
+        noted = readlog.peek()
+        shallow = loaded.where(DEEP[0][:2])
+        text = path.read_text(encoding="utf-8")
+        if change == "a line more":
+            path.write_text("# a line more\n" + text, encoding="utf-8")
+        elif change == "the same size":
+            edited = _same_size_edit(text)
+            assert len(edited.encode()) == len(text.encode()) and _full(edited).positions[DEEP[0]] != _full(
+                text).positions[DEEP[0]]
+            path.write_text(edited, encoding="utf-8")
+        else:
+            path.unlink()
+            if change == "a folder":
+                path.mkdir()
+            elif change == "a link to the same bytes":
+                (repo / "elsewhere.yaml").write_text(text, encoding="utf-8")
+                path.symlink_to(repo / "elsewhere.yaml")
+        assert loaded.where(DEEP[0]) == shallow
+        assert readlog.peek() == noted
+    finally:
+        readlog.stop()
+
+
+def test_a_file_in_another_style_keeps_no_copy_either(repo: Path):
+    """A file the YAML parser reads (not the house style) is read again from disk all the same."""
+    path = repo / DOC
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("split: train", "split: 'train'   # quoted: still valid YAML", 1).replace(
+        "entities:\n", "entities:\n  # a comment line\n", 1) + "extra_block:\n  key: [1,\n    2]\n", encoding="utf-8")
+    assert read_flow_style(path.read_text(encoding="utf-8"), LOADER) is None  # the YAML parser reads it
+    loaded, findings = read_yaml(path, DOC)
+    assert loaded is not None and not findings and loaded.source is None
+    full = _full(path.read_text(encoding="utf-8"))
+    assert [loaded.where(p) for p in DEEP] == [full.positions[p] for p in DEEP]
+
+
+def test_a_file_read_by_a_relative_path_answers_after_the_working_folder_changes(repo: Path, monkeypatch,
+                                                                                  tmp_path: Path):
+    monkeypatch.chdir(repo)
+    loaded, _ = read_yaml(Path(DOC), DOC)
+    monkeypatch.chdir(tmp_path)
+    full = _full((repo / DOC).read_text(encoding="utf-8"))
+    assert [loaded.where(p) for p in DEEP] == [full.positions[p] for p in DEEP]
 
 
 def test_a_text_from_no_file_keeps_its_copy_for_deeper_positions(repo: Path):

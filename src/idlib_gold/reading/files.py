@@ -172,7 +172,8 @@ class Loaded:
         """The text the data was read from, or None when its file no longer holds the same bytes."""
         if self.source is not None:
             return zlib.decompress(self.source).decode("utf-8")
-        raw, _ = read_bounded(Path(self.origin), "")
+        # Not noted as read (`readlog`): bytes that are not the ones the data came from are not used.
+        raw, _ = read_bounded(Path(self.origin), "", noted=False)
         if raw is None or self.digest is None or hashlib.sha256(raw).digest() != self.digest:
             return None
         return raw.decode("utf-8")  # these bytes decoded once already
@@ -213,14 +214,15 @@ def _symlinked(path: Path, rel: str) -> Finding | None:
 
 
 def read_bounded(path: Path, rel: str, limit: int | None = None,
-                 links: bool = False) -> tuple[bytes | None, list[Finding]]:
+                 links: bool = False, noted: bool = True) -> tuple[bytes | None, list[Finding]]:
     """The bytes of a regular file, never more than `limit` + 1 of them read, or a finding.
 
     The file's type is checked before it is opened (os.lstat) and again on the open file
     (O_NOFOLLOW, fstat), and the read stops past the limit whatever `stat` says: a link to
     /dev/zero or a FIFO reports a size of 0 and would otherwise be read forever. Repository
     files are never read through a link; `links` allows one for a file the user names (a
-    predictions file), which must still lead to a regular file.
+    predictions file), which must still lead to a regular file. The bytes are noted as used
+    (`readlog`) unless `noted` is False: a caller that may refuse them notes what it keeps.
 
     Emits: IG107, IG108, IG109, IG110."""
     limit = MAX_BYTES if limit is None else limit
@@ -262,7 +264,8 @@ def read_bounded(path: Path, rel: str, limit: int | None = None,
         line = raw.count(b"\n", 0, limit) + 1
         return None, [Finding("IG107", f"file is over the limit of {limit:,} bytes (crossed on this line)", rel,
                               line)]
-    readlog.note(path, raw)  # what the corpus is made of, for the stamp (building/stamp.py)
+    if noted:  # what the corpus is made of, for the stamp (building/stamp.py)
+        readlog.note(path, raw)
     return raw, []
 
 
@@ -482,9 +485,9 @@ def read_yaml(path: Path, rel: str, cache=None) -> tuple[Loaded | None, list[Fin
     """Load one YAML file strictly; on failure, findings say where and why.
 
     `cache`, when given, is a parse cache keyed by the file's bytes (building/parsecache.py):
-    `cache.get(raw, digest)` → (data, positions, compressed text) or None, and `cache.put(raw, data,
-    positions, digest, compressed text)` for a file read without findings (`digest`: the SHA-256 of
-    `raw`). Whatever it answers stands for exactly these bytes."""
+    `cache.get(raw, digest)` → (data, positions) or None, and `cache.put(raw, data, positions, digest)`
+    for a file read without findings (`digest`: the SHA-256 of `raw`). Whatever it answers stands for
+    exactly these bytes."""
     raw, findings = read_bounded(path, rel)
     if raw is None:
         return None, findings
