@@ -282,9 +282,8 @@ def markdown(info: dict, real: dict, real_counts: dict, scaled: dict, counts: di
            "floor at the same scale, measured in the same run (for the real corpus: the floor named in "
            "the step's row, the ratio of the medians; for a scaled corpus, the Arrow floor, except cold and "
            "warm `build` against the JSON build floor and cold `validate` against the YAML floor). At a scaled "
-           "corpus the steps are taken in turns: each round runs every step once, each floor just before the "
-           "commands judged against it, and × is the median of the rounds' ratios (the targets give their "
-           "range). Cold: no parse cache and no `dataset/`; warm: a git clone that built before, one entity "
+           "corpus each floor and the commands judged against it are taken in turns, a round running each "
+           "once, seconds apart, and × is the median of the rounds' ratios (the targets give their range). Cold: no parse cache and no `dataset/`; warm: a git clone that built before, one entity "
            "taken out of or put back into one document before each run. The machine may be shared with other "
            "work, so absolute times move between runs; the ratios of one round, taken seconds apart, move "
            "less.", ""]

@@ -38,7 +38,7 @@ class Run:
     timed_out: bool
     stdout: str
     stderr: str
-    round: int | None = None  # the round it ran in (`measure_in_rounds`; 0: the warm-up round)
+    round: tuple | None = None  # (group, round) it ran in (`measure_in_rounds`; round 0: the warm-up)
 
 
 @dataclass
@@ -130,12 +130,13 @@ def measure(cmd: list[str], *, cwd: Path, env: dict, repeat: int, timeout: float
 
 
 def measure_in_rounds(steps: dict, *, cwd: Path, env: dict, repeat: int, timeout: float, slow: float,
-                      warmup: bool = True) -> dict[str, Measure]:
+                      warmup: bool = True, group: str = "") -> dict[str, Measure]:
     """`measure` for several steps at once, taken in turns: a round runs each step once, in the order
     given, so a command and the floor it is judged against run seconds apart, not minutes. On a shared
     machine whose speed moved by half within minutes, two steps measured one after the other compared
     the machine at two moments as much as the steps; taken in turns, each round gives a ratio of its
-    own (`paired_ratios`). `steps`: name → (command, untimed action before each run, or None).
+    own (`paired_ratios`). `steps`: name → (command, untimed action before each run, or None); `group`
+    names these rounds, so that runs of other groups' rounds never pair with them.
 
     The first round warms every step up (unless `warmup` is off), with the rule of `measure`: a warm-up
     longer than `slow` is its step's first timed run. A step that fails or runs past `timeout` keeps that
@@ -152,7 +153,7 @@ def measure_in_rounds(steps: dict, *, cwd: Path, env: dict, repeat: int, timeout
             if before is not None:
                 before()
             run = run_process(cmd, cwd, env, timeout)
-            run.round = number
+            run.round = (group, number)
             m = out[name]
             if run.timed_out:
                 m.runs, m.status = [run], "timed out"
