@@ -134,8 +134,8 @@ class Loaded:
     deeper value reads the text again for all positions: the file it was read from, when its bytes
     still have `digest` (else the nearest recorded ancestor answers), or a compressed copy of a text
     that came from no file. Compressing every file's text cost 0.15 ms a file (0.8 s of CPU time at
-    1,000x the corpus, for positions few documents ever need), and its copy was a third of each
-    parse-cache entry.
+    1,000x the corpus, for positions few documents ever need), and its copy was a quarter of each
+    parse-cache entry (docs/decisions/0118-a-file-read-again-for-its-deeper-positions.md).
     """
 
     data: Any
