@@ -283,12 +283,14 @@ def markdown(info: dict, real: dict, real_counts: dict, scaled: dict, counts: di
            "the step's row, the ratio of the medians; for a scaled corpus, the Arrow floor, except cold and "
            "warm `build` against the JSON build floor and cold `validate` against the YAML floor). At a scaled "
            "corpus each floor and the commands judged against it are taken in turns, a round running each "
-           "once, seconds apart, and × is the median of the rounds' ratios (the targets give their range). Cold: no parse cache and no `dataset/`; warm: a git clone that built before, one entity "
+           "once, seconds apart, and × is the median of the rounds' ratios (the targets give their range). "
+           "Cold: no parse cache and no `dataset/`; warm: a git clone that built before, one entity "
            "taken out of or put back into one document before each run. The machine may be shared with other "
            "work, so absolute times move between runs; the ratios of one round, taken seconds apart, move "
            "less.", ""]
     out += [f"### Real corpus ({real_counts['documents']} documents, {real_counts['annotations']:,} annotations, "
-            f"{real_counts['spans']:,} spans)", "", "| step | median s (min–max; × floor) | runs | peak RSS MiB |", "|---|---:|---:|---:|"]
+            f"{real_counts['spans']:,} spans)", "", "| step | median s (min–max; × floor) | runs | peak RSS MiB |",
+            "|---|---:|---:|---:|"]
     for step, label in REAL_STEPS.items():
         m = real[step]
         floor = real.get(REAL_FLOORS[step]) if step in REAL_FLOORS else None

@@ -106,7 +106,7 @@ def _commands(root: Path, tables: Path, work: Path) -> dict:
         commands["load_cold"][0][-1] = cold["dir"]
 
     commands = {
-        "validate": ([*tool, "validate"], clean_build),  # cold as well: with a dataset/, it would compare its card
+        "validate": ([*tool, "validate"], clean_build),  # cold: with a dataset/, it would compare its card
         "validate_parquet": ([*tool, "validate", "--parquet", str(tables)], None),
         "build": ([*tool, "build"], clean_build),
         "load_cold": ([py, str(HERE / "hfload.py"), str(tables), "<fresh>"], fresh_cache),
@@ -143,7 +143,8 @@ def _measure_all(steps, commands, root, env, args, skip=()) -> dict[str, Measure
 #: a workstation that just ran the same command does not (a warm rebuild measured 1.78× its floor so,
 #: against 1.4× with its files cached). A cold `load_dataset`, which deletes the cache its last run wrote
 #: and writes another, has a group of its own: taken right after it, the warm load measured 1.42× its
-#: floor at 1x in one run, and 1.15× without it in the next (docs/decisions/0118-a-file-read-again-for-its-deeper-positions.md).
+#: floor at 1x in one run, and 1.15× without it in the next
+#: (docs/decisions/0118-a-file-read-again-for-its-deeper-positions.md).
 GROUPS = (("floor_validate_yaml", "validate", "floor_validate"), ("floor_build", "build", "build_edit"),
           ("floor", "validate_parquet", "peer"), ("arrow_dataset", "load_warm"), ("load_cold",))
 

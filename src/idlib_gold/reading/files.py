@@ -550,7 +550,8 @@ def parse_yaml(text: str, rel: str, depth: int | None = EAGER_DEPTH,
     if fast and depth == EAGER_DEPTH:
         found = read_flow_style(text, loader_class)
         if found is not None:
-            return Loaded(found[0], found[1], _kept(text) if keep else None), []  # nests within MAX_DEPTH (flowstyle._BRACKETS_MAX)
+            # nests within MAX_DEPTH (flowstyle._BRACKETS_MAX)
+            return Loaded(found[0], found[1], _kept(text) if keep else None), []
     loader = loader_class(text)
     try:
         node = loader.get_single_node()
