@@ -33,7 +33,8 @@ STEPS = {
     "floor_validate_yaml": "floor: the YAML files, house reader, schema and spans (`floor.py --validate-yaml`)",
 }
 #: scaled step → the floor its × is taken against (every other step: the Arrow floor, "floor")
-SCALED_FLOORS = {"build": "floor_build", "build_edit": "floor_build", "validate": "floor_validate_yaml"}
+SCALED_FLOORS = {"build": "floor_build", "build_edit": "floor_build", "validate": "floor_validate_yaml",
+                 "load_warm": "arrow_dataset", "load_cold": "arrow_dataset"}
 REAL_STEPS = {
     "imports": "floor: `python -c \"import yaml, jsonschema\"`",
     "precommit": "`idlib-gold validate` on one commit's files (pre-commit)",
@@ -144,14 +145,17 @@ def ratio(m: Measure, floor: Measure) -> float:
     """`m` against its floor: the median of the rounds' ratios where both were taken in turns
     (`timing.measure_in_rounds`), else the ratio of their medians."""
     paired = paired_ratios(m, floor)
-    return statistics.median(paired) if paired else m.median / floor.median
+    if paired:
+        return statistics.median(paired)
+    return m.median / floor.median if floor.median else math.inf
 
 
 def _ratio_figure(m: Measure, floor: Measure) -> str:
-    """`ratio`, with the rounds' range and the two medians."""
+    """`ratio`, with the two medians, and the number of rounds and their range when they were paired."""
     paired = paired_ratios(m, floor)
-    spread = (f", rounds {min(paired):.2f}–{max(paired):.2f}×" if len(paired) > 1 else "")
-    return f"{ratio(m, floor):.2f}× ({m.median:.2f} s vs {floor.median:.2f} s{spread})"
+    rounds = (f", {len(paired)} round{'s' * (len(paired) > 1)}"
+              + (f" {min(paired):.2f}–{max(paired):.2f}×" if len(paired) > 1 else "") if paired else "")
+    return f"{ratio(m, floor):.2f}× ({m.median:.2f} s vs {floor.median:.2f} s{rounds})"
 
 
 def _cell_mem(m: Measure) -> str:
@@ -281,9 +285,11 @@ def markdown(info: dict, real: dict, real_counts: dict, scaled: dict, counts: di
            f"at larger scales. Peak RSS is {RSS_METHOD}, the largest over its runs. × is the ratio to the "
            "floor at the same scale, measured in the same run (for the real corpus: the floor named in "
            "the step's row, the ratio of the medians; for a scaled corpus, the Arrow floor, except cold and "
-           "warm `build` against the JSON build floor and cold `validate` against the YAML floor). At a scaled "
-           "corpus each floor and the commands judged against it are taken in turns, a round running each "
-           "once, seconds apart, and × is the median of the rounds' ratios (the targets give their range). "
+           "warm `build` against the JSON build floor, cold `validate` against the YAML floor and "
+           "`load_dataset` against `read_table` + `Dataset(table)`). At a scaled corpus each floor and the "
+           "commands judged against it are taken in turns, a round running each once, seconds apart, and × is "
+           "the median of the rounds' ratios (the targets give their number and range); a cold `load_dataset` "
+           "is taken alone, and its × is the ratio of the medians. "
            "Cold: no parse cache and no `dataset/`; warm: a git clone that built before, one entity "
            "taken out of or put back into one document before each run. The machine may be shared with other "
            "work, so absolute times move between runs; the ratios of one round, taken seconds apart, move "

@@ -137,13 +137,13 @@ def _measure_all(steps, commands, root, env, args, skip=()) -> dict[str, Measure
 
 
 #: The steps of a scaled corpus in groups, each a floor and the commands judged against it, in the order of a
-#: round. A group's rounds run one after another, seconds apart; the groups follow each other. Rounds of all
+#: round (a cold `load_dataset` alone: see below). A group's rounds run one after another, seconds apart; the groups follow each other. Rounds of all
 #: the steps at once lasted 90 s at 1,000×, and the machine measured pages out memory left untouched for a
 #: minute, the page cache included: every run then read its files and libraries from disk again, which
 #: a workstation that just ran the same command does not (a warm rebuild measured 1.78× its floor so,
 #: against 1.4× with its files cached). A cold `load_dataset`, which deletes the cache its last run wrote
-#: and writes another, has a group of its own: taken right after it, the warm load measured 1.42× its
-#: floor at 1x in one run, and 1.15× without it in the next
+#: and writes another, has a group of its own, so its × is the ratio of the medians: taken right after it,
+#: the warm load measured 1.42× its floor at 1x in one run, and 1.15× without it in the next
 #: (docs/decisions/0118-a-file-read-again-for-its-deeper-positions.md).
 GROUPS = (("floor_validate_yaml", "validate", "floor_validate"), ("floor_build", "build", "build_edit"),
           ("floor", "validate_parquet", "peer"), ("arrow_dataset", "load_warm"), ("load_cold",))
@@ -251,11 +251,13 @@ def run_benchmark(scales=(1, 10, 100, 1000), repeat: int = 3, timeout: float = 1
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--scales", default="1,10,100,1000", help="multiples of the real corpus, comma-separated")
-    p.add_argument("--repeat", type=int, default=3, help="timed runs per step, after one warm-up run")
+    p.add_argument("--repeat", type=int, default=3, help="timed runs per step (at least 1), after one warm-up run")
     p.add_argument("--timeout", type=float, default=120.0, help="seconds after which a run is stopped")
     p.add_argument("--slow", type=float, default=10.0, help="a warm-up longer than this counts as the first timed run")
     p.add_argument("--out", type=Path, help="also write the Markdown report here")
     a = p.parse_args(argv)
+    if a.repeat < 1:
+        p.error("--repeat: at least one timed run")
     scales = [int(s) for s in a.scales.split(",") if s.strip()]
     command = "python bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
     report, _ = run_benchmark(scales, a.repeat, a.timeout, a.slow, a.out, command=command.strip())

@@ -138,36 +138,37 @@ def measure_in_rounds(steps: dict, *, cwd: Path, env: dict, repeat: int, timeout
     own (`paired_ratios`). `steps`: name → (command, untimed action before each run, or None); `group`
     names these rounds, so that runs of other groups' rounds never pair with them.
 
-    The first round warms every step up (unless `warmup` is off), with the rule of `measure`: a warm-up
-    longer than `slow` is its step's first timed run. A step that fails or runs past `timeout` keeps that
-    run alone, with its status, and is not run again."""
+    The first round warms every step up (unless `warmup` is off). It is timed, as `measure` times a
+    warm-up longer than `slow`, only when every step of the group ran that long: counted for some steps
+    and not others, it would leave those steps one round their partners lack, and the pairs one round
+    short. Then `repeat` rounds follow. A step that fails or runs past `timeout` keeps that run alone,
+    with its status, and is not run again."""
     out = {name: Measure() for name in steps}
-    warming = dict.fromkeys(steps, warmup)
-    number = 0 if warmup else 1
-    while True:
-        due = [name for name, m in out.items() if m.status == "ok" and len(m.runs) < repeat]
-        if not due:
-            return out
-        for name in due:
+    first = 0 if warmup else 1
+    for number in range(first, repeat + 1):
+        warming = number == 0
+        ran = {}
+        for name, m in out.items():
+            if m.status != "ok" or len(m.runs) >= repeat:
+                continue
             cmd, before = steps[name]
             if before is not None:
                 before()
             run = run_process(cmd, cwd, env, timeout)
             run.round = (group, number)
-            m = out[name]
             if run.timed_out:
                 m.runs, m.status = [run], "timed out"
-                continue
-            if run.code != 0:
+            elif run.code != 0:
                 m.runs, m.status = [run], f"exit {run.code}"
                 m.note = (run.stderr.strip().splitlines() or run.stdout.strip().splitlines() or [""])[-1][:200]
-                continue
-            if warming[name]:
-                warming[name] = False
-                if run.seconds <= slow:
-                    continue
-            m.runs.append(run)
-        number += 1
+            elif warming:
+                ran[name] = run
+            else:
+                m.runs.append(run)
+        if warming and ran and all(run.seconds > slow for run in ran.values()):
+            for name, run in ran.items():  # every warm-up was long: it is the first timed round
+                out[name].runs.append(run)
+    return out
 
 
 def paired_ratios(m: Measure, floor: Measure) -> list[float]:
