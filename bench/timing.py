@@ -100,48 +100,27 @@ def run_process(cmd: list[str], cwd: Path, env: dict, timeout: float) -> Run:
 
 
 def measure(cmd: list[str], *, cwd: Path, env: dict, repeat: int, timeout: float, slow: float,
-            before=None, ok_codes=(0,), warmup: bool = True) -> Measure:
-    """One warm-up run, then `repeat` timed runs. A warm-up that took over `slow` s counts as the
-    first timed run: against its length what it warms (imports, file caches) is noise, and a
-    step that long is timed `repeat` times all the same.
-
-    `before` runs ahead of every run, untimed (removing a build's output, making an empty
-    cache). A run past `timeout` is killed and ends the step: its figure is a lower bound.
-    Without `warmup` (the smoke test) the first run is timed.
-    """
-    result, warming = Measure(), warmup
-    while len(result.runs) < repeat:
-        if before is not None:
-            before()
-        run = run_process(cmd, cwd, env, timeout)
-        if run.timed_out:
-            result.runs, result.status = [run], "timed out"
-            return result
-        if run.code not in ok_codes:
-            result.runs, result.status = [run], f"exit {run.code}"
-            result.note = (run.stderr.strip().splitlines() or run.stdout.strip().splitlines() or [""])[-1][:200]
-            return result
-        if warming:
-            warming = False
-            if run.seconds <= slow:
-                continue
-        result.runs.append(run)
-    return result
+            before=None, warmup: bool = True) -> Measure:
+    """One step measured alone: `measure_in_rounds` of a group of one, its runs paired with none."""
+    return measure_in_rounds({"step": (cmd, before)}, cwd=cwd, env=env, repeat=repeat, timeout=timeout, slow=slow,
+                             warmup=warmup, group=None)["step"]
 
 
 def measure_in_rounds(steps: dict, *, cwd: Path, env: dict, repeat: int, timeout: float, slow: float,
-                      warmup: bool = True, group: str = "") -> dict[str, Measure]:
-    """`measure` for several steps at once, taken in turns: a round runs each step once, in the order
-    given, so a command and the floor it is judged against run seconds apart, not minutes. On a shared
-    machine whose speed moved by half within minutes, two steps measured one after the other compared
-    the machine at two moments as much as the steps; taken in turns, each round gives a ratio of its
-    own (`paired_ratios`). `steps`: name → (command, untimed action before each run, or None); `group`
-    names these rounds, so that runs of other groups' rounds never pair with them.
+                      warmup: bool = True, group: str | None = "") -> dict[str, Measure]:
+    """Several steps taken in turns: a round runs each step once, in the order given, so a command and
+    the floor it is judged against run seconds apart, not minutes. On a shared machine whose speed moved
+    by half within minutes, two steps measured one after the other compared the machine at two moments
+    as much as the steps; taken in turns, each round gives a ratio of its own (`paired_ratios`).
+    `steps`: name → (command, untimed action before each run, or None: removing a build's output, making
+    an empty cache); `group` names these rounds, so that runs of other groups' rounds never pair with
+    them (None: the runs pair with none).
 
-    The first round warms every step up (unless `warmup` is off). It is timed, as `measure` times a
-    warm-up longer than `slow`, only when every step of the group ran that long: counted for some steps
-    and not others, it would leave those steps one round their partners lack, and the pairs one round
-    short. Then `repeat` rounds follow. A step that fails or runs past `timeout` keeps that run alone,
+    The first round warms every step up (unless `warmup` is off: the smoke test times first runs). It
+    is timed only when every step of the group ran longer than `slow`: against that length what it
+    warms (imports, file caches) is noise; counted for some steps and not others, it would leave those
+    steps one round their partners lack, and the pairs one round short. Then `repeat` rounds follow. A
+    step that fails, or runs past `timeout` (killed: its figure is a lower bound), keeps that run alone,
     with its status, and is not run again."""
     out = {name: Measure() for name in steps}
     first = 0 if warmup else 1
@@ -155,7 +134,7 @@ def measure_in_rounds(steps: dict, *, cwd: Path, env: dict, repeat: int, timeout
             if before is not None:
                 before()
             run = run_process(cmd, cwd, env, timeout)
-            run.round = (group, number)
+            run.round = None if group is None else (group, number)
             if run.timed_out:
                 m.runs, m.status = [run], "timed out"
             elif run.code != 0:

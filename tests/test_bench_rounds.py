@@ -152,3 +152,14 @@ def test_a_scale_is_measured_group_by_group_and_each_command_pairs_with_its_floo
             continue
         alone = (step,) in run.GROUPS
         assert len(paired_ratios(measured[step], measured[floor])) == (0 if alone else 2), step
+
+
+def test_a_step_measured_alone_follows_the_same_rules_and_pairs_with_nothing(tmp_path):
+    from bench.timing import measure
+
+    log = tmp_path / "log"
+    alone = measure(_noting(log, "a"), cwd=tmp_path, env=None, repeat=2, timeout=60, slow=0)
+    assert log.read_text().split() == ["a", "a"]  # its warm-up, longer than 0 s, is its first timed run
+    assert alone.ok and _rounds(alone) == [None, None]
+    broken = measure(_noting(log, "b", 2), cwd=tmp_path, env=None, repeat=3, timeout=60, slow=60)
+    assert broken.status == "exit 2" and len(broken.runs) == 1
