@@ -63,6 +63,7 @@ class KeptChecks:
 
     def __init__(self, cache, tokens: bool = True):
         self.cache, self.tokens = cache, tokens
+        self.root = os.path.abspath(cache.root)  # where a kept document's file is read again (`Loaded.origin`)
 
     def find(self, doc_id: str, rel: str, size: int, digest: bytes, raw: bytes,
              kb_types: dict[str, str] | None) -> tuple[bytes, bytes] | None:
@@ -76,7 +77,7 @@ class KeptChecks:
         found = self.cache.unpack(packed.parsed)
         if found is None:
             return None
-        origin = os.path.abspath(self.cache.root / packed.rel)  # the file its digest was read from
+        origin = os.path.join(self.root, packed.rel)  # the file its digest was read from
         doc = Document(packed.id, packed.rel, packed.text, None, Loaded(*found, None, packed.digest, origin))
         if not _restore(doc, self.cache.loads(packed.kept)):
             return None
