@@ -70,5 +70,3 @@ def test_growth_exponents_see_through_start_up_cost_to_a_quadratic_step():
     assert q["top_net"] == pytest.approx(2.0, abs=0.01)
     assert lin["top_net"] == pytest.approx(1.0, abs=0.01)
     assert lin["top"] < 1.0
-
-
