@@ -12,7 +12,8 @@ and the peer (the same checks as a pandas row loop, peer.py). `build` and `valid
 corpus are cold (the corpus is no git clone, so nothing is cached) and are shown against floors
 over the same documents (floor.py: `--build` and `--validate` on JSON copies written untimed,
 `--validate-yaml` on the YAML files themselves); a copy that is a git clone times a warm rebuild
-after one entity is taken out of, or put back into, one document before each run. Each figure is the median of
+after one entity is taken out of, or put back into, one document before each run, and `check` without
+a stamp compares the folder a cold `build` just wrote, against that build. Each figure is the median of
 `--repeat` runs after one warm-up run; at a scaled corpus each floor and the commands judged against it
 are taken in turns (`GROUPS`), a round running each once, and a command's × to its floor is the median
 of the ratios of the rounds. A step that runs past `--timeout` is stopped, reported
@@ -109,6 +110,9 @@ def _commands(root: Path, tables: Path, work: Path) -> dict:
         "validate": ([*tool, "validate"], clean_build),  # cold: with a dataset/, it would compare its card
         "validate_parquet": ([*tool, "validate", "--parquet", str(tables)], None),
         "build": ([*tool, "build"], clean_build),
+        # right after `build` in its round (`GROUPS`): the folder it wrote, compared in full, for a corpus
+        # that is no git clone has no stamp to vouch for it, nor a parse cache
+        "check_full": ([*tool, "check"], None),
         "load_cold": ([py, str(HERE / "hfload.py"), str(tables), "<fresh>"], fresh_cache),
         "load_warm": ([py, str(HERE / "hfload.py"), str(tables), str(warm)], None),
         "floor": ([py, str(HERE / "floor.py"), str(tables)], None),
@@ -145,7 +149,7 @@ def _measure_all(steps, commands, root, env, args, skip=()) -> dict[str, Measure
 #: and writes another, has a group of its own, so its × is the ratio of the medians: taken right after it,
 #: the warm load measured 1.42× its floor at 1x in one run, and 1.15× without it in the next
 #: (docs/decisions/0118-a-file-read-again-for-its-deeper-positions.md).
-GROUPS = (("floor_validate_yaml", "validate", "floor_validate"), ("floor_build", "build", "build_edit"),
+GROUPS = (("floor_validate_yaml", "validate", "floor_validate"), ("floor_build", "build", "check_full", "build_edit"),
           ("floor", "validate_parquet", "peer"), ("arrow_dataset", "load_warm"), ("load_cold",))
 
 

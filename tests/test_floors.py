@@ -36,7 +36,7 @@ def test_the_report_judges_build_and_validate_against_their_own_floors():
 
     big = {step: measured(1.0) for step in STEPS}
     big.update(build=measured(12.0, 900), floor_build=measured(5.0), build_edit=measured(7.0, 950),
-               validate=measured(12.0, 520), floor_validate_yaml=measured(8.0))
+               check_full=measured(15.0, 1100), validate=measured(12.0, 520), floor_validate_yaml=measured(8.0))
     rows = {target: (figure, verdict) for target, figure, verdict in
             _targets({}, {1000: big}, {1000: {"annotations": 1}}, {})}
     assert rows["1000x: `build`, cold, ≤ 2.5× the JSON floor"] == ("2.40× (12.00 s vs 5.00 s)", "met")
@@ -44,13 +44,19 @@ def test_the_report_judges_build_and_validate_against_their_own_floors():
     assert rows["1000x: `validate`, cold, ≤ 1.5× reading, schema- and span-checking the same files"] == (
         "1.50× (12.00 s vs 8.00 s)", "met")
     assert rows["1000x: `validate` peak memory ≤ 512 MiB"] == ("520 MiB", "**missed**")
+    # a full comparison is judged against the cold build, not a floor: 15 s against 12 s is 1.25×
+    assert rows["1000x: `check` without a stamp (a full comparison) within 1.2× of `build`"] == (
+        "1.25× (15.00 s vs 12.00 s)", "**missed**")
+    assert rows["1000x: `check` without a stamp, peak memory ≤ 1 GiB"] == ("1100 MiB", "**missed**")
     assert rows["1000x: `build` ≤ 15 s"] == ("12.0 s (2.4× the JSON build floor)", "met")
     assert rows["1000x: `validate --parquet` within 3× of the floor"] == ("1.00× (1.00 s vs 1.00 s)", "met")
-    assert rows["1000x: peak memory < 2 GB (largest of our steps)"][0].startswith("950 MiB (`idlib-gold build`, warm")
+    assert rows["1000x: peak memory < 2 GB (largest of our steps)"][0].startswith("1100 MiB (`idlib-gold check`, no stamp")
     failed = Measure(runs=[Run(8.0, 1024, 1, False, "", "")], status="exit 1")
-    big.update(build_edit=measured(8.0), floor_validate_yaml=failed)
+    big.update(build_edit=measured(8.0), floor_validate_yaml=failed, check_full=measured(14.0, 900))
     rows = {target: (figure, verdict) for target, figure, verdict in
             _targets({}, {1000: big}, {1000: {"annotations": 1}}, {})}
     assert rows["1000x: `build`, warm after one entity edit, ≤ 1.5× the JSON floor"][1] == "**missed**"
     assert rows["1000x: `validate`, cold, ≤ 1.5× reading, schema- and span-checking the same files"] == (
         "12.00 s; the floor exit 1", "—")  # no verdict without its floor
+    assert rows["1000x: `check` without a stamp (a full comparison) within 1.2× of `build`"] == (
+        "1.17× (14.00 s vs 12.00 s)", "met")
