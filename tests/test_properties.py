@@ -7,7 +7,7 @@ import copy
 import hashlib
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from idlib_gold.checking import schema
@@ -308,6 +308,34 @@ def test_tokens_are_the_rule_s_matches(text):
 
     tokens = Tokens(text)
     assert list(zip(tokens.starts, tokens.ends)) == tokenize(text)
+
+
+def _sentences_looked_behind(text):
+    """The sentence rule as first written, the end mark looked behind for: the reference below."""
+    import re
+
+    out, start = [], 0
+    for m in re.finditer(r"(?<=[.!?])[\"”’)]*\s+(?=[\"“A-Z0-9])|\n+", text):
+        end = m.start() + len(m.group(0).rstrip()) if m.group(0).strip() else m.start()
+        seg = text[start:end]
+        if seg.strip():
+            out.append((start + len(seg) - len(seg.lstrip()), start + len(seg.rstrip())))
+        start = m.end()
+    seg = text[start:]
+    if seg.strip():
+        out.append((start + len(seg) - len(seg.lstrip()), start + len(seg.rstrip())))
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(".!?\"“”’)( \n\t\x85\u2028aA1é"), max_size=30) | st.text(max_size=30))
+@example("He left.) Then? “No!” 2 more.\n\n  Next line")
+def test_sentences_end_where_the_rule_looked_behind_for_the_mark(text):
+    """The splitter matches the end mark where it was first looked behind for: the same sentences,
+    in every text (marks in a row, quotes after them, breaks of every kind)."""
+    from idlib_gold.checking.lints import sentences
+
+    assert sentences(text) == _sentences_looked_behind(text)
 
 
 def test_sentences_whose_digests_meet_are_grouped_by_their_text():
