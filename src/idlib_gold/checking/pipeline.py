@@ -86,7 +86,7 @@ class KeptChecks:
         return doc
 
 
-_RESULTS_FORMAT = "document checks 5"
+_RESULTS_FORMAT = "document checks 6"
 _kb_digests: dict[int, tuple[object, bytes]] = {}
 
 
