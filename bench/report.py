@@ -243,6 +243,20 @@ def _targets(real: dict, scaled: dict, counts: dict, growth: dict) -> list[tuple
             figure += "; lower bound, a run was stopped"
         ok = (False if gross > 1.1 else None) if e["bound"] else gross <= 1.1
         rows.append((f"growth exponent ≤ 1.1, 10x→1000x: {STEPS[step]}", figure, verdict(ok)))
+    tops = sorted(s for s in scaled if s >= 10)[-2:]
+    for step in ("validate", "validate_parquet", "build", "build_edit", "check_full"):
+        # the commands' growth where the work dominates: between the two largest scales, judged on the slope
+        # net of the 1x time where it is known (start-up flattens the gross one), as the larger of the two
+        e = growth.get(step, {})
+        slopes = [e[k] for k in ("top", "top_net") if e.get(k) is not None]
+        what = f"growth exponent ≤ 1.05 between the two largest scales ({'x→'.join(map(str, tops))}x): {STEPS[step]}"
+        if not slopes or len(tops) < 2:
+            rows.append((what, "not fitted (fewer than three scales ≥ 10x measured)", "—"))
+            continue
+        figure = f"{_cell_exp(e, 'top')}" + (f" (net of the 1x time: {_cell_exp(e, 'top_net')})"
+                                              if e.get("top_net") is not None else "")
+        ok = (False if max(slopes) > 1.05 else None) if e["bound"] else max(slopes) <= 1.05
+        rows.append((what, figure + ("; lower bound, a run was stopped" if e["bound"] else ""), verdict(ok)))
     lw, base = real.get("load_warm"), real.get("arrow_dataset")
     if lw is not None and lw.ok and base is not None and base.ok:
         rows.append(("real corpus: `load_dataset` warm (`documents` and `ner`) within 1.2× of `read_table` + "

@@ -70,3 +70,28 @@ def test_growth_exponents_see_through_start_up_cost_to_a_quadratic_step():
     assert q["top_net"] == pytest.approx(2.0, abs=0.01)
     assert lin["top_net"] == pytest.approx(1.0, abs=0.01)
     assert lin["top"] < 1.0
+
+
+def test_a_command_growing_faster_than_linearly_misses_its_growth_target():
+    """The growth target (≤ 1.05 between the two largest scales) is judged on the slope net of the 1x time:
+    a command whose work grows with the square of the corpus misses it, though its gross fit looks flat."""
+    from bench.report import STEPS, _targets, exponents
+    from bench.timing import Measure, Run
+
+    def measured(seconds):
+        return Measure(runs=[Run(seconds, 1024, 0, False, "", "")])
+
+    sizes = {1: 500, 10: 5_000, 100: 50_000, 1000: 500_000}
+    counts = {s: {"annotations": n} for s, n in sizes.items()}
+    scaled = {s: {step: measured(2.0 + 1e-5 * n) for step in STEPS} for s, n in sizes.items()}
+    for s, n in sizes.items():
+        scaled[s]["check_full"] = measured(2.0 + 1e-10 * n * n)
+    growth = {step: exponents(step, scaled, counts) for step in STEPS}
+    rows = {target: (figure, verdict) for target, figure, verdict in _targets({}, scaled, counts, growth)}
+    prefix = "growth exponent ≤ 1.05 between the two largest scales (100x→1000x): "
+    assert rows[prefix + STEPS["check_full"]][1] == "**missed**"
+    assert "net of the 1x time: 2.00" in rows[prefix + STEPS["check_full"]][0]
+    assert rows[prefix + STEPS["build"]][1] == "met"
+    fewer = {s: scaled[s] for s in (1, 10, 100)}
+    rows = {t: v for t, _, v in _targets({}, fewer, counts, {step: exponents(step, fewer, counts) for step in STEPS})}
+    assert rows["growth exponent ≤ 1.05 between the two largest scales (10x→100x): " + STEPS["build"]] == "—"
