@@ -301,7 +301,8 @@ def markdown(info: dict, real: dict, real_counts: dict, scaled: dict, counts: di
     out = ["## Benchmark", "",
            f"Run {info['date']} on {info['machine']}.", "",
            f"Command: `{info['command']}`. Every figure is the median wall time, in seconds, of "
-           f"{info['repeat']} run(s) of a whole process (interpreter start and imports included), with the "
+           f"{info['repeat']} run(s) of a whole process (interpreter start and imports included, the modules' "
+           "bytecode cached as an installed package has it), with the "
            "fastest and slowest run beside it, "
            + ("after one warm-up run; a warm-up longer than "
               f"{info['slow']:.0f} s counts as the first timed run. " if info["warmup"] else

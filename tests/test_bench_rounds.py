@@ -164,3 +164,21 @@ def test_a_step_measured_alone_follows_the_same_rules_and_pairs_with_nothing(tmp
     assert alone.ok and _rounds(alone) == [None, None]
     broken = measure(_noting(log, "b", 2), cwd=tmp_path, env=None, repeat=3, timeout=60, slow=60)
     assert broken.status == "exit 2" and len(broken.runs) == 1
+
+
+def test_the_timed_commands_keep_their_bytecode_under_the_bench_folder(tmp_path, monkeypatch):
+    """A command is timed with its modules' bytecode cached, as an installed package has it, even where the
+    environment forbids writing bytecode; the caches go under the bench's folder, not beside the sources."""
+    import subprocess
+
+    from bench.run import _env
+
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    (sources / "timed_module.py").write_text("VALUE = 1\n", encoding="utf-8")
+    env = _env(tmp_path / "work")
+    assert "PYTHONDONTWRITEBYTECODE" not in env
+    subprocess.run([sys.executable, "-c", "import timed_module"], cwd=sources, env=env, check=True)
+    assert list((tmp_path / "work" / "pycache").rglob("timed_module.*.pyc"))
+    assert not (sources / "__pycache__").exists()
