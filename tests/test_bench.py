@@ -124,3 +124,21 @@ def test_a_net_growth_within_the_spread_of_the_runs_is_not_settled_either_way():
                                                   "not settled: the runs' range spans 1.05")
     assert growth["check_full"]["top_net_range"][0] > 1.05
     assert rows[prefix + STEPS["check_full"]][1] == "**missed**"
+
+
+def test_each_peak_target_is_judged_against_its_own_limit():
+    """The peak rows of `build`, the warm rebuild, `check` without a stamp (1 GiB) and `validate` (512 MiB)."""
+    from bench.report import STEPS, _targets, exponents
+    from bench.timing import Measure, Run
+
+    sizes = {1: 500, 10: 5_000, 100: 50_000, 1000: 500_000}
+    counts = {s: {"annotations": n} for s, n in sizes.items()}
+    scaled = {s: {step: Measure(runs=[Run(1.0 + 1e-5 * n, 600 * 1024, 0, False, "", "")]) for step in STEPS}
+              for s, n in sizes.items()}
+    scaled[1000]["check_full"] = Measure(runs=[Run(6.0, 1100 * 1024, 0, False, "", "")])
+    growth = {step: exponents(step, scaled, counts) for step in STEPS}
+    rows = {target: (figure, verdict) for target, figure, verdict in _targets({}, scaled, counts, growth)}
+    assert rows["1000x: `build` peak memory ≤ 1 GiB"] == ("600 MiB", "met")
+    assert rows["1000x: warm `build` peak memory ≤ 1 GiB"] == ("600 MiB", "met")
+    assert rows["1000x: `check` without a stamp, peak memory ≤ 1 GiB"] == ("1100 MiB", "**missed**")
+    assert rows["1000x: `validate` peak memory ≤ 512 MiB"] == ("600 MiB", "**missed**")
