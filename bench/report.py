@@ -110,10 +110,14 @@ def exponents(step: str, scaled: dict, counts: dict) -> dict:
     about half a second, within the spread of its runs, and its net slope moved from 0.72 to 1.11
     between two runs whose profiles called every function ten times as often at 1,000x as at 100x.
     So it comes with its range over the runs ("top_net_range"): the lowest slope the runs allow
-    (fastest largest run, slowest smaller run, slowest 1x run) and the highest (the reverse; None
-    where no run leaves any time net of start-up).
+    (the fastest run at the larger scale less the slowest 1x run, against the slowest run at the
+    smaller scale less the fastest 1x run: the two start-ups taken as two draws) and the highest
+    (the reverse). Where the work net of start-up is none at the smaller scale and some at the
+    larger, the slope is infinite; where it is none at the larger, minus infinite. No usable 1x
+    time gives no net slope ("top_net" None); a failed run at a scale of 10x or more is named
+    ("failed_at"), and "scales" are the two scales the slopes between the largest were taken at.
     """
-    points, bound, measures = [], False, []
+    points, bound, measures, used, failed_at = [], False, [], [], None
     base = scaled[min(scaled)][step] if min(scaled) < 10 else None
     for s in sorted(scaled):
         m = scaled[s][step]
@@ -122,26 +126,40 @@ def exponents(step: str, scaled: dict, counts: dict) -> dict:
         if m.status == "timed out":
             bound = True
         elif not m.ok:
+            failed_at = s
             continue
         points.append((counts[s]["annotations"], m.median if m.ok else m.runs[0].seconds))
         measures.append(m)
+        used.append(s)
     top = _fit(points[-2:]) if len(points) >= 3 else None
     top_net = top_net_range = None
-    if top is not None and base is not None and base.ok:
-        top_net = _fit([(n, t - base.median) for n, t in points[-2:]])
-        (n_small, _), (n_large, _) = points[-2:]
+    if top is not None and base is not None and base.ok and base.runs:
+        (n_small, t_small), (n_large, t_large) = points[-2:]
+        top_net = _net_slope(n_small, t_small - base.median, n_large, t_large - base.median)
         small, large = ([r.seconds for r in m.runs] for m in measures[-2:])
         starts = [r.seconds for r in base.runs]
-        low = _fit([(n_small, max(small) - min(starts)), (n_large, min(large) - max(starts))])
-        high = _fit([(n_small, min(small) - max(starts)), (n_large, max(large) - min(starts))])
-        if low is not None:
-            top_net_range = (low, high)
-    return {"gross": _fit(points), "top": top, "top_net": top_net, "top_net_range": top_net_range, "bound": bound}
+        top_net_range = (_net_slope(n_small, max(small) - min(starts), n_large, min(large) - max(starts)),
+                         _net_slope(n_small, min(small) - max(starts), n_large, max(large) - min(starts)))
+    return {"gross": _fit(points), "top": top, "top_net": top_net, "top_net_range": top_net_range, "bound": bound,
+            "scales": used[-2:], "failed_at": failed_at}
+
+
+def _net_slope(n_small: float, t_small: float, n_large: float, t_large: float) -> float:
+    """The slope of log(time) against log(size) between two points of work net of start-up."""
+    if t_large <= 0:
+        return -math.inf
+    if t_small <= 0:
+        return math.inf
+    return math.log(t_large / t_small) / math.log(n_large / n_small)
+
+
+def _exp(value: float) -> str:
+    return "∞" if value == math.inf else "−∞" if value == -math.inf else f"{value:.2f}"
 
 
 def _cell_exp(e: dict, key: str) -> str:
     value = e.get(key)
-    return "—" if value is None else ("≥ " if e["bound"] else "") + f"{value:.2f}"
+    return "—" if value is None else ("≥ " if e["bound"] else "") + _exp(value)
 
 
 def cell_time(m: Measure, floor: Measure | None = None) -> str:
@@ -252,28 +270,7 @@ def _targets(real: dict, scaled: dict, counts: dict, growth: dict) -> list[tuple
         rows.append((f"growth exponent ≤ 1.1, 10x→1000x: {STEPS[step]}", figure, verdict(ok)))
     tops = sorted(s for s in scaled if s >= 10)[-2:]
     for step in ("validate", "validate_parquet", "build", "build_edit", "check_full"):
-        # the commands' growth where the work dominates: between the two largest scales, judged on the slope
-        # net of the 1x time where it is known (start-up flattens the gross one), as the larger of the two
-        e = growth.get(step, {})
-        slopes = [e[k] for k in ("top", "top_net") if e.get(k) is not None]
-        what = f"growth exponent ≤ 1.05 between the two largest scales ({'x→'.join(map(str, tops))}x): {STEPS[step]}"
-        if not slopes or len(tops) < 2:
-            rows.append((what, "not fitted (fewer than three scales ≥ 10x measured)", "—"))
-            continue
-        spread = e.get("top_net_range")
-        net = ""
-        if e.get("top_net") is not None:
-            net = f" (net of the 1x time: {_cell_exp(e, 'top_net')}" + (
-                "" if spread is None else f", {spread[0]:.2f}–{'?' if spread[1] is None else f'{spread[1]:.2f}'} over"
-                " the runs") + ")"
-        figure = f"{_cell_exp(e, 'top')}{net}"
-        ok = (False if max(slopes) > 1.05 else None) if e["bound"] else max(slopes) <= 1.05
-        if ok is False and not e["bound"] and e["top"] <= 1.05 and spread is not None and spread[0] <= 1.05:
-            # only the net slope is above the target, and the runs allow one at or below it: noise, not growth,
-            # cannot be told apart here (docs/decisions/0119)
-            rows.append((what, figure, "not settled: the runs' range spans 1.05"))
-            continue
-        rows.append((what, figure + ("; lower bound, a run was stopped" if e["bound"] else ""), verdict(ok)))
+        rows.append(_growth_row(step, growth.get(step, {}), tops))
     lw, base = real.get("load_warm"), real.get("arrow_dataset")
     if lw is not None and lw.ok and base is not None and base.ok:
         rows.append(("real corpus: `load_dataset` warm (`documents` and `ner`) within 1.2× of `read_table` + "
@@ -284,6 +281,34 @@ def _targets(real: dict, scaled: dict, counts: dict, growth: dict) -> list[tuple
             rows.append((f"{s}x: `load_dataset` warm within 1.2× of `read_table` + `Dataset(table)`",
                          _ratio_figure(lw, base), verdict(ratio(lw, base) <= 1.2)))
     return rows
+
+
+def _growth_row(step: str, e: dict, tops: list[int]) -> tuple[str, str, str]:
+    """The commands' growth where the work dominates, between the two largest scales, judged on the larger
+    of the whole-process slope and the slope net of the 1x time (start-up flattens the first). Met only
+    where both are known and at most 1.05; where only the net one is above it and the runs allow one at
+    or below it, or no 1x time gives it, the target is not settled either way (docs/decisions/0119)."""
+    scales = e.get("scales") or tops
+    what = f"growth exponent ≤ 1.05 between the two largest scales ({'x→'.join(map(str, scales))}x): {STEPS[step]}"
+    if e.get("failed_at") is not None:
+        return what, f"not fitted: the command failed at {e['failed_at']}x", "—"
+    if e.get("top") is None or len(scales) < 2:
+        return what, "not fitted (fewer than three scales ≥ 10x measured)", "—"
+    net, spread = e.get("top_net"), e.get("top_net_range")
+    figure = _cell_exp(e, "top") + ("" if net is None else f" (net of the 1x time: {_cell_exp(e, 'top_net')}, "
+                                    f"{_exp(spread[0])}–{_exp(spread[1])} over the runs)")
+    if e["bound"]:
+        over = e["top"] > 1.05 or (net is not None and net > 1.05)
+        return what, figure + "; lower bound, a run was stopped", "**missed**" if over else "—"
+    if e["top"] > 1.05:
+        return what, figure, "**missed**"
+    if net is None:
+        return what, figure + "; no 1x time to take start-up from", "not settled: no net slope"
+    if net <= 1.05:
+        return what, figure, "met"
+    if spread[0] <= 1.05:
+        return what, figure, "not settled: the runs' range spans 1.05"
+    return what, figure, "**missed**"
 
 
 def _peak_row(big: dict, step: str, what: str, limit: float) -> list[tuple[str, str, str]]:
@@ -344,7 +369,8 @@ def markdown(info: dict, real: dict, real_counts: dict, scaled: dict, counts: di
            "work, so absolute times move between runs; the ratios of one round, taken seconds apart, move "
            "less. Growth between the two largest scales is judged on the larger of the whole-process slope and "
            "the slope net of the 1x time; where only the net one is above the target and the runs allow one at "
-           "or below it (the range beside it), the target is not settled either way.", ""]
+           "or below it (the range beside it), or no 1x time gives the net one, the target is not settled either "
+           "way.", ""]
     out += [f"### Real corpus ({real_counts['documents']} documents, {real_counts['annotations']:,} annotations, "
             f"{real_counts['spans']:,} spans)", "", "| step | median s (min–max; × floor) | runs | peak RSS MiB |",
             "|---|---:|---:|---:|"]

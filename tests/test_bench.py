@@ -142,3 +142,58 @@ def test_each_peak_target_is_judged_against_its_own_limit():
     assert rows["1000x: warm `build` peak memory ≤ 1 GiB"] == ("600 MiB", "met")
     assert rows["1000x: `check` without a stamp, peak memory ≤ 1 GiB"] == ("1100 MiB", "**missed**")
     assert rows["1000x: `validate` peak memory ≤ 512 MiB"] == ("600 MiB", "**missed**")
+
+
+def _growth_verdict(times: dict, scales=(1, 10, 100, 1000), status: dict | None = None):
+    """(figure, verdict) of `build`'s growth row for runs of `times` (scale → seconds of each run)."""
+    from bench.report import STEPS, _targets, exponents
+    from bench.timing import Measure, Run
+
+    counts = {s: {"annotations": 500 * s} for s in scales}
+    scaled = {s: {step: Measure(runs=[Run(1.0 + 1e-5 * s, 1024, 0, False, "", "")]) for step in STEPS} for s in scales}
+    for s, seconds in times.items():
+        scaled[s]["build"] = Measure(runs=[Run(t, 1024, 0, False, "", "") for t in seconds],
+                                     status=(status or {}).get(s, "ok"))
+    growth = {step: exponents(step, scaled, counts) for step in STEPS}
+    rows = [(t, f, v) for t, f, v in _targets({}, scaled, counts, growth)
+            if t.startswith("growth exponent ≤ 1.05") and t.endswith(STEPS["build"])]
+    assert len(rows) == 1
+    return rows[0]
+
+
+def test_growth_is_never_met_without_a_slope_net_of_start_up():
+    """Work growing a hundredfold over a tenfold step, hidden by start-up, is never judged met: not when the
+    1x run failed, not when there is no 1x scale, not when the smaller scale shows no work net of start-up."""
+    quadratic = {10: (2.0,), 100: (2.02,), 1000: (4.0,)}
+    assert _growth_verdict({1: (2.0,), **quadratic}, status={1: "exit 1"})[2] == "not settled: no net slope"
+    assert _growth_verdict(quadratic, scales=(10, 100, 1000))[2] == "not settled: no net slope"
+    target, figure, verdict = _growth_verdict({1: (2.1,) * 3, 10: (2.0,) * 3, 100: (2.05,) * 3, 1000: (7.0,) * 3})
+    assert verdict == "**missed**" and "net of the 1x time: ∞" in figure
+    # a 1x run slow enough to leave no work at 1,000x: the runs allow any slope, so nothing is settled
+    assert _growth_verdict({1: (1.0, 1.0, 9.0), 10: (1.05,) * 3, 100: (1.1, 1.2, 1.3), 1000: (2.0, 3.5, 4.0)})[2] \
+        == "not settled: the runs' range spans 1.05"
+
+
+def test_growth_is_named_by_the_scales_it_was_taken_between_and_a_failure_fits_nothing():
+    target, figure, verdict = _growth_verdict({1: (1.0,), 10: (1.1,), 100: (2.0,), 300: (4.0,), 1000: (9.0,)},
+                                              scales=(1, 10, 100, 300, 1000), status={1000: "exit 1"})
+    assert verdict == "—" and "failed at 1000x" in figure
+    target, figure, verdict = _growth_verdict({1: (1.0,), 10: (1.1,), 100: (2.0,), 300: (4.0,), 1000: (9.0,)},
+                                              scales=(1, 10, 100, 300, 1000))
+    assert "(300x→1000x)" in target and verdict == "met"
+
+
+def test_a_comparison_is_not_run_once_the_build_it_reads_stopped(tmp_path):
+    """`check` without a stamp compares the folder `build` wrote in the same round: where that build failed,
+    the comparison is not run, rather than failing on its own account at this scale and every larger one."""
+    import sys
+
+    from bench.timing import measure_in_rounds
+
+    flag = tmp_path / "fail"
+    build = [sys.executable, "-c", f"import os, sys; sys.exit(os.path.exists({str(flag)!r}))"]
+    steps = {"build": (build, None), "check_full": ([sys.executable, "-c", "pass"], lambda: flag.touch())}
+    out = measure_in_rounds(steps, cwd=tmp_path, env={}, repeat=3, timeout=30, slow=10, warmup=False,
+                            needs={"check_full": "build"})
+    assert out["build"].status == "exit 1"
+    assert out["check_full"].status == "not run" and "build" in out["check_full"].note
