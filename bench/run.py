@@ -61,7 +61,8 @@ def _env(work: Path) -> dict:
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update(HF_DATASETS_OFFLINE="1", HF_HUB_OFFLINE="1", HF_HOME=str(work / "hf-home"),
-               HF_DATASETS_DISABLE_PROGRESS_BARS="1", TQDM_DISABLE="1", PYTHONPYCACHEPREFIX=str(work / "pycache"))
+               HF_DATASETS_DISABLE_PROGRESS_BARS="1", TQDM_DISABLE="1",
+               PYTHONPYCACHEPREFIX=str(work.resolve() / "pycache"))  # each command runs in the corpus's folder
     return env
 
 
@@ -160,14 +161,19 @@ GROUPS = (("floor_validate_yaml", "validate", "floor_validate"), ("floor_build",
           ("floor", "validate_parquet", "peer"), ("arrow_dataset", "load_warm"), ("load_cold",))
 
 
+#: step → the step before it in its group whose output it reads: not run where that one is not
+NEEDS = {"check_full": "build"}
+
+
 def _measure_rounds(steps, commands, root, env, args, skip=()) -> dict[str, Measure]:
     """The scaled steps taken in turns within each of `GROUPS` (`timing.measure_in_rounds`)."""
     measured = {}
+    skip = set(skip) | {step for step, needed in NEEDS.items() if needed in skip}
     for number, group in enumerate(GROUPS):
         order = [step for step in group if step in steps and step not in skip]
         measured.update(measure_in_rounds({step: commands[step] for step in order}, cwd=root, env=env,
                                           repeat=args["repeat"], timeout=args["timeout"], slow=args["slow"],
-                                          warmup=args["warmup"], group=str(number)))
+                                          warmup=args["warmup"], group=str(number), needs=NEEDS))
     out = {}
     for step in steps:
         out[step] = measured.get(step) or Measure(status="not run", note="over the time limit at a smaller scale")

@@ -107,7 +107,7 @@ def measure(cmd: list[str], *, cwd: Path, env: dict, repeat: int, timeout: float
 
 
 def measure_in_rounds(steps: dict, *, cwd: Path, env: dict, repeat: int, timeout: float, slow: float,
-                      warmup: bool = True, group: str | None = "") -> dict[str, Measure]:
+                      warmup: bool = True, group: str | None = "", needs: dict | None = None) -> dict[str, Measure]:
     """Several steps taken in turns: a round runs each step once, in the order given, so a command and
     the floor it is judged against run seconds apart, not minutes. On a shared machine whose speed moved
     by half within minutes, two steps measured one after the other compared the machine at two moments
@@ -121,7 +121,9 @@ def measure_in_rounds(steps: dict, *, cwd: Path, env: dict, repeat: int, timeout
     warms (imports, file caches) is noise; counted for some steps and not others, it would leave those
     steps one round their partners lack, and the pairs one round short. Then `repeat` rounds follow. A
     step that fails, or runs past `timeout` (killed: its figure is a lower bound), keeps that run alone,
-    with its status, and is not run again."""
+    with its status, and is not run again. `needs` maps a step to one taken before it in the round whose
+    output it reads (a comparison of the folder a build wrote): once that one stopped, the step is not run
+    again either, and says so instead of failing on its own account."""
     out = {name: Measure() for name in steps}
     first = 0 if warmup else 1
     for number in range(first, repeat + 1):
@@ -129,6 +131,10 @@ def measure_in_rounds(steps: dict, *, cwd: Path, env: dict, repeat: int, timeout
         ran = {}
         for name, m in out.items():
             if m.status != "ok" or len(m.runs) >= repeat:
+                continue
+            needed = (needs or {}).get(name)
+            if needed in out and out[needed].status != "ok":
+                m.status, m.note = "not run", f"{needed} did not finish: {out[needed].status}"
                 continue
             cmd, before = steps[name]
             if before is not None:
