@@ -200,24 +200,26 @@ def _cell_mem(m: Measure) -> str:
     return f"{prefix}{m.peak_mib:.0f}"
 
 
+def _verdict(ok: bool | None) -> str:
+    """A target's verdict: met, missed, or "—" where the figures cannot say."""
+    return "—" if ok is None else ("met" if ok else "**missed**")
+
+
 def _targets(real: dict, scaled: dict, counts: dict, growth: dict) -> list[tuple[str, str, str]]:
     rows = []
-
-    def verdict(ok):
-        return "—" if ok is None else ("met" if ok else "**missed**")
 
     for step, label in (("precommit", "one commit's files"), ("tree", "whole tree")):
         m = real.get(step)
         ok = m.median < 0.5 if m is not None and m.ok else (False if m is not None else None)
         rows.append((f"pre-commit `validate` of the real corpus ({label}) < 0.5 s", cell_time(m) + " s"
-                     if m is not None else "not measured", verdict(ok)))
+                     if m is not None else "not measured", _verdict(ok)))
     m, base = real.get("check"), real.get("imports")
     if m is not None:
         rows.append(("`check` of the real corpus ≤ 0.5 s (stamp current)",
-                     cell_time(m, base) + " s" if m.ok else cell_time(m), verdict(m.ok and m.median <= 0.5)))
+                     cell_time(m, base) + " s" if m.ok else cell_time(m), _verdict(m.ok and m.median <= 0.5)))
     if m is not None and m.ok and base is not None and base.ok:
         rows.append(("`check` of the real corpus, stamp current, within 2× `python -c \"import yaml, jsonschema\"`",
-                     _ratio_figure(m, base), verdict(ratio(m, base) <= 2)))
+                     _ratio_figure(m, base), _verdict(ratio(m, base) <= 2)))
     big = scaled.get(1000)
     if big is None:
         rows.append(("1000x targets", "not measured (scale 1000 not run)", "—"))
@@ -230,7 +232,7 @@ def _targets(real: dict, scaled: dict, counts: dict, growth: dict) -> list[tuple
         fb = big.get("floor_build")
         rows.append(("1000x: `build` ≤ 15 s", figure + (f" ({ratio(bd, fb):.1f}× the JSON build floor)"
                                                            if bd.ok and fb is not None and fb.ok else ""),
-                     verdict(bd.ok and bd.median <= 15)))
+                     _verdict(bd.ok and bd.median <= 15)))
         rows += _peak_row(big, "build", "1000x: `build` peak memory ≤ 1 GiB", GB)
         rows.append(_ratio_row(big, "build", "floor_build", 2.5, "1000x: `build`, cold, ≤ 2.5× the JSON floor"))
         rows.append(_ratio_row(big, "build_edit", "floor_build", 1.5,
@@ -251,7 +253,7 @@ def _targets(real: dict, scaled: dict, counts: dict, growth: dict) -> list[tuple
             rows.append(("1000x: peak memory < 2 GB (largest of our steps)",
                          f"{'≥ ' if not worst[1].ok else ''}{worst[1].peak_mib:.0f} MiB ({STEPS[worst[0]]})"
                          + (f"; not measured to the end: {', '.join(missing)}" if missing else ""),
-                         verdict(False if over else (None if missing else True))))
+                         _verdict(False if over else (None if missing else True))))
     for step in ("validate", "validate_parquet", "build", "load_cold", "load_warm"):
         e = growth.get(step, {})
         gross = e.get("gross")
@@ -267,19 +269,19 @@ def _targets(real: dict, scaled: dict, counts: dict, growth: dict) -> list[tuple
         if e["bound"]:
             figure += "; lower bound, a run was stopped"
         ok = (False if gross > 1.1 else None) if e["bound"] else gross <= 1.1
-        rows.append((f"growth exponent ≤ 1.1, 10x→1000x: {STEPS[step]}", figure, verdict(ok)))
+        rows.append((f"growth exponent ≤ 1.1, 10x→1000x: {STEPS[step]}", figure, _verdict(ok)))
     tops = sorted(s for s in scaled if s >= 10)[-2:]
     for step in ("validate", "validate_parquet", "build", "build_edit", "check_full"):
         rows.append(_growth_row(step, growth.get(step, {}), tops))
     lw, base = real.get("load_warm"), real.get("arrow_dataset")
     if lw is not None and lw.ok and base is not None and base.ok:
         rows.append(("real corpus: `load_dataset` warm (`documents` and `ner`) within 1.2× of `read_table` + "
-                     "`Dataset(table)`", _ratio_figure(lw, base), verdict(ratio(lw, base) <= 1.2)))
+                     "`Dataset(table)`", _ratio_figure(lw, base), _verdict(ratio(lw, base) <= 1.2)))
     for s in sorted(scaled):
         lw, base = scaled[s].get("load_warm"), scaled[s].get("arrow_dataset")
         if lw is not None and lw.ok and base is not None and base.ok:
             rows.append((f"{s}x: `load_dataset` warm within 1.2× of `read_table` + `Dataset(table)`",
-                         _ratio_figure(lw, base), verdict(ratio(lw, base) <= 1.2)))
+                         _ratio_figure(lw, base), _verdict(ratio(lw, base) <= 1.2)))
     return rows
 
 
@@ -299,16 +301,16 @@ def _growth_row(step: str, e: dict, tops: list[int]) -> tuple[str, str, str]:
                                     f"{_exp(spread[0])}–{_exp(spread[1])} over the runs)")
     if e["bound"]:
         over = e["top"] > 1.05 or (net is not None and net > 1.05)
-        return what, figure + "; lower bound, a run was stopped", "**missed**" if over else "—"
+        return what, figure + "; lower bound, a run was stopped", _verdict(False if over else None)
     if e["top"] > 1.05:
-        return what, figure, "**missed**"
+        return what, figure, _verdict(False)
     if net is None:
         return what, figure + "; no 1x time to take start-up from", "not settled: no net slope"
     if net <= 1.05:
-        return what, figure, "met"
+        return what, figure, _verdict(True)
     if spread[0] <= 1.05:
         return what, figure, "not settled: the runs' range spans 1.05"
-    return what, figure, "**missed**"
+    return what, figure, _verdict(False)
 
 
 def _peak_row(big: dict, step: str, what: str, limit: float) -> list[tuple[str, str, str]]:
@@ -316,7 +318,7 @@ def _peak_row(big: dict, step: str, what: str, limit: float) -> list[tuple[str, 
     m = big.get(step)
     if m is None or not m.runs:
         return []
-    return [(what, f"{m.peak_mib:.0f} MiB", "met" if m.ok and m.peak_mib <= limit else "**missed**")]
+    return [(what, f"{m.peak_mib:.0f} MiB", _verdict(m.ok and m.peak_mib <= limit))]
 
 
 def _floor_of(figures: dict, step: str) -> Measure | None:
@@ -331,10 +333,10 @@ def _floor_of(figures: dict, step: str) -> Measure | None:
 def _ratio_row(big: dict, step: str, floor: str, limit: float, what: str) -> tuple[str, str, str]:
     m, base = big.get(step), big.get(floor)
     if m is None or not m.ok:
-        return (what, "not measured" if m is None else cell_time(m), "—" if m is None else "**missed**")
+        return (what, "not measured" if m is None else cell_time(m), _verdict(None if m is None else False))
     if base is None or not base.ok:
         return (what, f"{m.median:.2f} s; the floor {'was not measured' if base is None else base.status}", "—")
-    return (what, _ratio_figure(m, base), "met" if ratio(m, base) <= limit else "**missed**")
+    return (what, _ratio_figure(m, base), _verdict(ratio(m, base) <= limit))
 
 
 def _limit(scaled: dict, step: str) -> str:

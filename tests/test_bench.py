@@ -145,7 +145,7 @@ def test_each_peak_target_is_judged_against_its_own_limit():
 
 
 def _growth_verdict(times: dict, scales=(1, 10, 100, 1000), status: dict | None = None):
-    """(figure, verdict) of `build`'s growth row for runs of `times` (scale → seconds of each run)."""
+    """(target, figure, verdict) of `build`'s growth row for runs of `times` (scale → seconds of each run)."""
     from bench.report import STEPS, _targets, exponents
     from bench.timing import Measure, Run
 
