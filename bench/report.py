@@ -166,7 +166,7 @@ def cell_time(m: Measure, floor: Measure | None = None) -> str:
     if m.status == "not run":
         return "not run"
     if m.status == "timed out":
-        return f"> {m.runs[0].seconds:.0f} (stopped)"
+        return f"> {m.runs[0].seconds:.0f} (stopped)" if m.runs else "stopped"
     if not m.ok:
         return f"failed ({m.status})"
     seconds = [r.seconds for r in m.runs]
@@ -224,15 +224,19 @@ def _targets(real: dict, scaled: dict, counts: dict, growth: dict) -> list[tuple
     if big is None:
         rows.append(("1000x targets", "not measured (scale 1000 not run)", "—"))
     else:
-        bd = big["build"]
+        bd = big.get("build")
         rows.append(_ratio_row(big, "validate_parquet", "floor", 3, "1000x: `validate --parquet` within 3× of the floor"))
-        figure = f"{bd.median:.1f} s" if bd.ok else (
-            f"not run (stopped past {_limit(scaled, 'build')})" if bd.status == "not run"
-            else f"> {bd.runs[0].seconds:.0f} s (stopped)" if bd.status == "timed out" else cell_time(bd))
-        fb = big.get("floor_build")
-        rows.append(("1000x: `build` ≤ 15 s", figure + (f" ({ratio(bd, fb):.1f}× the JSON build floor)"
-                                                           if bd.ok and fb is not None and fb.ok else ""),
-                     _verdict(bd.ok and bd.median <= 15)))
+        if bd is None:
+            rows.append(("1000x: `build` ≤ 15 s", "not measured", "—"))
+        else:
+            figure = f"{bd.median:.1f} s" if bd.ok else (
+                f"not run (stopped past {_limit(scaled, 'build')})" if bd.status == "not run"
+                else (f"> {bd.runs[0].seconds:.0f} s (stopped)" if bd.runs else "stopped")
+                if bd.status == "timed out" else cell_time(bd))
+            fb = big.get("floor_build")
+            rows.append(("1000x: `build` ≤ 15 s", figure + (f" ({ratio(bd, fb):.1f}× the JSON build floor)"
+                                                               if bd.ok and fb is not None and fb.ok else ""),
+                         _verdict(bd.ok and bd.median <= 15)))
         rows += _peak_row(big, "build", "1000x: `build` peak memory ≤ 1 GiB", GB)
         rows.append(_ratio_row(big, "build", "floor_build", 2.5, "1000x: `build`, cold, ≤ 2.5× the JSON floor"))
         rows.append(_ratio_row(big, "build_edit", "floor_build", 1.5,
@@ -340,7 +344,8 @@ def _ratio_row(big: dict, step: str, floor: str, limit: float, what: str) -> tup
 
 
 def _limit(scaled: dict, step: str) -> str:
-    stopped = [s for s in sorted(scaled) if scaled[s][step].status == "timed out"]
+    stopped = [s for s in sorted(scaled) if step in scaled[s] and scaled[s][step].status == "timed out"
+               and scaled[s][step].runs]
     return f"{scaled[stopped[0]][step].runs[0].seconds:.0f} s at {stopped[0]}x" if stopped else "the time limit"
 
 

@@ -197,3 +197,25 @@ def test_a_comparison_is_not_run_once_the_build_it_reads_stopped(tmp_path):
                             needs={"check_full": "build"})
     assert out["build"].status == "exit 1"
     assert out["check_full"].status == "not run" and "build" in out["check_full"].note
+
+
+def test_a_stopped_or_absent_step_is_reported_not_raised():
+    """A measure stopped before any run finished, and a scale that has no `build` at all, each give a
+    row that says so: the report is written whatever the rounds left behind."""
+    from bench.report import STEPS, _targets, cell_time, exponents
+    from bench.timing import Measure, Run
+
+    assert cell_time(Measure(status="timed out")) == "stopped"
+    assert cell_time(Measure(runs=[Run(240.0, 1024, 0, False, "", "")], status="timed out")) == "> 240 (stopped)"
+    sizes = {1: 500, 10: 5_000, 100: 50_000, 1000: 500_000}
+    counts = {s: {"annotations": n} for s, n in sizes.items()}
+    scaled = {s: {step: Measure(runs=[Run(1.0 + 1e-5 * n, 1024, 0, False, "", "")]) for step in STEPS}
+              for s, n in sizes.items()}
+    scaled[1000]["build"] = Measure(status="timed out")
+    growth = {step: exponents(step, scaled, counts) for step in STEPS}
+    rows = {target: (figure, verdict) for target, figure, verdict in _targets({}, scaled, counts, growth)}
+    assert rows["1000x: `build` ≤ 15 s"] == ("stopped", "**missed**")
+    del scaled[1000]["build"]
+    rows = {target: (figure, verdict) for target, figure, verdict in _targets({}, scaled, counts, growth)}
+    assert rows["1000x: `build` ≤ 15 s"] == ("not measured", "—")
+    assert rows["1000x: `build`, cold, ≤ 2.5× the JSON floor"] == ("not measured", "—")
