@@ -207,6 +207,27 @@ def test_render_lists_a_name_that_is_not_utf8_on_the_index(base, cli, tmp_path):
     assert "bad\\xff.yaml" in pages["index.html"] and "IG303" in pages["index.html"]
 
 
+@pytest.mark.parametrize("argv", [["check"], ["check", "--format", "json"], ["build"]])
+def test_a_dataset_file_whose_name_is_not_utf8_is_a_finding(base, cli, argv):
+    """A file in dataset/ whose name is not UTF-8 is one the build does not write (IG603, the byte shown as
+    an escape), not a traceback of the digest of the folder compared; a build replaces the folder."""
+    assert cli("build", root=base).code == 0
+    with open(os.fsencode(base / "dataset") + b"/x\xff.bin", "wb") as fh:
+        fh.write(b"stray")
+    result = cli(*argv, root=base)
+    _no_traceback(result)
+    if argv == ["build"]:
+        assert result.code == 0, result
+        assert not any(b"\xff" in name for name in os.listdir(os.fsencode(base / "dataset")))
+        return
+    assert result.code == 1, result
+    if "json" in argv:
+        found = {(f["code"], f["path"]) for f in json.loads(_utf8(result.out))["findings"]}
+        assert ("IG603", "dataset/x\\xff.bin") in found, found
+    else:
+        assert "IG603" in result.out and "dataset/x\\xff.bin" in _utf8(result.out), result.out
+
+
 # ---- messages that name the cause --------------------------------------------------------------------
 
 def _with_second_tree(repo: Path) -> None:

@@ -87,6 +87,15 @@ def test_an_added_or_removed_dataset_file_is_named(clone, cli):
     assert "IG602 dataset/data/kb/train.parquet is missing" in cli("check", root=clone).out
 
 
+def test_a_dataset_file_whose_name_is_not_utf8_is_named_where_a_stamp_would_answer(clone, cli):
+    _stamped(clone, cli)
+    with open(os.fsencode(clone / "dataset") + b"/x\xff.bin", "wb") as fh:
+        fh.write(b"stray")
+    result = cli("check", root=clone)
+    assert result.code == 1 and "Traceback" not in result.out + result.err
+    assert "IG603 dataset/x\\xff.bin" in result.out
+
+
 def test_the_inputs_digest_covers_schema_code_and_library_versions(repo, tmp_path, monkeypatch):
     base = stamp.inputs_digest(repo)
     assert stamp.inputs_digest(repo) == base

@@ -209,7 +209,7 @@ def files_digest(files: dict[str, bytes]) -> str:
     """A dataset folder given as relative name → bytes; equal to `folder_digest` of a folder holding them."""
     h = hashlib.sha256(b"dataset\0")
     for name in sorted(files):
-        h.update(f"{name}\0".encode() + hashlib.sha256(files[name]).digest())
+        h.update(f"{name}\0".encode("utf-8", "surrogateescape") + hashlib.sha256(files[name]).digest())
     return h.hexdigest()
 
 
@@ -220,7 +220,7 @@ def folder_digest(target: Path) -> str | None:
     for entry in plainfiles.entries(target):
         if entry.data is None:
             return None
-        h.update(f"{entry.name}\0".encode() + hashlib.sha256(entry.data).digest())
+        h.update(f"{entry.name}\0".encode("utf-8", "surrogateescape") + hashlib.sha256(entry.data).digest())
     return h.hexdigest()
 
 
