@@ -127,3 +127,78 @@ def test_only_the_output_package_writes_files():
                      and any(w in f for f in flags for w in ("CREAT", "WRONLY", "RDWR"))):
                 found.append(f"{path.relative_to(package)}:{node.lineno} {name}")
     assert found == []
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_a_corpus_inside_a_clone_protects_the_clones_own_folders(sandbox, command, cli, monkeypatch):
+    """A corpus kept inside another clone (a test fixture) is found as the root when a command runs in it;
+    the enclosing clone's annotations/, schema/, src/ and git directory are still never written, whether
+    the nested root is given or found from the current folder."""
+    import shutil
+
+    from helpers import ROOT
+
+    repo = sandbox / "repo"
+    nested = repo / "tests" / "fixtures" / "base"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "base", nested)
+    if command == "suspects":
+        assert cli("baseline", "figures", "--out", str(sandbox / "outside" / "p.jsonl"), root=nested).code == 0
+    argv = (lambda t: ["suspects", str(sandbox / "outside" / "p.jsonl"), "--format", "html", "--out", t]) \
+        if command == "suspects" else COMMANDS[command]
+    before = tree_state(sandbox)
+    for target in ("src/out", "schema/out", "annotations/out", ".git/out", "README.md"):
+        result = cli(*argv(str(repo / target)), root=nested)
+        assert result.code == 2 and "Traceback" not in result.err, (target, result.err)
+    monkeypatch.chdir(nested)
+    for target in ("../../../src/out", "../../../.git/out", "../../../annotations/out"):
+        result = cli(*argv(target))
+        assert result.code == 2, (target, result.err)
+    assert tree_state(sandbox) == before
+    assert cli(*argv(str(sandbox / "outside" / "new")), root=nested).code == 0  # outside every clone: written
+
+
+def test_a_clone_above_that_is_no_corpus_keeps_only_its_git_directory(tmp_path, cli):
+    """A home folder kept in git: its git directory is protected, its other folders are the user's."""
+    import shutil
+    import subprocess
+
+    from helpers import ROOT
+
+    home = tmp_path / "home"
+    repo = home / "work" / "repo"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "base", repo)
+    subprocess.run(["git", "init", "-q", str(home)], check=True)
+    (home / "src").mkdir()
+    assert cli("render", "--out", str(home / "src" / "pages"), root=repo).code == 0
+    before = tree_state(home / ".git")
+    result = cli("render", "--out", str(home / ".git" / "pages"), root=repo)
+    assert result.code == 2 and "git directory" in result.err, result.err
+    assert tree_state(home / ".git") == before
+
+
+def test_a_protected_folder_reached_through_a_bind_mount_is_refused(sandbox, cli):
+    """The same folder under another path (a bind mount) is the same folder: compared by device and inode."""
+    import subprocess
+
+    repo = sandbox / "repo"
+    mounted = sandbox / "outside" / "mnt"
+    mounted.mkdir()
+    tried = subprocess.run(["mount", "--bind", str(repo / "annotations"), str(mounted)], capture_output=True)
+    if tried.returncode != 0:
+        pytest.skip("bind mounts need privileges this run does not have")
+    try:
+        whole = sandbox / "outside" / "whole"
+        whole.mkdir()
+        subprocess.run(["mount", "--bind", str(repo), str(whole)], check=True)
+        try:
+            before = tree_state(repo)
+            for target in (mounted / "out.jsonl", mounted / "docs" / "out.jsonl", whole / "src" / "out.jsonl",
+                           whole / ".dataset.old", whole):
+                result = cli("baseline", "figures", "--out", str(target), root=repo)
+                assert result.code == 2 and "Traceback" not in result.err, (target, result.err)
+            assert tree_state(repo) == before
+            assert cli("baseline", "figures", "--out", str(whole / "exports.jsonl"), root=repo).code == 0
+        finally:
+            subprocess.run(["umount", str(whole)], check=True)
+    finally:
+        subprocess.run(["umount", str(mounted)], check=True)

@@ -10,7 +10,11 @@ would, and refused (`OutputError`, exit 2) when
 - its real location is the repository root or a folder above it, or lies inside one of the
   repository's own folders (`PROTECTED`), the names beside them that their swap uses
   (`.dataset.old`, ...), or its git directory (also where `.git` is a file naming it, as in a
-  worktree);
+  worktree). The same holds for every clone the repository lies in: a corpus kept inside another
+  clone (a test fixture, found as the root when a command runs in it) protects that clone's
+  folders too, and the git directory of any enclosing clone is never written;
+- it reaches one of those folders under another name (a bind mount, a second mount of the same
+  file system): the folders are also compared by device and inode, not by path alone;
 - something exists there that this tool did not write: a file is replaced only when it is
   empty or `previous` recognises it (`baseline` recognises its own earlier output byte for
   byte, so a system's predictions file is never taken for one), a folder only when it is
@@ -65,6 +69,31 @@ def _git_dirs(root: Path) -> list[Path]:
     return [Path(os.path.realpath(g)) for g in found]
 
 
+def _enclosing_clones(root: Path) -> tuple[list[Path], list[Path]]:
+    """(the repositories whose own folders are protected: `root` and every enclosing clone that holds a
+    corpus (an `annotations/` folder), the git directories of `root` and of every enclosing clone). A
+    clone above that is no corpus (a home folder kept in git) keeps its git directory protected, not
+    its `src/` or `tests/`."""
+    repositories, git_dirs = [root], _git_dirs(root)
+    for folder in root.parents:
+        try:
+            os.lstat(folder / ".git")
+        except OSError:
+            continue
+        git_dirs += _git_dirs(folder)
+        if os.path.isdir(folder / "annotations"):
+            repositories.append(folder)
+    return repositories, git_dirs
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
 def resolve(path: str | os.PathLike, root: Path) -> Path:
     """The real location `path` names (missing components appended as written); raises
     OutputError for a link inside the repository or at the last component."""
@@ -72,7 +101,8 @@ def resolve(path: str | os.PathLike, root: Path) -> Path:
     if not text:
         raise OutputError("the output path is empty; give a name")
     root = Path(os.path.realpath(root))
-    guarded = [root, *_git_dirs(root)]
+    repositories, git_dirs = _enclosing_clones(root)
+    guarded = [*repositories, *git_dirs]
     given = Path(text)
     parts = given.parts[1:] if given.is_absolute() else given.parts
     here = Path(given.anchor) if given.is_absolute() else Path(os.path.realpath(os.getcwd()))
@@ -98,8 +128,52 @@ def resolve(path: str | os.PathLike, root: Path) -> Path:
             here = Path(os.path.realpath(step))
         else:
             here = step
-    _refuse_protected(text, here, root, guarded[1:])
+    for repository in repositories:
+        _refuse_protected(text, here, repository, git_dirs)
+    _refuse_by_identity(text, here, repositories, git_dirs)
     return here
+
+
+def _refuse_by_identity(text: str, real: Path, repositories: list[Path], git_dirs: list[Path]) -> None:
+    """The checks of `_refuse_protected` where the target reaches a repository, one of its folders or a
+    git directory under another name than its path (a bind mount): each existing folder on the target's
+    way is compared with them by device and inode, and a way through a repository is judged as the
+    same way from its own path."""
+    protected = {}
+    for repository in repositories:
+        for folder in repository.parents:
+            found = _identity(folder)
+            if found is not None:
+                protected[found] = ("above", None, folder)
+    for repository in repositories:
+        found = _identity(repository)
+        if found is not None:
+            protected[found] = ("above", repository, repository)
+        for name in PROTECTED:
+            found = _identity(repository / name)
+            if found is not None:
+                protected[found] = ("inside", repository, repository / name)
+    for git in git_dirs:
+        found = _identity(git)
+        if found is not None:
+            protected[found] = ("inside", None, git)
+    for depth, folder in enumerate((real, *real.parents)):
+        kind = protected.get(_identity(folder)) if os.path.lexists(folder) else None
+        if kind is None:
+            continue
+        how, repository, same = kind
+        if how == "inside":
+            raise OutputError(f"{text}: reaches {same} under another name ({folder}), where outputs are never "
+                              "written; give a path outside it")
+        if depth == 0:
+            raise OutputError(f"{text}: is the repository or a folder above it (under another name); "
+                              "give a path of its own")
+        if repository is None:  # a folder above a repository, on the way to somewhere else
+            continue
+        mapped = repository.joinpath(*real.parts[len(folder.parts):])
+        if mapped != real:
+            _refuse_protected(text, mapped, repository, git_dirs)
+        return
 
 
 def _refuse_protected(text: str, real: Path, root: Path, git_dirs: list[Path]) -> None:
