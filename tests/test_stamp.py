@@ -422,3 +422,35 @@ def test_recording_lists_the_trees_once_more(clone, monkeypatch):
     monkeypatch.setattr(stamp, "_listings", lambda *a, **k: listed.append(1) or real(*a, **k))
     assert stamp.record(clone, inputs, dataset) and listed == [1]
     assert stamp.is_current(clone, clone / "dataset", stamp.inputs_digest(clone))
+
+
+def test_a_stamp_stands_for_the_annotations_folders_and_the_schema_gates_libraries(clone, cli):
+    """An empty folder makes a verdict of its own (a second tree with no documents is a usage error), so a
+    folder added is a change of the inputs; and the schema gate's libraries are among the versions."""
+    _stamped(clone, cli)
+    shutil.rmtree(clone / "annotations" / "second", ignore_errors=True)
+    assert cli("build", root=clone).code == 0 and cli("check", root=clone).code == 0
+    before = stamp.inputs_digest(clone)
+    (clone / "annotations" / "second" / "docs").mkdir(parents=True)
+    assert stamp.inputs_digest(clone) != before
+    stamped, full = cli("check", root=clone), None
+    shutil.rmtree(clone / stamp.STAMP_DIR)
+    full = cli("check", root=clone)
+    assert (stamped.code, stamped.out) == (full.code, full.out) and full.code != 0, (stamped, full)
+    for name in ("jsonschema", "jsonschema-rs", "referencing"):
+        assert name in stamp.versions()
+
+
+def test_a_link_in_the_package_leaves_no_digest_and_no_kept_context(repo, tmp_path, monkeypatch):
+    """Python imports a module through a link, so a digest that stood for the link would not stand for
+    the code that runs: no stamp is trusted or written, and no kept check result is found."""
+    package = tmp_path / "package"
+    shutil.copytree(stamp._PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(stamp, "_PACKAGE", package)
+    assert stamp.inputs_digest(repo) != "" and stamp.checks_context(repo) == stamp.checks_context(repo)
+    card = package / "building" / "card.py"
+    moved = tmp_path / "card.py"
+    card.rename(moved)
+    card.symlink_to(moved)
+    assert stamp.inputs_digest(repo) == ""
+    assert stamp.checks_context(repo) != stamp.checks_context(repo)

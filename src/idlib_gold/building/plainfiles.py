@@ -38,10 +38,12 @@ class Entry:
     kind: str | None = None
 
 
-def listing(folder: Path, skip: Callable[[str], bool] = lambda name: False) -> list[tuple[str, os.stat_result]]:
-    """(relative POSIX name, lstat) of every entry under `folder` but its folders, sorted by name;
-    a folder is walked unless it is a link. `folder` itself, when it is a link or no folder, is the
-    entry "."; when it does not exist there are none. `skip` leaves names (and what is under them) out."""
+def listing(folder: Path, skip: Callable[[str], bool] = lambda name: False,
+            folders: bool = False) -> list[tuple[str, os.stat_result]]:
+    """(relative POSIX name, lstat) of every entry under `folder` but its folders (with `folders`, each
+    folder too, named with a trailing "/"), sorted by name; a folder is walked unless it is a link.
+    `folder` itself, when it is a link or no folder, is the entry "."; when it does not exist there are
+    none. `skip` leaves names (and what is under them) out."""
     try:
         top = os.lstat(folder)
     except FileNotFoundError:
@@ -66,6 +68,8 @@ def listing(folder: Path, skip: Callable[[str], bool] = lambda name: False) -> l
                     continue
                 if stat.S_ISDIR(st.st_mode):
                     pending.append((name + "/", item.path))
+                    if folders:
+                        out.append((name + "/", st))
                 else:
                     out.append((name, st))
     return sorted(out, key=lambda pair: pair[0])

@@ -29,10 +29,11 @@ STAMP_DIR = ".idlib-gold-cache"
 _STAMP = "dataset-stamp.json"
 _KEY_NAME = "idlib-gold-stamp.key"
 _KEY_BYTES = 32
-_FORMAT = 2
-#: The libraries whose versions what is kept may depend on: the parser, the tables, and the table
-#: checks (pandera, polars: a kept clean check is bound to them).
-_LIBRARIES = ("pyarrow", "PyYAML", "numpy", "pandera", "polars")
+_FORMAT = 3
+#: The libraries whose versions what is kept may depend on: the parser, the tables, the table checks
+#: (pandera, polars: a kept clean check is bound to them) and the schema gate (jsonschema-rs answers
+#: first, jsonschema with its `referencing` decides: a document kept as checked skipped both).
+_LIBRARIES = ("pyarrow", "PyYAML", "numpy", "pandera", "polars", "jsonschema", "jsonschema-rs", "referencing")
 _PACKAGE = Path(__file__).resolve().parents[1]
 #: Where files cannot be opened without following links, or relative to an open folder, or a
 #: key cannot be kept private by its mode, there is no stamp: `check` always compares in full.
@@ -121,7 +122,9 @@ def _listings(root: Path, annotations: bool = True) -> tuple:
     for label, folder, skip in _trees(root):
         if label == "annotations" and not annotations:
             continue
-        listed = plainfiles.listing(folder, skip or (lambda name: False)) if os.path.lexists(folder) else None
+        # the annotations' folders too: whether a second tree or a docs/ folder is there changes the verdict
+        listed = plainfiles.listing(folder, skip or (lambda name: False), folders=label == "annotations") \
+            if os.path.lexists(folder) else None
         out.append((label, folder, listed))
     return tuple(out)
 
@@ -132,6 +135,9 @@ def _flat_stats(listings: tuple) -> tuple:
         if listed is None:
             out.append((label, None))
         for name, st in listed or ():
+            if stat.S_ISDIR(st.st_mode):  # there or not: its times move with every file written in it
+                out.append((label, name, "folder"))
+                continue
             out.append((label, name, st.st_mode, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev))
     return tuple(out)
 
@@ -150,7 +156,8 @@ def checks_context(root: Path) -> bytes:
     """What a document's checks depend on besides its own files and the KB: the schema files, this
     package's files and the library versions (the parse cache keeps the checks' results under it)."""
     h = hashlib.sha256(f"checks context {_FORMAT}\0".encode())
-    _hash_listed(h, _listings(root, annotations=False), {}, {})
+    if not _hash_listed(h, _listings(root, annotations=False), {}, {}):
+        return os.urandom(32)  # no digest stands for the code that runs: nothing kept under it is found
     h.update(_versions().encode())
     return h.digest()
 
@@ -180,12 +187,19 @@ def _unlisted(listings: tuple, used: dict[str, str], seen: dict[str, str]) -> bo
 def _hash_listed(h, listings: tuple, used: dict[str, str], seen: dict[str, str]) -> bool:
     """Each listed entry's name into `h`, with a regular file's SHA-256 (taken from `used` where a
     reader noted it, else from its bytes read now) or what else the entry is (never followed or
-    opened); each file's digest into `seen`. False when `used` has a file read with different bytes."""
+    opened), and each of the annotations' folders; each file's digest into `seen`. False when `used` has a
+    file read with different bytes, or the package holds a link (Python imports through it, and the
+    digest would stand for the link, not for the code that runs)."""
     for label, folder, listed in listings:
         if listed is None:
             h.update(f"{label}: absent\0".encode())
             continue
         for name, st in listed:
+            if stat.S_ISDIR(st.st_mode):
+                h.update(f"{label}/{name}\0folder\0".encode("utf-8", "surrogateescape"))
+                continue
+            if label == "package" and stat.S_ISLNK(st.st_mode):  # Python reads through it; the digest would not
+                return False
             path = os.fspath(folder) if name == "." else os.path.join(folder, name)
             where = os.path.abspath(path)
             digest = used.get(where) if stat.S_ISREG(st.st_mode) else None
