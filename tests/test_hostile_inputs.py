@@ -61,6 +61,23 @@ def test_an_annotations_folder_validates_the_whole_corpus(base, cli, monkeypatch
     assert result.out == whole.out
 
 
+@pytest.mark.parametrize("given, second", [(".", True), ("annotations", True), ("annotations/", True),
+                                           ("annotations/kb.yaml", True), ("annotations/texts", True),
+                                           ("annotations/texts/beta.txt", True), ("annotations/docs", False),
+                                           ("annotations/docs/beta.yaml", False)])
+def test_a_path_that_stands_for_what_the_second_tree_reads_validates_it_too(base, cli, monkeypatch, given, second):
+    """The second tree lies under annotations/ and its documents reference the KB and the gold's texts, so a
+    path naming the whole, the KB or a text validates it as `validate` alone does; a gold document does not."""
+    monkeypatch.chdir(base)
+    _with_second_tree(base)
+    broken = base / "annotations/second/docs/alpha.yaml"
+    broken.write_text(broken.read_text(encoding="utf-8").replace("label: ", "label: BOGUS", 1), encoding="utf-8")
+    result = cli("validate", given, root=base)
+    _no_traceback(result)
+    assert ("annotations/second/docs/alpha.yaml" in result.out) == second, result.out
+    assert result.code == (1 if second else 0), result.out
+
+
 def test_locate_takes_only_a_document_id(base, cli, tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("WORD\n", encoding="utf-8")

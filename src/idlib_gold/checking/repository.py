@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..errors import UsageError
 from ..findings import Finding
-from ..layout import SECOND
+from ..layout import KB_FILE, SECOND, TEXTS
 from ..reading.corpus import Corpus, stray_files
 from ..reading.trees import FoundTree, find_tree
 from . import pipeline
@@ -57,7 +57,9 @@ def second_tree(root: Path) -> tuple[Corpus, list[Finding]] | None:
 def validate_repository(root: Path, paths: list[str] | None = None, lints: bool = True,
                         cache=None) -> tuple[list[Finding], str]:
     """Reading, schema and cross-checks (and lints) over the whole repository or some of its files,
-    and the line that says what was checked. No paths: the whole repository, second tree included.
+    and the line that says what was checked. No paths: the whole repository, second tree included; so
+    too a path that stands for it (`.`, `annotations/`) or for what the second tree reads (the KB, the
+    texts).
     `cache`: a parse cache for the main tree's document files (building/parsecache.py), or None.
     A path that names no annotation file is a usage error: checking nothing and saying PASSED would
     be a false pass."""
@@ -66,7 +68,10 @@ def validate_repository(root: Path, paths: list[str] | None = None, lints: bool 
         named = [(p, pipeline.relative_path(root, p)[0]) for p in paths]
         in_second = [p for p, rel in named if rel is not None and (rel == SECOND or rel.startswith(SECOND + "/"))]
         paths = [p for p in paths if p not in in_second]
-        second, main_tree = bool(in_second), bool(paths)
+        # the second tree is under annotations/, and its documents reference the KB and the gold's texts
+        shared = any(rel is not None and (rel in (".", "annotations", KB_FILE, TEXTS) or rel.startswith(TEXTS + "/"))
+                     for _, rel in named)
+        second, main_tree = bool(in_second) or shared, bool(paths)
         if paths:
             only, refused = pipeline.documents_named(root, paths)
             if refused:
