@@ -5,6 +5,7 @@ tests/test_fuzz.py, which shares the sandbox fixture (conftest.py)."""
 
 from __future__ import annotations
 
+import os
 import stat
 
 import pytest
@@ -74,6 +75,26 @@ def test_a_folder_of_the_users_named_like_the_swaps_journal_is_never_removed(san
     assert tree_state(sandbox) == before
     (sandbox / "outside" / ".out.old" / "mine.txt").unlink()  # an empty one is a leftover: removed
     assert cli(*argv, root=sandbox / "repo").code == 0 and not (sandbox / "outside" / ".out.old").exists()
+
+
+@pytest.mark.parametrize("command", ["render", "export"])
+def test_a_folder_of_the_users_named_like_a_staging_or_trash_folder_is_never_removed(sandbox, command, cli):
+    """Only names the swap itself gives (its prefix and eight hexadecimal digits, or tempfile's eight letters
+    for staging folders of earlier versions) are leftovers to remove; `.OUT.new-mywork` is the user's."""
+    outside = sandbox / "outside"
+    argv = COMMANDS[command](str(outside / "out"))
+    mine = [".out.new-mywork", ".out.trash-keep", ".out.new-abcdefghi", ".out.trash-0123456g"]
+    for name in mine:
+        (outside / name).mkdir()
+        (outside / name / "notes.txt").write_text("precious\n")
+    left = [".out.new-k3x_9q2z", ".out.trash-0123abcd"]
+    for name in left:
+        (outside / name).mkdir()
+        (outside / name / "part").write_text("half\n")
+    assert cli(*argv, root=sandbox / "repo").code == 0
+    assert all((outside / name / "notes.txt").read_text() == "precious\n" for name in mine)
+    assert not any((outside / name).exists() for name in left)
+    assert not [n for n in os.listdir(outside) if n.startswith(".out.") and n not in mine]
 
 
 def test_fix_edits_only_annotation_files_in_place_never_through_links(sandbox):

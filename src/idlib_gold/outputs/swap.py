@@ -13,10 +13,10 @@ import contextlib
 import ctypes
 import errno
 import os
+import re
 import secrets
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 from .files import OutputError, fsync_folder, reason, refuse_unsafe_folder, write_all
@@ -37,6 +37,13 @@ def journal(target: Path) -> Path:
     return target.parent / _names(target)[1]
 
 
+#: The names this module gives staging and trash folders after their prefix: eight hexadecimal digits
+#: (`secrets.token_hex(4)`; staging folders made by `tempfile.mkdtemp` before had eight of its letters).
+#: A folder of the user's that merely starts like one (`.pages.new-mywork`) is never taken for a leftover.
+_STAGED = re.compile(r"[a-z0-9_]{8}")
+_TRASHED = re.compile(r"[0-9a-f]{8}")
+
+
 def leftovers(target: Path) -> list[Path]:
     """Staging, old and trash folders left beside `target` by an interrupted build, sorted."""
     new, old, trash = _names(target)
@@ -44,7 +51,9 @@ def leftovers(target: Path) -> list[Path]:
         names = os.listdir(target.parent)
     except FileNotFoundError:
         return []
-    return sorted(target.parent / n for n in names if n == old or n.startswith((new, trash)))
+    return sorted(target.parent / n for n in names
+                  if n == old or (n.startswith(new) and _STAGED.fullmatch(n[len(new):]))
+                  or (n.startswith(trash) and _TRASHED.fullmatch(n[len(trash):])))
 
 
 @contextlib.contextmanager
@@ -146,8 +155,14 @@ def _exchange(a: Path, b: Path) -> bool:
 
 def _stage(target: Path, files: dict[str, bytes]) -> Path:
     """Write `files` into a new folder beside `target`, every file and folder synced."""
-    staging = Path(tempfile.mkdtemp(prefix=_names(target)[0], dir=target.parent))
-    os.chmod(staging, 0o755)  # mkdtemp makes it private; the dataset folder is for everyone
+    while True:
+        staging = target.parent / f"{_names(target)[0]}{secrets.token_hex(4)}"
+        try:
+            os.mkdir(staging, 0o755)
+            break
+        except FileExistsError:
+            continue
+    os.chmod(staging, 0o755)  # whatever the umask: the dataset folder is for everyone
     folders = {staging}
     for name in sorted(files):
         path = staging / name
