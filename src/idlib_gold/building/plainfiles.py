@@ -123,8 +123,13 @@ def read_below(folder: Path, rel: str) -> bytes | None:
 
 
 def entries(folder: Path, skip: Callable[[str], bool] = lambda name: False) -> Iterator[Entry]:
-    """Every entry under `folder` but its folders, sorted by name, read one at a time (see `listing`)."""
+    """Every entry under `folder` but its folders, sorted by name, read one at a time (see `listing`).
+    A regular file with an executable bit is not a plain file either: git records the bit, so the file
+    committed is not the one a build writes (its bytes are not read)."""
     for name, st in listing(folder, skip):
+        if stat.S_ISREG(st.st_mode) and st.st_mode & 0o111:
+            yield Entry(name, None, "an executable file")
+            continue
         data, what = read_plain(Path(folder) / name if name != "." else folder, st)
         if what != "missing":  # removed since it was listed: it is not there
             yield Entry(name, data, what)
