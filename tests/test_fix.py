@@ -353,3 +353,28 @@ def test_fix_on_a_file_it_cannot_write_names_that_file(cli, repo, monkeypatch, h
     assert ".tmp" not in result.err and "x1y2z3" not in result.err
     assert _doc(repo).read_bytes() == before
     assert not [p for p in (repo / "annotations/docs").iterdir() if p.name.startswith(".")]
+
+
+def test_an_edit_killed_before_its_rename_leaves_its_file_whole_and_a_leftover_named_as_such(cli, repo):
+    """A `fix` killed between writing its temporary file and the rename: the annotation file is the old one,
+    whole, and `validate` names the leftover as an interrupted edit's (remove it), not as a stray of the
+    user's; a file merely named alike, with no file it was for, is a stray as before."""
+    import sys
+
+    before = _doc(repo).read_bytes()
+    killed = subprocess.run([sys.executable, "-c", (
+        "import os, sys\n"
+        "from pathlib import Path\n"
+        "from idlib_gold.outputs import files\n"
+        "os.replace = lambda *a, **k: os._exit(9)\n"  # killed at the rename: nothing is cleaned up
+        "files.replace_file(Path(sys.argv[1]), b'half', mode=0o644)\n"), str(_doc(repo))],
+        capture_output=True, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert killed.returncode == 9, killed.stderr
+    assert _doc(repo).read_bytes() == before
+    left = [n for n in os.listdir(_doc(repo).parent) if n.endswith(".tmp")]
+    assert len(left) == 1 and left[0].startswith(f".{DOC}.yaml.")
+    (repo / "annotations/docs/.gone.yaml.abcd1234.tmp").write_text("x")
+    result = cli("validate", root=repo)
+    assert f"IG111 '{left[0]}' in annotations/docs/ is a temporary file left by an interrupted `fix` " \
+           f"({DOC}.yaml is whole)" in result.out, result.out
+    assert "'.gone.yaml.abcd1234.tmp' in annotations/docs/ is not a <id>.yaml file" in result.out

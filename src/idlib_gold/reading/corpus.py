@@ -21,6 +21,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
+import re
 from array import array
 from collections.abc import Callable
 from dataclasses import InitVar, dataclass, field
@@ -230,6 +231,9 @@ def stray_files(root: Path, tree: Tree = Tree()) -> list[Finding]:
                 is_folder = False
             if is_folder:
                 what, hint = "a folder", f"{folder}/ holds only files; move the folder out of annotations/"
+            elif _left_by_a_replace(entry.name, suffix, root / folder):
+                what = f"a temporary file left by an interrupted `fix` ({_REPLACING.fullmatch(entry.name)[1]} is whole)"
+                hint = "remove it"
             elif not entry.name.endswith(suffix) or entry.name == suffix:
                 what, hint = "not a <id>" + suffix + " file", f"rename it to <id>{suffix}, or move it out of annotations/"
             else:
@@ -237,6 +241,16 @@ def stray_files(root: Path, tree: Tree = Tree()) -> list[Finding]:
             out.append(Finding("IG111", f"'{entry.name}' in {folder}/ is {what}; it is not read",
                                f"{folder}/{entry.name}", hint=hint))
     return out
+
+
+#: The temporary file `outputs.files.replace_file` writes beside a file it replaces: `.NAME.` + 8 + `.tmp`.
+_REPLACING = re.compile(r"\.(.+)\.[A-Za-z0-9_]{8}\.tmp")
+
+
+def _left_by_a_replace(name: str, suffix: str, folder: Path) -> bool:
+    """Whether `name` is the temporary file of an edit killed before its rename, beside the file it was for."""
+    m = _REPLACING.fullmatch(name)
+    return m is not None and m.group(1).endswith(suffix) and os.path.isfile(folder / m.group(1))
 
 
 def load_kb(root: Path, admit: Gate | None = None, tree: Tree = Tree()) -> tuple[Loaded | None, list[Finding]]:
