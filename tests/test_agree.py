@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import shutil
 from pathlib import Path
 
@@ -287,3 +288,21 @@ def test_validate_checks_the_second_annotators_tree(cli, repo):
         assert {f["path"] for f in findings} == {"annotations/second/docs/002_64197da7831f2480.yaml"}
     gold_only = cli("validate", str(repo / "annotations/docs/002_64197da7831f2480.yaml"), root=repo)
     assert gold_only.code == 0 and "annotations/second" not in gold_only.out and "1 document(s) checked" in gold_only.out
+
+
+@pytest.mark.parametrize("side", ["b", "both"])
+@pytest.mark.parametrize("form", ["text", "markdown", "json"])
+def test_a_tree_with_no_quotes_yet_is_reported_in_every_format(cli, trees, side, form):
+    """An annotator who has written no quotes yet: B then carries no cue (and, with A empty too, nothing to
+    compare); every format gives its report, the missing figures shown as such, never a traceback."""
+    repo, b = trees
+    for folder in [b / "docs"] + ([repo / "annotations" / "docs"] if side == "both" else []):
+        for path in folder.glob("*.yaml"):
+            text = path.read_text(encoding="utf-8")
+            path.write_text(text[:text.index("quotes:")] + "quotes: []\n", encoding="utf-8")
+    result = _agree(cli, repo, str(repo / "annotations"), str(b), "--format", form)
+    assert result.code == 0, result.out + result.err
+    if form == "json":
+        assert json.loads(result.out)["agreement"]["quotes"]["cue"] is None
+    else:
+        assert re.search(r"cue F1\W+—", result.out), result.out

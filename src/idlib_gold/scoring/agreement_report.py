@@ -97,10 +97,15 @@ def _body(scores: dict, detail: bool, md: bool) -> list[str]:
                     [[name, *_acc(attributes[name] and {**attributes[name], "matched": attributes["matched"]})]
                      for name in _ATTRIBUTES], md)
     q = scores["quotes"]
-    quote_rows = [["content exact F1", fmt(q["content_exact"]["f1"])],
-                  ["content token-overlap F1 (soft)", fmt(q["content_token"]["f1"])],
-                  ["cue F1", fmt(q["cue"]["f1"])]]
-    quote_rows += [[f"{n} agreement", _acc(q[n] and {**q[n], "matched": q["speaker"]["matched"]})[1]]
+
+    def f1(measure) -> str:  # None: B writes no such field (no quotes at all, or no cues)
+        return "—" if measure is None else fmt(measure["f1"])
+
+    matched = (q["speaker"] or {}).get("matched")
+    quote_rows = [["content exact F1", f1(q["content_exact"])],
+                  ["content token-overlap F1 (soft)", f1(q["content_token"])],
+                  ["cue F1", f1(q["cue"])]]
+    quote_rows += [[f"{n} agreement", _acc(q[n] and {**q[n], "matched": matched})[1]]
                    for n in ("speaker", "speaker_entity", "type")]
     lines += _table("quotes", ["measure", "value"], quote_rows, md)
     n = len(scores["disagreements"])
