@@ -730,3 +730,19 @@ def test_a_row_key_in_three_splits_names_the_two_others(files):
     messages = {f.path: f.message for f in validate_files(broken) if "also in" in f.message}
     assert messages["dataset/data/ner/train.parquet"] == "row 0: id: the row's key is also in the test, validation splits"
     assert messages["dataset/data/ner/test.parquet"] == "row 0: id: the row's key is also in the train, validation splits"
+
+
+def test_validate_parquet_needs_no_repository(cli, received, monkeypatch):
+    """Someone who has the dataset without its YAML runs `validate --parquet DIR` wherever it is: no
+    annotations/ folder is needed (the packaged schema's vocabulary), and a broken table still fails."""
+    monkeypatch.chdir(received.parent)
+    result = cli("validate", "--parquet", str(received))
+    assert result.code == 0 and "PASSED" in result.out, result.out + result.err
+    assert cli("validate", "--parquet", "received").code == 0
+    path = received / "data/kb/train.parquet"
+    path.write_bytes(path.read_bytes()[:-9])
+    assert cli("validate", "--parquet", "received").code == 1
+    for argv in (["validate", "--parquet", "received", "annotations/kb.yaml"],
+                 ["validate", "--parquet", "received", "--stale-dataset", "error"]):
+        refused = cli(*argv)  # the YAML or the dataset's freshness asks for the repository
+        assert refused.code == 2 and "no annotations/ folder" in refused.err, refused

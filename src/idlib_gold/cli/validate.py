@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .common import UsageError, emit, exit_code, need_build_dependencies, root
+from .common import UsageError, emit, exit_code, need_build_dependencies, repository, root
 
 
 def run(args) -> int:
     from ..checking.repository import validate_repository
 
-    repo = root(args.root)
+    # A received dataset folder alone needs no repository: its tables are checked against the packaged
+    # schema's vocabulary where no annotations/ folder is found here or above.
+    alone = args.parquet is not None and not args.paths and args.stale_dataset == "off"
+    repo = repository(args.root) if alone else root(args.root)
+    if repo is None:
+        from ..vocabulary import use_repository
+
+        use_repository(None)  # the packaged schemas
     findings, checked = [], ""
     if args.parquet is None or args.paths:
         cache = None
