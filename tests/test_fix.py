@@ -378,3 +378,59 @@ def test_an_edit_killed_before_its_rename_leaves_its_file_whole_and_a_leftover_n
     assert f"IG111 '{left[0]}' in annotations/docs/ is a temporary file left by an interrupted `fix` " \
            f"({DOC}.yaml is whole)" in result.out, result.out
     assert "'.gone.yaml.abcd1234.tmp' in annotations/docs/ is not a <id>.yaml file" in result.out
+
+
+def _new_document(repo: Path) -> tuple[Path, str, str]:
+    """An uncommitted document `005_new` (its text a copy of DOC's and one line more) without its sha256
+    line: (its YAML path, its YAML text, the digest `fix` fills in)."""
+    _committed(repo)
+    new_id = "005_new"
+    text = (repo / "annotations/texts" / f"{DOC}.txt").read_bytes() + b"\nA new line.\n"
+    (repo / "annotations/texts" / f"{new_id}.txt").write_bytes(text)
+    yaml_text = _doc(repo).read_text(encoding="utf-8").replace(f"id: {DOC}\n", f"id: {new_id}\n")
+    sha_line = next(line for line in yaml_text.splitlines(keepends=True) if line.startswith("sha256:"))
+    return repo / "annotations/docs" / f"{new_id}.yaml", yaml_text.replace(sha_line, ""), \
+        hashlib.sha256(text).hexdigest()
+
+
+def _id_last_without_a_final_newline(text: str) -> str:
+    lines = text.splitlines(keepends=True)
+    id_line = next(line for line in lines if line.startswith("id:"))
+    lines.remove(id_line)
+    return "".join(lines).rstrip("\n") + "\n" + id_line.rstrip("\n")
+
+
+@pytest.mark.parametrize("shape, filled", [
+    ("crlf", True), ("id last, no final newline", True), ("a document start and no id", True),
+    ("id a block scalar", False)])
+def test_a_filled_in_sha256_keeps_the_file_reading_as_it_did(cli, repo, shape, filled):
+    """The sha256 line is written with the file's own line endings, after a document start marker, after
+    a last line without its line break; where it cannot be (inside a block scalar) the file is left as
+    it was, with a `left:` line. Either way the file reads as before, plus its sha256 when filled in."""
+    import yaml
+
+    path, text, digest = _new_document(repo)
+    if shape == "crlf":
+        text = text.replace("\n", "\r\n")
+    elif shape == "id last, no final newline":
+        text = _id_last_without_a_final_newline(text)
+    elif shape == "a document start and no id":
+        text = "---\n" + "".join(line for line in text.splitlines(keepends=True) if not line.startswith("id:"))
+    else:
+        text = text.replace("id: 005_new\n", "id: >-\n  005_new\n")
+    path.write_bytes(text.encode("utf-8"))
+    before = yaml.safe_load(text)
+    result = cli("fix", root=repo)
+    after = path.read_bytes().decode("utf-8")
+    assert "Traceback" not in result.out + result.err
+    if filled:
+        assert yaml.safe_load(after) == {**before, "sha256": digest}, result.out
+        assert "(filled in: a new document)" in result.out
+        if shape == "crlf":
+            assert after.count("\r\n") == after.count("\n")
+        if shape == "id last, no final newline":
+            assert not after.endswith("\n")
+    else:
+        assert after == text
+        assert "left: annotations/docs/005_new.yaml: sha256 is missing but a line for it could not be written " \
+               "safely; nothing changed" in result.out

@@ -119,13 +119,25 @@ def _fill_sha256(root: Path, rel: str, doc_id: str, source: str, loaded: Loaded 
         lines[line - 1] = f"sha256: {digest}{m.group(1)}"
     else:
         line = (loaded.where(("id",))[0] or 0) if "id" in data else 0
-        while line < len(lines) and "id" not in data and lines[line].lstrip().startswith("#"):
-            line += 1  # no id line: after the leading comments
-        lines.insert(line, f"sha256: {digest}\n")
+        while line < len(lines) and "id" not in data and (lines[line].lstrip().startswith(("#", "%"))
+                                                          or lines[line].rstrip("\r\n") == "---"):
+            line += 1  # no id line: after the leading comments, directives and the document's start
+        near = lines[line - 1] if line else (lines[0] if lines else "\n")
+        ending = "\r\n" if near.endswith("\r\n") else "\r" if near.endswith("\r") else "\n"  # the file's own
+        if line == len(lines) and lines and not lines[-1].endswith(("\n", "\r")):
+            lines[-1] += ending  # after a last line without its line break: the file still ends without one
+            lines.append(f"sha256: {digest}")
+        else:
+            lines.insert(line, f"sha256: {digest}{ending}")
         line += 1
+    after = "".join(lines)
+    reread, _ = parse_yaml(after, rel)
+    if reread is None or reread.data != {**data, "sha256": digest}:  # a block scalar, a flow mapping …
+        out.left.append(f"{rel}: sha256 is missing but a line for it could not be written safely; nothing changed")
+        return source
     was = "null" if data.get("sha256") is None and "sha256" in data else '""' if "sha256" in data else "missing"
     out.changed.append(f"{rel}:{line}: sha256 {was} → {digest[:12]}… (filled in: a new document)")
-    return "".join(lines)
+    return after
 
 
 def _short(text: str, limit: int = 60) -> str:
