@@ -100,7 +100,7 @@ def test_planted_errors_come_out_on_top(corpus, tmp_path):
     broken, _ = load(repo, prepare=False)
     named = [("a.jsonl", _noisy(corpus.documents, 1, scored=True)),
              ("b.jsonl", _noisy(corpus.documents, 2, scored=False))]
-    systems, findings = read_systems(broken.documents, named)
+    systems, findings, _ = read_systems(broken.documents, named)
     assert findings == []
     suspects = find_suspects(broken.documents, systems, read_decisions(repo))
     found = {(s.kind, s.start, s.end): s for s in suspects if s.doc_id == DOC}
@@ -178,7 +178,7 @@ def test_scores_weigh_votes_and_a_bad_pipeline_score_is_a_warning(corpus):
     assert form == "spans" and read.findings == []  # the schema takes a score on a span record
     pipeline = json.dumps({"id": DOC, "entities": [{"start": span["start"], "end": span["end"],
                                                     "entity_group": "GPE", "score": 0.5}]}).encode()
-    systems, findings = read_systems(corpus.documents, [("a.jsonl", records), ("b.jsonl", pipeline)], "train")
+    systems, findings, _ = read_systems(corpus.documents, [("a.jsonl", records), ("b.jsonl", pipeline)], "train")
     assert findings == []
     label = [s for s in find_suspects(corpus.documents, systems) if s.kind == "label"]
     assert [(s.annotation, s.suggested_label, s.agreement) for s in label] == [("e9", "GPE", 0.375)]
@@ -359,3 +359,25 @@ def test_html_refuses_a_link_where_the_folder_goes(cli, tmp_path, baselines):
     (tmp_path / "link").symlink_to(tmp_path / "elsewhere")
     result = cli("suspects", *baselines, "--format", "html", "--out", str(tmp_path / "link"), root=ROOT)
     assert result.code == 2 and "symbolic link" in result.err and list((tmp_path / "elsewhere").iterdir()) == []
+
+
+def test_a_file_of_one_split_is_ranked_in_that_split(cli, tmp_path):
+    """What `export` wrote for the test split, or a file with lines for the documents of one split only, speaks
+    for that split, as `evaluate` scores it: the gold of the other splits is not made a suspect by a file that
+    says nothing of it. The gold itself, so read, has no suspect."""
+    out = tmp_path / "conll"
+    assert cli("export", "--format", "conll", str(out), root=ROOT).code == 0
+    result = cli("suspects", str(out / "test.conll"), root=ROOT)
+    assert result.code == 0 and "(split test)" in result.out, result.out
+    assert "PASSED: 0 suspect(s) ranked from 1 system(s) in 1 document(s)" in result.out
+    corpus, _ = load(ROOT, tokens=False)
+    doc = next(d for d in corpus.documents if d.data["split"] == "validation")
+    line = {"id": doc.id, "entities": [{k: a[k] for k in ("start", "end", "label")} for a in doc.data["entities"]],
+            "figures": [{k: a[k] for k in ("start", "end", "label")} for a in doc.data["figures"]]}
+    one = tmp_path / "one.jsonl"
+    one.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    result = cli("suspects", str(one), "--format", "json", root=ROOT)
+    assert json.loads(result.out)["split"] == "validation", result.out
+    assert {s["doc_id"] for s in json.loads(result.out)["suspects"]} <= {doc.id}
+    everywhere = cli("suspects", str(one), "--split", "train", "--format", "json", root=ROOT)
+    assert json.loads(everywhere.out)["split"] == "train"  # a split named is the split ranked

@@ -29,11 +29,11 @@ def run(args) -> int:
     if has_errors(findings) or unreadable:
         emit(findings + unreadable, "nothing ranked", "json" if args.format == "json" else "text")
         return exit_code(findings, unreadable=unreadable)
-    systems, findings = read_systems(corpus.documents, named, args.split)
-    suspects = find_suspects(corpus.documents, systems, read_decisions(repo), args.split)
-    ranked = sorted((d for d in corpus.documents if args.split in (None, d.data["split"])), key=lambda d: d.id)
+    systems, findings, split = read_systems(corpus.documents, named, args.split)
+    suspects = find_suspects(corpus.documents, systems, read_decisions(repo), split)
+    ranked = sorted((d for d in corpus.documents if split in (None, d.data["split"])), key=lambda d: d.id)
     if args.format != "html":
-        sys.stdout.write(render_suspects(suspects, systems, ranked, findings, args.split, args.format))
+        sys.stdout.write(render_suspects(suspects, systems, ranked, findings, split, args.format))
         return exit_code(findings)
     from ..outputs import write_folder
     from ..review.suspect_pages import suspect_pages

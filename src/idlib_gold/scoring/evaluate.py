@@ -244,24 +244,12 @@ def score_quotes(docs: list[tuple[list[dict], list[dict]]]) -> dict:
     }
 
 
-def _scope(documents: list, met: set[str], split: str | None) -> tuple[str | None, str | None]:
-    """The split scored and why: the one named; else the one split every predicted document is in
-    (what `export` wrote for one split is scored as that split); else all of them (None)."""
-    if split is not None:
-        return split, "option"
-    split_of = {d.id: d.data["split"] for d in documents}
-    named = {split_of[i] for i in met if i in split_of}
-    if len(named) == 1 and len(set(split_of.values())) > 1:
-        return named.pop(), "predictions"
-    return None, None
-
-
 def evaluate_file(documents: list, raw: bytes, rel: str, split: str | None = None,
                   form: str = "auto") -> tuple[dict, list]:
     """Scores and findings for a predictions file (`raw`, shown as `rel`) against the gold documents.
 
     The documents scored are those of `split`; without it, those of the one split every predicted
-    document is in, or else all of them (`_scope`). Lines for other documents are read and
+    document is in, or else all of them (`token_inputs.scope_of`). Lines for other documents are read and
     checked, then left out with a note. A layer is scored when at least one line carries its key;
     then every scored document counts, and one whose line is missing or lacks the key predicts
     nothing there (IG706): its gold annotations are missed. When no scored document has a line
@@ -272,12 +260,12 @@ def evaluate_file(documents: list, raw: bytes, rel: str, split: str | None = Non
     """
     from ..findings import Finding, has_errors
     from .predictions import LAYERS
-    from .token_inputs import read_input
+    from .token_inputs import read_input, scope_of
 
     form, read = read_input(raw, rel, documents, form, split)
     findings = list(read.findings)
     met = set(read.first_line)  # every document a line was met for, even a line that was not scored
-    split, scope = _scope(documents, met, split)
+    split, scope = scope_of(documents, met, split)
     scored = sorted((d for d in documents if split is None or d.data["split"] == split), key=lambda d: d.id)
     scored_ids = {d.id for d in scored}
     split_of = {d.id: d.data["split"] for d in documents}

@@ -70,7 +70,7 @@ from dataclasses import asdict, dataclass
 from .. import vocabulary
 from ..checking.lints import TWO_LABELS, UNANNOTATED_STRING, waiver
 from ..text.tokens import paragraphs
-from .token_inputs import read_input
+from .token_inputs import read_input, scope_of
 
 __all__ = ["KINDS", "KIND_TITLES", "GUIDELINES", "Decision", "Vote", "System", "Suspect", "guideline_decisions",
            "read_decisions", "systems_from", "read_systems", "find_suspects"]
@@ -221,14 +221,17 @@ def systems_from(files) -> list[System]:
 
 
 def read_systems(documents, named: list[tuple[str, bytes]], split: str | None = None):
-    """Systems and the findings of their files, from (name, raw bytes) pairs, each read in the
-    shape it is detected to have, exactly as `evaluate` reads it."""
-    files, findings = [], []
+    """Systems, the findings of their files and the split they speak for, from (name, raw bytes) pairs,
+    each read in the shape it is detected to have, exactly as `evaluate` reads it: without `split`, the
+    one split every document any file has a line for is in (`token_inputs.scope_of`), else None (all):
+    a file of the test split does not make every other document's gold a suspect."""
+    files, findings, met = [], [], set()
     for name, raw in named:
         _, read = read_input(raw, name, documents, "auto", split)
         files.append((name, read))
         findings += read.findings
-    return systems_from(files), findings
+        met |= set(read.first_line)
+    return systems_from(files), findings, scope_of(documents, met, split)[0]
 
 
 def _tokens_between(doc, a: int, b: int) -> int:

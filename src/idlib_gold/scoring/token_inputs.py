@@ -32,7 +32,7 @@ from .collected import Collector, matched
 from .pipeline_inputs import read_pipeline
 from .predictions import PredictionsFile, iter_lines, parse_line, read_predictions, too_long
 
-__all__ = ["FORMATS", "detect", "read_input", "row_order"]
+__all__ = ["FORMATS", "detect", "read_input", "row_order", "scope_of"]
 
 FORMATS = ("spans", "bio", "conll", "pipeline")
 
@@ -281,3 +281,17 @@ def read_input(raw: bytes, rel: str, documents, form: str = "auto", split: str |
     else:
         _read_conll(raw, out, row_order(documents), split)
     return form, out.result()
+
+
+def scope_of(documents: list, met: set[str], split: str | None) -> tuple[str | None, str | None]:
+    """The split a predictions file speaks for, and why: the one named; else the one split every document
+    a line was met for is in (what `export` wrote for one split is that split); else all of them (None).
+    `evaluate` scores that split and `suspects` ranks in it, so neither counts the documents of other
+    splits as predicted empty."""
+    if split is not None:
+        return split, "option"
+    split_of = {d.id: d.data["split"] for d in documents}
+    named = {split_of[i] for i in met if i in split_of}
+    if len(named) == 1 and len(set(split_of.values())) > 1:
+        return named.pop(), "predictions"
+    return None, None
