@@ -6,6 +6,7 @@ tests/test_fuzz.py, which shares the sandbox fixture (conftest.py)."""
 from __future__ import annotations
 
 import os
+import re
 import stat
 
 import pytest
@@ -223,3 +224,23 @@ def test_a_protected_folder_reached_through_a_bind_mount_is_refused(sandbox, cli
             subprocess.run(["umount", str(whole)], check=True)
     finally:
         subprocess.run(["umount", str(mounted)], check=True)
+
+
+@pytest.mark.parametrize("command", ["render", "export"])
+def test_an_earlier_output_edited_by_hand_is_the_users_and_never_replaced(sandbox, command, cli):
+    """The MANIFEST lists each file with its SHA-256: an export whose `.ann` file was edited in brat, or a page
+    edited since, is no longer an unchanged earlier output and is refused, edit kept; a MANIFEST of names
+    alone (earlier versions) is still taken on its names."""
+    out = sandbox / "outside" / "out"
+    argv = COMMANDS[command](str(out))
+    assert cli(*argv, root=sandbox / "repo").code == 0
+    listed = (out / "MANIFEST").read_text(encoding="utf-8").splitlines()
+    assert all(re.fullmatch(r"[0-9a-f]{64}  \S.*", line) for line in listed[1:]), listed
+    edited = next(p for p in sorted(out.rglob("*")) if p.is_file() and p.name != "MANIFEST")
+    edited.write_bytes(edited.read_bytes() + b"T999\tGPE 0 6\tTurkey\n")
+    before = tree_state(sandbox)
+    result = cli(*argv, root=sandbox / "repo")
+    assert result.code == 2 and "not an unchanged previous" in result.err, result.err
+    assert tree_state(sandbox) == before
+    (out / "MANIFEST").write_text("\n".join([listed[0], *(line.split("  ", 1)[1] for line in listed[1:])]) + "\n")
+    assert cli(*argv, root=sandbox / "repo").code == 0  # names alone: taken on its names, as before

@@ -45,7 +45,7 @@ def write_folder(path: str | os.PathLike, files: dict[str, bytes], *, root: Path
         real.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"{exc.filename or path}: {reason(exc)}") from None
-    files = {**files, MANIFEST: manifest(header, list(files))}
+    files = {**files, MANIFEST: manifest(header, files)}
     notes: list[str] = []
     with swap.locked(real):
         swap.recover(real, notes, by=by)

@@ -27,7 +27,9 @@ the user chose it.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import stat
 from collections.abc import Callable
 from pathlib import Path
@@ -232,21 +234,32 @@ def check_file(path: str | os.PathLike, root: Path, previous: Callable[[bytes], 
     return real
 
 
-def manifest(header: str, names: list[str]) -> bytes:
-    """The MANIFEST of a folder output: its header line, then every file, sorted."""
-    return "\n".join([header, *sorted(names)]).encode("utf-8") + b"\n"
+def manifest(header: str, files: dict[str, bytes]) -> bytes:
+    """The MANIFEST of a folder output: its header line, then each file's SHA-256 and name, sorted by name
+    (as `sha256sum` writes them)."""
+    return "\n".join([header, *(f"{hashlib.sha256(files[name]).hexdigest()}  {name}" for name in sorted(files))]
+                     ).encode("utf-8") + b"\n"
+
+
+_LISTED = re.compile(r"([0-9a-f]{64})  (.+)")
 
 
 def is_previous_folder(folder: Path, header: str) -> bool:
-    """`folder` holds exactly the files its MANIFEST lists, under a header starting with `header`,
-    and no folder but theirs; nothing in it is a link."""
+    """`folder` holds exactly the files its MANIFEST lists, under a header starting with `header`, each with
+    the bytes it lists (a file edited by hand since, say an annotation added to an export in brat, makes
+    it a folder of the user's), and no folder but theirs; nothing in it is a link. A MANIFEST of earlier
+    versions lists names only: their files are taken on their names."""
     try:
         lines = (folder / MANIFEST).read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
         return False
     if not lines or not (lines[0] == header or lines[0].startswith(header + " ")):
         return False
-    listed = set(lines[1:]) | {MANIFEST}
+    digests = {}
+    for line in lines[1:]:
+        m = _LISTED.fullmatch(line)
+        digests[m.group(2) if m else line] = m.group(1) if m else None
+    listed = set(digests) | {MANIFEST}
     folders = {p.rsplit("/", i)[0] for p in listed for i in range(1, p.count("/") + 1)}
     present = set()
     for here, dirs, files in os.walk(folder):
@@ -255,7 +268,13 @@ def is_previous_folder(folder: Path, header: str) -> bool:
             if path.is_symlink():
                 return False
             present.add(path.relative_to(folder).as_posix())
-    return present == listed | folders and all((folder / p).is_file() for p in listed)
+    if present != listed | folders or not all((folder / p).is_file() for p in listed):
+        return False
+    try:
+        return all(digest is None or hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest
+                   for name, digest in digests.items())
+    except OSError:
+        return False
 
 
 def check_folder(path: str | os.PathLike, root: Path, header: str, what: str) -> Path:
