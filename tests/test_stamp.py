@@ -87,6 +87,22 @@ def test_an_added_or_removed_dataset_file_is_named(clone, cli):
     assert "IG602 dataset/data/kb/train.parquet is missing" in cli("check", root=clone).out
 
 
+def test_an_empty_folder_in_dataset_is_named_and_a_build_removes_it(clone, cli):
+    """No build writes an empty folder (git would not even commit one), so dataset/ holding one is not
+    exactly what the annotations build: an IG603 where the stamp would have vouched, and a build replaces it."""
+    _stamped(clone, cli)
+    (clone / "dataset/extra").mkdir()
+    (clone / "dataset/data/kb/deeper/still").mkdir(parents=True)
+    result = cli("check", root=clone)
+    assert result.code == 1, result.out
+    assert "IG603 dataset/extra/ is not written by the build" in result.out
+    assert "IG603 dataset/data/kb/deeper/ is not written by the build" in result.out
+    built = cli("build", root=clone)
+    assert built.code == 0 and "wrote dataset/" in built.out, built.out
+    assert not (clone / "dataset/extra").exists() and not (clone / "dataset/data/kb/deeper").exists()
+    assert cli("check", root=clone).code == 0
+
+
 def test_a_dataset_file_whose_name_is_not_utf8_is_named_where_a_stamp_would_answer(clone, cli):
     _stamped(clone, cli)
     with open(os.fsencode(clone / "dataset") + b"/x\xff.bin", "wb") as fh:

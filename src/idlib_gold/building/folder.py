@@ -152,16 +152,16 @@ def _render_tables(corpus: Corpus, tables: dict | None, kept: KeptSplits | None,
     return files, sizes, counts
 
 
-def _existing(target: Path) -> tuple[dict[str, bytes], dict[str, str]]:
-    """The plain files under `target` (relative name → bytes) and every other entry (name → what it
-    is), read without following a link or opening a special file (`plainfiles`)."""
+def _existing(target: Path) -> tuple[dict[str, bytes], dict[str, str], list[str]]:
+    """The plain files under `target` (relative name → bytes), every other entry (name → what it is),
+    read without following a link or opening a special file (`plainfiles`), and the empty folders."""
     files, odd = {}, {}
     for entry in plainfiles.entries(target):
         if entry.data is None:
             odd[entry.name] = entry.kind
         else:
             files[entry.name] = entry.data
-    return files, odd
+    return files, odd, plainfiles.empty_folders(target)
 
 
 def _same_rows(a: bytes, b: bytes, name: str) -> str:
@@ -195,7 +195,7 @@ def compare_outputs(target: Path, expected: dict[str, bytes]) -> tuple[list[Find
     matches the SHA-256 and size croissant.json gives, nor the card's sizes, so it is stale too.
 
     Emits: IG601, IG602, IG603, IG604."""
-    have, odd = _existing(target)
+    have, odd, empty = _existing(target)
     out = []
     for name, kind in sorted(odd.items()):
         rel = f"{DATASET_DIR}/{name}"
@@ -215,11 +215,11 @@ def compare_outputs(target: Path, expected: dict[str, bytes]) -> tuple[list[Find
             out.append(Finding("IG601", f"{rel} is stale: it differs from what the annotations build"
                                         f"{_same_rows(have[name], expected[name], name)}",
                                rel, hint="run `idlib-gold build` and commit the result"))
-    for name in sorted(set(have) - set(expected)):
+    for name in sorted(set(have) - set(expected)) + empty:
         rel = f"{DATASET_DIR}/{name}"
         out.append(Finding("IG603", f"{rel} is not written by the build", rel,
                            hint="remove it, or run `idlib-gold build`, which replaces the folder"))
-    return out, (None if odd else files_digest(have))
+    return out, (None if odd or empty else files_digest(have))
 
 
 def stamp_findings(root: Path) -> list[Finding]:
@@ -246,10 +246,10 @@ def write_outputs(target: Path, files: dict[str, bytes]) -> tuple[bool, list[str
     with swap.locked(target):
         swap.recover(target, notes)
         try:
-            have, odd = _existing(target)
+            have, odd, empty = _existing(target)
         except OSError:  # a file it may not read: replaced like any other difference
-            have, odd = None, None
-        if not odd and have == files:  # a link or special file is replaced, never called unchanged
+            have, odd, empty = None, None, None
+        if not odd and not empty and have == files:  # a link or special file is replaced, never called unchanged
             return False, notes
         swap.replace_folder(target, files, notes)
     return True, notes

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Entry", "entries", "listing", "read_plain", "read_below"]
+__all__ = ["Entry", "entries", "listing", "read_plain", "read_below", "empty_folders"]
 
 _FLAGS = (os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
           | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
@@ -133,3 +133,12 @@ def entries(folder: Path, skip: Callable[[str], bool] = lambda name: False) -> I
         data, what = read_plain(Path(folder) / name if name != "." else folder, st)
         if what != "missing":  # removed since it was listed: it is not there
             yield Entry(name, data, what)
+
+
+def empty_folders(folder: Path) -> list[str]:
+    """The folders under `folder` that hold no entry but other such folders ("name/"), sorted: `entries`
+    never names them, and git never commits them, but a folder that must hold exactly some files holds
+    none of them either."""
+    listed = listing(folder, folders=True)
+    held = [name for name, st in listed if not stat.S_ISDIR(st.st_mode)]
+    return [name for name, st in listed if stat.S_ISDIR(st.st_mode) and not any(h.startswith(name) for h in held)]

@@ -229,8 +229,10 @@ def files_digest(files: dict[str, bytes]) -> str:
 
 def folder_digest(target: Path) -> str | None:
     """Every file under the dataset folder, as `compare_outputs` sees it; None when it holds
-    anything but plain files (a link, a FIFO, a device), which no stamp vouches for."""
+    anything but plain files (a link, a FIFO, a device, an empty folder), which no stamp vouches for."""
     h = hashlib.sha256(b"dataset\0")
+    if plainfiles.empty_folders(target):  # no build writes one
+        return None
     for entry in plainfiles.entries(target):
         if entry.data is None:
             return None
