@@ -213,17 +213,77 @@ def test_a_protected_folder_reached_through_a_bind_mount_is_refused(sandbox, cli
         whole.mkdir()
         subprocess.run(["mount", "--bind", str(repo), str(whole)], check=True)
         try:
-            before = tree_state(repo)
-            for target in (mounted / "out.jsonl", mounted / "docs" / "out.jsonl", whole / "src" / "out.jsonl",
-                           whole / ".dataset.old", whole):
-                result = cli("baseline", "figures", "--out", str(target), root=repo)
-                assert result.code == 2 and "Traceback" not in result.err, (target, result.err)
-            assert tree_state(repo) == before
-            assert cli("baseline", "figures", "--out", str(whole / "exports.jsonl"), root=repo).code == 0
+            docs, refs = sandbox / "outside" / "docs", sandbox / "outside" / "refs"
+            docs.mkdir()
+            refs.mkdir()
+            subprocess.run(["mount", "--bind", str(repo / "annotations" / "docs"), str(docs)], check=True)
+            subprocess.run(["mount", "--bind", str(repo / ".git" / "refs"), str(refs)], check=True)
+            try:
+                before = tree_state(repo)
+                for target in (mounted / "out.jsonl", mounted / "docs" / "out.jsonl", whole / "src" / "out.jsonl",
+                               whole / ".dataset.old", whole, docs / "out.jsonl", docs / "new" / "out.jsonl",
+                               refs / "out.jsonl"):
+                    result = cli("baseline", "figures", "--out", str(target), root=repo)
+                    assert result.code == 2 and "Traceback" not in result.err, (target, result.err)
+                assert tree_state(repo) == before
+                assert cli("baseline", "figures", "--out", str(whole / "exports.jsonl"), root=repo).code == 0
+            finally:
+                subprocess.run(["umount", str(refs)], check=True)
+                subprocess.run(["umount", str(docs)], check=True)
         finally:
             subprocess.run(["umount", str(whole)], check=True)
     finally:
         subprocess.run(["umount", str(mounted)], check=True)
+
+
+def test_a_bind_mount_of_an_enclosing_clone_does_not_free_its_tests_folder(sandbox, cli):
+    """A corpus inside another clone, reached through a mount of that clone: the way is judged as every
+    repository judges it, so the enclosing clone's tests/ (which holds the corpus) stays protected."""
+    import shutil
+    import subprocess
+
+    from helpers import ROOT
+
+    repo = sandbox / "repo"
+    nested = repo / "tests" / "fixtures" / "base"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "base", nested)
+    mounted = sandbox / "outside" / "mnt"
+    mounted.mkdir()
+    if subprocess.run(["mount", "--bind", str(repo), str(mounted)], capture_output=True).returncode != 0:
+        pytest.skip("bind mounts need privileges this run does not have")
+    try:
+        before = tree_state(repo)
+        for target in (nested / "p.jsonl", mounted / "tests" / "fixtures" / "base" / "p.jsonl"):
+            result = cli("baseline", "figures", "--out", str(target), root=nested)
+            assert result.code == 2 and "tests/" in result.err, (target, result.err)
+        assert tree_state(repo) == before
+    finally:
+        subprocess.run(["umount", str(mounted)], check=True)
+
+
+def test_an_unreadable_git_file_above_the_repository_is_no_traceback(sandbox, cli):
+    """A `.git` file naming a path with a NUL in a folder above: the guard reads every enclosing clone's."""
+    (sandbox / ".git").write_bytes(b"gitdir: a\0b\n")
+    result = cli("baseline", "figures", "--out", str(sandbox / "outside" / "p.jsonl"), root=sandbox / "repo")
+    assert result.code == 0 and "Traceback" not in result.err, result.err
+
+
+def test_from_a_linked_worktree_the_main_worktrees_folders_are_protected(sandbox, cli):
+    """A linked worktree's `.git` names the common git directory of the main worktree, whose annotations/,
+    src/ and the rest are protected as the worktree's own are."""
+    import subprocess
+
+    repo = sandbox / "repo"
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.org", "-c", "commit.gpgsign=false"]
+    subprocess.run([*git, "add", "-A"], check=True, capture_output=True)
+    subprocess.run([*git, "commit", "-qm", "all"], check=True, capture_output=True)
+    linked = sandbox / "linked"
+    subprocess.run([*git, "worktree", "add", "-q", str(linked)], check=True, capture_output=True)
+    before = tree_state(repo)
+    for target in (repo / "annotations" / "x.jsonl", repo / "src" / "x.jsonl", repo / ".git" / "x.jsonl"):
+        result = cli("baseline", "figures", "--out", str(target), root=linked)
+        assert result.code == 2, (target, result.err)
+    assert tree_state(repo) == before
 
 
 @pytest.mark.parametrize("command", ["render", "export"])

@@ -66,7 +66,7 @@ def _git_dirs(root: Path) -> list[Path]:
                 common = git / "commondir"
                 if common.is_file():
                     found.append(Path(os.path.realpath(git / common.read_text(encoding="utf-8").strip())))
-    except (OSError, UnicodeDecodeError, IndexError):
+    except (OSError, UnicodeDecodeError, IndexError, ValueError):  # ValueError: a NUL in the named path
         pass
     return [Path(os.path.realpath(g)) for g in found]
 
@@ -75,7 +75,7 @@ def _enclosing_clones(root: Path) -> tuple[list[Path], list[Path]]:
     """(the repositories whose own folders are protected: `root` and every enclosing clone that holds a
     corpus (an `annotations/` folder), the git directories of `root` and of every enclosing clone). A
     clone above that is no corpus (a home folder kept in git) keeps its git directory protected, not
-    its `src/` or `tests/`."""
+    its `src/` or `tests/`. From a linked worktree, the main worktree is such a clone too."""
     repositories, git_dirs = [root], _git_dirs(root)
     for folder in root.parents:
         try:
@@ -85,6 +85,10 @@ def _enclosing_clones(root: Path) -> tuple[list[Path], list[Path]]:
         git_dirs += _git_dirs(folder)
         if os.path.isdir(folder / "annotations"):
             repositories.append(folder)
+    for git in git_dirs:  # a linked worktree's main worktree, beside the common git directory it names
+        main = git.parent
+        if git.name == ".git" and main not in repositories and os.path.isdir(main / "annotations"):
+            repositories.append(main)
     return repositories, git_dirs
 
 
@@ -136,45 +140,55 @@ def resolve(path: str | os.PathLike, root: Path) -> Path:
     return here
 
 
-def _refuse_by_identity(text: str, real: Path, repositories: list[Path], git_dirs: list[Path]) -> None:
-    """The checks of `_refuse_protected` where the target reaches a repository, one of its folders or a
-    git directory under another name than its path (a bind mount): each existing folder on the target's
-    way is compared with them by device and inode, and a way through a repository is judged as the
-    same way from its own path."""
-    protected = {}
-    for repository in repositories:
-        for folder in repository.parents:
-            found = _identity(folder)
-            if found is not None:
-                protected[found] = ("above", None, folder)
+#: Folders looked up by device and inode under the protected folders and git directories, at the most (a
+#: git directory's objects and refs are a few hundred); deeper ones past it are left to the path checks.
+_KNOWN_MAX = 20_000
+
+
+def _known_folders(repositories: list[Path], git_dirs: list[Path]) -> dict[tuple[int, int], Path]:
+    """Each repository, and every folder in its protected folders and in the git directories (never through a
+    link), by device and inode → its real path."""
+    known: dict[tuple[int, int], Path] = {}
     for repository in repositories:
         found = _identity(repository)
         if found is not None:
-            protected[found] = ("above", repository, repository)
-        for name in PROTECTED:
-            found = _identity(repository / name)
-            if found is not None:
-                protected[found] = ("inside", repository, repository / name)
-    for git in git_dirs:
-        found = _identity(git)
-        if found is not None:
-            protected[found] = ("inside", None, git)
-    for depth, folder in enumerate((real, *real.parents)):
-        kind = protected.get(_identity(folder)) if os.path.lexists(folder) else None
-        if kind is None:
+            known.setdefault(found, repository)
+    pending = [*(r / name for r in repositories for name in PROTECTED), *git_dirs]
+    while pending and len(known) < _KNOWN_MAX:
+        here = pending.pop()
+        try:
+            st = os.lstat(here)
+            if not stat.S_ISDIR(st.st_mode):
+                continue
+            known.setdefault((st.st_dev, st.st_ino), here)
+            with os.scandir(here) as entries:
+                pending += [Path(e.path) for e in entries if e.is_dir(follow_symlinks=False)]
+        except OSError:
             continue
-        how, repository, same = kind
-        if how == "inside":
-            raise OutputError(f"{text}: reaches {same} under another name ({folder}), where outputs are never "
-                              "written; give a path outside it")
-        if depth == 0:
-            raise OutputError(f"{text}: is the repository or a folder above it (under another name); "
-                              "give a path of its own")
-        if repository is None:  # a folder above a repository, on the way to somewhere else
+    return known
+
+
+def _refuse_by_identity(text: str, real: Path, repositories: list[Path], git_dirs: list[Path]) -> None:
+    """The checks of `_refuse_protected` where the target reaches a repository, or a folder in one of its
+    protected folders or git directories, under another name than its path (a bind mount of the folder,
+    or of one inside it): the deepest existing folder on the target's way that is one of them, compared by
+    device and inode, is replaced by its own path, and the way from there is judged as every repository
+    judges a path. Nothing is looked up where no folder on the way is on a device those folders are on."""
+    way = [(folder, found) for folder in (real, *real.parents) if os.path.lexists(folder)
+           for found in [_identity(folder)] if found is not None]
+    tops = [*repositories, *(r / name for r in repositories for name in PROTECTED), *git_dirs]
+    devices = {found[0] for found in map(_identity, tops) if found is not None}
+    if not any(found[0] in devices for _, found in way):
+        return
+    known = _known_folders(repositories, git_dirs)
+    for folder, found in way:  # the deepest first
+        same = known.get(found)
+        if same is None:
             continue
-        mapped = repository.joinpath(*real.parts[len(folder.parts):])
-        if mapped != real:
-            _refuse_protected(text, mapped, repository, git_dirs)
+        if same != folder:
+            mapped = same.joinpath(*real.parts[len(folder.parts):])
+            for repository in repositories:
+                _refuse_protected(f"{text} (reached as {mapped})", mapped, repository, git_dirs)
         return
 
 
