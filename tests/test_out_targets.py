@@ -80,15 +80,16 @@ def test_a_folder_of_the_users_named_like_the_swaps_journal_is_never_removed(san
 
 @pytest.mark.parametrize("command", ["render", "export"])
 def test_a_folder_of_the_users_named_like_a_staging_or_trash_folder_is_never_removed(sandbox, command, cli):
-    """Only names the swap itself gives (its prefix and eight hexadecimal digits, or tempfile's eight letters
-    for staging folders of earlier versions) are leftovers to remove; `.OUT.new-mywork` is the user's."""
+    """Only names the swap itself gives (its prefix and eight hexadecimal digits) are leftovers to remove;
+    `.OUT.new-mywork` or `.OUT.new-archived` is the user's."""
     outside = sandbox / "outside"
     argv = COMMANDS[command](str(outside / "out"))
-    mine = [".out.new-mywork", ".out.trash-keep", ".out.new-abcdefghi", ".out.trash-0123456g"]
+    mine = [".out.new-mywork", ".out.trash-keep", ".out.new-archived", ".out.new-backup01", ".out.trash-0123456g",
+            ".out.new-0123abcde"]
     for name in mine:
         (outside / name).mkdir()
         (outside / name / "notes.txt").write_text("precious\n")
-    left = [".out.new-k3x_9q2z", ".out.trash-0123abcd"]
+    left = [".out.new-9f3a0c1e", ".out.trash-0123abcd"]
     for name in left:
         (outside / name).mkdir()
         (outside / name / "part").write_text("half\n")

@@ -276,11 +276,11 @@ def test_check_restores_a_dataset_an_interrupted_swap_left_aside(states):
     repo, old, _ = states
     _reset(repo)
     os.rename(repo / "dataset", repo / ".dataset.old")
-    (repo / ".dataset.new-x1y2z3w4").mkdir()
-    (repo / ".dataset.new-x1y2z3w4" / "README.md").write_bytes(b"half")
+    (repo / ".dataset.new-a1b2c3d4").mkdir()
+    (repo / ".dataset.new-a1b2c3d4" / "README.md").write_bytes(b"half")
     result = run_cli("check", root=repo)
     assert "restored dataset/ from .dataset.old, left by an interrupted build" in result.err
-    assert "removed .dataset.new-x1y2z3w4" in result.err
+    assert "removed .dataset.new-a1b2c3d4" in result.err
     assert snapshot(repo / "dataset") == old and _leftovers(repo) == []
 
 

@@ -38,10 +38,10 @@ def journal(target: Path) -> Path:
 
 
 #: The names this module gives staging and trash folders after their prefix: eight hexadecimal digits
-#: (`secrets.token_hex(4)`; staging folders made by `tempfile.mkdtemp` before had eight of its letters).
-#: A folder of the user's that merely starts like one (`.pages.new-mywork`) is never taken for a leftover.
-_STAGED = re.compile(r"[a-z0-9_]{8}")
-_TRASHED = re.compile(r"[0-9a-f]{8}")
+#: (`secrets.token_hex(4)`). A folder of the user's that merely starts like one (`.pages.new-mywork`,
+#: `.pages.new-archived`) is never taken for a leftover. (Staging folders of earlier versions, made by
+#: `tempfile.mkdtemp`, had eight of its letters, which ordinary words have too: those are left alone.)
+_STAGED = _TRASHED = re.compile(r"[0-9a-f]{8}")
 
 
 def leftovers(target: Path) -> list[Path]:
