@@ -401,7 +401,8 @@ def _id_last_without_a_final_newline(text: str) -> str:
 
 
 @pytest.mark.parametrize("shape, filled", [
-    ("crlf", True), ("id last, no final newline", True), ("a document start and no id", True),
+    ("crlf", True), ("id last, no final newline", True), ("crlf, id last, no final newline", True),
+    ("a document start and no id", True), ("a directive, a document start and no id", True),
     ("id a block scalar", False)])
 def test_a_filled_in_sha256_keeps_the_file_reading_as_it_did(cli, repo, shape, filled):
     """The sha256 line is written with the file's own line endings, after a document start marker, after
@@ -414,8 +415,11 @@ def test_a_filled_in_sha256_keeps_the_file_reading_as_it_did(cli, repo, shape, f
         text = text.replace("\n", "\r\n")
     elif shape == "id last, no final newline":
         text = _id_last_without_a_final_newline(text)
-    elif shape == "a document start and no id":
-        text = "---\n" + "".join(line for line in text.splitlines(keepends=True) if not line.startswith("id:"))
+    elif shape == "crlf, id last, no final newline":
+        text = _id_last_without_a_final_newline(text).replace("\n", "\r\n")
+    elif shape.endswith("a document start and no id"):
+        text = ("%YAML 1.1\n" if "directive" in shape else "") + "---\n" + "".join(
+            line for line in text.splitlines(keepends=True) if not line.startswith("id:"))
     else:
         text = text.replace("id: 005_new\n", "id: >-\n  005_new\n")
     path.write_bytes(text.encode("utf-8"))
@@ -426,9 +430,9 @@ def test_a_filled_in_sha256_keeps_the_file_reading_as_it_did(cli, repo, shape, f
     if filled:
         assert yaml.safe_load(after) == {**before, "sha256": digest}, result.out
         assert "(filled in: a new document)" in result.out
-        if shape == "crlf":
+        if shape.startswith("crlf"):
             assert after.count("\r\n") == after.count("\n")
-        if shape == "id last, no final newline":
+        if "id last, no final newline" in shape:
             assert not after.endswith("\n")
     else:
         assert after == text

@@ -122,8 +122,10 @@ def _fill_sha256(root: Path, rel: str, doc_id: str, source: str, loaded: Loaded 
         while line < len(lines) and "id" not in data and (lines[line].lstrip().startswith(("#", "%"))
                                                           or lines[line].rstrip("\r\n") == "---"):
             line += 1  # no id line: after the leading comments, directives and the document's start
-        near = lines[line - 1] if line else (lines[0] if lines else "\n")
-        ending = "\r\n" if near.endswith("\r\n") else "\r" if near.endswith("\r") else "\n"  # the file's own
+        # the file's own line break: that of the line it goes after, else the first the file has
+        broken = [x for x in ([lines[line - 1]] if line else []) + lines if x.endswith(("\n", "\r"))]
+        near = broken[0] if broken else "\n"
+        ending = "\r\n" if near.endswith("\r\n") else "\r" if near.endswith("\r") else "\n"
         if line == len(lines) and lines and not lines[-1].endswith(("\n", "\r")):
             lines[-1] += ending  # after a last line without its line break: the file still ends without one
             lines.append(f"sha256: {digest}")
