@@ -143,6 +143,10 @@ def test_a_stamp_is_not_written_when_inputs_change_during_the_command(clone):
     assert not (clone / STAMP).exists()
     (clone / "annotations/notes.txt").write_text("x", encoding="utf-8")  # an added file counts too
     assert stamp.read_inputs(clone).unchanged() and not inputs.unchanged()
+    inputs = stamp.read_inputs(clone)
+    (clone / "annotations/second/docs").mkdir(parents=True, exist_ok=True)
+    (clone / "annotations/empty").mkdir()  # and a folder alone: a second tree with no documents is refused
+    assert not inputs.unchanged()
     stamp.record(clone, stamp.read_inputs(clone), dataset)  # the same, unchanged: recorded
     assert (clone / STAMP).is_file()
 
