@@ -855,3 +855,30 @@ def test_a_split_file_reached_through_a_linked_folder_is_not_taken(clone, cli, m
     assert cli("build", root=clone).code == 0 and sorted(rendered) == ["test", "train", "validation"]
     assert not entities.is_symlink()
     _checked_in_full(clone, cli)
+
+
+def test_only_the_executable_bit_git_commits_is_judged(clone, cli):
+    """git commits a file's mode as executable from its owner's bit alone, and not at all where the clone's
+    `core.fileMode` is false (a file system without modes shows every file executable): nothing else is
+    an IG604, or no check could pass there."""
+    import subprocess
+
+    readme = clone / "dataset/README.md"
+    assert cli("check", root=clone).code == 0
+    readme.chmod(0o645)  # others may execute: git commits 100644
+    assert cli("check", root=clone).code == 0
+    readme.chmod(0o755)
+    assert "IG604 dataset/README.md is an executable file" in cli("check", root=clone).out
+    subprocess.run(["git", "-C", str(clone), "config", "core.fileMode", "false"], check=True)
+    assert cli("check", root=clone).code == 0
+
+
+@pytest.mark.parametrize("config, tracked", [
+    ("[core]\n\tfilemode = false\n", False), ("[core]\nFileMode=No\n", False), ("[CORE]\n  fileMode = 0 ; set\n", False),
+    ("[core]\n\tfilemode =\n", False), ("[core]\n\tfilemode\n", True), ("[core]\n\tfilemode = true\n", True),
+    ("[core]\n# filemode = false\n", True), ('[core "x"]\n\tfilemode = false\n', True), ("", True),
+    ("[core]\n\tfilemode = false\n[core]\n\tfilemode = yes\n", True)])
+def test_core_file_mode_is_read_as_git_reads_a_boolean(config, tracked):
+    from idlib_gold.building.stamp import _core_file_mode
+
+    assert _core_file_mode(config) is tracked

@@ -21,7 +21,7 @@ from .croissant import render_croissant
 from .features import features_for
 from .keptsplits import KeptSplits, split_material
 from .rows import config_rows
-from .stamp import STAMP_DIR, files_digest, odd_entries
+from .stamp import STAMP_DIR, file_modes_tracked, files_digest, odd_entries
 
 __all__ = ["render_outputs", "write_outputs", "recover_outputs", "compare_outputs", "stamp_findings"]
 
@@ -156,7 +156,7 @@ def _existing(target: Path) -> tuple[dict[str, bytes], dict[str, str], list[str]
     """The plain files under `target` (relative name → bytes), every other entry (name → what it is),
     read without following a link or opening a special file (`plainfiles`), and the empty folders."""
     files, odd = {}, {}
-    for entry in plainfiles.entries(target):
+    for entry in plainfiles.entries(target, executable=file_modes_tracked(target.parent)):
         if entry.data is None:
             odd[entry.name] = entry.kind
         else:

@@ -122,12 +122,13 @@ def read_below(folder: Path, rel: str) -> bytes | None:
     return data
 
 
-def entries(folder: Path, skip: Callable[[str], bool] = lambda name: False) -> Iterator[Entry]:
+def entries(folder: Path, skip: Callable[[str], bool] = lambda name: False,
+            executable: bool = False) -> Iterator[Entry]:
     """Every entry under `folder` but its folders, sorted by name, read one at a time (see `listing`).
-    A regular file with an executable bit is not a plain file either: git records the bit, so the file
-    committed is not the one a build writes (its bytes are not read)."""
+    With `executable` (git commits the bit here), a regular file its owner may execute is not a plain file
+    either: the file committed is not the one a build writes (its bytes are not read)."""
     for name, st in listing(folder, skip):
-        if stat.S_ISREG(st.st_mode) and st.st_mode & 0o111:
+        if executable and stat.S_ISREG(st.st_mode) and st.st_mode & stat.S_IXUSR:
             yield Entry(name, None, "an executable file")
             continue
         data, what = read_plain(Path(folder) / name if name != "." else folder, st)

@@ -22,7 +22,7 @@ from ..outputs.files import write_in_folder
 from . import plainfiles
 
 __all__ = ["Inputs", "read_inputs", "inputs_digest", "folder_digest", "files_digest", "is_current", "record",
-           "odd_entries", "key_path", "checks_context", "STAMP_DIR", "clone_key", "binding", "bound_mac", "versions",
+           "odd_entries", "key_path", "file_modes_tracked", "checks_context", "STAMP_DIR", "clone_key", "binding", "bound_mac", "versions",
            "SUPPORTED"]
 
 STAMP_DIR = ".idlib-gold-cache"
@@ -233,7 +233,7 @@ def folder_digest(target: Path) -> str | None:
     h = hashlib.sha256(b"dataset\0")
     if plainfiles.empty_folders(target):  # no build writes one
         return None
-    for entry in plainfiles.entries(target):
+    for entry in plainfiles.entries(target, executable=file_modes_tracked(target.parent)):
         if entry.data is None:
             return None
         h.update(f"{entry.name}\0".encode("utf-8", "surrogateescape") + hashlib.sha256(entry.data).digest())
@@ -260,6 +260,38 @@ def _git_dir(root: Path) -> Path | None:
         where = folder / line[len("gitdir:"):].strip()
         return where if where.is_dir() else None
     return None
+
+
+def file_modes_tracked(root: Path) -> bool:
+    """Whether git commits the executable bit of this clone's files: in a clone, unless its `core.fileMode`
+    is false (git sets it so where the file system keeps no modes: every file there looks executable).
+    Outside a clone no bit is committed at all."""
+    git = _git_dir(root)
+    if git is None:
+        return False
+    common = git
+    try:
+        named = plainfiles.read_below(git, "commondir")
+        if named is not None:
+            common = git / named.decode("utf-8").strip()
+        config = plainfiles.read_below(common, "config")
+    except (OSError, UnicodeDecodeError, ValueError):
+        return True
+    return _core_file_mode(config.decode("utf-8", "replace")) if config is not None else True
+
+
+def _core_file_mode(config: str) -> bool:
+    """`core.fileMode` of a git config file's text (true where it is not set), as git reads a boolean."""
+    section, value = "", True
+    for raw in config.splitlines():
+        line = raw.split("#", 1)[0].split(";", 1)[0].strip()
+        if line.startswith("["):
+            section = line[1:line.find("]")].strip().lower() if "]" in line else ""
+            continue
+        key, sep, given = line.partition("=")
+        if section == "core" and key.strip().lower() == "filemode":  # a key without "=" is true
+            value = not sep or given.strip().strip('"').lower() not in ("false", "no", "off", "0", "")
+    return value
 
 
 def key_path(root: Path) -> Path | None:
