@@ -189,18 +189,14 @@ def _committed(repo: Path) -> None:
 
 
 def test_sha256_is_filled_in_for_a_new_document_only(cli, repo):
-    _committed(repo)
-    new_id = "005_new"
-    text = (repo / "annotations/texts" / f"{DOC}.txt").read_bytes() + b"\nA new line.\n"
-    (repo / "annotations/texts" / f"{new_id}.txt").write_bytes(text)
-    yaml_text = _doc(repo).read_text(encoding="utf-8").replace(f"id: {DOC}\n", f"id: {new_id}\n")
-    sha_line = next(line for line in yaml_text.splitlines(keepends=True) if line.startswith("sha256:"))
-    new_yaml = repo / "annotations/docs" / f"{new_id}.yaml"
-    new_yaml.write_text(yaml_text.replace(sha_line, ""), encoding="utf-8")
+    new_yaml, yaml_text, digest = _new_document(repo)
+    new_id = new_yaml.stem
+    new_yaml.write_text(yaml_text, encoding="utf-8")
+    sha_line = next(line for line in _doc(repo).read_text(encoding="utf-8").splitlines(keepends=True)
+                    if line.startswith("sha256:"))
     _edit(repo, sha_line, "sha256: null\n")  # a committed document whose sha256 was removed
 
     result = cli("fix", root=repo)
-    digest = hashlib.sha256(text).hexdigest()
     assert f"sha256: {digest}\n" in new_yaml.read_text(encoding="utf-8")
     assert new_yaml.read_text(encoding="utf-8").splitlines()[1:3] == [f"id: {new_id}", f"sha256: {digest}"]
     assert f"fixed: annotations/docs/{new_id}.yaml:3: sha256 missing → {digest[:12]}… (filled in: a new document)" \
