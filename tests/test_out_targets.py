@@ -305,3 +305,27 @@ def test_an_earlier_output_edited_by_hand_is_the_users_and_never_replaced(sandbo
     assert tree_state(sandbox) == before
     (out / "MANIFEST").write_text("\n".join([listed[0], *(line.split("  ", 1)[1] for line in listed[1:])]) + "\n")
     assert cli(*argv, root=sandbox / "repo").code == 0  # names alone: taken on its names, as before
+
+
+def test_a_file_system_mounted_inside_a_protected_folder_is_protected_wherever_it_is_mounted(sandbox, cli):
+    """A file system mounted at annotations/shared, and the same mounted again elsewhere: the target is placed
+    in its file system through the mounts, as the protected folder is, whatever devices the way crosses."""
+    import subprocess
+
+    repo = sandbox / "repo"
+    shared, again = repo / "annotations" / "shared", sandbox / "outside" / "again"
+    shared.mkdir()
+    again.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "tmpfs", str(shared)], capture_output=True).returncode != 0:
+        pytest.skip("mounting needs privileges this run does not have")
+    try:
+        subprocess.run(["mount", "--bind", str(shared), str(again)], check=True)
+        try:
+            for target in (shared / "x.jsonl", again / "x.jsonl", again / "new" / "x.jsonl"):
+                result = cli("baseline", "figures", "--out", str(target), root=repo)
+                assert result.code == 2 and "Traceback" not in result.err, (target, result.err)
+            assert not any(again.iterdir())
+        finally:
+            subprocess.run(["umount", str(again)], check=True)
+    finally:
+        subprocess.run(["umount", str(shared)], check=True)
