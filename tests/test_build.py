@@ -873,12 +873,30 @@ def test_only_the_executable_bit_git_commits_is_judged(clone, cli):
     assert cli("check", root=clone).code == 0
 
 
-@pytest.mark.parametrize("config, tracked", [
-    ("[core]\n\tfilemode = false\n", False), ("[core]\nFileMode=No\n", False), ("[CORE]\n  fileMode = 0 ; set\n", False),
-    ("[core]\n\tfilemode =\n", False), ("[core]\n\tfilemode\n", True), ("[core]\n\tfilemode = true\n", True),
-    ("[core]\n# filemode = false\n", True), ('[core "x"]\n\tfilemode = false\n', True), ("", True),
-    ("[core]\n\tfilemode = false\n[core]\n\tfilemode = yes\n", True)])
-def test_core_file_mode_is_read_as_git_reads_a_boolean(config, tracked):
-    from idlib_gold.building.stamp import _core_file_mode
+@pytest.mark.parametrize("how", ["an include", "a worktree's own config", "a linked .git", "no clone"])
+def test_whether_git_commits_the_bit_is_what_git_says(clone, cli, tmp_path, how):
+    """`core.fileMode` as git reads it (an included file, `git config --worktree`), through a `.git` that is a
+    link, and outside any clone, where no bit is committed: a file its owner may execute is an IG604 only
+    where git would commit it as one."""
+    import shutil
+    import subprocess
 
-    assert _core_file_mode(config) is tracked
+    def git(*args):
+        subprocess.run(["git", "-C", str(clone), *args], check=True, capture_output=True)
+
+    (clone / "dataset/README.md").chmod(0o755)
+    if how == "an include":
+        (clone / ".git" / "modes.inc").write_text("[core]\n\tfilemode = false\n")
+        git("config", "include.path", "modes.inc")
+    elif how == "a worktree's own config":
+        git("config", "extensions.worktreeConfig", "true")
+        git("config", "--worktree", "core.fileMode", "false")
+    elif how == "a linked .git":
+        shutil.move(str(clone / ".git"), str(tmp_path / "real.git"))
+        (clone / ".git").symlink_to(tmp_path / "real.git")
+        result = cli("check", root=clone)
+        assert "IG604 dataset/README.md is an executable file" in result.out, result.out  # git follows the link
+        return
+    else:
+        shutil.rmtree(clone / ".git")
+    assert cli("check", root=clone).code == 0

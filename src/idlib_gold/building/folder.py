@@ -156,7 +156,7 @@ def _existing(target: Path) -> tuple[dict[str, bytes], dict[str, str], list[str]
     """The plain files under `target` (relative name → bytes), every other entry (name → what it is),
     read without following a link or opening a special file (`plainfiles`), and the empty folders."""
     files, odd = {}, {}
-    for entry in plainfiles.entries(target, executable=file_modes_tracked(target.parent)):
+    for entry in plainfiles.entries(target, executable=lambda: file_modes_tracked(target.parent)):
         if entry.data is None:
             odd[entry.name] = entry.kind
         else:

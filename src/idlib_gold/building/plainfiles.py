@@ -123,14 +123,19 @@ def read_below(folder: Path, rel: str) -> bytes | None:
 
 
 def entries(folder: Path, skip: Callable[[str], bool] = lambda name: False,
-            executable: bool = False) -> Iterator[Entry]:
+            executable: Callable[[], bool] = lambda: False) -> Iterator[Entry]:
     """Every entry under `folder` but its folders, sorted by name, read one at a time (see `listing`).
-    With `executable` (git commits the bit here), a regular file its owner may execute is not a plain file
-    either: the file committed is not the one a build writes (its bytes are not read)."""
+    Where `executable()` says git commits the bit (asked once, at the first such file), a regular file its
+    owner may execute is not a plain file either: the file committed is not the one a build writes (its
+    bytes are not read)."""
+    tracked: bool | None = None
     for name, st in listing(folder, skip):
-        if executable and stat.S_ISREG(st.st_mode) and st.st_mode & stat.S_IXUSR:
-            yield Entry(name, None, "an executable file")
-            continue
+        if stat.S_ISREG(st.st_mode) and st.st_mode & stat.S_IXUSR:
+            if tracked is None:
+                tracked = executable()
+            if tracked:
+                yield Entry(name, None, "an executable file")
+                continue
         data, what = read_plain(Path(folder) / name if name != "." else folder, st)
         if what != "missing":  # removed since it was listed: it is not there
             yield Entry(name, data, what)
