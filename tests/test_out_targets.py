@@ -80,16 +80,16 @@ def test_a_folder_of_the_users_named_like_the_swaps_journal_is_never_removed(san
 
 @pytest.mark.parametrize("command", ["render", "export"])
 def test_a_folder_of_the_users_named_like_a_staging_or_trash_folder_is_never_removed(sandbox, command, cli):
-    """Only names the swap itself gives (its prefix and eight hexadecimal digits) are leftovers to remove;
-    `.OUT.new-mywork` or `.OUT.new-archived` is the user's."""
+    """Only names the swap itself gives (its prefix and sixteen hexadecimal digits, a letter among them) are
+    leftovers to remove; `.OUT.new-mywork`, `.OUT.new-archived` or a date is the user's."""
     outside = sandbox / "outside"
     argv = COMMANDS[command](str(outside / "out"))
     mine = [".out.new-mywork", ".out.trash-keep", ".out.new-archived", ".out.new-backup01", ".out.trash-0123456g",
-            ".out.new-0123abcde"]
+            ".out.new-0123abcde", ".out.new-20240115", ".out.trash-2024011512305900", ".out.new-9f3a0c1e"]
     for name in mine:
         (outside / name).mkdir()
         (outside / name / "notes.txt").write_text("precious\n")
-    left = [".out.new-9f3a0c1e", ".out.trash-0123abcd"]
+    left = [".out.new-9f3a0c1e5b7d2a40", ".out.trash-0123456789abcdef"]
     for name in left:
         (outside / name).mkdir()
         (outside / name / "part").write_text("half\n")

@@ -276,11 +276,11 @@ def test_check_restores_a_dataset_an_interrupted_swap_left_aside(states):
     repo, old, _ = states
     _reset(repo)
     os.rename(repo / "dataset", repo / ".dataset.old")
-    (repo / ".dataset.new-a1b2c3d4").mkdir()
-    (repo / ".dataset.new-a1b2c3d4" / "README.md").write_bytes(b"half")
+    (repo / ".dataset.new-a1b2c3d4e5f60718").mkdir()
+    (repo / ".dataset.new-a1b2c3d4e5f60718" / "README.md").write_bytes(b"half")
     result = run_cli("check", root=repo)
     assert "restored dataset/ from .dataset.old, left by an interrupted build" in result.err
-    assert "removed .dataset.new-a1b2c3d4" in result.err
+    assert "removed .dataset.new-a1b2c3d4e5f60718" in result.err
     assert snapshot(repo / "dataset") == old and _leftovers(repo) == []
 
 
@@ -288,7 +288,7 @@ def test_leftovers_of_earlier_builds_are_removed_by_the_next_build(states):
     repo, _, new_files = states
     _reset(repo)
     shutil.copytree(repo / "dataset", repo / ".dataset.old")
-    (repo / ".dataset.trash-0a1b2c3d").mkdir()
+    (repo / ".dataset.trash-0a1b2c3d4e5f6071").mkdir()
     result = run_cli("build", root=repo)
     assert result.code == 0 and _leftovers(repo) == []
     assert snapshot(repo / "dataset") == new_files

@@ -37,11 +37,20 @@ def journal(target: Path) -> Path:
     return target.parent / _names(target)[1]
 
 
-#: The names this module gives staging and trash folders after their prefix: eight hexadecimal digits
-#: (`secrets.token_hex(4)`). A folder of the user's that merely starts like one (`.pages.new-mywork`,
-#: `.pages.new-archived`) is never taken for a leftover. (Staging folders of earlier versions, made by
-#: `tempfile.mkdtemp`, had eight of its letters, which ordinary words have too: those are left alone.)
-_STAGED = _TRASHED = re.compile(r"[0-9a-f]{8}")
+#: The names this module gives staging and trash folders after their prefix: sixteen hexadecimal digits,
+#: at least one of them a letter (`_token`). A folder of the user's that merely starts like one
+#: (`.pages.new-mywork`, `.pages.new-archived`, a date or a time stamp of digits) is never taken for a
+#: leftover. (Staging folders of earlier versions, made by `tempfile.mkdtemp`, had eight of its letters,
+#: which ordinary words have too: those are left alone.)
+_STAGED = _TRASHED = re.compile(r"(?=[0-9]*[a-f])[0-9a-f]{16}")
+
+
+def _token() -> str:
+    """Sixteen hexadecimal digits, at least one a letter: a name no date or count takes."""
+    while True:
+        token = secrets.token_hex(8)
+        if not token.isdigit():
+            return token
 
 
 def leftovers(target: Path) -> list[Path]:
@@ -103,7 +112,7 @@ def _discard(path: Path, trash_prefix: str, by: str = "build") -> None:
     holds a complete folder."""
     _refuse_unremovable(path, f"it is left from an interrupted {by} and cannot be removed")
     if path.name.endswith(".old"):
-        trash = path.parent / f"{trash_prefix}{secrets.token_hex(4)}"
+        trash = path.parent / f"{trash_prefix}{_token()}"
         os.rename(path, trash)
         path = trash
     shutil.rmtree(path)
@@ -156,7 +165,7 @@ def _exchange(a: Path, b: Path) -> bool:
 def _stage(target: Path, files: dict[str, bytes]) -> Path:
     """Write `files` into a new folder beside `target`, every file and folder synced."""
     while True:
-        staging = target.parent / f"{_names(target)[0]}{secrets.token_hex(4)}"
+        staging = target.parent / f"{_names(target)[0]}{_token()}"
         try:
             os.mkdir(staging, 0o755)
             break
