@@ -329,3 +329,41 @@ def test_a_file_system_mounted_inside_a_protected_folder_is_protected_wherever_i
             subprocess.run(["umount", str(again)], check=True)
     finally:
         subprocess.run(["umount", str(shared)], check=True)
+
+
+def test_a_protected_folder_is_known_as_the_kernel_shows_it_through_moved_and_stacked_mounts(sandbox, cli):
+    """A bind mount moved onto another mount, and a repository mounted over a folder that hides a mount of
+    its own: whatever the order the mounts are listed in, the folder the target reaches is compared by
+    device and inode with the repository's folders as they are now."""
+    import subprocess
+
+    repo = sandbox / "repo"
+    outside = sandbox / "outside"
+    x, y, m = outside / "x", outside / "y", outside / "m"
+    for folder in (x, y, m):
+        folder.mkdir()
+
+    def mount(*args) -> bool:
+        return subprocess.run(["mount", *args], capture_output=True).returncode == 0
+
+    if not mount("--bind", str(repo / "annotations"), str(y)):
+        pytest.skip("mounting needs privileges this run does not have")
+    mounted = [y]
+    try:
+        assert mount("-t", "tmpfs", "t3", str(x)) and mount("--move", str(y), str(x))
+        mounted = [x, x]
+        assert mount("-t", "tmpfs", "t1", str(m))
+        mounted.append(m)
+        (m / "annotations").mkdir()
+        assert mount("-t", "tmpfs", "t2", str(m / "annotations"))
+        mounted.append(m / "annotations")
+        assert mount("--bind", str(repo), str(m))
+        mounted.append(m)
+        before = tree_state(repo)
+        for target in (x / "D.jsonl", m / "annotations" / "C.jsonl", m / "src" / "C.jsonl"):
+            result = cli("baseline", "figures", "--out", str(target), root=repo)
+            assert result.code == 2 and "Traceback" not in result.err, (target, result.err)
+        assert tree_state(repo) == before
+    finally:
+        for folder in reversed(mounted):
+            subprocess.run(["umount", str(folder)], capture_output=True)

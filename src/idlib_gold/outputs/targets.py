@@ -14,9 +14,8 @@ would, and refused (`OutputError`, exit 2) when
   clone (a test fixture, found as the root when a command runs in it) protects that clone's
   folders too, and the git directory of any enclosing clone is never written;
 - it reaches one of those folders under another name (a bind mount of it or of a folder inside it, a
-  second mount of the same file system): where the system lists its mounts (Linux), the target and the
-  repositories are also placed in their file systems through the mounts, not compared by path alone.
-  (A folder over-mounted by a later mount of a folder above it is not told apart.)
+  mount moved or stacked over another, a view of the repository): the folders on the target's way are
+  also compared by device and inode with every folder of the protected ones, as the kernel shows them.
 - something exists there that this tool did not write: a file is replaced only when it is
   empty or `previous` recognises it (`baseline` recognises its own earlier output byte for
   byte, so a system's predictions file is never taken for one), a folder only when it is
@@ -130,71 +129,70 @@ def resolve(path: str | os.PathLike, root: Path) -> Path:
             here = step
     for repository in repositories:
         _refuse_protected(text, here, repository, git_dirs)
-    _refuse_through_mounts(text, here, repositories, git_dirs)
+    _refuse_by_identity(text, here, repositories, git_dirs)
     return here
 
 
-def _mounts() -> list[tuple[str, str, str]]:
-    """(mount point, the folder of its file system mounted there, device) of every mount this process
-    sees, in the order they were mounted (Linux's /proc/self/mountinfo); none where there is no such list."""
-    try:
-        with open("/proc/self/mountinfo", "rb") as listed:
-            lines = listed.read().splitlines()
-    except OSError:
-        return []
-    out = []
-    for line in lines:
-        fields = line.split(b" ")
-        if len(fields) > 4:
-            point, root = (os.fsdecode(re.sub(rb"\\([0-7]{3})", lambda m: bytes([int(m[1], 8) & 0xFF]), f))
-                           for f in (fields[4], fields[3]))
-            out.append((point, root, fields[2].decode("ascii", "replace")))
-    return out
+#: Folders known by device and inode under the protected folders and git directories, at the most. The
+#: tops are known first, whatever their number; then the tree is walked level by level, the small
+#: protected folders before tests/ and the git directories, so the cap leaves out only the deepest.
+_KNOWN_MAX = 20_000
 
 
-def _place(path: str, mounts: list[tuple[str, str, str]]) -> tuple[str, str] | None:
-    """(device, the path within that file system) of `path`, which need not exist: through the deepest
-    mount point above it (the last mounted, where several are mounted on one)."""
-    best = None
-    for point, root, device in mounts:
-        if (path == point or path.startswith(point.rstrip("/") + "/")) and (best is None or len(point) >= len(best[0])):
-            best = (point, root, device)
-    if best is None:
-        return None
-    point, root, device = best
-    rest = path[len(point):].strip("/")
-    return device, "/" + "/".join(p for p in (root.strip("/"), rest) if p)
+def _known_folders(repositories: list[Path], git_dirs: list[Path]) -> dict[tuple[int, int], Path]:
+    """Each repository, and each folder in its protected folders and in the git directories as the kernel
+    shows them now (mounts inside included, never through a link), by device and inode → its real path."""
+    known: dict[tuple[int, int], Path] = {}
+
+    def note(path: Path) -> bool:
+        try:
+            st = os.lstat(path)  # of a mount point: the mounted file system's top
+        except OSError:
+            return False
+        if not stat.S_ISDIR(st.st_mode):
+            return False
+        known.setdefault((st.st_dev, st.st_ino), path)
+        return True
+
+    tops = [r / name for name in PROTECTED for r in repositories] + list(git_dirs)
+    for path in (*repositories, *tops):
+        note(path)
+    level = [top for top in tops if os.path.isdir(top) and not os.path.islink(top)]
+    while level and len(known) < _KNOWN_MAX:
+        deeper = []
+        for here in level:
+            try:
+                with os.scandir(here) as entries:
+                    folders = [Path(e.path) for e in entries if e.is_dir(follow_symlinks=False)]
+            except OSError:
+                continue
+            deeper += [folder for folder in folders if note(folder)]
+            if len(known) >= _KNOWN_MAX:
+                break
+        level = deeper
+    return known
 
 
-def _below(path: str, folder: str) -> str | None:
-    """`path` relative to `folder` ("" for the folder itself), or None outside it."""
-    if path == folder:
-        return ""
-    prefix = folder.rstrip("/") + "/"
-    return path[len(prefix):] if path.startswith(prefix) else None
-
-
-def _refuse_through_mounts(text: str, real: Path, repositories: list[Path], git_dirs: list[Path]) -> None:
-    """The checks of `_refuse_protected` where the target lies in a repository or a git directory under
-    another name than its path (a bind mount of it, or of any folder inside it): the target and each
-    repository, git directory and mount point inside them are placed in their file systems through the
-    mounts they lie under, and a target inside one so placed is judged at the path it has there, by every
-    repository."""
-    mounts = _mounts()
-    target = _place(os.fspath(real), mounts) if mounts else None
-    if target is None:
-        return
-    tops = [*repositories, *git_dirs]
-    inside = [Path(point) for point, _, _ in mounts if any(_inside(Path(point), top) for top in tops)]
-    for folder in (*tops, *inside):  # a file system mounted inside one is another way into it
-        place = _place(os.fspath(folder), mounts)
-        inner = _below(target[1], place[1]) if place is not None and place[0] == target[0] else None
-        if inner is None:
+def _refuse_by_identity(text: str, real: Path, repositories: list[Path], git_dirs: list[Path]) -> None:
+    """The checks of `_refuse_protected` where the target reaches a repository, or a folder in its protected
+    folders or git directories, under another name than its path (a bind mount of it or of a folder inside
+    it, a mount moved or stacked, a view of the repository): the deepest existing folder on the target's way
+    that is one of them, compared by device and inode as the kernel shows it now, is replaced by its own
+    path, and the way from there is judged as every repository judges a path."""
+    known = _known_folders(repositories, git_dirs)
+    for folder in (real, *real.parents):
+        try:
+            st = os.lstat(folder)
+        except OSError:  # not there yet (a new name), or not to be looked at: the path checks judge it
             continue
-        mapped = folder.joinpath(inner) if inner else folder
-        if mapped != real:
+        same = known.get((st.st_dev, st.st_ino))
+        if same is None:
+            continue
+        if same != folder:
+            mapped = same.joinpath(*real.parts[len(folder.parts):])
             for repository in repositories:
                 _refuse_protected(f"{text} (reached as {mapped})", mapped, repository, git_dirs)
+        return
 
 
 def _refuse_protected(text: str, real: Path, root: Path, git_dirs: list[Path]) -> None:
