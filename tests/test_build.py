@@ -900,3 +900,30 @@ def test_whether_git_commits_the_bit_is_what_git_says(clone, cli, tmp_path, how)
     else:
         shutil.rmtree(clone / ".git")
     assert cli("check", root=clone).code == 0
+
+
+@pytest.mark.parametrize("how", ["a hook's GIT_DIR naming another repository", "no git installed",
+                                 "a corpus that is no clone, under a hook's GIT_DIR"])
+def test_whether_git_commits_the_bit_is_asked_of_this_clone_alone(clone, cli, tmp_path, monkeypatch, how):
+    """Git is asked about the clone at the root, not about the repository a hook's variables name; where it
+    cannot answer in a clone the bit counts as committed, and a corpus that is no clone commits none."""
+    import shutil
+    import subprocess
+
+    other = tmp_path / "other.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(other)], check=True)
+    subprocess.run(["git", "-C", str(other), "config", "core.fileMode", "false"], check=True)
+    (clone / "dataset/README.md").chmod(0o755)
+    if how == "no git installed":
+        monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))
+    elif how.startswith("a hook"):
+        monkeypatch.setenv("GIT_DIR", str(other))
+    else:
+        elsewhere = tmp_path / "elsewhere"
+        subprocess.run(["git", "init", "-q", str(elsewhere)], check=True)
+        monkeypatch.setenv("GIT_DIR", str(elsewhere / ".git"))
+    if how.startswith("a corpus"):
+        shutil.rmtree(clone / ".git")
+        assert cli("check", root=clone).code == 0
+        return
+    assert "IG604 dataset/README.md is an executable file" in cli("check", root=clone).out

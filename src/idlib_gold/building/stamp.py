@@ -264,19 +264,29 @@ def _git_dir(root: Path) -> Path | None:
 
 
 def file_modes_tracked(root: Path) -> bool:
-    """Whether git commits the executable bit of this clone's files, as git itself answers: inside a work
-    tree, unless `core.fileMode` is false (git sets it so where the file system keeps no modes, and every
-    file there looks executable), read with everything git reads (includes, a worktree's own config, a
-    `.git` link). Outside a clone, or where git cannot answer, no bit is committed. Asked only when a file
-    its owner may execute is met (`plainfiles.entries`): two runs of git, about 5 ms."""
+    """Whether git commits the executable bit of this clone's files, as git itself answers for the clone
+    at `root`: inside a work tree, unless `core.fileMode` is false (git sets it so where the file system
+    keeps no modes, and every file there looks executable), read with everything git reads (includes, a
+    worktree's own config, a `.git` link). Git is asked about `root` alone: the variables a hook runs with
+    (`GIT_DIR`, `GIT_WORK_TREE`, `GIT_INDEX_FILE` …) are left out, and the clone is trusted for this read
+    whoever owns it. Where there is a `.git` and git cannot answer (not installed, say), the bit counts as
+    committed; where there is none, not. Asked only when a file its owner may execute is met
+    (`plainfiles.entries`): two runs of git, about 5 ms."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    home = os.fspath(Path(root).resolve())
+
     def git(*args: str) -> bytes | None:
         try:
-            done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, timeout=60)
+            done = subprocess.run(["git", "-c", f"safe.directory={home}", "-C", home, *args], capture_output=True,
+                                  timeout=60, env=env)
         except (OSError, subprocess.SubprocessError):
             return None
         return done.stdout.strip() if done.returncode == 0 else None
 
-    if git("rev-parse", "--is-inside-work-tree") != b"true":
+    inside = git("rev-parse", "--is-inside-work-tree")
+    if inside is None:
+        return any(os.path.lexists(folder / ".git") for folder in (Path(home), *Path(home).parents))
+    if inside != b"true":
         return False
     return git("config", "--bool", "core.fileMode") != b"false"
 
