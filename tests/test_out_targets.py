@@ -367,3 +367,30 @@ def test_a_protected_folder_is_known_as_the_kernel_shows_it_through_moved_and_st
     finally:
         for folder in reversed(mounted):
             subprocess.run(["umount", str(folder)], capture_output=True)
+
+
+def test_a_git_directory_full_of_folders_does_not_use_up_what_the_protected_folders_are_known_by(sandbox, cli,
+                                                                                                     monkeypatch):
+    """The git directories have a budget of their own: an object store of many folders (as Git LFS makes)
+    leaves every folder of tests/ known, so a bind mount of a deep one is refused."""
+    import subprocess
+
+    from idlib_gold.outputs import targets
+
+    repo = sandbox / "repo"
+    monkeypatch.setattr(targets, "_KNOWN_MAX", 60)
+    for a in range(10):
+        for b in range(10):
+            (repo / ".git" / "lfs" / "objects" / f"{a:02x}" / f"{b:02x}").mkdir(parents=True)
+    deep = repo / "tests" / "fixtures" / "deep" / "a" / "b" / "c"
+    deep.mkdir(parents=True)
+    mounted = sandbox / "outside" / "m"
+    mounted.mkdir()
+    if subprocess.run(["mount", "--bind", str(deep), str(mounted)], capture_output=True).returncode != 0:
+        pytest.skip("bind mounts need privileges this run does not have")
+    try:
+        result = cli("baseline", "figures", "--out", str(mounted / "p.jsonl"), root=repo)
+        assert result.code == 2 and "tests/" in result.err, result.err
+        assert not any(deep.iterdir())
+    finally:
+        subprocess.run(["umount", str(mounted)], check=True)

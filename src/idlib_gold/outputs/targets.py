@@ -133,15 +133,22 @@ def resolve(path: str | os.PathLike, root: Path) -> Path:
     return here
 
 
-#: Folders known by device and inode under the protected folders and git directories, at the most. The
-#: tops are known first, whatever their number; then the tree is walked level by level, the small
-#: protected folders before tests/ and the git directories, so the cap leaves out only the deepest.
+#: Folders known by device and inode, at the most, in the protected folders and, with a budget of their
+#: own, in the git directories (whose object stores may hold tens of thousands): the tops are known first
+#: whatever their number, then each tree is walked level by level, so a cap leaves out only the deepest.
 _KNOWN_MAX = 20_000
+#: What one command has learnt: (repositories, git directories) → their folders by device and inode. A
+#: command resolves its target more than once, and the folders do not move in between.
+_KNOWN: dict[tuple, dict[tuple[int, int], Path]] = {}
 
 
 def _known_folders(repositories: list[Path], git_dirs: list[Path]) -> dict[tuple[int, int], Path]:
     """Each repository, and each folder in its protected folders and in the git directories as the kernel
-    shows them now (mounts inside included, never through a link), by device and inode → its real path."""
+    shows them now (mounts inside included, never through a link), by device and inode → its real path.
+    (A folder hidden under a later mount is not seen: a bind mount of it made before is not told apart.)"""
+    key = (tuple(repositories), tuple(git_dirs))
+    if key in _KNOWN:
+        return _KNOWN[key]
     known: dict[tuple[int, int], Path] = {}
 
     def note(path: Path) -> bool:
@@ -154,22 +161,31 @@ def _known_folders(repositories: list[Path], git_dirs: list[Path]) -> dict[tuple
         known.setdefault((st.st_dev, st.st_ino), path)
         return True
 
-    tops = [r / name for name in PROTECTED for r in repositories] + list(git_dirs)
-    for path in (*repositories, *tops):
+    def walk(tops: list[Path]) -> None:
+        budget = len(known) + _KNOWN_MAX
+        level = [top for top in tops if note(top)]
+        while level and len(known) < budget:
+            deeper = []
+            for here in level:
+                try:
+                    with os.scandir(here) as entries:
+                        folders = [Path(e.path) for e in entries if e.is_dir(follow_symlinks=False)]
+                except OSError:
+                    continue
+                deeper += [folder for folder in folders if note(folder)]
+                if len(known) >= budget:
+                    break
+            level = deeper
+
+    for repository in repositories:
+        note(repository)
+    gits = list(dict.fromkeys(git_dirs))
+    protected = [r / name for name in PROTECTED for r in repositories if r / name not in gits]
+    for path in (*protected, *gits):
         note(path)
-    level = [top for top in tops if os.path.isdir(top) and not os.path.islink(top)]
-    while level and len(known) < _KNOWN_MAX:
-        deeper = []
-        for here in level:
-            try:
-                with os.scandir(here) as entries:
-                    folders = [Path(e.path) for e in entries if e.is_dir(follow_symlinks=False)]
-            except OSError:
-                continue
-            deeper += [folder for folder in folders if note(folder)]
-            if len(known) >= _KNOWN_MAX:
-                break
-        level = deeper
+    walk(protected)
+    walk(gits)
+    _KNOWN[key] = known
     return known
 
 
