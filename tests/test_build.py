@@ -927,3 +927,19 @@ def test_whether_git_commits_the_bit_is_asked_of_this_clone_alone(clone, cli, tm
         assert cli("check", root=clone).code == 0
         return
     assert "IG604 dataset/README.md is an executable file" in cli("check", root=clone).out
+
+
+def test_the_users_own_git_settings_are_read_with_the_clones(clone, cli, tmp_path, monkeypatch):
+    """A `core.fileMode` the user sets globally (or for one command, as a hook gets it) is git's answer
+    where the clone's own config says nothing: no IG604 where git would commit no bit."""
+    import subprocess
+
+    subprocess.run(["git", "-C", str(clone), "config", "--unset", "core.filemode"], capture_output=True)
+    (clone / "dataset/README.md").chmod(0o755)
+    assert "IG604" in cli("check", root=clone).out
+    (tmp_path / "global").write_text("[core]\n\tfileMode = false\n")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "global"))
+    assert cli("check", root=clone).code == 0
+    monkeypatch.delenv("GIT_CONFIG_GLOBAL")
+    monkeypatch.setenv("GIT_CONFIG_PARAMETERS", "'core.fileMode'='false'")
+    assert cli("check", root=clone).code == 0

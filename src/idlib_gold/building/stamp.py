@@ -263,16 +263,25 @@ def _git_dir(root: Path) -> Path | None:
     return None
 
 
+#: The variables that make git look at another repository than the one it is run in (git's own list of
+#: "local" environment variables, less the configuration ones, which are the user's settings).
+_GIT_SELECTS = frozenset({"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT_OBJECT_DIRECTORY",
+                          "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_NAMESPACE", "GIT_PREFIX", "GIT_CEILING_DIRECTORIES",
+                          "GIT_DISCOVERY_ACROSS_FILESYSTEM", "GIT_IMPLICIT_WORK_TREE", "GIT_GRAFT_FILE",
+                          "GIT_REPLACE_REF_BASE", "GIT_SHALLOW_FILE", "GIT_INTERNAL_SUPER_PREFIX"})
+
+
 def file_modes_tracked(root: Path) -> bool:
     """Whether git commits the executable bit of this clone's files, as git itself answers for the clone
     at `root`: inside a work tree, unless `core.fileMode` is false (git sets it so where the file system
     keeps no modes, and every file there looks executable), read with everything git reads (includes, a
-    worktree's own config, a `.git` link). Git is asked about `root` alone: the variables a hook runs with
-    (`GIT_DIR`, `GIT_WORK_TREE`, `GIT_INDEX_FILE` …) are left out, and the clone is trusted for this read
-    whoever owns it. Where there is a `.git` and git cannot answer (not installed, say), the bit counts as
+    worktree's own config, a `.git` link, and the user's global and command-line settings, which a hook
+    gets as `GIT_CONFIG_*`). Git is asked about `root` alone: the variables that choose another repository,
+    as a hook runs with (`GIT_DIR`, `GIT_WORK_TREE`, `GIT_INDEX_FILE` …), are left out, and the clone is
+    trusted for this read whoever owns it. Where there is a `.git` and git cannot answer (not installed, say), the bit counts as
     committed; where there is none, not. Asked only when a file its owner may execute is met
     (`plainfiles.entries`): two runs of git, about 5 ms."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env = {k: v for k, v in os.environ.items() if k not in _GIT_SELECTS}
     home = os.fspath(Path(root).resolve())
 
     def git(*args: str) -> bytes | None:
