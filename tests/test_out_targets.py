@@ -394,3 +394,26 @@ def test_a_git_directory_full_of_folders_does_not_use_up_what_the_protected_fold
         assert not any(deep.iterdir())
     finally:
         subprocess.run(["umount", str(mounted)], check=True)
+
+
+def test_the_second_look_sees_a_folder_mounted_after_the_first(sandbox, monkeypatch):
+    """A command looks at its target again once it holds the lock; what it learnt of the protected folders
+    the first time is not kept, so a folder mounted in between, or an inode taken again, is seen as it is."""
+    import subprocess
+
+    from idlib_gold.outputs import OutputError, targets
+
+    repo = sandbox / "repo"
+    mounted = sandbox / "outside" / "m"
+    mounted.mkdir()
+    monkeypatch.chdir(repo)
+    assert targets.resolve(str(mounted / "x"), repo) == mounted / "x"
+    (repo / "tests" / "newdir").mkdir(parents=True)
+    if subprocess.run(["mount", "--bind", str(repo / "tests" / "newdir"), str(mounted)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("bind mounts need privileges this run does not have")
+    try:
+        with pytest.raises(OutputError, match="tests/"):
+            targets.resolve(str(mounted / "x"), repo)
+    finally:
+        subprocess.run(["umount", str(mounted)], check=True)

@@ -137,18 +137,14 @@ def resolve(path: str | os.PathLike, root: Path) -> Path:
 #: own, in the git directories (whose object stores may hold tens of thousands): the tops are known first
 #: whatever their number, then each tree is walked level by level, so a cap leaves out only the deepest.
 _KNOWN_MAX = 20_000
-#: What one command has learnt: (repositories, git directories) → their folders by device and inode. A
-#: command resolves its target more than once, and the folders do not move in between.
-_KNOWN: dict[tuple, dict[tuple[int, int], Path]] = {}
 
 
 def _known_folders(repositories: list[Path], git_dirs: list[Path]) -> dict[tuple[int, int], Path]:
     """Each repository, and each folder in its protected folders and in the git directories as the kernel
     shows them now (mounts inside included, never through a link), by device and inode → its real path.
     (A folder hidden under a later mount is not seen: a bind mount of it made before is not told apart.)"""
-    key = (tuple(repositories), tuple(git_dirs))
-    if key in _KNOWN:
-        return _KNOWN[key]
+    # Looked at afresh each time, never kept: the second look, once the lock is held, must see a folder
+    # made or mounted meanwhile, and a folder's inode may be taken again by another.
     known: dict[tuple[int, int], Path] = {}
 
     def note(path: Path) -> bool:
@@ -185,7 +181,6 @@ def _known_folders(repositories: list[Path], git_dirs: list[Path]) -> dict[tuple
         note(path)
     walk(protected)
     walk(gits)
-    _KNOWN[key] = known
     return known
 
 
