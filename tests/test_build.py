@@ -943,3 +943,6 @@ def test_the_users_own_git_settings_are_read_with_the_clones(clone, cli, tmp_pat
     monkeypatch.delenv("GIT_CONFIG_GLOBAL")
     monkeypatch.setenv("GIT_CONFIG_PARAMETERS", "'core.fileMode'='false'")
     assert cli("check", root=clone).code == 0
+    monkeypatch.delenv("GIT_CONFIG_PARAMETERS")
+    monkeypatch.setenv("GIT_CONFIG", str(tmp_path / "global"))  # `git config` alone would read it instead
+    assert "IG604" in cli("check", root=clone).out

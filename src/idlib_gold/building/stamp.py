@@ -264,8 +264,9 @@ def _git_dir(root: Path) -> Path | None:
 
 
 #: The variables that make git look at another repository than the one it is run in (git's own list of
-#: "local" environment variables, less the configuration ones, which are the user's settings).
-_GIT_SELECTS = frozenset({"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT_OBJECT_DIRECTORY",
+#: "local" environment variables, less the user's settings `GIT_CONFIG_*`; `GIT_CONFIG` is in it: it
+#: swaps the clone's config for another file in `git config` alone, not in what git commits).
+_GIT_SELECTS = frozenset({"GIT_DIR", "GIT_WORK_TREE", "GIT_CONFIG", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT_OBJECT_DIRECTORY",
                           "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_NAMESPACE", "GIT_PREFIX", "GIT_CEILING_DIRECTORIES",
                           "GIT_DISCOVERY_ACROSS_FILESYSTEM", "GIT_IMPLICIT_WORK_TREE", "GIT_GRAFT_FILE",
                           "GIT_REPLACE_REF_BASE", "GIT_SHALLOW_FILE", "GIT_INTERNAL_SUPER_PREFIX"})
