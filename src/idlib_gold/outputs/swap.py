@@ -42,7 +42,7 @@ def journal(target: Path) -> Path:
 #: (`.pages.new-mywork`, `.pages.new-archived`, a date or a time stamp of digits) is never taken for a
 #: leftover. (Staging folders of earlier versions, made by `tempfile.mkdtemp`, had eight of its letters,
 #: which ordinary words have too: those are left alone.)
-_STAGED = _TRASHED = re.compile(r"(?=[0-9]*[a-f])[0-9a-f]{16}")
+_LEFTOVER = re.compile(r"(?=[0-9]*[a-f])[0-9a-f]{16}")
 
 
 def _token() -> str:
@@ -61,8 +61,7 @@ def leftovers(target: Path) -> list[Path]:
     except FileNotFoundError:
         return []
     return sorted(target.parent / n for n in names
-                  if n == old or (n.startswith(new) and _STAGED.fullmatch(n[len(new):]))
-                  or (n.startswith(trash) and _TRASHED.fullmatch(n[len(trash):])))
+                  if n == old or any(n.startswith(p) and _LEFTOVER.fullmatch(n[len(p):]) for p in (new, trash)))
 
 
 @contextlib.contextmanager

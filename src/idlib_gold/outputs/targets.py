@@ -127,10 +127,15 @@ def resolve(path: str | os.PathLike, root: Path) -> Path:
             here = Path(os.path.realpath(step))
         else:
             here = step
-    for repository in repositories:
-        _refuse_protected(text, here, repository, git_dirs)
+    _refuse_everywhere(text, here, repositories, git_dirs)
     _refuse_by_identity(text, here, repositories, git_dirs)
     return here
+
+
+def _refuse_everywhere(text: str, real: Path, repositories: list[Path], git_dirs: list[Path]) -> None:
+    """`_refuse_protected` as each repository (the root and the clones around it) judges `real`."""
+    for repository in repositories:
+        _refuse_protected(text, real, repository, git_dirs)
 
 
 #: Folders known by device and inode, at the most, in the protected folders and, with a budget of their
@@ -201,8 +206,7 @@ def _refuse_by_identity(text: str, real: Path, repositories: list[Path], git_dir
             continue
         if same != folder:
             mapped = same.joinpath(*real.parts[len(folder.parts):])
-            for repository in repositories:
-                _refuse_protected(f"{text} (reached as {mapped})", mapped, repository, git_dirs)
+            _refuse_everywhere(f"{text} (reached as {mapped})", mapped, repositories, git_dirs)
         return
 
 

@@ -231,9 +231,8 @@ def stray_files(root: Path, tree: Tree = Tree()) -> list[Finding]:
                 is_folder = False
             if is_folder:
                 what, hint = "a folder", f"{folder}/ holds only files; move the folder out of annotations/"
-            elif _left_by_a_replace(entry.name, suffix, root / folder):
-                what = f"a temporary file left by an interrupted `fix` ({_REPLACING.fullmatch(entry.name)[1]} is whole)"
-                hint = "remove it"
+            elif (whole := _left_by_a_replace(entry.name, suffix, root / folder)) is not None:
+                what, hint = f"a temporary file left by an interrupted `fix` ({whole} is whole)", "remove it"
             elif not entry.name.endswith(suffix) or entry.name == suffix:
                 what, hint = "not a <id>" + suffix + " file", f"rename it to <id>{suffix}, or move it out of annotations/"
             else:
@@ -247,10 +246,11 @@ def stray_files(root: Path, tree: Tree = Tree()) -> list[Finding]:
 _REPLACING = re.compile(r"\.(.+)\.[A-Za-z0-9_]{8}\.tmp")
 
 
-def _left_by_a_replace(name: str, suffix: str, folder: Path) -> bool:
-    """Whether `name` is the temporary file of an edit killed before its rename, beside the file it was for."""
+def _left_by_a_replace(name: str, suffix: str, folder: Path) -> str | None:
+    """The file `name` was the temporary file of, in an edit killed before its rename, where that file is
+    beside it; else None."""
     m = _REPLACING.fullmatch(name)
-    return m is not None and m.group(1).endswith(suffix) and os.path.isfile(folder / m.group(1))
+    return m[1] if m is not None and m[1].endswith(suffix) and os.path.isfile(folder / m[1]) else None
 
 
 def load_kb(root: Path, admit: Gate | None = None, tree: Tree = Tree()) -> tuple[Loaded | None, list[Finding]]:
